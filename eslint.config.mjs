@@ -1,0 +1,40 @@
+import nx from '@nx/eslint-plugin';
+import prettier from 'eslint-config-prettier';
+
+/** Imports that only the I/O edges of the system may use. */
+const IO_PACKAGES = ['@nestjs/*', '@grpc/*', 'grpc-health-check', 'kafkajs', 'onnxruntime-node', 'onnxruntime-*'];
+
+export default [
+  ...nx.configs['flat/base'],
+  ...nx.configs['flat/typescript'],
+  prettier,
+  {
+    ignores: ['**/dist', '**/node_modules', 'libs/proto/src/generated/**', 'models/**', 'tools/models/**', '**/vitest.config.ts'],
+  },
+  {
+    files: ['**/*.ts'],
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: false,
+          allow: [],
+          depConstraints: [
+            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:platform', 'type:core', 'type:api'] },
+            { sourceTag: 'type:platform', onlyDependOnLibsWithTags: ['type:platform', 'type:core', 'type:api'] },
+            { sourceTag: 'type:api', onlyDependOnLibsWithTags: ['type:api'] },
+            {
+              sourceTag: 'type:core',
+              onlyDependOnLibsWithTags: ['type:core'],
+              bannedExternalImports: IO_PACKAGES,
+            },
+            { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
+            { sourceTag: 'scope:timeseries', onlyDependOnLibsWithTags: ['scope:timeseries', 'scope:shared'] },
+            { sourceTag: 'scope:cli', onlyDependOnLibsWithTags: ['scope:shared'] },
+          ],
+        },
+      ],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+    },
+  },
+];
