@@ -1,0 +1,44 @@
+/**
+ * Thrown by request validation anywhere in the system. Transport layers map it to their own
+ * "invalid argument" status (gRPC INVALID_ARGUMENT) and keep the field and limit for clients.
+ */
+export class InvalidArgumentError extends Error {
+  override readonly name = 'InvalidArgumentError';
+
+  /**
+   * @param field dotted request path of the offending field, e.g. `series.values`
+   * @param limit the rule that was broken, e.g. `<= 100000 values`
+   * @param detail what was wrong with the value
+   */
+  constructor(
+    readonly field: string,
+    readonly limit: string,
+    readonly detail: string,
+  ) {
+    super(`${field}: ${detail} (limit: ${limit})`);
+  }
+}
+
+/** Thrown when a bounded resource (queue, memory budget) is full; maps to RESOURCE_EXHAUSTED. */
+export class ResourceExhaustedError extends Error {
+  override readonly name = 'ResourceExhaustedError';
+
+  constructor(
+    readonly resource: string,
+    readonly limit: string,
+  ) {
+    super(`${resource} is full (limit: ${limit})`);
+  }
+}
+
+/** Thrown when a named thing (model, job) does not exist; maps to NOT_FOUND. */
+export class NotFoundError extends Error {
+  override readonly name = 'NotFoundError';
+
+  constructor(
+    readonly kind: string,
+    readonly key: string,
+  ) {
+    super(`${kind} "${key}" not found`);
+  }
+}

@@ -1,0 +1,2 @@
+export * from './random/rng';
+export * from './errors/invalid-argument';

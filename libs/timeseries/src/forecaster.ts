@@ -1,0 +1,74 @@
+import { createRng } from '@nextx/engine';
+import { mae, mase, rmse } from './metrics';
+import { fitSeriesModel, type FittedSeriesModel, type SeriesModelSpec } from './series-model';
+import { bootstrapPaths, residualSampler, rollout, summarisePaths } from './simulate';
+
+/** A forecast: point roll-out plus path statistics. */
+export interface ForecastResult {
+  readonly point: Float64Array;
+  readonly mean: Float64Array;
+  /** One array per requested level, in request order. */
+  readonly quantiles: Float64Array[];
+  readonly model: FittedSeriesModel;
+  readonly inSample: { mae: number; rmse: number; mase: number; points: number };
+}
+
+/** Forecast settings. */
+export interface ForecastOptions {
+  readonly horizon: number;
+  readonly quantiles: readonly number[];
+  readonly numPaths: number;
+  readonly model: SeriesModelSpec;
+}
+
+/** Fits the model, rolls out the point forecast and bootstraps quantiles. */
+export function forecastSeries(values: ArrayLike<number>, options: ForecastOptions): ForecastResult {
+  const model = fitSeriesModel(values, options.model);
+  const point = Float64Array.from(rollout(model.predictor, values, options.horizon));
+  // The path stream is seeded apart from training so that changing epochs keeps paths comparable.
+  const rng = createRng(options.model.seed);
+  const paths = bootstrapPaths(model.predictor, values, options.horizon, options.numPaths, model.residuals, rng);
+  const { quantiles, mean } = summarisePaths(paths, options.quantiles);
+  const fitted = Array.from(values).slice(model.order);
+  const predicted = fitted.map((v, i) => v - model.residuals[i]);
+  return {
+    point,
+    mean,
+    quantiles,
+    model,
+    inSample: {
+      mae: mae(fitted, predicted),
+      rmse: rmse(fitted, predicted),
+      mase: mase(fitted, predicted, values, options.model.seasonLength),
+      points: fitted.length,
+    },
+  };
+}
+
+/** Generation settings. */
+export interface GenerateOptions {
+  readonly length: number;
+  readonly numPaths: number;
+  /** Start after the last observation (true) or from a random window of the history (false). */
+  readonly continueSeries: boolean;
+  readonly model: SeriesModelSpec;
+}
+
+/** Synthetic paths from the fitted model with bootstrapped innovations. */
+export function generateSeries(
+  values: ArrayLike<number>,
+  options: GenerateOptions,
+): { paths: Float64Array[]; model: FittedSeriesModel } {
+  const model = fitSeriesModel(values, options.model);
+  const rng = createRng(options.model.seed);
+  const draw = residualSampler(model.residuals, rng);
+  const paths: Float64Array[] = [];
+  for (let k = 0; k < options.numPaths; k++) {
+    const end = options.continueSeries
+      ? values.length
+      : model.order + rng.int(values.length - model.order + 1);
+    const window = Array.prototype.slice.call(values, end - model.order, end) as number[];
+    paths.push(Float64Array.from(rollout(model.predictor, window, options.length, draw)));
+  }
+  return { paths, model };
+}

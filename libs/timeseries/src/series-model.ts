@@ -1,0 +1,84 @@
+import { fitArNet } from './arnet';
+import { fitLeastSquaresAr, selectOrderByAic } from './least-squares-ar';
+import { inSampleResiduals, type OneStepPredictor } from './linear-ar';
+
+/** Model families the service fits. */
+export type SeriesMethod = 'auto' | 'ar' | 'arnet';
+
+/** Above this order AUTO prefers AR-Net, whose cost grows linearly in p (least squares: p²). */
+export const AUTO_ARNET_MIN_ORDER = 128;
+
+/** What to fit. */
+export interface SeriesModelSpec {
+  readonly method: SeriesMethod;
+  /** Lags p; 0 = chosen by AIC. */
+  readonly order: number;
+  readonly seed: number;
+  /** Seasonal period, used to size the AIC search. */
+  readonly seasonLength: number;
+  readonly arnet?: {
+    readonly hiddenLayers?: readonly number[];
+    readonly sparsity?: number;
+    readonly epochs?: number;
+    readonly learningRate?: number;
+    readonly batchSize?: number;
+  };
+}
+
+/** A fitted one-step model with what the API reports about it. */
+export interface FittedSeriesModel {
+  readonly method: 'ar' | 'arnet';
+  readonly order: number;
+  readonly predictor: OneStepPredictor;
+  /** Lag weights (undefined for AR-Net with hidden layers, which has no linear form). */
+  readonly coefficients?: Float64Array;
+  readonly intercept: number;
+  /** One-step-ahead in-sample residuals. */
+  readonly residuals: Float64Array;
+  readonly residualStd: number;
+  readonly fitMs: number;
+  readonly epochs: number;
+}
+
+/** Largest order the AIC search tries: enough for two seasons, a third of the series at most. */
+export function maxAutoOrder(length: number, seasonLength: number): number {
+  const wanted = Math.max(2 * Math.max(1, seasonLength) + 2, Math.floor(10 * Math.log10(length)));
+  return Math.max(1, Math.min(wanted, Math.floor((length - 1) / 3)));
+}
+
+/** Fits the requested model to `values`. */
+export function fitSeriesModel(values: ArrayLike<number>, spec: SeriesModelSpec): FittedSeriesModel {
+  const started = performance.now();
+  const order = spec.order || selectOrderByAic(values, maxAutoOrder(values.length, spec.seasonLength));
+  const method = spec.method === 'auto' ? (order > AUTO_ARNET_MIN_ORDER ? 'arnet' : 'ar') : spec.method;
+  let predictor: OneStepPredictor;
+  let coefficients: Float64Array | undefined;
+  let intercept = 0;
+  let epochs = 0;
+  if (method === 'ar') {
+    const { model } = fitLeastSquaresAr(values, order);
+    predictor = model;
+    coefficients = model.coefficients;
+    intercept = model.intercept;
+  } else {
+    const fit = fitArNet(values, { order, seed: spec.seed, ...spec.arnet });
+    predictor = fit.model;
+    epochs = fit.epochs;
+    const linear = fit.model.linearCoefficients();
+    coefficients = linear?.coefficients;
+    intercept = linear?.intercept ?? 0;
+  }
+  const residuals = inSampleResiduals(predictor, values);
+  const residualStd = Math.sqrt(residuals.reduce((a, r) => a + r * r, 0) / residuals.length);
+  return {
+    method,
+    order,
+    predictor,
+    coefficients,
+    intercept,
+    residuals,
+    residualStd,
+    fitMs: performance.now() - started,
+    epochs,
+  };
+}

@@ -1,0 +1,2 @@
+export * from './simulate-ar';
+export * from './vega-datasets';
