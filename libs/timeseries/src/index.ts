@@ -6,3 +6,4 @@ export * from './linear-ar';
 export * from './metrics';
 export * from './series-model';
 export * from './simulate';
+export * from './timestamps';

@@ -47,7 +47,7 @@ export interface SamplingSettings {
 }
 
 /**
- * Attached (binary metadata key "nextx-error-detail-bin") to every INVALID_ARGUMENT and
+ * Attached (as its proto3 JSON in the metadata key "nextx-error-detail") to every INVALID_ARGUMENT and
  * RESOURCE_EXHAUSTED status so clients can tell which field broke which limit.
  */
 export interface ErrorDetail {

@@ -1,0 +1,49 @@
+import { envInt, loadServiceConfig, parseEnv, serviceEnvSchema, type ServiceConfig } from '@nextx/grpc';
+import { z } from 'zod';
+
+/** Per-request limits of the time-series service. */
+export interface TimeSeriesLimits {
+  readonly minSeriesLength: number;
+  readonly maxSeriesLength: number;
+  readonly maxHorizon: number;
+  readonly maxPaths: number;
+  readonly maxOrder: number;
+  readonly maxEpochs: number;
+  readonly maxHiddenUnits: number;
+  /** Upper bound on simulated values per call (horizon × paths). */
+  readonly maxSimulatedValues: number;
+}
+
+const limitsSchema = z.object({
+  TS_MIN_SERIES_LENGTH: envInt(8, 4, 1_000_000),
+  TS_MAX_SERIES_LENGTH: envInt(100_000, 10, 10_000_000),
+  TS_MAX_HORIZON: envInt(10_000, 1, 1_000_000),
+  TS_MAX_PATHS: envInt(5_000, 1, 1_000_000),
+  TS_MAX_ORDER: envInt(2_048, 1, 100_000),
+  TS_MAX_EPOCHS: envInt(2_000, 1, 1_000_000),
+  TS_MAX_HIDDEN_UNITS: envInt(1_024, 1, 1_000_000),
+  TS_MAX_SIMULATED_VALUES: envInt(20_000_000, 1, 1_000_000_000),
+});
+
+/** Default ports of this service. */
+export const TIMESERIES_PORTS = { port: 50055, metricsPort: 9465 };
+
+/** Reads and validates the whole configuration once, at start. */
+export function loadTimeSeriesConfig(env: NodeJS.ProcessEnv): { service: ServiceConfig; limits: TimeSeriesLimits } {
+  // One pass over both schemas so that every bad variable is reported at once.
+  const l = parseEnv(serviceEnvSchema.extend(limitsSchema.shape), env);
+  const service = loadServiceConfig(env, TIMESERIES_PORTS);
+  return {
+    service,
+    limits: {
+      minSeriesLength: l.TS_MIN_SERIES_LENGTH,
+      maxSeriesLength: l.TS_MAX_SERIES_LENGTH,
+      maxHorizon: l.TS_MAX_HORIZON,
+      maxPaths: l.TS_MAX_PATHS,
+      maxOrder: l.TS_MAX_ORDER,
+      maxEpochs: l.TS_MAX_EPOCHS,
+      maxHiddenUnits: l.TS_MAX_HIDDEN_UNITS,
+      maxSimulatedValues: l.TS_MAX_SIMULATED_VALUES,
+    },
+  };
+}

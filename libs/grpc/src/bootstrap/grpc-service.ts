@@ -1,0 +1,162 @@
+import { Module, type DynamicModule, type INestMicroservice, type OnApplicationShutdown, Inject, Injectable } from '@nestjs/common';
+import { APP_FILTER, APP_INTERCEPTOR, NestFactory } from '@nestjs/core';
+import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
+import type { Server } from '@grpc/grpc-js';
+import { ReflectionService } from '@grpc/reflection';
+import { protoPath as healthProtoPath } from 'grpc-health-check';
+import { protoRoot } from '@nextx/proto';
+import type { ServiceConfig } from '../config/env-config';
+import { GrpcExceptionFilter } from '../errors/grpc-exception.filter';
+import { HealthService } from '../health/health.service';
+import { JsonLogger } from '../logging/json-logger';
+import { GrpcCallInterceptor } from '../metrics/grpc-call.interceptor';
+import { GrpcMetrics } from '../metrics/grpc-metrics';
+import { MetricsHttpServer } from '../metrics/metrics-http.server';
+import { LOADER_OPTIONS, protoPaths } from '../clients/proto-loading';
+import { LOGGER, SERVICE_CONFIG } from './tokens';
+
+/** Describes one nextx gRPC service process. */
+export interface GrpcServiceDefinition {
+  /** Short name used in logs and metrics, e.g. `timeseries`. */
+  readonly name: string;
+  /** The feature module with the service's controllers (already configured). */
+  readonly module: DynamicModule;
+  /** Proto packages whose services Nest binds, e.g. `nextx.timeseries.v1`. */
+  readonly packages: readonly string[];
+  /** Proto files, relative to the proto root. */
+  readonly protoFiles: readonly string[];
+  /** Fully-qualified service names reported by the health service. */
+  readonly serviceNames: readonly string[];
+}
+
+/** A started service. */
+export interface RunningGrpcService {
+  readonly app: INestMicroservice;
+  /** host:port the gRPC server listens on. */
+  readonly address: string;
+  /** Port of the /metrics endpoint, 0 when disabled. */
+  readonly metricsPort: number;
+  /** Graceful stop: NOT_SERVING, finish in-flight calls (up to the grace period), close. */
+  close(): Promise<void>;
+}
+
+/** The grpc-js server, known once Nest has loaded the package definition. */
+class GrpcServerRef {
+  server?: Pick<Server, 'forceShutdown'>;
+}
+
+/**
+ * Bounds graceful shutdown: Nest's `tryShutdown` waits for every in-flight call, so a call
+ * that never ends would hold the process; after the grace period the server cancels them.
+ */
+@Injectable()
+class ShutdownDeadline implements OnApplicationShutdown {
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    @Inject(GrpcServerRef) private readonly ref: GrpcServerRef,
+    @Inject(SERVICE_CONFIG) private readonly config: ServiceConfig,
+  ) {}
+
+  arm(): void {
+    this.timer ??= setTimeout(() => this.ref.server?.forceShutdown(), this.config.shutdownGraceMs).unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearTimeout(this.timer);
+  }
+}
+
+@Injectable()
+class MetricsEndpoint implements OnApplicationShutdown {
+  readonly http: MetricsHttpServer;
+
+  constructor(@Inject(GrpcMetrics) metrics: GrpcMetrics) {
+    this.http = new MetricsHttpServer(metrics.registry);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.http.close();
+  }
+}
+
+function platformModule(
+  definition: GrpcServiceDefinition,
+  config: ServiceConfig,
+  logger: JsonLogger,
+  ref: GrpcServerRef,
+  health: HealthService,
+): DynamicModule {
+  @Module({})
+  class GrpcPlatformModule {}
+  return {
+    module: GrpcPlatformModule,
+    global: true,
+    providers: [
+      { provide: SERVICE_CONFIG, useValue: config },
+      { provide: LOGGER, useValue: logger },
+      { provide: GrpcServerRef, useValue: ref },
+      { provide: HealthService, useValue: health },
+      { provide: GrpcMetrics, useValue: new GrpcMetrics(definition.name) },
+      ShutdownDeadline,
+      MetricsEndpoint,
+      { provide: APP_FILTER, useClass: GrpcExceptionFilter },
+      { provide: APP_INTERCEPTOR, useClass: GrpcCallInterceptor },
+    ],
+    exports: [SERVICE_CONFIG, LOGGER, HealthService, GrpcMetrics],
+  };
+}
+
+/**
+ * Starts a nextx gRPC service: Nest microservice over grpc-js with the service's protos,
+ * `grpc.health.v1.Health`, server reflection, JSON logs, error mapping, call metrics on a
+ * separate /metrics port, a request size limit, and graceful shutdown on SIGTERM/SIGINT.
+ */
+export async function startGrpcService(
+  definition: GrpcServiceDefinition,
+  config: ServiceConfig,
+  options: { logger?: JsonLogger; handleSignals?: boolean } = {},
+): Promise<RunningGrpcService> {
+  const logger = options.logger ?? new JsonLogger(definition.name, config.logLevel);
+  const ref = new GrpcServerRef();
+  const health = new HealthService(definition.serviceNames);
+  @Module({ imports: [platformModule(definition, config, logger, ref, health), definition.module] })
+  class ServiceRootModule {}
+
+  const address = `${config.host}:${config.port}`;
+  const app = await NestFactory.createMicroservice<MicroserviceOptions>(ServiceRootModule, {
+    logger,
+    transport: Transport.GRPC,
+    options: {
+      url: address,
+      package: [...definition.packages],
+      protoPath: [...protoPaths(definition.protoFiles), healthProtoPath],
+      loader: { ...LOADER_OPTIONS, includeDirs: [protoRoot()] },
+      gracefulShutdown: true,
+      maxReceiveMessageLength: config.maxMessageBytes,
+      onLoadPackageDefinition: (packageDefinition, server) => {
+        ref.server = server as unknown as Server;
+        new ReflectionService(packageDefinition).addToServer(server);
+        health.addToServer(server);
+      },
+    },
+  });
+  const deadline = app.get(ShutdownDeadline);
+  // Signals: Nest runs beforeApplicationShutdown (health → NOT_SERVING) before closing the server.
+  if (options.handleSignals !== false) app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
+  process.once('SIGTERM', () => deadline.arm());
+  await app.listen();
+  const metricsPort = config.metricsPort ? await app.get(MetricsEndpoint).http.listen(config.metricsPort, config.host) : 0;
+  health.setAll('SERVING');
+  logger.log({ msg: 'listening', address, metricsPort, services: definition.serviceNames }, 'Bootstrap');
+  return {
+    app,
+    address,
+    metricsPort,
+    async close() {
+      health.setAll('NOT_SERVING');
+      deadline.arm();
+      await app.close();
+    },
+  };
+}

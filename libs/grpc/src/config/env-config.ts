@@ -1,0 +1,71 @@
+import { z } from 'zod';
+
+/** A bad environment value: the process stops at start with this message. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Integer environment value within [min, max]. */
+export const envInt = (fallback: number, min: number, max: number) =>
+  z.coerce
+    .number({ message: 'expected a number' })
+    .int({ message: 'expected an integer' })
+    .min(min, { message: `expected >= ${min}` })
+    .max(max, { message: `expected <= ${max}` })
+    .default(fallback);
+
+/** Settings every gRPC service reads from its environment. */
+export const serviceEnvSchema = z.object({
+  /** Interface the gRPC server binds. */
+  GRPC_HOST: z.string().min(1).default('127.0.0.1'),
+  /** gRPC port; each service has its own default. */
+  GRPC_PORT: envInt(0, 1, 65535).optional(),
+  /** Prometheus /metrics port; 0 disables the endpoint. */
+  METRICS_PORT: envInt(0, 0, 65535).optional(),
+  /** Largest accepted request message, bytes. */
+  MAX_MESSAGE_BYTES: envInt(16 * 1024 * 1024, 1024, 512 * 1024 * 1024),
+  /** How long shutdown waits for in-flight calls before cancelling them, ms. */
+  SHUTDOWN_GRACE_MS: envInt(10_000, 0, 600_000),
+  /** pino log level. */
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+/** The validated common settings with the service's port defaults applied. */
+export interface ServiceConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly metricsPort: number;
+  readonly maxMessageBytes: number;
+  readonly shutdownGraceMs: number;
+  readonly logLevel: z.infer<typeof serviceEnvSchema>['LOG_LEVEL'];
+}
+
+/**
+ * Validates `env` against `schema` once, at start. Every problem is reported with the variable
+ * name, what was expected and what was given.
+ */
+export function parseEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv): z.infer<S> {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const key = issue.path.join('.');
+    return `${key}=${JSON.stringify(env[key] ?? '')}: ${issue.message}`;
+  });
+  throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+}
+
+/** Reads the common settings; `defaults` gives the service's own ports. */
+export function loadServiceConfig(
+  env: NodeJS.ProcessEnv,
+  defaults: { port: number; metricsPort: number },
+): ServiceConfig {
+  const parsed = parseEnv(serviceEnvSchema, env);
+  return {
+    host: parsed.GRPC_HOST,
+    port: parsed.GRPC_PORT ?? defaults.port,
+    metricsPort: parsed.METRICS_PORT ?? defaults.metricsPort,
+    maxMessageBytes: parsed.MAX_MESSAGE_BYTES,
+    shutdownGraceMs: parsed.SHUTDOWN_GRACE_MS,
+    logLevel: parsed.LOG_LEVEL,
+  };
+}

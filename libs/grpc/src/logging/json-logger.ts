@@ -1,0 +1,35 @@
+import type { LoggerService } from '@nestjs/common';
+import { pino, type Logger as Pino, type Level } from 'pino';
+
+/**
+ * Nest's logger interface over pino: one JSON object per line on stdout, with the service name,
+ * so log collectors can parse every line.
+ */
+export class JsonLogger implements LoggerService {
+  readonly pino: Pino;
+
+  constructor(service: string, level: Level | 'silent' = 'info', destination?: NodeJS.WritableStream) {
+    this.pino = pino({ name: service, level, base: { service, pid: process.pid } }, destination ?? process.stdout);
+  }
+
+  log(message: unknown, context?: string): void {
+    this.write('info', message, context);
+  }
+  error(message: unknown, stackOrContext?: string, context?: string): void {
+    this.write('error', message, context ?? stackOrContext);
+  }
+  warn(message: unknown, context?: string): void {
+    this.write('warn', message, context);
+  }
+  debug(message: unknown, context?: string): void {
+    this.write('debug', message, context);
+  }
+  verbose(message: unknown, context?: string): void {
+    this.write('trace', message, context);
+  }
+
+  private write(level: Level, message: unknown, context?: string): void {
+    if (typeof message === 'object' && message !== null) this.pino[level]({ context, ...message });
+    else this.pino[level]({ context }, String(message));
+  }
+}

@@ -1,0 +1,57 @@
+import { InvalidArgumentError } from '@nextx/engine';
+
+/**
+ * Request-field checks shared by every service. Each throws {@link InvalidArgumentError} naming
+ * the field and the limit, which the exception filter turns into INVALID_ARGUMENT.
+ */
+export const check = {
+  /** `value` is a number within [min, max] (integers only when `integer`). */
+  range(field: string, value: number, min: number, max: number, integer = false): number {
+    const kind = integer ? 'an integer' : 'a number';
+    if (!Number.isFinite(value) || (integer && !Number.isInteger(value)) || value < min || value > max) {
+      throw new InvalidArgumentError(field, `${kind} in [${min}, ${max}]`, `got ${value}`);
+    }
+    return value;
+  },
+
+  /** `value` lies strictly inside (min, max). */
+  openRange(field: string, value: number, min: number, max: number): number {
+    if (!Number.isFinite(value) || value <= min || value >= max) {
+      throw new InvalidArgumentError(field, `in (${min}, ${max})`, `got ${value}`);
+    }
+    return value;
+  },
+
+  /** An array has between min and max entries. */
+  length(field: string, values: ArrayLike<unknown>, min: number, max: number): void {
+    if (values.length < min || values.length > max) {
+      throw new InvalidArgumentError(field, `${min} to ${max} values`, `got ${values.length}`);
+    }
+  },
+
+  /** Every entry is a finite number (no NaN, no ±Infinity). */
+  finite(field: string, values: ArrayLike<number>): void {
+    for (let i = 0; i < values.length; i++) {
+      if (!Number.isFinite(values[i])) {
+        throw new InvalidArgumentError(`${field}[${i}]`, 'finite numbers only', `got ${values[i]}`);
+      }
+    }
+  },
+
+  /** Entries increase strictly. */
+  increasing(field: string, values: ArrayLike<number>): void {
+    for (let i = 1; i < values.length; i++) {
+      if (!(values[i] > values[i - 1])) {
+        throw new InvalidArgumentError(`${field}[${i}]`, 'strictly increasing', `${values[i]} after ${values[i - 1]}`);
+      }
+    }
+  },
+
+  /** `value` is one of `allowed`. */
+  oneOf<T extends string>(field: string, value: string, allowed: readonly T[]): T {
+    if (!(allowed as readonly string[]).includes(value)) {
+      throw new InvalidArgumentError(field, `one of ${allowed.join(', ')}`, `got ${JSON.stringify(value)}`);
+    }
+    return value as T;
+  },
+};

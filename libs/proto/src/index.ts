@@ -1,0 +1,3 @@
+export * as common from './generated/nextx/common/v1/common';
+export * as timeseries from './generated/nextx/timeseries/v1/timeseries';
+export { PROTO_FILES, protoRoot } from './proto-files';
