@@ -2,7 +2,10 @@ import { credentials, loadPackageDefinition, type Client, type ClientDuplexStrea
 import { loadSync } from '@grpc/proto-loader';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import descriptor from 'protobufjs/ext/descriptor/index.js';
+import descriptorModule from 'protobufjs/ext/descriptor/index.js';
+import type { Type } from 'protobufjs';
+
+const { FileDescriptorProto } = descriptorModule as unknown as { FileDescriptorProto: Type };
 
 /** A service as the server describes it through reflection. */
 export interface ReflectedService {
@@ -53,7 +56,7 @@ export async function describeServer(address: string): Promise<ReflectedService[
     const reply = await ask(address, { fileContainingSymbol: name });
     const methods: ReflectedService['methods'] = [];
     for (const bytes of reply.fileDescriptorResponse?.fileDescriptorProto ?? []) {
-      const file = descriptor.FileDescriptorProto.decode(bytes) as unknown as {
+      const file = FileDescriptorProto.decode(bytes) as unknown as {
         package?: string;
         service?: { name: string; method?: { name: string; serverStreaming?: boolean; clientStreaming?: boolean }[] }[];
       };

@@ -5,23 +5,27 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-/** Integer environment value within [min, max]. */
-export const envInt = (fallback: number, min: number, max: number) =>
+const boundedInt = (min: number, max: number) =>
   z.coerce
     .number({ message: 'expected a number' })
     .int({ message: 'expected an integer' })
     .min(min, { message: `expected >= ${min}` })
-    .max(max, { message: `expected <= ${max}` })
-    .default(fallback);
+    .max(max, { message: `expected <= ${max}` });
+
+/** Integer environment value within [min, max], `fallback` when unset. */
+export const envInt = (fallback: number, min: number, max: number) => boundedInt(min, max).default(fallback);
+
+/** Optional integer environment value within [min, max] (undefined when unset). */
+export const envIntOptional = (min: number, max: number) => boundedInt(min, max).optional();
 
 /** Settings every gRPC service reads from its environment. */
 export const serviceEnvSchema = z.object({
   /** Interface the gRPC server binds. */
   GRPC_HOST: z.string().min(1).default('127.0.0.1'),
   /** gRPC port; each service has its own default. */
-  GRPC_PORT: envInt(0, 1, 65535).optional(),
+  GRPC_PORT: envIntOptional(1, 65535),
   /** Prometheus /metrics port; 0 disables the endpoint. */
-  METRICS_PORT: envInt(0, 0, 65535).optional(),
+  METRICS_PORT: envIntOptional(0, 65535),
   /** Largest accepted request message, bytes. */
   MAX_MESSAGE_BYTES: envInt(16 * 1024 * 1024, 1024, 512 * 1024 * 1024),
   /** How long shutdown waits for in-flight calls before cancelling them, ms. */

@@ -1,0 +1,17 @@
+import { Command } from 'commander';
+import { describeCommand, healthCommand } from './commands/health.command';
+import { forecastCommand, generateCommand } from './commands/forecast.command';
+
+const program = new Command('nextx')
+  .description('command-line client of the nextx generation services')
+  .showHelpAfterError()
+  .addCommand(healthCommand())
+  .addCommand(describeCommand())
+  .addCommand(forecastCommand())
+  .addCommand(generateCommand());
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  const grpcDetails = (error as { details?: string; code?: number }).details;
+  process.stderr.write(`nextx: ${grpcDetails ?? (error instanceof Error ? error.message : String(error))}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,81 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { freePort, spawnService, workspaceRoot, type SpawnedService } from '@nextx/grpc/testing';
+import { loadCo2 } from '@nextx/timeseries/testing';
+import { parse } from 'csv-parse/sync';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const root = workspaceRoot();
+const nextx = (...args: string[]) => run(join(root, 'bin/nextx'), args, { cwd: root });
+
+describe('nextx CLI against the running timeseries service', () => {
+  let service: SpawnedService;
+  let address: string;
+  let dir: string;
+
+  beforeAll(async () => {
+    const port = await freePort();
+    address = `127.0.0.1:${port}`;
+    service = await spawnService(join(root, 'apps/timeseries-service/src/main.ts'), { GRPC_PORT: String(port), METRICS_PORT: '0' }, { address });
+    dir = await mkdtemp(join(tmpdir(), 'nextx-cli-'));
+    const co2 = loadCo2();
+    const rows = co2.map((v, i) => `${new Date(Date.UTC(1958, 2 + i, 1)).toISOString().slice(0, 10)},${v}`);
+    await writeFile(join(dir, 'co2.csv'), ['date,co2', ...rows].join('\n'));
+  }, 60_000);
+
+  afterAll(async () => {
+    service?.process.kill('SIGTERM');
+    await service?.exited;
+  });
+
+  it('nextx health reports SERVING and exits 0', async () => {
+    const { stdout } = await nextx('health', address);
+    expect(stdout.trim()).toBe(`${address}: SERVING`);
+  });
+
+  it('nextx health exits non-zero for an unknown service', async () => {
+    await expect(nextx('health', address, '--service', 'no.Such')).rejects.toMatchObject({ code: 1 });
+  });
+
+  it('nextx describe lists the TimeSeries methods through reflection', async () => {
+    const { stdout } = await nextx('describe', address);
+    expect(stdout).toContain('nextx.timeseries.v1.TimeSeries\n  Forecast\n  Generate');
+  });
+
+  it('nextx forecast writes the forecast CSV with dates and quantiles, and an SVG plot', async () => {
+    const out = join(dir, 'forecast.csv');
+    const plot = join(dir, 'forecast.svg');
+    const { stdout } = await nextx(
+      'forecast', '--addr', address, '--file', join(dir, 'co2.csv'), '--column', 'co2', '--time-column', 'date',
+      '--frequency', 'MS', '--season', '12', '--method', 'arnet', '--horizon', '24', '--out', out, '--plot', plot,
+    );
+    expect(stdout).toContain(`wrote ${out} and ${plot}`);
+    const rows: Record<string, string>[] = parse(await readFile(out, 'utf8'), { columns: true });
+    expect(rows).toHaveLength(24);
+    expect(Object.keys(rows[0])).toEqual(['step', 'time', 'point', 'mean', 'q0.1', 'q0.5', 'q0.9']);
+    const lastMonth = new Date(Date.UTC(1958, 2 + loadCo2().length, 1)).toISOString();
+    expect(rows[0].time).toBe(lastMonth);
+    for (const row of rows) expect(Number(row['q0.1'])).toBeLessThanOrEqual(Number(row['q0.9']));
+    const svg = await readFile(plot, 'utf8');
+    expect(svg).toMatch(/^<svg[\s\S]*<\/svg>$/);
+    expect(svg.match(/<path /g)).toHaveLength(3);
+  });
+
+  it('nextx forecast shows the service\'s INVALID_ARGUMENT message and exits 1', async () => {
+    const error = await nextx('forecast', '--addr', address, '--file', join(dir, 'co2.csv'), '--column', 'co2', '--horizon', '24', '--order', '5000', '--out', join(dir, 'x.csv')).catch((e) => e);
+    expect(error.code).toBe(1);
+    expect(error.stderr).toContain('model.order');
+  });
+
+  it('nextx generate writes one column per path', async () => {
+    const out = join(dir, 'paths.csv');
+    await nextx('generate', '--addr', address, '--file', join(dir, 'co2.csv'), '--column', 'co2', '--length', '36', '--paths', '3', '--out', out);
+    const rows: Record<string, string>[] = parse(await readFile(out, 'utf8'), { columns: true });
+    expect(rows).toHaveLength(36);
+    expect(Object.keys(rows[0])).toEqual(['step', 'path1', 'path2', 'path3']);
+  });
+});

@@ -1,0 +1,2 @@
+export * from './csv/series-csv';
+export * from './svg/forecast-plot';

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# `npm start`: installs, builds and starts every nextx service with embedded defaults, in the
+# foreground. Ctrl-C (or SIGTERM) stops them gracefully.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash tools/install.sh
+export NX_DAEMON=false NX_NO_CLOUD=true
+npx nx run-many -t build --projects=timeseries-service,cli --outputStyle=static >/dev/null
+echo "[nextx] built services into dist/"
+
+pids=()
+stop() {
+  echo "[nextx] stopping services"
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  wait || true
+}
+trap stop INT TERM
+
+start_service() { # name, then env assignments
+  local name=$1; shift
+  env "$@" node "dist/apps/$name/main.mjs" &
+  pids+=($!)
+}
+
+start_service timeseries-service "GRPC_PORT=${TIMESERIES_GRPC_PORT:-50055}" "METRICS_PORT=${TIMESERIES_METRICS_PORT:-9465}"
+
+for addr in "127.0.0.1:${TIMESERIES_GRPC_PORT:-50055}"; do
+  for _ in $(seq 1 50); do
+    if bin/nextx health "$addr" >/dev/null 2>&1; then echo "[nextx] $addr SERVING"; break; fi
+    sleep 0.2
+  done
+done
+echo "[nextx] all services up; try: bin/nextx describe 127.0.0.1:50055"
+wait
