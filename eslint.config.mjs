@@ -3,6 +3,8 @@ import prettier from 'eslint-config-prettier';
 
 /** Imports that only the I/O edges of the system may use. */
 const IO_PACKAGES = ['@nestjs/*', '@grpc/*', 'grpc-health-check', 'kafkajs', 'onnxruntime-node', 'onnxruntime-*'];
+/** Only libs/runtime (type:runtime) touches onnxruntime, as transformers.js keeps it in one backend file. */
+const ORT = ['onnxruntime-node', 'onnxruntime-*'];
 
 export default [
   ...nx.configs['flat/base'],
@@ -20,8 +22,17 @@ export default [
           enforceBuildableLibDependency: false,
           allow: [],
           depConstraints: [
-            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:platform', 'type:core', 'type:api'] },
-            { sourceTag: 'type:platform', onlyDependOnLibsWithTags: ['type:platform', 'type:core', 'type:api'] },
+            {
+              sourceTag: 'type:app',
+              onlyDependOnLibsWithTags: ['type:platform', 'type:runtime', 'type:core', 'type:api'],
+              bannedExternalImports: ORT,
+            },
+            {
+              sourceTag: 'type:platform',
+              onlyDependOnLibsWithTags: ['type:platform', 'type:runtime', 'type:core', 'type:api'],
+              bannedExternalImports: ORT,
+            },
+            { sourceTag: 'type:runtime', onlyDependOnLibsWithTags: ['type:runtime', 'type:core'] },
             { sourceTag: 'type:api', onlyDependOnLibsWithTags: ['type:api'] },
             {
               sourceTag: 'type:core',

@@ -1,2 +1,4 @@
 export * from './random/rng';
 export * from './errors/invalid-argument';
+export * from './generation/generator';
+export * from './generation/step-model';

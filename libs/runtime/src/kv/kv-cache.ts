@@ -1,0 +1,90 @@
+import type { TensorValue } from '../session/onnx-graph';
+
+/**
+ * KV cache of an Optimum-style decoder in preallocated buffers. The graph reads
+ * `past_key_values.*` [B, H, past, D] and writes `present.*` [B, H, past + new, D]; both are views
+ * of two fixed buffers per tensor that swap roles every step (onnxruntime writes `present`
+ * straight into the spare buffer), so no step allocates or concatenates on the JS side.
+ */
+export class KvCache {
+  private front: Float32Array[];
+  private back: Float32Array[];
+  private cached = 0;
+  private rows = 0;
+
+  /**
+   * @param layers decoder layers (each has a key and a value tensor)
+   * @param maxBatch largest batch the buffers hold
+   */
+  constructor(
+    readonly layers: number,
+    readonly heads: number,
+    readonly headDim: number,
+    readonly maxLength: number,
+    readonly maxBatch: number,
+  ) {
+    const size = maxBatch * heads * maxLength * headDim;
+    this.front = Array.from({ length: 2 * layers }, () => new Float32Array(size));
+    this.back = Array.from({ length: 2 * layers }, () => new Float32Array(size));
+  }
+
+  /** Cached positions. */
+  get length(): number {
+    return this.cached;
+  }
+  get batch(): number {
+    return this.rows;
+  }
+
+  /** Empties the cache for `batch` sequences. */
+  reset(batch: number): void {
+    if (batch > this.maxBatch) throw new RangeError(`batch ${batch} > cache capacity ${this.maxBatch}`);
+    this.rows = batch;
+    this.cached = 0;
+  }
+
+  /** `past_key_values.{i}.key|value` feeds for the next step. */
+  pastFeeds(): Record<string, TensorValue> {
+    return this.views(this.front, this.cached);
+  }
+
+  /** Preallocated `present.{i}.key|value` outputs for a step adding `newLength` positions. */
+  presentOutputs(newLength: number): Record<string, TensorValue> {
+    if (this.cached + newLength > this.maxLength) {
+      throw new RangeError(`sequence would reach ${this.cached + newLength} > cache capacity ${this.maxLength}`);
+    }
+    return this.views(this.back, this.cached + newLength, 'present');
+  }
+
+  /** After a step: the presents become the next pasts. */
+  advance(newLength: number): void {
+    [this.front, this.back] = [this.back, this.front];
+    this.cached += newLength;
+  }
+
+  /**
+   * Keeps the first `length` positions. Layout [B, H, T, D] depends on T, so shortening
+   * re-packs rows in place (only speculative roll-backs and context trimming pay this).
+   */
+  truncate(length: number): void {
+    if (length >= this.cached) return;
+    const { heads, headDim } = this;
+    for (const buffer of this.front) {
+      for (let bh = 0; bh < this.rows * heads; bh++) {
+        buffer.copyWithin(bh * length * headDim, bh * this.cached * headDim, bh * this.cached * headDim + length * headDim);
+      }
+    }
+    this.cached = length;
+  }
+
+  private views(buffers: Float32Array[], length: number, prefix = 'past_key_values'): Record<string, TensorValue> {
+    const dims = [this.rows, this.heads, length, this.headDim];
+    const size = this.rows * this.heads * length * this.headDim;
+    const out: Record<string, TensorValue> = {};
+    for (let i = 0; i < this.layers; i++) {
+      out[`${prefix}.${i}.key`] = { data: buffers[2 * i].subarray(0, size), dims };
+      out[`${prefix}.${i}.value`] = { data: buffers[2 * i + 1].subarray(0, size), dims };
+    }
+    return out;
+  }
+}

@@ -1,0 +1,24 @@
+import { workerData } from 'node:worker_threads';
+import { ModelRepository } from '../repository/model-repository';
+import { serveTasks, type TaskContext } from '../worker/worker-host';
+
+/** Test worker: runs the reference classifier in a loop, one progress event per run. */
+const repository = new ModelRepository((workerData as { modelsDir: string }).modelsDir);
+
+serveTasks({
+  async classifyLoop(payload: { steps: number; batch: number }, context: TaskContext) {
+    const model = await repository.load('mnist-classifier');
+    const graph = model.graph('classifier');
+    const image = { data: new Float32Array(payload.batch * 32 * 32).fill(0.5), dims: [payload.batch, 1, 32, 32] };
+    let step = 0;
+    for (; step < payload.steps; step++) {
+      if (context.signal.aborted) break;
+      await graph.run({ image });
+      context.progress({ step: step + 1 });
+    }
+    return { steps: step, logits: new Float32Array(10) };
+  },
+  async fail() {
+    throw Object.assign(new RangeError('bad thing'), { field: 'x' });
+  },
+});

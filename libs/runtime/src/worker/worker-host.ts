@@ -1,0 +1,61 @@
+import { parentPort } from 'node:worker_threads';
+import { serializeError, type FromWorker, type ToWorker } from './worker-protocol';
+
+/** What a task handler gets besides its payload. */
+export interface TaskContext {
+  /** Sends a progress event to the caller. */
+  progress(event: unknown): void;
+  /** Fires when the caller cancels. */
+  readonly signal: AbortSignal;
+}
+
+/** Runs one kind of task inside a worker. */
+export type TaskHandler = (payload: never, context: TaskContext) => Promise<unknown>;
+
+/**
+ * The worker side of {@link WorkerPool}: runs tasks by kind, streams their progress, and
+ * aborts a task's signal when the caller cancels. Tasks interleave at their `await` points, so
+ * a cancel arrives between two model steps.
+ */
+export function serveTasks(handlers: Record<string, TaskHandler>): void {
+  const port = parentPort;
+  if (!port) throw new Error('serveTasks must run inside a worker thread');
+  const running = new Map<number, AbortController>();
+  const send = (message: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
+  port.on('message', (message: ToWorker) => {
+    if (message.type === 'abort') {
+      running.get(message.id)?.abort();
+      return;
+    }
+    const handler = handlers[message.kind];
+    const controller = new AbortController();
+    running.set(message.id, controller);
+    const context: TaskContext = {
+      progress: (event) => send({ type: 'progress', id: message.id, event }),
+      signal: controller.signal,
+    };
+    Promise.resolve()
+      .then(() => {
+        if (!handler) throw new Error(`no handler for task kind "${message.kind}"`);
+        return handler(message.payload as never, context);
+      })
+      .then(
+        (result) => send({ type: 'result', id: message.id, result }, transferablesOf(result)),
+        (error: unknown) => send({ type: 'error', id: message.id, error: serializeError(error) }),
+      )
+      .finally(() => running.delete(message.id));
+  });
+  send({ type: 'ready' });
+}
+
+/** ArrayBuffers inside typed arrays of a result, moved (not copied) to the main thread. */
+function transferablesOf(value: unknown, found = new Set<ArrayBuffer>()): ArrayBuffer[] {
+  if (ArrayBuffer.isView(value)) {
+    if (value.buffer instanceof ArrayBuffer && value.byteLength === value.buffer.byteLength) found.add(value.buffer);
+  } else if (Array.isArray(value)) {
+    for (const item of value) transferablesOf(item, found);
+  } else if (value && typeof value === 'object') {
+    for (const item of Object.values(value)) transferablesOf(item, found);
+  }
+  return [...found];
+}

@@ -1,0 +1,72 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { referenceModelsDir } from '../testing/reference-models';
+import { WorkerPool, workerEntry } from './worker-pool';
+
+describe('WorkerPool', () => {
+  let pool: WorkerPool;
+
+  beforeAll(async () => {
+    pool = new WorkerPool(workerEntry(new URL('../testing/', import.meta.url).href, 'classifier-loop.worker'), 1, {
+      modelsDir: referenceModelsDir(),
+    });
+    await pool.ready();
+  });
+
+  afterAll(async () => {
+    await pool?.close();
+  });
+
+  it('keeps the main thread responsive (timer lag < 50 ms) while a worker computes', async () => {
+    let last = performance.now();
+    let worstLag = 0;
+    const timer = setInterval(() => {
+      const now = performance.now();
+      worstLag = Math.max(worstLag, now - last - 5);
+      last = now;
+    }, 5);
+    const progress: number[] = [];
+    const started = performance.now();
+    const result = await pool.run<{ steps: number; logits: Float32Array }, { step: number }>(
+      'classifyLoop',
+      { steps: 60, batch: 32 },
+      { onProgress: (e) => progress.push(e.step) },
+    );
+    clearInterval(timer);
+    const busyMs = performance.now() - started;
+    expect(result.steps).toBe(60);
+    expect(result.logits).toBeInstanceOf(Float32Array);
+    expect(progress).toHaveLength(60);
+    // The loop must have been long enough for the lag figure to mean something.
+    expect(busyMs).toBeGreaterThan(200);
+    expect(worstLag).toBeLessThan(50);
+  });
+
+  it('stops a task within one step of the cancel', async () => {
+    const controller = new AbortController();
+    let seen = 0;
+    let atAbort = -1;
+    const result = await pool.run<{ steps: number }, { step: number }>(
+      'classifyLoop',
+      { steps: 10_000, batch: 8 },
+      {
+        signal: controller.signal,
+        onProgress: (e) => {
+          seen = e.step;
+          if (e.step === 20) {
+            atAbort = seen;
+            controller.abort();
+          }
+        },
+      },
+    );
+    expect(atAbort).toBe(20);
+    // Messages in flight when the abort was posted may still arrive: at most one more step runs
+    // after the worker sees the abort, plus the progress events already queued.
+    expect(result.steps).toBeLessThan(10_000);
+    expect(result.steps - atAbort).toBeLessThanOrEqual(3);
+  });
+
+  it('rebuilds errors with their name, message and fields', async () => {
+    await expect(pool.run('fail', {})).rejects.toMatchObject({ name: 'RangeError', message: 'bad thing', field: 'x' });
+  });
+});

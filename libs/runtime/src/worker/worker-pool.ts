@@ -1,0 +1,144 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { FromWorker, SerializedError, ToWorker } from './worker-protocol';
+
+/** Options of one task run. */
+export interface RunOptions<P> {
+  readonly onProgress?: (event: P) => void;
+  readonly signal?: AbortSignal;
+}
+
+/** An error thrown inside a worker, rebuilt on the main thread with its name and fields. */
+export class WorkerTaskError extends Error {
+  constructor(serialized: SerializedError) {
+    super(serialized.message);
+    this.name = serialized.name;
+    Object.assign(this, serialized.fields);
+  }
+}
+
+interface Pending {
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: unknown) => void;
+  readonly onProgress?: (event: never) => void;
+}
+
+interface PoolWorker {
+  readonly worker: Worker;
+  readonly ready: Promise<void>;
+  readonly pending: Map<number, Pending>;
+}
+
+/**
+ * Where a worker entry lives: the bundled `<name>.mjs` next to the caller in production, or the
+ * `<name>.ts` source run through tsx in development and tests.
+ */
+export function workerEntry(callerUrl: string, name: string): WorkerEntry {
+  const bundled = new URL(`./${name}.mjs`, callerUrl);
+  if (existsSync(fileURLToPath(bundled))) return { url: bundled, env: process.env };
+  // The ESM build of tsx's API (require.resolve would pick the CommonJS one).
+  const tsxApi = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/index\.cjs$/, 'index.mjs')).href;
+  // tsx must see the root tsconfig (path aliases, decorators) whatever the current directory.
+  let dir = dirname(fileURLToPath(callerUrl));
+  while (!existsSync(join(dir, 'nx.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  const source = new URL(`./${name}.ts`, callerUrl);
+  // Node 20 workers do not take `--import` loaders from execArgv, so a small bootstrap registers
+  // tsx inside the worker and then imports the TypeScript entry.
+  const bootstrap = `import(${JSON.stringify(tsxApi)}).then(({ register }) => { register({ tsconfig: ${JSON.stringify(join(dir, 'tsconfig.json'))} }); return import(${JSON.stringify(source.href)}); })`;
+  return { url: source, bootstrap, env: process.env };
+}
+
+/** A worker script and how to start it. */
+export interface WorkerEntry {
+  readonly url: URL;
+  /** Script evaluated instead of `url` (development: registers tsx, then imports `url`). */
+  readonly bootstrap?: string;
+  readonly env: NodeJS.ProcessEnv;
+}
+
+/**
+ * Worker threads that run model sessions and generation loops, so the main thread only does
+ * I/O (onnxruntime-node's `run()` computes synchronously on its calling thread). Tasks go to the
+ * worker with the fewest running tasks; progress streams back; a signal cancels the task.
+ */
+export class WorkerPool {
+  private readonly workers: PoolWorker[] = [];
+  private nextId = 1;
+  private closed = false;
+
+  constructor(entry: WorkerEntry, size: number, workerData: unknown = {}) {
+    for (let i = 0; i < size; i++) {
+      const worker = entry.bootstrap
+        ? new Worker(entry.bootstrap, { eval: true, env: entry.env, workerData })
+        : new Worker(entry.url, { env: entry.env, workerData });
+      const pending = new Map<number, Pending>();
+      const ready = new Promise<void>((resolve, reject) => {
+        worker.once('error', reject);
+        worker.on('message', (message: FromWorker) => {
+          if (message.type === 'ready') return resolve();
+          const task = pending.get(message.id);
+          if (!task) return;
+          if (message.type === 'progress') task.onProgress?.(message.event as never);
+          else {
+            pending.delete(message.id);
+            if (message.type === 'result') task.resolve(message.result);
+            else task.reject(new WorkerTaskError(message.error));
+          }
+        });
+      });
+      worker.on('error', (error) => {
+        for (const task of pending.values()) task.reject(error);
+        pending.clear();
+      });
+      worker.on('exit', (code) => {
+        for (const task of pending.values()) task.reject(new Error(`worker exited with code ${code}`));
+        pending.clear();
+      });
+      this.workers.push({ worker, ready, pending });
+    }
+  }
+
+  /** Resolves when every worker has started (and loaded what its entry loads at start). */
+  async ready(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.ready));
+  }
+
+  /** Tasks running now, per worker. */
+  load(): number[] {
+    return this.workers.map((w) => w.pending.size);
+  }
+
+  /** Runs a task of `kind` on the least busy worker. */
+  async run<R, P = unknown>(kind: string, payload: unknown, options: RunOptions<P> = {}): Promise<R> {
+    if (this.closed) throw new Error('worker pool is closed');
+    const target = this.workers.reduce((best, w) => (w.pending.size < best.pending.size ? w : best));
+    await target.ready;
+    const id = this.nextId++;
+    const send = (message: ToWorker) => target.worker.postMessage(message);
+    return new Promise<R>((resolve, reject) => {
+      const onAbort = () => send({ type: 'abort', id });
+      target.pending.set(id, {
+        resolve: (value) => {
+          options.signal?.removeEventListener('abort', onAbort);
+          resolve(value as R);
+        },
+        reject: (error) => {
+          options.signal?.removeEventListener('abort', onAbort);
+          reject(error);
+        },
+        onProgress: options.onProgress as ((event: never) => void) | undefined,
+      });
+      send({ type: 'run', id, kind, payload });
+      if (options.signal?.aborted) onAbort();
+      else options.signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.workers.map((w) => w.worker.terminate()));
+  }
+}

@@ -1,0 +1,27 @@
+/** Main thread → worker. */
+export type ToWorker =
+  | { readonly type: 'run'; readonly id: number; readonly kind: string; readonly payload: unknown }
+  | { readonly type: 'abort'; readonly id: number };
+
+/** Worker → main thread. */
+export type FromWorker =
+  | { readonly type: 'ready' }
+  | { readonly type: 'progress'; readonly id: number; readonly event: unknown }
+  | { readonly type: 'result'; readonly id: number; readonly result: unknown }
+  | { readonly type: 'error'; readonly id: number; readonly error: SerializedError };
+
+/** An error crossing the thread boundary (class identity is lost; name and fields survive). */
+export interface SerializedError {
+  readonly name: string;
+  readonly message: string;
+  readonly fields: Record<string, unknown>;
+}
+
+export function serializeError(error: unknown): SerializedError {
+  if (error instanceof Error) {
+    const fields: Record<string, unknown> = {};
+    for (const key of Object.keys(error)) fields[key] = (error as unknown as Record<string, unknown>)[key];
+    return { name: error.name, message: error.message, fields };
+  }
+  return { name: 'Error', message: String(error), fields: {} };
+}
