@@ -7,7 +7,7 @@ import type { LogitsProcessor } from './logits-processor';
  * every token tied with the last of them, where HF's argsort would pick one arbitrarily).
  */
 export class MinPLogitsWarper implements LogitsProcessor {
-  private scratch = new Float32Array(0);
+  private scratch: Float32Array = new Float32Array(0);
 
   /**
    * @param minP in [0, 1]; 0 keeps everything

@@ -7,7 +7,7 @@ import type { LogitsProcessor } from './logits-processor';
  */
 export class TopKLogitsWarper implements LogitsProcessor {
   private readonly k: number;
-  private scratch = new Float32Array(0);
+  private scratch: Float32Array = new Float32Array(0);
 
   /**
    * @param topK number of tokens to keep; 0 disables the warper (LlamaGen's convention)
