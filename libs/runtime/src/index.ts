@@ -8,3 +8,6 @@ export * from './session/onnx-graph';
 export * from './worker/worker-host';
 export * from './worker/worker-pool';
 export * from './worker/worker-protocol';
+export * from './models/fused-decoder';
+export * from './models/code-decoder';
+export * from './models/digit-classifier';

@@ -21,4 +21,6 @@ export interface TokenStepModel {
   forward(tokens: Int32Array, newLength: number): Promise<Float32Array>;
   /** Keeps only the first `length` cached positions (speculative decoding rolls back rejected drafts). */
   truncate(length: number): void;
+  /** The generation is done with the model (a fused batch frees its rows). */
+  release(): void;
 }

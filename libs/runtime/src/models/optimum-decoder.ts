@@ -56,6 +56,10 @@ export class OptimumDecoderStepModel implements TokenStepModel {
     this.cache.truncate(length);
   }
 
+  release(): void {
+    // Nothing to free: the buffers are reused by the next generation.
+  }
+
   async forward(tokens: Int32Array, newLength: number): Promise<Float32Array> {
     const batch = this.cache.batch;
     const past = this.cache.length;

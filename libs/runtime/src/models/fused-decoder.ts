@@ -1,0 +1,237 @@
+import type { TokenStepModel } from '@nextx/engine';
+import { countLayers } from '../manifest/family-contracts';
+import type { OnnxGraph, TensorValue } from '../session/onnx-graph';
+import type { DecoderDims } from './optimum-decoder';
+
+interface Member {
+  /** Rows of the fused batch this member owns (contiguous, starting at `first`). */
+  rows: number;
+  first: number;
+  /** Positions this member has in the cache. */
+  length: number;
+  /** Tokens waiting for the next step, and who to tell. */
+  pending?: { tokens: Int32Array; resolve: (logits: Float32Array) => void; reject: (e: unknown) => void };
+  logits: Float32Array;
+  active: boolean;
+}
+
+/** Counters of a fused decoder (how much batching happened). */
+export interface FusionStats {
+  /** Batched forwards run. */
+  steps: number;
+  /** Sum over steps of rows in the batch (rowSteps / steps = mean batch). */
+  rowSteps: number;
+  /** Largest batch seen. */
+  maxRows: number;
+}
+
+/**
+ * Temporal fusion (continuous batching) of one Optimum decoder: concurrent generations each see
+ * their own {@link TokenStepModel}, but every step runs all of them in one batched forward.
+ * Members join and leave only at step boundaries. Rows are right-aligned in a shared KV cache
+ * (a newcomer's earlier positions are padding, masked out by `attention_mask`), each row keeps
+ * its own `position_ids`, and the cache is re-packed when members leave — so a request that joins
+ * late computes exactly what it would alone.
+ */
+export class FusedDecoder {
+  private readonly layers: number;
+  private front: Float32Array[];
+  private back: Float32Array[];
+  private readonly ids: BigInt64Array;
+  private readonly positions: BigInt64Array;
+  private readonly mask: BigInt64Array;
+  private readonly logits: Float32Array;
+  private members: Member[] = [];
+  /** Common cache length L: rows are right-aligned to it. */
+  private width = 0;
+  private running = false;
+  /** Members joined or left since the last step. */
+  private dirty = false;
+  readonly stats: FusionStats = { steps: 0, rowSteps: 0, maxRows: 0 };
+
+  constructor(
+    private readonly graph: OnnxGraph,
+    readonly dims: DecoderDims,
+  ) {
+    this.layers = countLayers(graph.inputNames);
+    const size = dims.maxBatch * dims.heads * dims.maxLength * dims.headDim;
+    this.front = Array.from({ length: 2 * this.layers }, () => new Float32Array(size));
+    this.back = Array.from({ length: 2 * this.layers }, () => new Float32Array(size));
+    this.ids = new BigInt64Array(dims.maxBatch);
+    this.positions = new BigInt64Array(dims.maxBatch);
+    this.mask = new BigInt64Array(dims.maxBatch * dims.maxLength);
+    this.logits = new Float32Array(dims.maxBatch * dims.vocabSize);
+  }
+
+  /** Rows in use now. */
+  get rows(): number {
+    return this.members.reduce((sum, m) => sum + m.rows, 0);
+  }
+
+  /** A new member; it joins the batch at its first `reset`. */
+  sequence(): TokenStepModel {
+    return new FusedSequence(this);
+  }
+
+  /** @internal */
+  join(rows: number): Member {
+    if (this.rows + rows > this.dims.maxBatch) throw new RangeError(`fused batch full: ${this.rows} + ${rows} rows > ${this.dims.maxBatch}`);
+    const member: Member = { rows, first: -1, length: 0, logits: new Float32Array(rows * this.dims.vocabSize), active: true };
+    this.members.push(member);
+    this.dirty = true;
+    return member;
+  }
+
+  /** @internal */
+  leave(member: Member): void {
+    member.active = false;
+    this.dirty = true;
+    member.pending?.reject(new Error('sequence released'));
+    member.pending = undefined;
+    this.maybeStep();
+  }
+
+  /** @internal */
+  submit(member: Member, tokens: Int32Array): Promise<Float32Array> {
+    return new Promise((resolve, reject) => {
+      member.pending = { tokens: tokens.slice(0, member.rows), resolve, reject };
+      this.maybeStep();
+    });
+  }
+
+  /** Runs a step once every member has its next tokens in (a step boundary). */
+  private maybeStep(): void {
+    if (this.running) return;
+    this.compact();
+    if (this.members.length === 0 || this.members.some((m) => !m.pending)) return;
+    this.running = true;
+    this.step()
+      .catch((error: unknown) => {
+        for (const m of this.members) m.pending?.reject(error);
+        for (const m of this.members) m.pending = undefined;
+      })
+      .finally(() => {
+        this.running = false;
+        this.maybeStep();
+      });
+  }
+
+  /** Drops members that left, places newcomers, and trims padding columns nobody needs. */
+  private compact(): void {
+    if (!this.dirty) return;
+    this.dirty = false;
+    const { heads, headDim } = this.dims;
+    const oldWidth = this.width;
+    const kept = this.members.filter((m) => m.active);
+    const newWidth = kept.reduce((w, m) => Math.max(w, m.length), 0);
+    // Placed rows move down to their new index and drop (oldWidth − newWidth) leading padding
+    // columns; destinations never pass unread sources, so in-place copies are safe in this order.
+    let row = 0;
+    for (const m of kept.filter((k) => k.first >= 0)) {
+      for (let rh = 0; rh < m.rows * heads; rh++) {
+        const src = ((m.first * heads + rh) * oldWidth + (oldWidth - newWidth)) * headDim;
+        const dst = (row * heads + rh) * newWidth * headDim;
+        for (const buffer of this.front) buffer.copyWithin(dst, src, src + newWidth * headDim);
+      }
+      m.first = row;
+      row += m.rows;
+    }
+    // Newcomers take the following rows, all padding (zeros keep the masked scores finite).
+    for (const m of kept.filter((k) => k.first < 0)) {
+      m.first = row;
+      const span = heads * newWidth * headDim;
+      for (const buffer of this.front) buffer.fill(0, row * span, (row + m.rows) * span);
+      row += m.rows;
+    }
+    this.members = kept;
+    this.width = newWidth;
+  }
+
+  private async step(): Promise<void> {
+    const { heads, headDim, vocabSize, maxLength } = this.dims;
+    const batch = this.rows;
+    const width = this.width;
+    if (width + 1 > maxLength) throw new RangeError(`sequence would reach ${width + 1} > cache capacity ${maxLength}`);
+    const total = width + 1;
+    for (const m of this.members) {
+      for (let r = 0; r < m.rows; r++) {
+        const row = m.first + r;
+        this.ids[row] = BigInt(m.pending!.tokens[r]);
+        this.positions[row] = BigInt(m.length);
+        const pad = width - m.length;
+        this.mask.fill(0n, row * total, row * total + pad);
+        this.mask.fill(1n, row * total + pad, (row + 1) * total);
+      }
+    }
+    const pastDims = [batch, heads, width, headDim];
+    const presentDims = [batch, heads, total, headDim];
+    const feeds: Record<string, TensorValue> = {
+      input_ids: { data: this.ids.subarray(0, batch), dims: [batch, 1] },
+      attention_mask: { data: this.mask.subarray(0, batch * total), dims: [batch, total] },
+      position_ids: { data: this.positions.subarray(0, batch), dims: [batch, 1] },
+    };
+    const outputs: Record<string, TensorValue> = {
+      logits: { data: this.logits.subarray(0, batch * vocabSize), dims: [batch, 1, vocabSize] },
+    };
+    for (let i = 0; i < this.layers; i++) {
+      for (const [k, kind] of ['key', 'value'].entries()) {
+        feeds[`past_key_values.${i}.${kind}`] = { data: this.front[2 * i + k].subarray(0, batch * heads * width * headDim), dims: pastDims };
+        outputs[`present.${i}.${kind}`] = { data: this.back[2 * i + k].subarray(0, batch * heads * total * headDim), dims: presentDims };
+      }
+    }
+    await this.graph.run(feeds, outputs);
+    [this.front, this.back] = [this.back, this.front];
+    this.width = total;
+    this.stats.steps++;
+    this.stats.rowSteps += batch;
+    this.stats.maxRows = Math.max(this.stats.maxRows, batch);
+    const done = this.members.map((m) => {
+      m.logits.set(this.logits.subarray(m.first * vocabSize, (m.first + m.rows) * vocabSize));
+      m.length++;
+      const pending = m.pending!;
+      m.pending = undefined;
+      return () => pending.resolve(m.logits);
+    });
+    for (const resolve of done) resolve();
+  }
+}
+
+/** One generation's view of a {@link FusedDecoder}. */
+class FusedSequence implements TokenStepModel {
+  private member?: Member;
+
+  constructor(private readonly fused: FusedDecoder) {}
+
+  get vocabSize(): number {
+    return this.fused.dims.vocabSize;
+  }
+  get maxLength(): number {
+    return this.fused.dims.maxLength;
+  }
+  get length(): number {
+    return this.member?.length ?? 0;
+  }
+  get batch(): number {
+    return this.member?.rows ?? 0;
+  }
+
+  reset(batch: number): void {
+    if (this.member) this.fused.leave(this.member);
+    this.member = this.fused.join(batch);
+  }
+
+  forward(tokens: Int32Array, newLength: number): Promise<Float32Array> {
+    if (!this.member) throw new Error('reset() first');
+    if (newLength !== 1) throw new RangeError('a fused sequence feeds one token per row per step');
+    return this.fused.submit(this.member, tokens);
+  }
+
+  truncate(): void {
+    throw new Error('a fused sequence cannot roll back (speculative decoding runs unfused)');
+  }
+
+  release(): void {
+    if (this.member) this.fused.leave(this.member);
+    this.member = undefined;
+  }
+}
