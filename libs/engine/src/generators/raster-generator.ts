@@ -1,4 +1,5 @@
 import type { Decoder } from '../generation/decoder';
+import { applyCfg } from '../guidance/apply-cfg';
 import {
   throwIfAborted,
   type GenerationEvent,
@@ -65,7 +66,7 @@ export class RasterGenerator<Media> implements Generator<RasterRequest, RasterRe
     const processors = buildLogitsProcessors(request.sampling);
     const codes = new Int32Array(images * tokensPerImage);
     const input = new Int32Array(rows);
-    const row = new Float32Array(vocab);
+    const guidedLogits = new Float32Array(images * vocab);
 
     request.classLabels.forEach((label, i) => {
       input[i] = this.layout.classToken(label);
@@ -76,8 +77,10 @@ export class RasterGenerator<Media> implements Generator<RasterRequest, RasterRe
       for (let t = 0; t < tokensPerImage; t++) {
         throwIfAborted(options.signal, t);
         const logits = await this.model.forward(input, 1);
+        if (guided) applyCfg(logits, images, vocab, request.guidanceScale, guidedLogits);
+        else guidedLogits.set(logits.subarray(0, images * vocab));
         for (let i = 0; i < images; i++) {
-          guidedRow(logits, i, guided ? images + i : -1, vocab, request.guidanceScale, row);
+          const row = guidedLogits.subarray(i * vocab, (i + 1) * vocab);
           // Only image codes may follow; class ids live in the same vocabulary.
           row.fill(Number.NEGATIVE_INFINITY, 0, codeOffset);
           row.fill(Number.NEGATIVE_INFINITY, codeOffset + codebookSize);
@@ -99,22 +102,4 @@ export class RasterGenerator<Media> implements Generator<RasterRequest, RasterRe
     const media = await this.decoder.decode({ codes, images });
     yield { type: 'result', result: { codes, media } };
   }
-}
-
-/** Copies row `cond` of [rows, vocab] logits into `out`, guided by row `uncond` when ≥ 0: u + (c − u)·s. */
-function guidedRow(
-  logits: Float32Array,
-  cond: number,
-  uncond: number,
-  vocab: number,
-  scale: number,
-  out: Float32Array,
-): void {
-  const c = cond * vocab;
-  if (uncond < 0) {
-    out.set(logits.subarray(c, c + vocab));
-    return;
-  }
-  const u = uncond * vocab;
-  for (let v = 0; v < vocab; v++) out[v] = logits[u + v] + (logits[c + v] - logits[u + v]) * scale;
 }
