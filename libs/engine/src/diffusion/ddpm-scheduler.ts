@@ -1,0 +1,124 @@
+import { InvalidArgumentError } from '../errors/invalid-argument';
+import type { Rng } from '../random/rng';
+import {
+  RespacedEpsilonScheduler,
+  requireRng,
+  type DiffusionSchedulerOptions,
+  type DiffusionStepOptions,
+} from './diffusion-scheduler';
+import type { RespacedTables } from './respacing';
+
+/** Fixed reverse variances of ADM: the posterior σ̃² (`small`) or β (`large`). */
+export type DdpmVarianceType = 'fixedSmall' | 'fixedLarge';
+
+/** Options of {@link DdpmScheduler}. */
+export interface DdpmSchedulerOptions extends DiffusionSchedulerOptions {
+  /**
+   * Variance used when the step gets no learned-range values. Default `fixedLarge`, ADM/MAR
+   * `create_diffusion`'s choice when sigma is not learned; `fixedSmall` (σ̃²) under-disperses
+   * with few steps. MAR learns the variance: pass its `varianceValues` to `step`.
+   */
+  readonly varianceType?: DdpmVarianceType;
+}
+
+/**
+ * Ancestral DDPM sampling with ε-prediction, as ADM/MAR `p_sample` (no clipping of x₀, MAR
+ * passes `clip_denoised=False`):
+ *
+ * x₀ = √(1/ᾱ_k)·x − √(1/ᾱ_k − 1)·ε, μ = c₁·x₀ + c₂·x with c₁ = β_k√ᾱ_{k−1}/(1 − ᾱ_k),
+ * c₂ = (1 − ᾱ_{k−1})√α_k/(1 − ᾱ_k), then x ← μ + exp(½·log σ²)·z·temperature except at k = 0.
+ */
+export class DdpmScheduler extends RespacedEpsilonScheduler {
+  readonly name = 'ddpm';
+  readonly stochastic = true;
+  private readonly varianceType: DdpmVarianceType;
+  private coefficients: {
+    recip: Float64Array;
+    recipMinusOne: Float64Array;
+    mean1: Float64Array;
+    mean2: Float64Array;
+    logVarianceSmall: Float64Array;
+    logBeta: Float64Array;
+  } = {
+    recip: new Float64Array(0),
+    recipMinusOne: new Float64Array(0),
+    mean1: new Float64Array(0),
+    mean2: new Float64Array(0),
+    logVarianceSmall: new Float64Array(0),
+    logBeta: new Float64Array(0),
+  };
+
+  constructor(options: DdpmSchedulerOptions = {}) {
+    super(options);
+    this.varianceType = options.varianceType ?? 'fixedLarge';
+  }
+
+  protected onTimesteps({ betas, alphasCumprod, alphasCumprodPrev }: RespacedTables): void {
+    const n = betas.length;
+    const c = {
+      recip: new Float64Array(n),
+      recipMinusOne: new Float64Array(n),
+      mean1: new Float64Array(n),
+      mean2: new Float64Array(n),
+      logVarianceSmall: new Float64Array(n),
+      logBeta: new Float64Array(n),
+    };
+    const posteriorVariance = new Float64Array(n);
+    for (let k = 0; k < n; k++) {
+      const alphaBar = alphasCumprod[k];
+      const alphaBarPrev = alphasCumprodPrev[k];
+      c.recip[k] = Math.sqrt(1 / alphaBar);
+      c.recipMinusOne[k] = Math.sqrt(1 / alphaBar - 1);
+      c.mean1[k] = (betas[k] * Math.sqrt(alphaBarPrev)) / (1 - alphaBar);
+      c.mean2[k] = ((1 - alphaBarPrev) * Math.sqrt(1 - betas[k])) / (1 - alphaBar);
+      posteriorVariance[k] = (betas[k] * (1 - alphaBarPrev)) / (1 - alphaBar);
+    }
+    for (let k = 0; k < n; k++) {
+      // ADM clips the log: σ̃²_0 = 0, so step 0 borrows σ̃²_1 (its noise is never used anyway).
+      const small = k === 0 && n > 1 ? posteriorVariance[1] : posteriorVariance[k];
+      c.logVarianceSmall[k] = Math.log(small);
+      // fixedLarge is append(σ̃²_1, β[1:]) in ADM for the same reason.
+      c.logBeta[k] = Math.log(k === 0 && n > 1 ? posteriorVariance[1] : betas[k]);
+    }
+    this.coefficients = c;
+  }
+
+  protected update(
+    eps: Float32Array,
+    k: number,
+    sample: Float32Array,
+    rng: Rng | undefined,
+    temperature: number,
+    { varianceValues }: DiffusionStepOptions,
+  ): void {
+    const c = this.coefficients;
+    if (varianceValues && varianceValues.length !== sample.length) {
+      throw new InvalidArgumentError(
+        'variance_values',
+        `length ${sample.length}`,
+        `got ${varianceValues.length}`,
+      );
+    }
+    const noisy = k > 0;
+    const random = noisy ? requireRng(rng) : undefined;
+    const fixedLog = this.varianceType === 'fixedSmall' ? c.logVarianceSmall[k] : c.logBeta[k];
+    // LEARNED_RANGE interpolates between log σ̃² (clipped) and log β of the respaced chain.
+    const maxLog = Math.log(this.tables?.betas[k] ?? 1);
+    const minLog = c.logVarianceSmall[k];
+    for (let j = 0; j < sample.length; j++) {
+      const x = sample[j];
+      const x0 = c.recip[k] * x - c.recipMinusOne[k] * eps[j];
+      const mean = c.mean1[k] * x0 + c.mean2[k] * x;
+      if (!random) {
+        sample[j] = mean;
+        continue;
+      }
+      let logVariance = fixedLog;
+      if (varianceValues) {
+        const frac = (varianceValues[j] + 1) / 2;
+        logVariance = frac * maxLog + (1 - frac) * minLog;
+      }
+      sample[j] = mean + Math.exp(0.5 * logVariance) * random.normal() * temperature;
+    }
+  }
+}
