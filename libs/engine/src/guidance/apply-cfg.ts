@@ -16,10 +16,18 @@
  * @param out receives `rows·width` guided values
  * @returns `out`
  */
-export function applyCfg(values: Float32Array, rows: number, width: number, scale: number, out: Float32Array): Float32Array {
+export function applyCfg(
+  values: Float32Array,
+  rows: number,
+  width: number,
+  scale: number,
+  out: Float32Array,
+): Float32Array {
   const half = rows * width;
   if (values.length < 2 * half) {
-    throw new RangeError(`values hold ${values.length} entries, need 2 × rows × width = ${2 * half}`);
+    throw new RangeError(
+      `values hold ${values.length} entries, need 2 × rows × width = ${2 * half}`,
+    );
   }
   if (out.length < half) {
     throw new RangeError(`out holds ${out.length} entries, needs rows × width = ${half}`);
@@ -30,7 +38,8 @@ export function applyCfg(values: Float32Array, rows: number, width: number, scal
   for (let i = 0; i < half; i++) {
     const cond = values[i];
     const uncond = values[i + half];
-    out[i] = cond === -Infinity || uncond === -Infinity ? -Infinity : uncond + (cond - uncond) * scale;
+    out[i] =
+      cond === -Infinity || uncond === -Infinity ? -Infinity : uncond + (cond - uncond) * scale;
   }
   return out;
 }

@@ -25,15 +25,25 @@ describe('applyCfg', () => {
 
   it('returns cond at scale 1 and uncond at scale 0, works in place and on continuous rows', () => {
     const velocity = Float32Array.from([0.1, -0.2, 0.3, /* uncond */ 0.4, 0.5, -0.6]);
-    expect([...applyCfg(velocity, 1, 3, 1, new Float32Array(3))]).toEqual([...velocity.subarray(0, 3)]);
-    expect([...applyCfg(velocity, 1, 3, 0, new Float32Array(3))]).toEqual([...velocity.subarray(3)]);
+    expect([...applyCfg(velocity, 1, 3, 1, new Float32Array(3))]).toEqual([
+      ...velocity.subarray(0, 3),
+    ]);
+    expect([...applyCfg(velocity, 1, 3, 0, new Float32Array(3))]).toEqual([
+      ...velocity.subarray(3),
+    ]);
     const inPlace = Float32Array.from([1, 2, /* uncond */ 0, 0]);
     applyCfg(inPlace, 1, 2, 3, inPlace);
     expect([...inPlace.subarray(0, 2)]).toEqual([3, 6]);
   });
 
   it('keeps masked logits masked instead of NaN', () => {
-    const out = applyCfg(Float32Array.from([-Infinity, 1, 0, -Infinity]), 1, 2, 3, new Float32Array(2));
+    const out = applyCfg(
+      Float32Array.from([-Infinity, 1, 0, -Infinity]),
+      1,
+      2,
+      3,
+      new Float32Array(2),
+    );
     expect([...out]).toEqual([-Infinity, -Infinity]);
   });
 

@@ -15,7 +15,8 @@ export class MarRampGuidance implements GuidanceSchedule {
     readonly seqLen: number,
   ) {
     if (!Number.isFinite(cfg)) throw new RangeError(`cfg must be finite, got ${cfg}`);
-    if (!Number.isInteger(seqLen) || seqLen < 1) throw new RangeError(`seqLen must be an integer >= 1, got ${seqLen}`);
+    if (!Number.isInteger(seqLen) || seqLen < 1)
+      throw new RangeError(`seqLen must be an integer >= 1, got ${seqLen}`);
   }
 
   scaleAt(step: number, totalSteps: number): number {

@@ -21,13 +21,17 @@ export class PerStepGuidance implements GuidanceSchedule {
    * @param scaleCfg grow with the step (`scale_cfg=True`) or stay at `1 + cfgRatio`
    */
   static nbp(cfgRatio: number, steps: number, scaleCfg = true): PerStepGuidance {
-    return new PerStepGuidance(Array.from({ length: steps }, (_, n) => 1 + cfgRatio * (scaleCfg ? n : 1)));
+    return new PerStepGuidance(
+      Array.from({ length: steps }, (_, n) => 1 + cfgRatio * (scaleCfg ? n : 1)),
+    );
   }
 
   scaleAt(step: number, totalSteps: number): number {
     checkStep(step, totalSteps);
     if (step >= this.scales.length) {
-      throw new RangeError(`no guidance scale for step ${step}: the schedule lists ${this.scales.length}`);
+      throw new RangeError(
+        `no guidance scale for step ${step}: the schedule lists ${this.scales.length}`,
+      );
     }
     return this.scales[step];
   }

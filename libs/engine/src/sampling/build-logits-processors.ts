@@ -35,7 +35,8 @@ export function buildLogitsProcessors(options: SamplingOptions = {}): LogitsProc
   const list = new LogitsProcessorList();
   if (suppressTokens !== undefined) list.push(new SuppressTokensLogitsProcessor(suppressTokens));
   if (forcedTokens !== undefined) list.push(new ForceTokenLogitsProcessor(forcedTokens));
-  if (temperature !== undefined && temperature !== 1) list.push(new TemperatureLogitsWarper(temperature));
+  if (temperature !== undefined && temperature !== 1)
+    list.push(new TemperatureLogitsWarper(temperature));
   if (topK !== undefined && topK !== 0) list.push(new TopKLogitsWarper(topK, minTokensToKeep));
   if (topP !== undefined && topP < 1) list.push(new TopPLogitsWarper(topP, minTokensToKeep));
   if (minP !== undefined && minP > 0) list.push(new MinPLogitsWarper(minP, minTokensToKeep));

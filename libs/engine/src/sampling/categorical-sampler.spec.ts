@@ -54,7 +54,10 @@ describe('CategoricalSampler', () => {
 
   it('draws match the processed distribution (χ², 50k draws, temperature 0.8 → top-k 12 → top-p 0.9)', () => {
     const logits = testLogits();
-    buildLogitsProcessors({ temperature: 0.8, topK: 12, topP: 0.9 }).process(logits, { step: 0, generated: [] });
+    buildLogitsProcessors({ temperature: 0.8, topK: 12, topP: 0.9 }).process(logits, {
+      step: 0,
+      generated: [],
+    });
     const expected = softmax(logits);
     const survivors = expected.filter((p) => p > 0).length;
     expect(survivors).toBeGreaterThan(4);
@@ -65,20 +68,26 @@ describe('CategoricalSampler', () => {
     for (let i = 0; i < DRAWS; i++) counts[sampler.sample(logits, rng)]++;
 
     const fit = chiSquareTest(counts, expected);
-    console.info(`sampler χ² = ${fit.statistic.toFixed(2)}, df = ${fit.df}, p = ${fit.pValue.toFixed(4)}`);
+    console.info(
+      `sampler χ² = ${fit.statistic.toFixed(2)}, df = ${fit.df}, p = ${fit.pValue.toFixed(4)}`,
+    );
     expect(fit.pValue).toBeGreaterThan(ALPHA);
 
     // Power: the same draws against the unfiltered distribution, and against one where only two
     // tokens swap 1% of mass, are both rejected by the same test.
     const raw = softmax(testLogits());
     const tempered = softmax(testLogits().map((l) => l / 0.8));
-    const order = [...expected.keys()].filter((i) => expected[i] > 0).sort((a, b) => expected[b] - expected[a]);
+    const order = [...expected.keys()]
+      .filter((i) => expected[i] > 0)
+      .sort((a, b) => expected[b] - expected[a]);
     const nudged = Float32Array.from(expected);
     nudged[order[0]] -= 0.01;
     nudged[order[1]] += 0.01;
     for (const wrong of [raw, tempered, nudged]) {
       const bad = chiSquareTest(counts, wrong);
-      console.info(`wrong distribution χ² = ${bad.statistic.toFixed(2)}, p = ${bad.pValue.toExponential(2)}`);
+      console.info(
+        `wrong distribution χ² = ${bad.statistic.toFixed(2)}, p = ${bad.pValue.toExponential(2)}`,
+      );
       expect(bad.pValue).toBeLessThan(ALPHA);
     }
   });
@@ -97,10 +106,14 @@ describe('CategoricalSampler', () => {
     }
     for (let r = 0; r < rows; r++) {
       const fit = chiSquareTest(counts[r], softmax(block.subarray(r * vocab, (r + 1) * vocab)));
-      console.info(`row ${r}: χ² = ${fit.statistic.toFixed(2)}, df = ${fit.df}, p = ${fit.pValue.toFixed(4)}`);
+      console.info(
+        `row ${r}: χ² = ${fit.statistic.toFixed(2)}, df = ${fit.df}, p = ${fit.pValue.toFixed(4)}`,
+      );
       expect(fit.pValue).toBeGreaterThan(ALPHA);
     }
-    expect(() => sampler.sampleRows(block, rows + 1, vocab, rng, new Int32Array(rows + 1))).toThrow(RangeError);
+    expect(() => sampler.sampleRows(block, rows + 1, vocab, rng, new Int32Array(rows + 1))).toThrow(
+      RangeError,
+    );
   });
 
   it('sampleWeights draws proportionally to unnormalised weights and skips zeros', () => {
@@ -108,8 +121,13 @@ describe('CategoricalSampler', () => {
     const rng = createRng(5);
     const counts = new Float64Array(weights.length);
     for (let i = 0; i < DRAWS; i++) counts[sampler.sampleWeights(weights, rng)]++;
-    const fit = chiSquareTest(counts, weights.map((w) => w / 8));
-    console.info(`sampleWeights χ² = ${fit.statistic.toFixed(2)}, df = ${fit.df}, p = ${fit.pValue.toFixed(4)}`);
+    const fit = chiSquareTest(
+      counts,
+      weights.map((w) => w / 8),
+    );
+    console.info(
+      `sampleWeights χ² = ${fit.statistic.toFixed(2)}, df = ${fit.df}, p = ${fit.pValue.toFixed(4)}`,
+    );
     expect(fit.pValue).toBeGreaterThan(ALPHA);
     expect(() => sampler.sampleWeights([0, 0], rng)).toThrow(RangeError);
   });

@@ -29,9 +29,17 @@ export class CategoricalSampler {
    * drawing uniforms in row order so the result depends only on the seed.
    * @param out receives one id per row
    */
-  sampleRows(logits: Float32Array, rows: number, vocab: number, rng: Rng, out: Int32Array): Int32Array {
+  sampleRows(
+    logits: Float32Array,
+    rows: number,
+    vocab: number,
+    rng: Rng,
+    out: Int32Array,
+  ): Int32Array {
     if (logits.length < rows * vocab) {
-      throw new RangeError(`logits hold ${logits.length} values, need rows × vocab = ${rows * vocab}`);
+      throw new RangeError(
+        `logits hold ${logits.length} values, need rows × vocab = ${rows * vocab}`,
+      );
     }
     if (out.length < rows) {
       throw new RangeError(`out holds ${out.length} ids, needs ${rows}`);

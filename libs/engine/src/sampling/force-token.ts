@@ -13,7 +13,9 @@ export class ForceTokenLogitsProcessor implements LogitsProcessor {
     this.forced = new Map(forced);
     for (const [step, token] of this.forced) {
       if (!Number.isInteger(step) || step < 0 || !Number.isInteger(token) || token < 0) {
-        throw new RangeError(`forced tokens need integer step and token >= 0, got [${step}, ${token}]`);
+        throw new RangeError(
+          `forced tokens need integer step and token >= 0, got [${step}, ${token}]`,
+        );
       }
     }
   }
@@ -22,7 +24,9 @@ export class ForceTokenLogitsProcessor implements LogitsProcessor {
     const token = this.forced.get(context.step);
     if (token === undefined) return;
     if (token >= logits.length) {
-      throw new RangeError(`forced token ${token} at step ${context.step} is outside the vocabulary (${logits.length})`);
+      throw new RangeError(
+        `forced token ${token} at step ${context.step} is outside the vocabulary (${logits.length})`,
+      );
     }
     logits.fill(-Infinity);
     logits[token] = 0;

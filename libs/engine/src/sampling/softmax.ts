@@ -3,7 +3,10 @@
  * `logits` itself (in place); without it a new array is returned.
  * @throws RangeError when every entry is `-Infinity` (nothing can be sampled)
  */
-export function softmax(logits: ArrayLike<number>, out: Float32Array = new Float32Array(logits.length)): Float32Array {
+export function softmax(
+  logits: ArrayLike<number>,
+  out: Float32Array = new Float32Array(logits.length),
+): Float32Array {
   const n = logits.length;
   if (out.length < n) {
     throw new RangeError(`out holds ${out.length} entries, needs ${n}`);

@@ -11,7 +11,11 @@ import { TopPLogitsWarper } from './top-p';
 const context: LogitsContext = { step: 0, generated: [] };
 
 /** Ids that survive a processor, in ascending order. */
-function kept(processor: { process(l: Float32Array, c: LogitsContext): void }, logits: number[], ctx = context): number[] {
+function kept(
+  processor: { process(l: Float32Array, c: LogitsContext): void },
+  logits: number[],
+  ctx = context,
+): number[] {
   const row = Float32Array.from(logits);
   processor.process(row, ctx);
   return [...row.keys()].filter((i) => row[i] !== -Infinity);
@@ -108,7 +112,9 @@ describe('SuppressTokensLogitsProcessor and ForceTokenLogitsProcessor', () => {
     const row = Float32Array.from([5, 4, 3]);
     force.process(row, { step: 1, generated: [0] });
     expect([...row]).toEqual([-Infinity, -Infinity, 0]);
-    expect(() => force.process(Float32Array.from([0, 0]), { step: 1, generated: [0] })).toThrow(RangeError);
+    expect(() => force.process(Float32Array.from([0, 0]), { step: 1, generated: [0] })).toThrow(
+      RangeError,
+    );
   });
 });
 

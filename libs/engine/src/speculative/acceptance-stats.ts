@@ -43,7 +43,11 @@ export class AcceptanceStats {
  * Probability that one draft token x ~ q is kept: `α = Σₓ q(x)·a(x)`. For
  * {@link StandardAcceptance} this is `Σ min(p, q) = 1 − TV(p, q)` (Leviathan et al., §3.3).
  */
-export function expectedAcceptanceRate(target: Float32Array, draft: Float32Array, rule: AcceptanceRule): number {
+export function expectedAcceptanceRate(
+  target: Float32Array,
+  draft: Float32Array,
+  rule: AcceptanceRule,
+): number {
   let alpha = 0;
   for (let x = 0; x < draft.length; x++) {
     if (draft[x] > 0) alpha += draft[x] * rule.acceptanceProbability(target, draft, x);

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../random/rng';
-import { expectedAcceptanceRate, expectedTokensPerRound, AcceptanceStats } from './acceptance-stats';
+import {
+  expectedAcceptanceRate,
+  expectedTokensPerRound,
+  AcceptanceStats,
+} from './acceptance-stats';
 import { LanternAcceptance } from './lantern-acceptance';
 import { buildNeighbourTable } from './neighbour-table';
 import { StandardAcceptance } from './standard-acceptance';
@@ -55,7 +59,8 @@ describe('LanternAcceptance', () => {
   const p = f32([0.1, 0.2, 0.3, 0.4]);
 
   it('borrows the longest neighbour prefix whose mass stays within δ', () => {
-    const relaxed = (k: number, delta: number) => new LanternAcceptance({ neighbours, k, delta }).relaxedProbability(p, 0);
+    const relaxed = (k: number, delta: number) =>
+      new LanternAcceptance({ neighbours, k, delta }).relaxedProbability(p, 0);
     expect(relaxed(3, 0)).toBeCloseTo(0.1, 6); // 0.2 > 0
     expect(relaxed(3, 0.25)).toBeCloseTo(0.3, 6); // 0.2 ≤ 0.25 < 0.5
     expect(relaxed(3, 0.6)).toBeCloseTo(0.6, 6); // 0.5 ≤ 0.6 < 0.9
@@ -66,8 +71,12 @@ describe('LanternAcceptance', () => {
 
   it('reads δ > 1 as the official relative budget (δ − 1)·p(x)', () => {
     // budget 2 × 0.1 = 0.2 admits the first neighbour (0.2) exactly.
-    expect(new LanternAcceptance({ neighbours, k: 3, delta: 3 }).relaxedProbability(p, 0)).toBeCloseTo(0.3, 6);
-    expect(new LanternAcceptance({ neighbours, k: 3, delta: 2.5 }).relaxedProbability(p, 0)).toBeCloseTo(0.1, 6);
+    expect(
+      new LanternAcceptance({ neighbours, k: 3, delta: 3 }).relaxedProbability(p, 0),
+    ).toBeCloseTo(0.3, 6);
+    expect(
+      new LanternAcceptance({ neighbours, k: 3, delta: 2.5 }).relaxedProbability(p, 0),
+    ).toBeCloseTo(0.1, 6);
   });
 
   it('accepts with min(1, p̃/q) and validates k against the table width', () => {
@@ -107,7 +116,13 @@ describe('verifyDraft', () => {
 
   it('rejects mismatched row counts', () => {
     expect(() =>
-      verifyDraft({ targetProbs: [p], draftProbs: [p], draftTokens: [0], rule: new StandardAcceptance(), rng: createRng(3) }),
+      verifyDraft({
+        targetProbs: [p],
+        draftProbs: [p],
+        draftTokens: [0],
+        rule: new StandardAcceptance(),
+        rng: createRng(3),
+      }),
     ).toThrow(RangeError);
   });
 

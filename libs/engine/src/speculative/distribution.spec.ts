@@ -38,12 +38,19 @@ function sequenceProbabilities(chain: Bigram): Float64Array {
   const out = new Float64Array(VOCAB ** LENGTH);
   for (let a = 0; a < VOCAB; a++)
     for (let b = 0; b < VOCAB; b++)
-      for (let c = 0; c < VOCAB; c++) out[(a * VOCAB + b) * VOCAB + c] = chain[0][a] * chain[a][b] * chain[b][c];
+      for (let c = 0; c < VOCAB; c++)
+        out[(a * VOCAB + b) * VOCAB + c] = chain[0][a] * chain[a][b] * chain[b][c];
   return out;
 }
 
 /** Generates `LENGTH` tokens after token 0 by speculative decoding with γ = `GAMMA`. */
-function speculate(target: Bigram, draft: Bigram, rule: AcceptanceRule, rng: Rng, stats: AcceptanceStats): number[] {
+function speculate(
+  target: Bigram,
+  draft: Bigram,
+  rule: AcceptanceRule,
+  rng: Rng,
+  stats: AcceptanceStats,
+): number[] {
   const sequence: number[] = [];
   let last = 0;
   while (sequence.length < LENGTH) {
@@ -104,7 +111,9 @@ describe('speculative decoding reproduces the target distribution (bigram chains
 
     // Power: the draft chain's law differs by little per cell, yet the same test rejects it.
     const wrong = chiSquareTest(counts, draftExact);
-    console.info(`standard vs draft law: χ² = ${wrong.statistic.toFixed(1)}, p = ${wrong.pValue.toExponential(2)}`);
+    console.info(
+      `standard vs draft law: χ² = ${wrong.statistic.toFixed(1)}, p = ${wrong.pValue.toExponential(2)}`,
+    );
     expect(wrong.pValue).toBeLessThan(ALPHA);
     // The draft is imperfect, so some drafts are rejected and some rounds still save forwards.
     expect(stats.acceptanceRate).toBeGreaterThan(0.3);
@@ -118,13 +127,19 @@ describe('speculative decoding reproduces the target distribution (bigram chains
     };
     const { counts } = histogram(target, draft, keepAll, 2);
     const fit = chiSquareTest(counts, exact);
-    console.info(`keep-all verifier vs target: χ² = ${fit.statistic.toFixed(1)}, p = ${fit.pValue.toExponential(2)}`);
+    console.info(
+      `keep-all verifier vs target: χ² = ${fit.statistic.toFixed(1)}, p = ${fit.pValue.toExponential(2)}`,
+    );
     expect(fit.pValue).toBeLessThan(ALPHA);
     expect(chiSquareTest(counts, draftExact).pValue).toBeGreaterThan(ALPHA);
   });
 
   it('LANTERN with δ = 0 makes exactly the decisions of standard acceptance', () => {
-    const lantern = new LanternAcceptance({ neighbours: pairedNeighbours(), k: VOCAB - 1, delta: 0 });
+    const lantern = new LanternAcceptance({
+      neighbours: pairedNeighbours(),
+      k: VOCAB - 1,
+      delta: 0,
+    });
     const a = histogram(target, draft, new StandardAcceptance(), 7);
     const b = histogram(target, draft, lantern, 7);
     expect(b.firstTokens).toEqual(a.firstTokens);
@@ -136,17 +151,31 @@ describe('speculative decoding reproduces the target distribution (bigram chains
     const neighbours = pairedNeighbours();
     const standard = histogram(target, draft, new StandardAcceptance(), 8).stats;
     const rates = [0.2, 0.4].map((delta) => {
-      const stats = histogram(target, draft, new LanternAcceptance({ neighbours, k: 1, delta }), 8).stats;
-      return { delta, rate: stats.acceptanceRate, tokensPerRound: stats.tokensPerRound, drafted: stats.drafted };
+      const stats = histogram(
+        target,
+        draft,
+        new LanternAcceptance({ neighbours, k: 1, delta }),
+        8,
+      ).stats;
+      return {
+        delta,
+        rate: stats.acceptanceRate,
+        tokensPerRound: stats.tokensPerRound,
+        drafted: stats.drafted,
+      };
     });
     console.info(
       `acceptance: standard ${standard.acceptanceRate.toFixed(4)} (${standard.tokensPerRound.toFixed(3)} tokens/round); ` +
-        rates.map((r) => `δ=${r.delta}: ${r.rate.toFixed(4)} (${r.tokensPerRound.toFixed(3)})`).join('; '),
+        rates
+          .map((r) => `δ=${r.delta}: ${r.rate.toFixed(4)} (${r.tokensPerRound.toFixed(3)})`)
+          .join('; '),
     );
     let previous = standard.acceptanceRate;
     for (const { rate, drafted } of rates) {
       // Binomial standard error of the difference; rounds are not independent draws, so ask for 6σ.
-      const se = Math.sqrt((rate * (1 - rate)) / drafted + (previous * (1 - previous)) / standard.drafted);
+      const se = Math.sqrt(
+        (rate * (1 - rate)) / drafted + (previous * (1 - previous)) / standard.drafted,
+      );
       expect(rate - previous).toBeGreaterThan(6 * se);
       previous = rate;
     }
@@ -189,7 +218,13 @@ describe('LANTERN at one position: exact output law, higher acceptance, drift on
     let accepted = 0;
     for (let n = 0; n < DRAWS; n++) {
       const x = sampler.sampleWeights(q, rng);
-      const result = verifyDraft({ targetProbs: [p, p], draftProbs: [q], draftTokens: [x], rule, rng });
+      const result = verifyDraft({
+        targetProbs: [p, p],
+        draftProbs: [q],
+        draftTokens: [x],
+        rule,
+        rng,
+      });
       counts[result.tokens[0]]++;
       accepted += result.accepted;
     }
@@ -207,8 +242,13 @@ describe('LANTERN at one position: exact output law, higher acceptance, drift on
     );
     expect(fit.pValue).toBeGreaterThan(ALPHA);
     expect(target.pValue).toBeLessThan(ALPHA);
-    expect(alphaLantern).toBeCloseTo(q.reduce((s, qx, x) => s + Math.min(qx, relaxed(x)), 0), 6);
-    expect(Math.abs(rate - alphaLantern)).toBeLessThan(4 * Math.sqrt((alphaLantern * (1 - alphaLantern)) / DRAWS));
+    expect(alphaLantern).toBeCloseTo(
+      q.reduce((s, qx, x) => s + Math.min(qx, relaxed(x)), 0),
+      6,
+    );
+    expect(Math.abs(rate - alphaLantern)).toBeLessThan(
+      4 * Math.sqrt((alphaLantern * (1 - alphaLantern)) / DRAWS),
+    );
     expect(alphaLantern - alphaStandard).toBeGreaterThan(0.1);
   });
 

@@ -33,7 +33,9 @@ export class LanternAcceptance implements AcceptanceRule {
   constructor(options: LanternOptions) {
     const { neighbours, k, delta } = options;
     if (!Number.isInteger(k) || k < 0 || k > neighbours.width) {
-      throw new RangeError(`k must be an integer in [0, ${neighbours.width}] (the table width), got ${k}`);
+      throw new RangeError(
+        `k must be an integer in [0, ${neighbours.width}] (the table width), got ${k}`,
+      );
     }
     if (!(delta >= 0) || !Number.isFinite(delta)) {
       throw new RangeError(`delta must be a finite number >= 0, got ${delta}`);

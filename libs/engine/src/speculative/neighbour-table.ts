@@ -16,7 +16,11 @@ export interface NeighbourTable {
  * @param dim embedding dimension
  * @param width neighbours kept per code (LANTERN's `k` cannot exceed it)
  */
-export function buildNeighbourTable(codebook: Float32Array, dim: number, width: number): NeighbourTable {
+export function buildNeighbourTable(
+  codebook: Float32Array,
+  dim: number,
+  width: number,
+): NeighbourTable {
   if (!Number.isInteger(dim) || dim < 1 || codebook.length % dim !== 0) {
     throw new RangeError(`codebook length ${codebook.length} is not a multiple of dim ${dim}`);
   }

@@ -51,7 +51,8 @@ export function verifyDraft(options: VerifyDraftOptions): VerifyDraftResult {
       tokens.push(token);
       continue;
     }
-    const residual = options.scratch?.length === target.length ? options.scratch : new Float32Array(target.length);
+    const residual =
+      options.scratch?.length === target.length ? options.scratch : new Float32Array(target.length);
     rule.residual(target, draft, token, residual);
     tokens.push(sampler.sampleWeights(residual, rng));
     return { accepted: i, tokens };

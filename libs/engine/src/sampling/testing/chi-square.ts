@@ -9,8 +9,9 @@ export function logGamma(x: number): number {
     return Math.log(Math.PI / Math.sin(Math.PI * x)) - logGamma(1 - x);
   }
   const c = [
-    0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
-    12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
+    0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313,
+    -176.61502916214059, 12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6,
+    1.5056327351493116e-7,
   ];
   const z = x - 1;
   let a = c[0];
@@ -71,7 +72,10 @@ export interface ChiSquareResult {
  * Pearson's test of observed counts against expected probabilities. Cells with zero expected
  * probability must have zero counts (else the statistic is infinite); they add no degree of freedom.
  */
-export function chiSquareTest(counts: ArrayLike<number>, probabilities: ArrayLike<number>): ChiSquareResult {
+export function chiSquareTest(
+  counts: ArrayLike<number>,
+  probabilities: ArrayLike<number>,
+): ChiSquareResult {
   let n = 0;
   for (let i = 0; i < counts.length; i++) n += counts[i];
   let statistic = 0;
