@@ -24,4 +24,5 @@ export function protoRoot(): string {
 export const PROTO_FILES = {
   common: 'nextx/common/v1/common.proto',
   timeseries: 'nextx/timeseries/v1/timeseries.proto',
+  image: 'nextx/image/v1/image.proto',
 } as const;
