@@ -11,3 +11,4 @@ export * from './worker/worker-protocol';
 export * from './models/fused-decoder';
 export * from './models/code-decoder';
 export * from './models/digit-classifier';
+export * from './pipelines/raster-pipeline';

@@ -22,9 +22,13 @@ export function checkGraphContract(
   spec: GraphSpec,
   actual: { inputs: readonly GraphTensorInfo[]; outputs: readonly GraphTensorInfo[] },
 ): void {
+  const layers = countLayers(actual.inputs.map((t) => t.name));
   for (const side of ['inputs', 'outputs'] as const) {
     const byName = new Map(actual[side].map((t) => [t.name, t]));
-    for (const [name, declared] of Object.entries(spec[side])) {
+    const declaredTensors = Object.entries(spec[side]).flatMap(([template, declared]) =>
+      expandLayers([template], layers).map((name) => [name, declared] as const),
+    );
+    for (const [name, declared] of declaredTensors) {
       const found = byName.get(name);
       const where = `model ${model}: graph ${graphName} (${spec.file}) ${side.slice(0, -1)} "${name}"`;
       if (!found) throw new ContractError(`${where} is missing from the ONNX file (it has: ${[...byName.keys()].join(', ')})`);
@@ -44,7 +48,6 @@ export function checkGraphContract(
   }
   const required = [FAMILY_CONTRACTS[family]?.[graphName]];
   const inputNames = actual.inputs.map((t) => t.name);
-  const layers = countLayers(inputNames);
   if (layers > 0 && inputNames.includes('input_ids')) required.push(OPTIMUM_DECODER);
   for (const rule of required) {
     if (!rule) continue;

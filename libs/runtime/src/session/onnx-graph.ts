@@ -1,4 +1,5 @@
 import ort from 'onnxruntime-node';
+import { countLayers, expandLayers } from '../manifest/family-contracts';
 import type { GraphSpec, TensorSpec } from '../manifest/model-manifest';
 
 /** Thread and optimisation settings of every session (explicit, never ORT's machine-wide default). */
@@ -87,7 +88,10 @@ export class OnnxGraph {
   /** Warm-up: one run on zero inputs sized from the contract (symbolic dims → 1, past → 0). */
   async warmUp(spec: GraphSpec): Promise<void> {
     const feeds: Record<string, TensorValue> = {};
-    for (const [name, tensor] of Object.entries(spec.inputs)) feeds[name] = zeros(name, tensor);
+    const layers = countLayers(this.inputNames);
+    for (const [template, tensor] of Object.entries(spec.inputs)) {
+      for (const name of expandLayers([template], layers)) feeds[name] = zeros(name, tensor);
+    }
     await this.run(feeds);
   }
 
@@ -103,9 +107,14 @@ export interface GraphTensorInfo {
   readonly shape: readonly (number | string)[];
 }
 
+/** Size of a dim for the warm-up: symbolic past/cache lengths are 0, other symbols 1, sums add up. */
+function warmUpDim(dim: number | string): number {
+  if (typeof dim === 'number') return dim;
+  return dim.split('+').reduce((sum, term) => sum + (/past|cache/i.test(term) ? 0 : 1), 0);
+}
+
 function zeros(name: string, tensor: TensorSpec): TensorValue {
-  const dims = tensor.shape.map((d) => (typeof d === 'number' ? d : /past|cache/i.test(d) ? 0 : 1));
-  // A mask over past + current positions must cover the one current position.
+  const dims = tensor.shape.map(warmUpDim);
   const size = dims.reduce((a, b) => a * b, 1);
   switch (tensor.dtype) {
     case 'int64':

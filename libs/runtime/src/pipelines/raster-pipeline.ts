@@ -1,0 +1,89 @@
+import { readFile } from 'node:fs/promises';
+import { RasterGenerator, type RasterTokenLayout, type TokenStepModel } from '@nextx/engine';
+import { OnnxCodeDecoder, type ImageBatch } from '../models/code-decoder';
+import { FusedDecoder } from '../models/fused-decoder';
+import { OptimumDecoderStepModel, type DecoderDims } from '../models/optimum-decoder';
+import type { LoadedModel, ModelRepository } from '../repository/model-repository';
+
+/** Default sampling of a raster model, from its `model.json`. */
+export interface RasterDefaults {
+  readonly guidanceScale: number;
+  readonly temperature: number;
+  readonly topK: number;
+  readonly topP: number;
+}
+
+/** Everything needed to generate with one raster (LlamaGen-style) model. */
+export interface RasterPipeline {
+  readonly model: LoadedModel;
+  readonly layout: RasterTokenLayout;
+  readonly dims: DecoderDims;
+  readonly defaults: RasterDefaults;
+  readonly decoder: OnnxCodeDecoder;
+  /** A generator over its own (unfused) step model. */
+  generator(stepModel?: TokenStepModel): RasterGenerator<ImageBatch>;
+  /** A private step model (batch up to `dims.maxBatch`). */
+  stepModel(): OptimumDecoderStepModel;
+  /** A shared decoder that fuses concurrent generations into one batch per step. */
+  fused(): FusedDecoder;
+}
+
+interface HfConfig {
+  num_attention_heads: number;
+  head_dim?: number;
+  hidden_size: number;
+  vocab_size: number;
+  max_position_embeddings: number;
+}
+
+/**
+ * Builds a raster pipeline from the manifest: token layout (`contract.token_layout`), decoder
+ * dims (the Hugging Face `config.json` next to it), defaults, the LM graph and the VQ decoder
+ * graph (`decoderFrom` lets a draft model reuse its target's decoder).
+ */
+export async function loadRasterPipeline(
+  repository: ModelRepository,
+  name: string,
+  options: { maxBatch: number; decoderFrom?: LoadedModel },
+): Promise<RasterPipeline> {
+  const model = await repository.load(name);
+  const contract = model.manifest.contract as unknown as {
+    token_layout: { codebook_size: number; code_token_offset: number; class_token_offset: number; null_class_token: number; image_tokens: number };
+  };
+  const t = contract.token_layout;
+  const config = JSON.parse(await readFile(model.file('config.json'), 'utf8')) as HfConfig;
+  const dims: DecoderDims = {
+    heads: config.num_attention_heads,
+    headDim: config.head_dim ?? config.hidden_size / config.num_attention_heads,
+    vocabSize: config.vocab_size,
+    maxLength: Math.min(config.max_position_embeddings, t.image_tokens + 1),
+    maxBatch: options.maxBatch,
+  };
+  const layout: RasterTokenLayout = {
+    tokensPerImage: t.image_tokens,
+    codeOffset: t.code_token_offset,
+    codebookSize: t.codebook_size,
+    classToken: (c) => t.class_token_offset + c,
+    nullClassToken: t.null_class_token,
+  };
+  const d = (model.manifest.defaults ?? {}) as Record<string, number>;
+  const defaults: RasterDefaults = {
+    guidanceScale: d['cfg_scale'] ?? 1,
+    temperature: d['temperature'] ?? 1,
+    topK: d['top_k'] ?? 0,
+    topP: d['top_p'] ?? 1,
+  };
+  const decoder = new OnnxCodeDecoder((options.decoderFrom ?? model).graph('decoder'), t.image_tokens);
+  const lm = model.graph('decoder_lm');
+  const stepModel = () => new OptimumDecoderStepModel(lm, dims);
+  return {
+    model,
+    layout,
+    dims,
+    defaults,
+    decoder,
+    stepModel,
+    generator: (step = stepModel()) => new RasterGenerator(step, layout, decoder),
+    fused: () => new FusedDecoder(lm, dims),
+  };
+}
