@@ -78,6 +78,7 @@ describe('TopPLogitsWarper (HF: remove cumulative ascending prob <= 1 - top_p)',
     // Four equal logits: cumulative 0.25, 0.5 <= 0.5 → the first two in the stable sort go.
     expect(kept(new TopPLogitsWarper(0.5), [0, 0, 0, 0])).toEqual([2, 3]);
     expect(kept(new TopPLogitsWarper(0.6), [0, 0, 0, 0])).toEqual([1, 2, 3]);
+    expect(kept(new TopPLogitsWarper(0.5), [0, -0, 0, -0])).toEqual([2, 3]);
   });
 
   it('keeps everything with non-zero mass at top_p = 1', () => {
