@@ -5,3 +5,4 @@ export * from './generation/step-model';
 export * from './generation/decoder';
 export * from './generators/raster-generator';
 export * from './sampling';
+export * from './generators/next-scale-generator';

@@ -12,3 +12,4 @@ export * from './models/fused-decoder';
 export * from './models/code-decoder';
 export * from './models/digit-classifier';
 export * from './pipelines/raster-pipeline';
+export * from './models/var-models';

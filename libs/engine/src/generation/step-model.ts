@@ -24,3 +24,31 @@ export interface TokenStepModel {
   /** The generation is done with the model (a fused batch frees its rows). */
   release(): void;
 }
+
+/**
+ * Backbone of next-scale (VAR) methods: one forward over a whole scale of continuous inputs
+ * (embeddings of the downsampled f̂), conditioned on class labels, with its own KV cache.
+ */
+export interface ScaleStepModel {
+  readonly vocabSize: number;
+  /** Starts `batch` empty sequences. */
+  reset(batch: number): void;
+  /**
+   * Feeds `inputs` [batch, newLength, channels] (ignored at global position 0, where the model
+   * uses its class start token) and returns logits [batch, newLength, vocab].
+   */
+  forward(inputs: Float32Array, newLength: number, classLabels: Int32Array): Promise<Float32Array>;
+}
+
+/**
+ * VAR's multi-scale f̂ accumulation (`get_next_autoregressive_input`): adds the φ-refined,
+ * upsampled embedding of this scale's codes to f̂ and returns the area-downsampled input of the
+ * next scale.
+ */
+export interface ScaleAccumulator {
+  /** Channels of f̂ / of each next-scale input token. */
+  readonly channels: number;
+  /** A zero f̂ for `batch` images. */
+  empty(batch: number): Float32Array;
+  update(fHat: Float32Array, codes: Int32Array, batch: number, scaleIndex: number): Promise<{ fHat: Float32Array; nextInputs: Float32Array }>;
+}
