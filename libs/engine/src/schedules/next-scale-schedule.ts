@@ -44,11 +44,14 @@ export interface NextScaleScheduleOptions {
  */
 export function phiTicks(phiCount: number): Float64Array {
   checkPositiveInteger('phi_count', phiCount);
-  const margin = phiCount === 4 ? 1 / 3 / phiCount : 1 / 2 / phiCount;
+  const start = phiCount === 4 ? 1 / 3 / phiCount : 1 / 2 / phiCount;
+  const stop = 1 - start;
   const ticks = new Float64Array(phiCount);
-  for (let k = 0; k < phiCount; k++) {
-    ticks[k] = phiCount === 1 ? margin : margin + ((1 - 2 * margin) * k) / (phiCount - 1);
-  }
+  // numpy.linspace's own arithmetic (k·step + start, last = stop): ratios 2/9 and 7/9 of the
+  // 10-scale model sit exactly between two ticks, and only the same rounding picks the same φ.
+  const step = phiCount === 1 ? 0 : (stop - start) / (phiCount - 1);
+  for (let k = 0; k < phiCount; k++) ticks[k] = k * step + start;
+  if (phiCount > 1) ticks[phiCount - 1] = stop;
   return ticks;
 }
 
