@@ -6,3 +6,5 @@ export * from './generation/decoder';
 export * from './generators/raster-generator';
 export * from './sampling';
 export * from './generators/next-scale-generator';
+export * from './guidance';
+export * from './speculative';
