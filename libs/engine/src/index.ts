@@ -8,3 +8,7 @@ export * from './sampling';
 export * from './generators/next-scale-generator';
 export * from './guidance';
 export * from './speculative';
+export * from './generators/speculative-raster-generator';
+export * from './solvers';
+export * from './diffusion';
+export * from './schedules';

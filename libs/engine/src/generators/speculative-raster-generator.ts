@@ -1,0 +1,159 @@
+import type { Decoder } from '../generation/decoder';
+import { throwIfAborted, type GenerationEvent, type GenerationOptions, type Generator } from '../generation/generator';
+import type { TokenStepModel } from '../generation/step-model';
+import { applyCfg } from '../guidance/apply-cfg';
+import { createRng } from '../random/rng';
+import { buildLogitsProcessors } from '../sampling/build-logits-processors';
+import type { LogitsProcessor } from '../sampling/logits-processor';
+import { CategoricalSampler } from '../sampling/categorical-sampler';
+import { softmax } from '../sampling/softmax';
+import type { AcceptanceRule } from '../speculative/acceptance-rule';
+import { AcceptanceStats } from '../speculative/acceptance-stats';
+import { verifyDraft } from '../speculative/verify-draft';
+import type { RasterRequest, RasterResult, RasterTokenLayout } from './raster-generator';
+
+/** Speculative decoding settings. */
+export interface SpeculativeSettings {
+  /** Draft tokens per verification round (γ). */
+  readonly draftTokens: number;
+  /** Acceptance rule: standard, or LANTERN's relaxed rule. */
+  readonly rule: AcceptanceRule;
+}
+
+/** A raster result plus how well the draft did. */
+export interface SpeculativeRasterResult<Media> extends RasterResult<Media> {
+  /** Share of drafted tokens the target accepted. */
+  readonly acceptanceRate: number;
+  /** Target forwards run (verification rounds plus the prefill). */
+  readonly targetForwards: number;
+}
+
+/**
+ * Raster generation with speculative decoding (Leviathan et al.; LANTERN's relaxed acceptance
+ * for image tokens): a small draft proposes γ tokens one by one, the target scores all of them in
+ * one forward, {@link verifyDraft} keeps a prefix and adds one corrected or bonus token, and both
+ * KV caches roll back to what was kept. Guidance and the processor chain apply to both models'
+ * distributions, so the output follows the target's processed distribution (exactly for the
+ * standard rule). Images are generated one at a time: rows of a batch would accept different
+ * numbers of tokens and their caches would drift apart.
+ */
+export class SpeculativeRasterGenerator<Media> implements Generator<RasterRequest, SpeculativeRasterResult<Media>> {
+  private readonly sampler = new CategoricalSampler();
+
+  constructor(
+    private readonly target: TokenStepModel,
+    private readonly draft: TokenStepModel,
+    private readonly layout: RasterTokenLayout,
+    private readonly decoder: Decoder<{ codes: Int32Array; images: number }, Media>,
+    private readonly settings: SpeculativeSettings,
+  ) {}
+
+  async *generate(request: RasterRequest, options: GenerationOptions): AsyncIterable<GenerationEvent<SpeculativeRasterResult<Media>>> {
+    const { tokensPerImage } = this.layout;
+    const images = request.classLabels.length;
+    const rng = createRng(options.seed);
+    const processors = buildLogitsProcessors(request.sampling);
+    const codes = new Int32Array(images * tokensPerImage);
+    const stats = new AcceptanceStats();
+    let targetForwards = 0;
+    try {
+      for (let i = 0; i < images; i++) {
+        const sequence = [this.layout.classToken(request.classLabels[i])];
+        const uncondPrefix = this.layout.nullClassToken;
+        const guided = request.guidanceScale !== 1;
+        const rows = guided ? 2 : 1;
+        this.target.reset(rows);
+        this.draft.reset(rows);
+        let done = 0;
+        while (done < tokensPerImage) {
+          throwIfAborted(options.signal, i * tokensPerImage + done);
+          const gamma = Math.min(this.settings.draftTokens, tokensPerImage - done - 1);
+          // Draft: feed what it has not seen, then propose γ tokens one at a time.
+          const draftProbs: Float32Array[] = [];
+          const drafted: number[] = [];
+          let draftLogits = await this.feed(this.draft, sequence, uncondPrefix, rows);
+          for (let j = 0; j < gamma; j++) {
+            const q = this.distribution(draftLogits, 0, rows, request.guidanceScale, processors, done + j, sequence);
+            const token = this.sampler.sampleWeights(q, rng);
+            draftProbs.push(q);
+            drafted.push(token);
+            if (j + 1 < gamma) draftLogits = await this.feed(this.draft, [...sequence, ...drafted], uncondPrefix, rows);
+          }
+          // Target: one forward over the unseen tokens and all drafts gives γ + 1 distributions.
+          const before = this.target.length;
+          const unseen = sequence.length - before;
+          const targetLogits = await this.feedTokens(this.target, [...sequence.slice(before), ...drafted], before === 0 ? uncondPrefix : undefined, rows);
+          targetForwards++;
+          const targetProbs = Array.from({ length: gamma + 1 }, (_, j) =>
+            this.distribution(targetLogits, unseen - 1 + j, rows, request.guidanceScale, processors, done + j, sequence),
+          );
+          const verdict = verifyDraft({ targetProbs, draftProbs, draftTokens: drafted, rule: this.settings.rule, rng });
+          stats.record(verdict, gamma);
+          // Keep the cache entries of accepted tokens only; the last token is fed next round.
+          this.target.truncate(before + unseen + verdict.accepted);
+          this.draft.truncate(Math.min(this.draft.length, sequence.length + verdict.accepted));
+          for (const token of verdict.tokens.slice(0, tokensPerImage - done)) {
+            codes[i * tokensPerImage + done] = token - this.layout.codeOffset;
+            sequence.push(token);
+            done++;
+          }
+          yield { type: 'progress', step: i * tokensPerImage + done, total: images * tokensPerImage, stage: 'token' };
+        }
+      }
+    } finally {
+      this.target.release();
+      this.draft.release();
+    }
+    const media = await this.decoder.decode({ codes, images });
+    yield { type: 'result', result: { codes, media, acceptanceRate: stats.acceptanceRate, targetForwards } };
+  }
+
+  /** Feeds the tokens of `sequence` the model has not seen; returns the logits of the last one. */
+  private async feed(model: TokenStepModel, sequence: readonly number[], uncondPrefix: number, rows: number): Promise<Float32Array> {
+    const unseen = sequence.slice(model.length);
+    const logits = await this.feedTokens(model, unseen, model.length === 0 ? uncondPrefix : undefined, rows);
+    const vocab = model.vocabSize;
+    const last = unseen.length - 1;
+    // Rows [cond; uncond] of the last position, packed for applyCfg.
+    const out = new Float32Array(rows * vocab);
+    for (let r = 0; r < rows; r++) out.set(logits.subarray((r * unseen.length + last) * vocab, (r * unseen.length + last + 1) * vocab), r * vocab);
+    return out;
+  }
+
+  /** One forward of `tokens` on every row; the unconditional row starts with the null class. */
+  private feedTokens(model: TokenStepModel, tokens: readonly number[], uncondFirst: number | undefined, rows: number): Promise<Float32Array> {
+    const input = new Int32Array(rows * tokens.length);
+    input.set(tokens, 0);
+    if (rows === 2) {
+      input.set(tokens, tokens.length);
+      if (uncondFirst !== undefined) input[tokens.length] = uncondFirst;
+    }
+    return model.forward(input, tokens.length);
+  }
+
+  /**
+   * Processed probabilities at `position` of [rows, positions, vocab] logits (or of packed
+   * [rows, vocab] rows when position is 0 and the logits hold one position per row).
+   */
+  private distribution(
+    logits: Float32Array,
+    position: number,
+    rows: number,
+    scale: number,
+    processors: LogitsProcessor,
+    step: number,
+    sequence: readonly number[],
+  ): Float32Array {
+    const vocab = this.target.vocabSize;
+    const positions = logits.length / (rows * vocab);
+    const pair = new Float32Array(rows * vocab);
+    for (let r = 0; r < rows; r++) pair.set(logits.subarray((r * positions + position) * vocab, (r * positions + position + 1) * vocab), r * vocab);
+    const row = new Float32Array(vocab);
+    if (rows === 2) applyCfg(pair, 1, vocab, scale, row);
+    else row.set(pair);
+    row.fill(Number.NEGATIVE_INFINITY, 0, this.layout.codeOffset);
+    row.fill(Number.NEGATIVE_INFINITY, this.layout.codeOffset + this.layout.codebookSize);
+    processors.process(row, { step, generated: sequence.slice(1) });
+    return softmax(row, row);
+  }
+}
