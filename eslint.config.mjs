@@ -41,6 +41,7 @@ export default [
             },
             { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
             { sourceTag: 'scope:timeseries', onlyDependOnLibsWithTags: ['scope:timeseries', 'scope:shared'] },
+            { sourceTag: 'scope:image', onlyDependOnLibsWithTags: ['scope:image', 'scope:shared'] },
             // The CLI is a client of every modality.
             { sourceTag: 'scope:cli', onlyDependOnLibsWithTags: ['scope:shared', 'scope:timeseries'] },
           ],

@@ -12,3 +12,5 @@ export * from './logging/json-logger';
 export * from './metrics/grpc-call.interceptor';
 export * from './metrics/grpc-metrics';
 export * from './validation/fields';
+export * from './metrics/generation-metrics';
+export * from './queue/admission-queue';

@@ -13,3 +13,5 @@ export * from './models/code-decoder';
 export * from './models/digit-classifier';
 export * from './pipelines/raster-pipeline';
 export * from './models/var-models';
+export * from './pipelines/image-tasks';
+export * from './pipelines/var-pipeline';

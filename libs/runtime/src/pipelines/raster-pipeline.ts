@@ -20,13 +20,22 @@ export interface RasterPipeline {
   readonly dims: DecoderDims;
   readonly defaults: RasterDefaults;
   readonly decoder: OnnxCodeDecoder;
+  /** Name of the draft model in the same repository (its manifest says `draft_for` this model). */
+  readonly draftName?: string;
+  /** Speculative settings (from the draft's manifest `defaults.speculative`). */
+  readonly speculative: { draftTokens: number; lanternK: number; lanternDelta: number };
+  /** LANTERN neighbour table file, relative to the model folder. */
+  readonly neighboursFile?: string;
   /** A generator over its own (unfused) step model. */
   generator(stepModel?: TokenStepModel): RasterGenerator<ImageBatch>;
-  /** A private step model (batch up to `dims.maxBatch`). */
-  stepModel(): OptimumDecoderStepModel;
+  /** A private step model (batch up to `maxBatch`, default `dims.maxBatch`). */
+  stepModel(maxBatch?: number): OptimumDecoderStepModel;
   /** A shared decoder that fuses concurrent generations into one batch per step. */
   fused(): FusedDecoder;
 }
+
+/** Most draft tokens per speculative round (sizes the KV caches). */
+export const MAX_DRAFT_TOKENS = 8;
 
 interface HfConfig {
   num_attention_heads: number;
@@ -56,7 +65,8 @@ export async function loadRasterPipeline(
     heads: config.num_attention_heads,
     headDim: config.head_dim ?? config.hidden_size / config.num_attention_heads,
     vocabSize: config.vocab_size,
-    maxLength: Math.min(config.max_position_embeddings, t.image_tokens + 1),
+    // Room for the prefix, every image token and a speculative round's drafts.
+    maxLength: Math.min(config.max_position_embeddings, t.image_tokens + 1 + MAX_DRAFT_TOKENS),
     maxBatch: options.maxBatch,
   };
   const layout: RasterTokenLayout = {
@@ -75,13 +85,23 @@ export async function loadRasterPipeline(
   };
   const decoder = new OnnxCodeDecoder((options.decoderFrom ?? model).graph('decoder'), t.image_tokens);
   const lm = model.graph('decoder_lm');
-  const stepModel = () => new OptimumDecoderStepModel(lm, dims);
+  const stepModel = (maxBatch = dims.maxBatch) => new OptimumDecoderStepModel(lm, { ...dims, maxBatch });
+  const draft = (await repository.list()).find((m) => (m as Record<string, unknown>)['draft_for'] === name);
+  const spec = ((draft?.defaults as Record<string, unknown> | undefined)?.['speculative'] ?? {}) as Record<string, number>;
+  const neighbours = (model.manifest.contract as Record<string, unknown>)['lantern_neighbours'] as { file?: string } | undefined;
   return {
     model,
     layout,
     dims,
     defaults,
     decoder,
+    draftName: draft?.name,
+    speculative: {
+      draftTokens: Math.min(spec['draft_tokens'] ?? 4, MAX_DRAFT_TOKENS),
+      lanternK: spec['lantern_k'] ?? 8,
+      lanternDelta: spec['lantern_delta'] ?? 0.1,
+    },
+    neighboursFile: typeof neighbours === 'object' ? neighbours.file : undefined,
     stepModel,
     generator: (step = stepModel()) => new RasterGenerator(step, layout, decoder),
     fused: () => new FusedDecoder(lm, dims),

@@ -31,6 +31,8 @@ export interface GenerateRequest {
     | undefined;
   /** Speculative decoding with the model's draft (raster models that have one). */
   speculative: boolean;
+  /** With speculative: LANTERN's relaxed acceptance (latent-neighbour budget) instead of the exact rule. */
+  lantern: boolean;
 }
 
 /** Settings actually used, echoed with the result. */

@@ -1,0 +1,62 @@
+import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { AdmissionQueue, GenerationMetrics } from '@nextx/grpc';
+import { WorkerPool, workerEntry, type ImageGenerateOutput, type ImageGenerateTask, type ImageProgress } from '@nextx/runtime';
+import type { ImageServiceSettings } from './config';
+import { IMAGE_SETTINGS } from './tokens';
+
+/**
+ * Runs image generations on the worker pool behind the admission queue, and records queue
+ * time, compute time, running/waiting and time to first progress.
+ */
+@Injectable()
+export class ImageGenerationService implements OnModuleInit, OnApplicationShutdown {
+  private readonly pool: WorkerPool;
+  readonly queue: AdmissionQueue;
+
+  constructor(
+    @Inject(IMAGE_SETTINGS) settings: ImageServiceSettings,
+    @Inject(GenerationMetrics) private readonly metrics: GenerationMetrics,
+  ) {
+    this.pool = new WorkerPool(workerEntry(import.meta.url, 'generation.worker'), settings.workers, settings);
+    this.queue = new AdmissionQueue('image generation', settings.maxRunning, settings.maxWaiting);
+  }
+
+  async onModuleInit(): Promise<void> {
+    await this.pool.ready();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.pool.close();
+  }
+
+  /** Queues, runs and reports one generation; `signal` cancels it (queued or running). */
+  async generate(task: ImageGenerateTask, onProgress: (p: ImageProgress) => void, signal: AbortSignal): Promise<ImageGenerateOutput> {
+    const model = task.model;
+    const accepted = performance.now();
+    this.metrics.waiting.inc({ model });
+    let release;
+    try {
+      release = await this.queue.acquire(signal);
+    } finally {
+      this.metrics.waiting.dec({ model });
+    }
+    const started = performance.now();
+    this.metrics.queueSeconds.observe({ model }, (started - accepted) / 1000);
+    this.metrics.running.inc({ model });
+    let first = true;
+    try {
+      return await this.pool.run<ImageGenerateOutput, ImageProgress>('generate', task, {
+        signal,
+        onProgress: (p) => {
+          if (first) this.metrics.firstProgressSeconds.observe({ model }, (performance.now() - accepted) / 1000);
+          first = false;
+          onProgress(p);
+        },
+      });
+    } finally {
+      this.metrics.computeSeconds.observe({ model }, (performance.now() - started) / 1000);
+      this.metrics.running.dec({ model });
+      release();
+    }
+  }
+}

@@ -1,0 +1,84 @@
+import { Controller, Inject } from '@nestjs/common';
+import { status } from '@grpc/grpc-js';
+import { RpcException } from '@nestjs/microservices';
+import { image } from '@nextx/proto';
+import { Observable } from 'rxjs';
+import type { ImageServiceSettings } from './config';
+import type { ImageCatalog, ImageModelEntry } from './image-catalog';
+import { ImageGenerationService } from './image-generation.service';
+import { validateGenerate } from './request-validation';
+import { IMAGE_CATALOG, IMAGE_SETTINGS } from './tokens';
+
+function modelInfo(entry: ImageModelEntry): image.ModelInfo {
+  const d = entry.defaults;
+  return {
+    model: { name: entry.manifest.name, version: entry.manifest.version },
+    family: entry.family,
+    numClasses: entry.numClasses,
+    imageSize: entry.imageSize,
+    defaults: { guidanceScale: d.guidanceScale, temperature: d.temperature, topK: d.topK, topP: d.topP, minP: d.minP },
+    evalJson: JSON.stringify(entry.manifest.eval ?? {}),
+    hasDraft: !!entry.draft,
+  };
+}
+
+/** gRPC `nextx.image.v1.ImageGeneration`. */
+@Controller()
+@image.ImageGenerationControllerMethods()
+export class ImageController implements image.ImageGenerationController {
+  constructor(
+    @Inject(IMAGE_CATALOG) private readonly catalog: ImageCatalog,
+    @Inject(IMAGE_SETTINGS) private readonly settings: ImageServiceSettings,
+    @Inject(ImageGenerationService) private readonly generation: ImageGenerationService,
+  ) {}
+
+  generate(request: image.GenerateRequest): Observable<image.GenerateResponse> {
+    // Validation throws here, before the stream starts, so bad input ends the call at once.
+    const { task, entry } = validateGenerate(request, this.catalog, this.settings);
+    return new Observable<image.GenerateResponse>((subscriber) => {
+      const controller = new AbortController();
+      const accepted = performance.now();
+      this.generation
+        .generate(
+          task,
+          (p) =>
+            subscriber.next({
+              progress: { step: p.step, total: p.total, stage: p.stage, elapsedMs: performance.now() - accepted, previewPng: p.previewPng ?? new Uint8Array() },
+            }),
+          controller.signal,
+        )
+        .then((out) => {
+          subscriber.next({
+            images: {
+              png: out.png,
+              settings: {
+                model: { name: entry.manifest.name, version: entry.manifest.version },
+                sampling: { guidanceScale: task.guidanceScale, temperature: task.temperature, topK: task.topK, topP: task.topP, minP: task.minP },
+                seed: task.seed,
+                speculative: task.speculative !== 'off',
+              },
+              steps: out.steps,
+              elapsedMs: performance.now() - accepted,
+              acceptanceRate: out.acceptanceRate,
+            },
+          });
+          subscriber.complete();
+        })
+        .catch((error: unknown) => subscriber.error(error));
+      // The client cancelled or its deadline passed: stop the generation within one step.
+      return () => controller.abort();
+    });
+  }
+
+  inpaint(): image.InpaintResponse {
+    throw new RpcException({ code: status.UNIMPLEMENTED, message: 'Inpaint: the VAR tokenizer encoder is not exported yet' });
+  }
+
+  listModels(): image.ListModelsResponse {
+    return { models: this.catalog.list().map(modelInfo) };
+  }
+
+  getModel(request: image.GetModelRequest): image.GetModelResponse {
+    return { model: modelInfo(this.catalog.get(request.model?.name ?? '', request.model?.version)) };
+  }
+}

@@ -1,0 +1,37 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { GenerationMetrics, GrpcMetrics, type GrpcServiceDefinition } from '@nextx/grpc';
+import { image, PROTO_FILES } from '@nextx/proto';
+import { ModelRepository } from '@nextx/runtime';
+import type { ImageServiceSettings } from './config';
+import { ImageCatalog } from './image-catalog';
+import { ImageController } from './image.controller';
+import { ImageGenerationService } from './image-generation.service';
+import { IMAGE_CATALOG, IMAGE_SETTINGS } from './tokens';
+
+/** The image feature: catalog, generation service (worker pool + queue), controller. */
+@Module({})
+export class ImageModule {
+  static forRoot(settings: ImageServiceSettings): DynamicModule {
+    return {
+      module: ImageModule,
+      controllers: [ImageController],
+      providers: [
+        { provide: IMAGE_SETTINGS, useValue: settings },
+        { provide: IMAGE_CATALOG, useFactory: () => ImageCatalog.load(new ModelRepository(settings.modelsDir)) },
+        { provide: GenerationMetrics, useFactory: (metrics: GrpcMetrics) => new GenerationMetrics(metrics.registry), inject: [GrpcMetrics] },
+        ImageGenerationService,
+      ],
+    };
+  }
+}
+
+/** How the platform starts this service. */
+export function imageServiceDefinition(settings: ImageServiceSettings): GrpcServiceDefinition {
+  return {
+    name: 'image',
+    module: ImageModule.forRoot(settings),
+    packages: [image.protobufPackage],
+    protoFiles: [PROTO_FILES.image],
+    serviceNames: [`${image.protobufPackage}.${image.IMAGE_GENERATION_SERVICE_NAME}`],
+  };
+}

@@ -1,0 +1,55 @@
+import { InvalidArgumentError, MAX_SEED, randomSeed } from '@nextx/engine';
+import { check } from '@nextx/grpc';
+import type { common, image } from '@nextx/proto';
+import type { ImageGenerateTask } from '@nextx/runtime';
+import type { ImageCatalog, ImageModelEntry } from './image-catalog';
+import type { ImageServiceSettings } from './config';
+
+/** Resolves the model and checks every field of a Generate request against its limits. */
+export function validateGenerate(
+  request: image.GenerateRequest,
+  catalog: ImageCatalog,
+  settings: ImageServiceSettings,
+): { task: ImageGenerateTask; entry: ImageModelEntry } {
+  if (!request.model?.name) throw new InvalidArgumentError('model.name', 'required', 'missing');
+  const entry = catalog.get(request.model.name, request.model.version);
+  check.range('class_label', request.classLabel, 0, entry.numClasses - 1, true);
+  const numImages = check.range('num_images', request.numImages || 1, 1, settings.maxImages, true);
+  const seed = request.seed || randomSeed();
+  check.range('seed', seed, 0, MAX_SEED, true);
+  const sampling = resolveSampling(request.sampling, entry);
+  if (request.speculative && entry.family !== 'raster') {
+    throw new InvalidArgumentError('speculative', 'raster models with a draft', `model ${entry.manifest.name} is ${entry.family}`);
+  }
+  if (request.speculative && !entry.draft) {
+    throw new InvalidArgumentError('speculative', 'raster models with a draft', `model ${entry.manifest.name} has no draft model`);
+  }
+  if (request.lantern && !request.speculative) throw new InvalidArgumentError('lantern', 'only with speculative = true', 'speculative is false');
+  return {
+    entry,
+    task: {
+      model: entry.manifest.name,
+      classLabel: request.classLabel,
+      numImages,
+      seed,
+      ...sampling,
+      speculative: request.speculative ? (request.lantern ? 'lantern' : 'standard') : 'off',
+    },
+  };
+}
+
+/** Fills zero fields with the model's defaults and checks the ranges. */
+export function resolveSampling(
+  sampling: common.SamplingSettings | undefined,
+  entry: ImageModelEntry,
+): { guidanceScale: number; temperature: number; topK: number; topP: number; minP: number } {
+  const s = sampling ?? { temperature: 0, topK: 0, topP: 0, minP: 0, guidanceScale: 0 };
+  const d = entry.defaults;
+  return {
+    guidanceScale: check.range('sampling.guidance_scale', s.guidanceScale || d.guidanceScale, 0, 20),
+    temperature: check.range('sampling.temperature', s.temperature || d.temperature, 0.01, 10),
+    topK: check.range('sampling.top_k', s.topK || d.topK, 0, entry.vocabSize, true),
+    topP: check.range('sampling.top_p', s.topP || d.topP, 0.01, 1),
+    minP: check.range('sampling.min_p', s.minP || d.minP, 0, 0.99),
+  };
+}

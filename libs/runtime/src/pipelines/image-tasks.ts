@@ -1,0 +1,141 @@
+import { readFile } from 'node:fs/promises';
+import {
+  LanternAcceptance,
+  SpeculativeRasterGenerator,
+  StandardAcceptance,
+  type GenerationEvent,
+  type NeighbourTable,
+  type ProgressEvent,
+} from '@nextx/engine';
+import { encodePng } from '@nextx/media';
+import type { ImageBatch } from '../models/code-decoder';
+import type { FusedDecoder } from '../models/fused-decoder';
+import type { ModelRepository } from '../repository/model-repository';
+import type { TaskContext, TaskHandler } from '../worker/worker-host';
+import { loadRasterPipeline, type RasterPipeline } from './raster-pipeline';
+import { loadVarPipeline, type VarPipeline } from './var-pipeline';
+
+/** A generate task as the service hands it to a worker (defaults already resolved). */
+export interface ImageGenerateTask {
+  readonly model: string;
+  readonly classLabel: number;
+  readonly numImages: number;
+  readonly seed: number;
+  readonly guidanceScale: number;
+  readonly temperature: number;
+  readonly topK: number;
+  readonly topP: number;
+  readonly minP: number;
+  /** Raster only: speculative decoding with the model's draft ('lantern' uses its relaxed rule). */
+  readonly speculative: 'off' | 'standard' | 'lantern';
+}
+
+/** What a generate task returns. */
+export interface ImageGenerateOutput {
+  readonly png: Uint8Array[];
+  readonly steps: number;
+  readonly acceptanceRate: number;
+}
+
+/** Progress as sent to the main thread (preview as PNG bytes). */
+export interface ImageProgress {
+  readonly step: number;
+  readonly total: number;
+  readonly stage: string;
+  readonly previewPng?: Uint8Array;
+}
+
+/** Worker-side settings. */
+export interface ImageTaskOptions {
+  /** Rows (images, doubled by CFG) of the shared fused batch of each raster model. */
+  readonly fusedRows: number;
+  /** Batch concurrent raster requests into one forward per step. */
+  readonly fusion: boolean;
+}
+
+/**
+ * The image tasks a generation worker serves: pipelines are built once per model and kept;
+ * concurrent raster requests share one {@link FusedDecoder} (temporal fusion).
+ */
+export function imageTaskHandlers(repository: ModelRepository, options: ImageTaskOptions): Record<string, TaskHandler> {
+  const raster = new Map<string, Promise<{ pipeline: RasterPipeline; fused?: FusedDecoder }>>();
+  const vars = new Map<string, Promise<VarPipeline>>();
+  const family = async (name: string) => (await repository.manifest(name)).family;
+
+  const rasterPipeline = (name: string) => {
+    let entry = raster.get(name);
+    if (!entry) {
+      entry = loadRasterPipeline(repository, name, { maxBatch: options.fusedRows }).then((pipeline) => ({
+        pipeline,
+        fused: options.fusion ? pipeline.fused() : undefined,
+      }));
+      raster.set(name, entry);
+    }
+    return entry;
+  };
+  const varPipeline = (name: string) => {
+    let entry = vars.get(name);
+    if (!entry) {
+      entry = loadVarPipeline(repository, name);
+      vars.set(name, entry);
+    }
+    return entry;
+  };
+
+  const generate = async (task: ImageGenerateTask, context: TaskContext): Promise<ImageGenerateOutput> => {
+    const classLabels = new Array<number>(task.numImages).fill(task.classLabel);
+    const sampling = { temperature: task.temperature, topK: task.topK, topP: task.topP, minP: task.minP };
+    const forward = (e: ProgressEvent) => {
+      const preview = e.preview as ImageBatch | undefined;
+      context.progress({ step: e.step, total: e.total, stage: e.stage, previewPng: preview ? new Uint8Array(encodePng(preview, 0)) : undefined } satisfies ImageProgress);
+    };
+    let events: AsyncIterable<GenerationEvent<{ media: ImageBatch; acceptanceRate?: number }>>;
+    if ((await family(task.model)) === 'var') {
+      const pipeline = await varPipeline(task.model);
+      events = pipeline.generator((task.guidanceScale !== 0 ? 2 : 1) * task.numImages).generate({ classLabels, cfg: task.guidanceScale, sampling, previews: true }, { seed: task.seed, signal: context.signal });
+    } else {
+      const { pipeline, fused } = await rasterPipeline(task.model);
+      const request = { classLabels, guidanceScale: task.guidanceScale, sampling };
+      if (task.speculative !== 'off') {
+        const draftName = pipeline.draftName;
+        if (!draftName) throw new Error(`model ${task.model} has no draft model`);
+        const draft = await loadRasterPipeline(repository, draftName, { maxBatch: 2, decoderFrom: pipeline.model });
+        const neighbours = await loadNeighbours(pipeline);
+        const rule = task.speculative === 'lantern' ? new LanternAcceptance({ neighbours, k: pipeline.speculative.lanternK, delta: pipeline.speculative.lanternDelta }) : new StandardAcceptance();
+        const generator = new SpeculativeRasterGenerator(pipeline.stepModel(2), draft.stepModel(2), pipeline.layout, pipeline.decoder, {
+          draftTokens: pipeline.speculative.draftTokens,
+          rule,
+        });
+        events = generator.generate(request, { seed: task.seed, signal: context.signal });
+      } else {
+        // A request that does not fit the shared batch runs on a step model of its own.
+        const rows = (task.guidanceScale !== 1 ? 2 : 1) * task.numImages;
+        const model = fused && fused.rows + rows <= options.fusedRows ? fused.sequence() : pipeline.stepModel(rows);
+        events = pipeline.generator(model).generate(request, { seed: task.seed, signal: context.signal });
+      }
+    }
+    let steps = 0;
+    for await (const event of events) {
+      if (event.type === 'progress') {
+        steps = event.step;
+        forward(event);
+        continue;
+      }
+      const media = event.result.media;
+      return {
+        png: Array.from({ length: media.images }, (_, i) => new Uint8Array(encodePng(media, i))),
+        steps,
+        acceptanceRate: event.result.acceptanceRate ?? 0,
+      };
+    }
+    throw new Error('generation ended without a result');
+  };
+  return { generate: generate as TaskHandler };
+}
+
+async function loadNeighbours(pipeline: RasterPipeline): Promise<NeighbourTable> {
+  const file = pipeline.neighboursFile;
+  if (!file) throw new Error(`model ${pipeline.model.manifest.name} has no LANTERN neighbour table`);
+  const json = JSON.parse(await readFile(pipeline.model.file(file), 'utf8')) as { k: number; neighbours: number[][] };
+  return { indices: Int32Array.from(json.neighbours.flat()), width: json.k };
+}
