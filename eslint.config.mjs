@@ -43,7 +43,7 @@ export default [
             { sourceTag: 'scope:timeseries', onlyDependOnLibsWithTags: ['scope:timeseries', 'scope:shared'] },
             { sourceTag: 'scope:image', onlyDependOnLibsWithTags: ['scope:image', 'scope:shared'] },
             // The CLI is a client of every modality.
-            { sourceTag: 'scope:cli', onlyDependOnLibsWithTags: ['scope:shared', 'scope:timeseries'] },
+            { sourceTag: 'scope:cli', onlyDependOnLibsWithTags: ['scope:shared', 'scope:timeseries', 'scope:image'] },
           ],
         },
       ],

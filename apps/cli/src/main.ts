@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { describeCommand, healthCommand } from './commands/health.command';
 import { forecastCommand, generateCommand } from './commands/forecast.command';
+import { imageCommand, modelsCommand } from './commands/image.command';
 
 const program = new Command('nextx')
   .description('command-line client of the nextx generation services')
@@ -8,7 +9,9 @@ const program = new Command('nextx')
   .addCommand(healthCommand())
   .addCommand(describeCommand())
   .addCommand(forecastCommand())
-  .addCommand(generateCommand());
+  .addCommand(generateCommand())
+  .addCommand(imageCommand())
+  .addCommand(modelsCommand());
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   const grpcDetails = (error as { details?: string; code?: number }).details;

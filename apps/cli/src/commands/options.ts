@@ -25,4 +25,5 @@ export const numberListOption = (raw: string) =>
 /** Where each service listens unless told otherwise. */
 export const DEFAULT_ADDRESSES = {
   timeseries: process.env['NEXTX_TIMESERIES_ADDR'] ?? '127.0.0.1:50055',
+  image: process.env['NEXTX_IMAGE_ADDR'] ?? '127.0.0.1:50051',
 } as const;
