@@ -35,6 +35,9 @@ export function toTensor(value: TensorValue): ort.Tensor {
 
 /** One loaded ONNX graph: the only place sessions are created and run. */
 export class OnnxGraph {
+  /** Runs and milliseconds spent inside onnxruntime's `run` (for engine-overhead figures). */
+  readonly stats = { runs: 0, runMs: 0 };
+
   private constructor(
     readonly name: string,
     private readonly session: ort.InferenceSession,
@@ -77,7 +80,10 @@ export class OnnxGraph {
     const inputs = Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k, toTensor(v)]));
     const fetches: Record<string, ort.Tensor | null> = {};
     for (const name of wanted) fetches[name] = preallocated[name] ? toTensor(preallocated[name]) : null;
+    const started = performance.now();
     const results = await this.session.run(inputs, fetches);
+    this.stats.runMs += performance.now() - started;
+    this.stats.runs++;
     const out: Record<string, TensorValue> = {};
     for (const name of wanted) {
       out[name] = preallocated[name] ?? { data: results[name].data as TensorData, dims: results[name].dims };
