@@ -12,6 +12,8 @@ export interface TimeSeriesLimits {
   readonly maxHiddenUnits: number;
   /** Upper bound on simulated values per call (horizon × paths). */
   readonly maxSimulatedValues: number;
+  /** Worker threads that run fits. */
+  readonly workers: number;
 }
 
 const limitsSchema = z.object({
@@ -23,6 +25,7 @@ const limitsSchema = z.object({
   TS_MAX_EPOCHS: envInt(2_000, 1, 1_000_000),
   TS_MAX_HIDDEN_UNITS: envInt(1_024, 1, 1_000_000),
   TS_MAX_SIMULATED_VALUES: envInt(20_000_000, 1, 1_000_000_000),
+  TS_WORKERS: envInt(2, 1, 64),
 });
 
 /** Default ports of this service. */
@@ -44,6 +47,7 @@ export function loadTimeSeriesConfig(env: NodeJS.ProcessEnv): { service: Service
       maxEpochs: l.TS_MAX_EPOCHS,
       maxHiddenUnits: l.TS_MAX_HIDDEN_UNITS,
       maxSimulatedValues: l.TS_MAX_SIMULATED_VALUES,
+      workers: l.TS_WORKERS,
     },
   };
 }

@@ -1,14 +1,15 @@
 import { Controller, Inject } from '@nestjs/common';
 import { check } from '@nextx/grpc';
 import { timeseries } from '@nextx/proto';
-import { forecastSeries, futureTimestamps, generateSeries, type FittedSeriesModel } from '@nextx/timeseries';
+import { futureTimestamps, type FittedSeriesModel, type ForecastResult } from '@nextx/timeseries';
+import { FitWorkers } from './fit-workers';
 import { TIMESERIES_LIMITS } from './tokens';
 import type { TimeSeriesLimits } from './config';
 import { DEFAULT_PATHS, validateModelSpec, validateSeries, validateSimulationSize } from './request-validation';
 
 const METHOD_NAMES = { ar: timeseries.Method.METHOD_AR, arnet: timeseries.Method.METHOD_ARNET } as const;
 
-function fittedModel(model: FittedSeriesModel): timeseries.FittedModel {
+function fittedModel(model: Omit<FittedSeriesModel, 'predictor'>): timeseries.FittedModel {
   return {
     method: METHOD_NAMES[model.method],
     order: model.order,
@@ -24,9 +25,12 @@ function fittedModel(model: FittedSeriesModel): timeseries.FittedModel {
 @Controller()
 @timeseries.TimeSeriesControllerMethods()
 export class TimeSeriesController implements timeseries.TimeSeriesController {
-  constructor(@Inject(TIMESERIES_LIMITS) private readonly limits: TimeSeriesLimits) {}
+  constructor(
+    @Inject(TIMESERIES_LIMITS) private readonly limits: TimeSeriesLimits,
+    @Inject(FitWorkers) private readonly workers: FitWorkers,
+  ) {}
 
-  forecast(request: timeseries.ForecastRequest): timeseries.ForecastResponse {
+  async forecast(request: timeseries.ForecastRequest): Promise<timeseries.ForecastResponse> {
     const values = validateSeries(request.series, this.limits);
     const series = request.series!;
     const horizon = check.range('horizon', request.horizon, 1, this.limits.maxHorizon, true);
@@ -36,7 +40,10 @@ export class TimeSeriesController implements timeseries.TimeSeriesController {
     validateSimulationSize('horizon', horizon, numPaths, this.limits);
     const model = validateModelSpec(request.model, series, this.limits);
 
-    const result = forecastSeries(values, { horizon, quantiles: request.quantiles, numPaths, model });
+    const result = await this.workers.pool.run<Omit<ForecastResult, 'model'> & { model: Omit<FittedSeriesModel, 'predictor'> }>('forecast', {
+      values,
+      options: { horizon, quantiles: request.quantiles, numPaths, model },
+    });
     return {
       point: Array.from(result.point),
       mean: Array.from(result.mean),
@@ -48,14 +55,17 @@ export class TimeSeriesController implements timeseries.TimeSeriesController {
     };
   }
 
-  generate(request: timeseries.GenerateRequest): timeseries.GenerateResponse {
+  async generate(request: timeseries.GenerateRequest): Promise<timeseries.GenerateResponse> {
     const values = validateSeries(request.series, this.limits);
     const length = check.range('length', request.length, 1, this.limits.maxHorizon, true);
     const numPaths = check.range('num_paths', request.numPaths || 1, 1, this.limits.maxPaths, true);
     validateSimulationSize('length', length, numPaths, this.limits);
     const model = validateModelSpec(request.model, request.series!, this.limits);
 
-    const result = generateSeries(values, { length, numPaths, continueSeries: request.continueSeries, model });
+    const result = await this.workers.pool.run<{ paths: Float64Array[]; model: Omit<FittedSeriesModel, 'predictor'> }>('generate', {
+      values,
+      options: { length, numPaths, continueSeries: request.continueSeries, model },
+    });
     return {
       paths: result.paths.map((path) => ({ values: Array.from(path) })),
       model: fittedModel(result.model),

@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { timeseries, PROTO_FILES } from '@nextx/proto';
 import type { GrpcServiceDefinition } from '@nextx/grpc';
 import type { TimeSeriesLimits } from './config';
+import { FitWorkers } from './fit-workers';
 import { TimeSeriesController } from './timeseries.controller';
 import { TIMESERIES_LIMITS } from './tokens';
 
@@ -12,7 +13,7 @@ export class TimeSeriesModule {
     return {
       module: TimeSeriesModule,
       controllers: [TimeSeriesController],
-      providers: [{ provide: TIMESERIES_LIMITS, useValue: limits }],
+      providers: [{ provide: TIMESERIES_LIMITS, useValue: limits }, FitWorkers],
     };
   }
 }

@@ -1,6 +1,7 @@
 import { status, type ServiceError } from '@grpc/grpc-js';
 import {
   checkHealth,
+  HealthClient,
   describeServer,
   ERROR_DETAIL_KEY,
   JsonLogger,
@@ -167,6 +168,26 @@ describe('timeseries-service over gRPC on loopback', () => {
       smallClient.close();
       await small.close();
     }
+  });
+
+  it('keeps answering health checks within 50 ms while an AR-Net fit runs (fits run in worker threads)', async () => {
+    const slow = client.unary(
+      'forecast',
+      request({ model: { method: Method.METHOD_ARNET, order: 48, seed: 1, arnet: { hiddenLayers: [64], sparsity: 0, epochs: 200, learningRate: 0, batchSize: 0 } } }),
+    );
+    await new Promise((r) => setTimeout(r, 100));
+    const health = new HealthClient(service.address);
+    expect(await health.check()).toBe('SERVING');
+    const latencies: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      const started = performance.now();
+      expect(await health.check()).toBe('SERVING');
+      latencies.push(performance.now() - started);
+    }
+    health.close();
+    const fitMs = (await slow).model!.fitMs;
+    expect(fitMs).toBeGreaterThan(300);
+    expect(Math.max(...latencies)).toBeLessThan(50);
   });
 
   it('reports SERVING through grpc.health.v1 for the server and the service', async () => {

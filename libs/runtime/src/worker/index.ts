@@ -1,0 +1,3 @@
+export * from './worker-host';
+export * from './worker-pool';
+export * from './worker-protocol';
