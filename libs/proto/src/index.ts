@@ -2,3 +2,4 @@ export * as common from './generated/nextx/common/v1/common';
 export * as timeseries from './generated/nextx/timeseries/v1/timeseries';
 export { PROTO_FILES, protoRoot } from './proto-files';
 export * as image from './generated/nextx/image/v1/image';
+export * as jobs from './generated/nextx/jobs/v1/jobs';

@@ -25,4 +25,5 @@ export const PROTO_FILES = {
   common: 'nextx/common/v1/common.proto',
   timeseries: 'nextx/timeseries/v1/timeseries.proto',
   image: 'nextx/image/v1/image.proto',
+  jobs: 'nextx/jobs/v1/jobs.proto',
 } as const;
