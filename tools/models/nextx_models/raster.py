@@ -156,7 +156,7 @@ def main(argv=None):
     else:
         cfg = LlamaConfig(vocab_size=K + 11, hidden_size=128, intermediate_size=384, num_hidden_layers=4,
                           num_attention_heads=4)
-        name, epochs = TARGET, args.epochs or 12
+        name, epochs = TARGET, args.epochs or 10
     m = LlamaForCausalLM(cfg)
     print(f"[{name}] {C.count_params(m)} parameters, {len(seqs)} sequences", flush=True)
     bs, lr = 64, 2e-3 if args.draft else 1e-3
@@ -225,7 +225,7 @@ def main(argv=None):
     parity["transformers_llama_same_weights"] = parity_transformers(m, folder)
     defaults = {"cfg_scale": 3.0, "temperature": 1.0, "top_k": 0, "top_p": 1.0, "cfg_formula": "uncond + (cond - uncond) * cfg_scale"}
     if args.draft:
-        defaults = {**defaults, "speculative": {"target": TARGET, "draft_tokens": 4, "lantern_k": 8, "lantern_delta": 0.1}}
+        defaults = {**defaults, "speculative": {"target": TARGET, "draft_tokens": 4, "lantern_k": 16, "lantern_delta": 0.1}}
     man = {
         "name": name,
         "family": "llamagen",

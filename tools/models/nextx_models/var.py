@@ -418,7 +418,7 @@ def contract(cfg: VARConfig) -> dict:
 def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("--mnist", default=str(C.default_mnist_dir()))
-    ap.add_argument("--epochs", type=int, default=6)
+    ap.add_argument("--epochs", type=int, default=5)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--skip-eval", action="store_true")
     ap.add_argument("--reuse", action="store_true", help="re-export the weights cached by the last training run")
