@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { AdmissionQueue, GenerationMetrics } from '@nextx/grpc';
-import { WorkerPool, workerEntry, type ImageGenerateOutput, type ImageGenerateTask, type ImageProgress } from '@nextx/runtime';
+import { WorkerPool, workerEntry, type ImageGenerateOutput, type ImageGenerateTask, type ImageInpaintTask, type ImageProgress } from '@nextx/runtime';
 import type { ImageServiceSettings } from './config';
 import { IMAGE_SETTINGS } from './tokens';
 
@@ -30,7 +30,16 @@ export class ImageGenerationService implements OnModuleInit, OnApplicationShutdo
   }
 
   /** Queues, runs and reports one generation; `signal` cancels it (queued or running). */
-  async generate(task: ImageGenerateTask, onProgress: (p: ImageProgress) => void, signal: AbortSignal): Promise<ImageGenerateOutput> {
+  generate(task: ImageGenerateTask, onProgress: (p: ImageProgress) => void, signal: AbortSignal): Promise<ImageGenerateOutput> {
+    return this.run('generate', task, onProgress, signal);
+  }
+
+  /** Queues and runs one in-painting. */
+  inpaint(task: ImageInpaintTask, signal: AbortSignal): Promise<{ png: Uint8Array }> {
+    return this.run('inpaint', task, () => undefined, signal);
+  }
+
+  private async run<R>(kind: string, task: { model: string }, onProgress: (p: ImageProgress) => void, signal: AbortSignal): Promise<R> {
     const model = task.model;
     const accepted = performance.now();
     this.metrics.waiting.inc({ model });
@@ -45,7 +54,7 @@ export class ImageGenerationService implements OnModuleInit, OnApplicationShutdo
     this.metrics.running.inc({ model });
     let first = true;
     try {
-      return await this.pool.run<ImageGenerateOutput, ImageProgress>('generate', task, {
+      return await this.pool.run<R, ImageProgress>(kind, task, {
         signal,
         onProgress: (p) => {
           if (first) this.metrics.firstProgressSeconds.observe({ model }, (performance.now() - accepted) / 1000);

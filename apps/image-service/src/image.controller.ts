@@ -1,12 +1,10 @@
 import { Controller, Inject } from '@nestjs/common';
-import { status } from '@grpc/grpc-js';
-import { RpcException } from '@nestjs/microservices';
 import { image } from '@nextx/proto';
 import { Observable } from 'rxjs';
 import type { ImageServiceSettings } from './config';
 import type { ImageCatalog, ImageModelEntry } from './image-catalog';
 import { ImageGenerationService } from './image-generation.service';
-import { validateGenerate } from './request-validation';
+import { validateGenerate, validateInpaint } from './request-validation';
 import { IMAGE_CATALOG, IMAGE_SETTINGS } from './tokens';
 
 function modelInfo(entry: ImageModelEntry): image.ModelInfo {
@@ -70,8 +68,18 @@ export class ImageController implements image.ImageGenerationController {
     });
   }
 
-  inpaint(): image.InpaintResponse {
-    throw new RpcException({ code: status.UNIMPLEMENTED, message: 'Inpaint: the VAR tokenizer encoder is not exported yet' });
+  async inpaint(request: image.InpaintRequest): Promise<image.InpaintResponse> {
+    const { task, entry } = validateInpaint(request, this.catalog);
+    const { png } = await this.generation.inpaint(task, new AbortController().signal);
+    return {
+      png,
+      settings: {
+        model: { name: entry.manifest.name, version: entry.manifest.version },
+        sampling: { guidanceScale: task.guidanceScale, temperature: task.temperature, topK: task.topK, topP: task.topP, minP: task.minP },
+        seed: task.seed,
+        speculative: false,
+      },
+    };
   }
 
   listModels(): image.ListModelsResponse {

@@ -1,7 +1,8 @@
 import { InvalidArgumentError, MAX_SEED, randomSeed } from '@nextx/engine';
 import { check } from '@nextx/grpc';
 import type { common, image } from '@nextx/proto';
-import type { ImageGenerateTask } from '@nextx/runtime';
+import { decodePng } from '@nextx/media';
+import type { ImageGenerateTask, ImageInpaintTask } from '@nextx/runtime';
 import type { ImageCatalog, ImageModelEntry } from './image-catalog';
 import type { ImageServiceSettings } from './config';
 
@@ -51,5 +52,39 @@ export function resolveSampling(
     topK: check.range('sampling.top_k', s.topK || d.topK, 0, entry.vocabSize, true),
     topP: check.range('sampling.top_p', s.topP || d.topP, 0.01, 1),
     minP: check.range('sampling.min_p', s.minP || d.minP, 0, 0.99),
+  };
+}
+
+/** Checks an Inpaint request: a VAR model with an encoder, two PNGs of the model's size. */
+export function validateInpaint(
+  request: image.InpaintRequest,
+  catalog: ImageCatalog,
+): { task: ImageInpaintTask; entry: ImageModelEntry } {
+  if (!request.model?.name) throw new InvalidArgumentError('model.name', 'required', 'missing');
+  const entry = catalog.get(request.model.name, request.model.version);
+  if (entry.family !== 'var' || !('var_encoder' in entry.manifest.contract.graphs)) {
+    throw new InvalidArgumentError('model.name', 'a VAR model with a var_encoder graph', `model ${entry.manifest.name} is ${entry.family}`);
+  }
+  check.range('class_label', request.classLabel, 0, entry.numClasses - 1, true);
+  const size = entry.imageSize;
+  const read = (field: string, bytes: Uint8Array) => {
+    let png;
+    try {
+      png = decodePng(bytes, 1);
+    } catch {
+      throw new InvalidArgumentError(field, `a ${size}×${size} PNG`, 'not a PNG');
+    }
+    if (png.width !== size || png.height !== size) {
+      throw new InvalidArgumentError(field, `a ${size}×${size} PNG`, `got ${png.width}×${png.height}`);
+    }
+    return png.pixels;
+  };
+  const imagePixels = read('image_png', request.imagePng);
+  const mask = read('mask_png', request.maskPng);
+  const seed = request.seed || randomSeed();
+  check.range('seed', seed, 0, MAX_SEED, true);
+  return {
+    entry,
+    task: { model: entry.manifest.name, classLabel: request.classLabel, seed, ...resolveSampling(request.sampling, entry), image: imagePixels, mask, size },
   };
 }

@@ -16,6 +16,11 @@ export interface NextScaleRequest {
   readonly sampling: SamplingOptions;
   /** Decode f̂ after every scale for progress previews. */
   readonly previews?: boolean;
+  /**
+   * Zero-shot in-/out-painting (VAR §"zero-shot generalisation"): per image and token (all scales
+   * concatenated), codes where `keep` is 1 are teacher-forced instead of sampled.
+   */
+  readonly teacherForcing?: { readonly codes: Int32Array; readonly keep: Uint8Array };
 }
 
 /** Codes of every scale (concatenated per image, scale by scale) and the decoded media. */
@@ -73,6 +78,15 @@ export class NextScaleGenerator<Media> implements Generator<NextScaleRequest, Ne
         const row = block.subarray(p * vocab, (p + 1) * vocab);
         processors.process(row, { step: si, generated: scaleCodes.subarray(0, 0) });
         scaleCodes[p] = this.sampler.sample(row, rng);
+      }
+      const forced = request.teacherForcing;
+      if (forced) {
+        for (let i = 0; i < images; i++) {
+          for (let p = 0; p < tokens; p++) {
+            const at = i * tokensPerImage + offset + p;
+            if (forced.keep[at]) scaleCodes[i * tokens + p] = forced.codes[at];
+          }
+        }
       }
       for (let i = 0; i < images; i++) codes.set(scaleCodes.subarray(i * tokens, (i + 1) * tokens), i * tokensPerImage + offset);
       offset += tokens;

@@ -97,3 +97,36 @@ export class VarFhatDecoder implements Decoder<{ fHat: Float32Array; images: num
     return { pixels: out.image.data as Float32Array, images, channels: c, height, width };
   }
 }
+
+/** The `var_encoder` graph: image [B, 1, 32, 32] in [0, 1] → multi-scale token maps [B, L]. */
+export class VarEncoder {
+  constructor(private readonly graph: OnnxGraph) {}
+
+  async encode(batch: ImageBatch): Promise<Int32Array> {
+    const out = await this.graph.run({ image: { data: batch.pixels, dims: [batch.images, batch.channels, batch.height, batch.width] } }, {}, ['indices']);
+    return Int32Array.from(out.indices.data as BigInt64Array, Number);
+  }
+}
+
+/**
+ * Which tokens of each scale lie outside the mask (and are therefore teacher-forced): a token is
+ * kept when less than half of its cell, area-downsampled from the pixel mask, is masked.
+ * @param mask [height × width], 1 = regenerate
+ */
+export function keptTokens(mask: Float32Array, height: number, width: number, scales: readonly number[]): Uint8Array {
+  const keep = new Uint8Array(scales.reduce((s, pn) => s + pn * pn, 0));
+  let offset = 0;
+  for (const pn of scales) {
+    for (let y = 0; y < pn; y++) {
+      for (let x = 0; x < pn; x++) {
+        const [y0, y1] = [Math.floor((y * height) / pn), Math.floor(((y + 1) * height) / pn)];
+        const [x0, x1] = [Math.floor((x * width) / pn), Math.floor(((x + 1) * width) / pn)];
+        let masked = 0;
+        for (let yy = y0; yy < y1; yy++) for (let xx = x0; xx < x1; xx++) masked += mask[yy * width + xx] > 0.5 ? 1 : 0;
+        keep[offset + y * pn + x] = masked < 0.5 * (y1 - y0) * (x1 - x0) ? 1 : 0;
+      }
+    }
+    offset += pn * pn;
+  }
+  return keep;
+}

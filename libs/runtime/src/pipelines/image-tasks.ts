@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import {
+  runToResult,
   LanternAcceptance,
   SpeculativeRasterGenerator,
   StandardAcceptance,
@@ -10,6 +11,7 @@ import {
 import { encodePng } from '@nextx/media';
 import type { ImageBatch } from '../models/code-decoder';
 import type { FusedDecoder } from '../models/fused-decoder';
+import { keptTokens } from '../models/var-models';
 import type { ModelRepository } from '../repository/model-repository';
 import type { TaskContext, TaskHandler } from '../worker/worker-host';
 import { loadRasterPipeline, type RasterPipeline } from './raster-pipeline';
@@ -28,6 +30,21 @@ export interface ImageGenerateTask {
   readonly minP: number;
   /** Raster only: speculative decoding with the model's draft ('lantern' uses its relaxed rule). */
   readonly speculative: 'off' | 'standard' | 'lantern';
+}
+
+/** An in-painting task: one image and its mask, both [32 × 32] grey in [0, 1] (mask 1 = regenerate). */
+export interface ImageInpaintTask {
+  readonly model: string;
+  readonly classLabel: number;
+  readonly seed: number;
+  readonly guidanceScale: number;
+  readonly temperature: number;
+  readonly topK: number;
+  readonly topP: number;
+  readonly minP: number;
+  readonly image: Float32Array;
+  readonly mask: Float32Array;
+  readonly size: number;
 }
 
 /** What a generate task returns. */
@@ -130,7 +147,24 @@ export function imageTaskHandlers(repository: ModelRepository, options: ImageTas
     }
     throw new Error('generation ended without a result');
   };
-  return { generate: generate as TaskHandler };
+  const inpaint = async (task: ImageInpaintTask, context: TaskContext): Promise<{ png: Uint8Array }> => {
+    const pipeline = await varPipeline(task.model);
+    if (!pipeline.encoder) throw new Error(`model ${task.model} exports no var_encoder graph`);
+    const input = { pixels: task.image, images: 1, channels: 1, height: task.size, width: task.size };
+    const codes = await pipeline.encoder.encode(input);
+    const keep = keptTokens(task.mask, task.size, task.size, pipeline.scales);
+    const sampling = { temperature: task.temperature, topK: task.topK, topP: task.topP, minP: task.minP };
+    const result = await runToResult(
+      pipeline.generator(task.guidanceScale !== 0 ? 2 : 1).generate(
+        { classLabels: [task.classLabel], cfg: task.guidanceScale, sampling, teacherForcing: { codes, keep } },
+        { seed: task.seed, signal: context.signal },
+      ),
+    );
+    // Unmasked pixels are the input's own; the masked region is the model's.
+    const out = result.media.pixels.map((v, i) => task.mask[i] * v + (1 - task.mask[i]) * task.image[i]);
+    return { png: new Uint8Array(encodePng({ ...input, pixels: out })) };
+  };
+  return { generate: generate as TaskHandler, inpaint: inpaint as TaskHandler };
 }
 
 async function loadNeighbours(pipeline: RasterPipeline): Promise<NeighbourTable> {

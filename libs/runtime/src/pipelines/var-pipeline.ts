@@ -1,6 +1,6 @@
 import { NextScaleGenerator } from '@nextx/engine';
 import type { ImageBatch } from '../models/code-decoder';
-import { VarFhatDecoder, VarScaleAccumulator, VarStepModel, type VarDims } from '../models/var-models';
+import { VarEncoder, VarFhatDecoder, VarScaleAccumulator, VarStepModel, type VarDims } from '../models/var-models';
 import type { LoadedModel, ModelRepository } from '../repository/model-repository';
 
 /** Default sampling of a VAR model, from its `model.json`. */
@@ -20,6 +20,8 @@ export interface VarPipeline {
   readonly numClasses: number;
   readonly defaults: VarDefaults;
   readonly decoder: VarFhatDecoder;
+  /** Image → multi-scale tokens, for in-painting (models that export `var_encoder`). */
+  readonly encoder?: VarEncoder;
   /** A generator whose caches hold `rows` rows (images, doubled by CFG). */
   generator(rows: number): NextScaleGenerator<ImageBatch>;
 }
@@ -61,6 +63,7 @@ export async function loadVarPipeline(repository: ModelRepository, name: string)
     numClasses: c.num_classes,
     defaults,
     decoder,
+    encoder: 'var_encoder' in model.manifest.contract.graphs ? new VarEncoder(model.graph('var_encoder')) : undefined,
     generator: (rows) => new NextScaleGenerator(new VarStepModel(step, { ...dims, maxBatch: rows }), accumulator, decoder, scales, c.null_class),
   };
 }
