@@ -1,0 +1,27 @@
+/**
+ * Where a job's chunks (and its final output) are stored. Writes are idempotent per
+ * (job, chunk index): a chunk redone after a crash replaces the earlier copy, so a resumed job
+ * never has a chunk twice. The filesystem store is the default; an S3-compatible store
+ * implements the same interface with one object per chunk.
+ */
+export interface ChunkStore {
+  /** Stores chunk `index` of `jobId` atomically and resolves with its URI. */
+  put(jobId: string, index: number, bytes: Uint8Array): Promise<string>;
+  /** Chunk `index` of `jobId`, or undefined when it was never stored. */
+  get(jobId: string, index: number): Promise<Uint8Array | undefined>;
+  /** Indices of the stored chunks of `jobId`, ascending. */
+  list(jobId: string): Promise<number[]>;
+  /** Stores a named output file of `jobId` (e.g. `clip.mp4`) atomically and resolves with its URI. */
+  putOutput(jobId: string, name: string, bytes: Uint8Array): Promise<string>;
+}
+
+/** Number of chunks stored without a gap from chunk 0: where a resumed job continues. */
+export async function contiguousChunks(store: Pick<ChunkStore, 'list'>, jobId: string): Promise<number> {
+  const indices = await store.list(jobId);
+  let next = 0;
+  for (const index of indices) {
+    if (index !== next) break;
+    next += 1;
+  }
+  return next;
+}

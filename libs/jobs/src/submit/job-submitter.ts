@@ -1,0 +1,145 @@
+import { jobs } from '@nextx/proto';
+import { codecs } from '../codec/job-codec';
+import type { JobsConfig } from '../config/jobs-config';
+import { MAX_IDEMPOTENCY_KEY_LENGTH, jobIdFor } from '../ids';
+import type { SendOnly } from '../kafka/kafka-client';
+import type { JobStateStore } from '../state/job-state-store';
+import { isTerminal } from '../state/job-state';
+
+/** What a client submits; the job id is derived from the idempotency key. */
+export interface JobSubmission {
+  /** Client-chosen key: the same key always names the same job. */
+  readonly idempotencyKey: string;
+  /** Kind of job, e.g. "video". */
+  readonly kind: string;
+  /** Parameters of a "video" job. */
+  readonly video?: jobs.VideoJobSpec;
+  /** Opaque parameters of another kind. */
+  readonly payload?: Uint8Array;
+}
+
+/** Result of {@link JobSubmitter.submit}. */
+export interface SubmitResult {
+  /** Status of the job (new, or the existing one for a repeated key). */
+  readonly job: jobs.JobStatus;
+  /** False when the key named an existing job and nothing was written. */
+  readonly created: boolean;
+}
+
+/** Dependencies of a {@link JobSubmitter}. */
+export interface JobSubmitterDeps {
+  /** An idempotent producer ({@link createIdempotentProducer}). */
+  readonly producer: SendOnly;
+  /** State of every job, to answer a repeated key without writing. */
+  readonly store: Pick<JobStateStore, 'get' | 'caughtUp'>;
+  /** Topic names. */
+  readonly config: Pick<JobsConfig, 'topics'>;
+  /** Clock, Unix ms. */
+  readonly now?: () => number;
+}
+
+/** A submission rejected before anything was written; `field` names the bad field. */
+export class InvalidJobError extends Error {
+  override readonly name = 'InvalidJobError';
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(`${field}: ${message}`);
+  }
+}
+
+/**
+ * Submits and cancels jobs. A submission writes the QUEUED status to the compacted status topic,
+ * then the spec to the jobs topic, both keyed by the job id; a repeated idempotency key returns
+ * the existing job and writes nothing.
+ */
+export class JobSubmitter {
+  private readonly inFlight = new Map<string, Promise<SubmitResult>>();
+  private readonly now: () => number;
+
+  constructor(private readonly deps: JobSubmitterDeps) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  /** Submits a job once per idempotency key. */
+  submit(submission: JobSubmission): Promise<SubmitResult> {
+    const key = submission.idempotencyKey;
+    if (key.length === 0) throw new InvalidJobError('idempotency_key', 'must not be empty');
+    if (key.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
+      throw new InvalidJobError('idempotency_key', `at most ${MAX_IDEMPOTENCY_KEY_LENGTH} characters, got ${key.length}`);
+    }
+    if (!/^[a-z][a-z0-9-]{0,31}$/.test(submission.kind)) {
+      throw new InvalidJobError('kind', `expected a lower-case name like "video", got ${JSON.stringify(submission.kind)}`);
+    }
+    // Two concurrent calls with one key in this process share one submission.
+    const pending = this.inFlight.get(key);
+    if (pending) return pending.then((r) => ({ job: r.job, created: false }));
+    const run = this.write(submission).finally(() => this.inFlight.delete(key));
+    this.inFlight.set(key, run);
+    return run;
+  }
+
+  private async write(submission: JobSubmission): Promise<SubmitResult> {
+    const jobId = jobIdFor(submission.idempotencyKey);
+    await this.deps.store.caughtUp();
+    const existing = this.deps.store.get(jobId);
+    if (existing) return { job: existing, created: false };
+
+    const now = this.now();
+    const spec: jobs.JobSpec = {
+      jobId,
+      idempotencyKey: submission.idempotencyKey,
+      kind: submission.kind,
+      submittedAtMs: now,
+      video: submission.video,
+      payload: submission.payload,
+    };
+    const status: jobs.JobStatus = {
+      jobId,
+      idempotencyKey: submission.idempotencyKey,
+      kind: submission.kind,
+      state: jobs.JobState.JOB_STATE_QUEUED,
+      chunksDone: 0,
+      chunksTotal: 0,
+      attempts: 0,
+      error: '',
+      workerId: '',
+      outputUri: '',
+      submittedAtMs: now,
+      updatedAtMs: now,
+      startedAtMs: 0,
+      finishedAtMs: 0,
+    };
+    const { topics } = this.deps.config;
+    // Status first: a worker that receives the spec always finds the job in the status topic.
+    await this.deps.producer.send({ topic: topics.status, acks: -1, messages: [{ key: jobId, value: codecs.status.encode(status) }] });
+    await this.deps.producer.send({ topic: topics.jobs, acks: -1, messages: [{ key: jobId, value: codecs.spec.encode(spec) }] });
+    return { job: status, created: true };
+  }
+
+  /**
+   * Asks the workers to cancel job `jobId`: a running job stops within one chunk and ends
+   * CANCELLED; a queued job is marked CANCELLED at once and never runs. Resolves with the status
+   * seen when the request was written (undefined for an unknown job, unchanged for a finished one).
+   */
+  async cancel(jobId: string, reason = 'cancelled by request'): Promise<jobs.JobStatus | undefined> {
+    await this.deps.store.caughtUp();
+    const current = this.deps.store.get(jobId);
+    if (!current || isTerminal(current.state)) return current;
+    const now = this.now();
+    const { topics } = this.deps.config;
+    const command: jobs.JobCommand = { jobId, issuedAtMs: now, cancel: { reason } };
+    await this.deps.producer.send({ topic: topics.commands, acks: -1, messages: [{ key: jobId, value: codecs.command.encode(command) }] });
+    if (current.state !== jobs.JobState.JOB_STATE_QUEUED) return current;
+    const cancelled: jobs.JobStatus = {
+      ...current,
+      state: jobs.JobState.JOB_STATE_CANCELLED,
+      error: reason,
+      updatedAtMs: now,
+      finishedAtMs: now,
+    };
+    await this.deps.producer.send({ topic: topics.status, acks: -1, messages: [{ key: jobId, value: codecs.status.encode(cancelled) }] });
+    return cancelled;
+  }
+}

@@ -1,0 +1,368 @@
+import { EventEmitter } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { jobs } from '@nextx/proto';
+import type { Admin, Consumer, EachMessagePayload, Producer } from 'kafkajs';
+import type { Logger } from 'pino';
+import { contiguousChunks, type ChunkStore } from '../chunks/chunk-store';
+import { codecs } from '../codec/job-codec';
+import type { JobsConfig } from '../config/jobs-config';
+import { newWorkerId } from '../ids';
+import { createIdempotentProducer, type KafkaLike } from '../kafka/kafka-client';
+import { JobStateStore } from '../state/job-state-store';
+import { isTerminal } from '../state/job-state';
+import { TopicFollower } from '../state/topic-follower';
+import { ensureTopics } from '../topics/ensure-topics';
+
+/** What a handler is told and can do while it runs one job. */
+export interface JobContext {
+  /** The job as submitted. */
+  readonly spec: jobs.JobSpec;
+  /** Failed attempts before this one (0 on the first). */
+  readonly attempt: number;
+  /** First chunk to generate: chunks below it are already stored (a resumed job). */
+  readonly nextChunk: number;
+  /** The last stored chunk, when resuming. */
+  readonly lastCheckpoint: jobs.ChunkCheckpoint | undefined;
+  /** Fires on cancel, on shutdown and on a rebalance that takes the job away; stop within one chunk. */
+  readonly signal: AbortSignal;
+  /** This worker's id. */
+  readonly workerId: string;
+  /** The chunk store (read earlier chunks on resume, write the final output). */
+  readonly chunks: ChunkStore;
+  /** Stores chunk `index` and publishes it as the job's checkpoint; throws if the job was aborted. */
+  checkpoint(index: number, bytes: Uint8Array): Promise<jobs.ChunkCheckpoint>;
+  /** Publishes progress (`done` of `total` chunks); throws if the job was aborted. */
+  progress(done: number, total: number): Promise<void>;
+}
+
+/** Result of a successful job. */
+export interface JobResult {
+  /** Where the output is (e.g. the URI returned by `chunks.putOutput`). */
+  readonly outputUri?: string;
+}
+
+/** Runs one job; resolves when done, throws to fail the attempt. */
+export type JobHandler = (context: JobContext) => Promise<JobResult | void>;
+
+/** Thrown by a handler for an error that retrying cannot fix: the job ends FAILED at once. */
+export class NonRetriableJobError extends Error {
+  override readonly name = 'NonRetriableJobError';
+}
+
+/** Why a running job was aborted (the `reason` of {@link JobContext.signal}). */
+export class JobAbort extends Error {
+  override readonly name = 'JobAbort';
+  constructor(
+    /** `cancel` ends the job CANCELLED; `handback` leaves it uncommitted for another worker. */
+    readonly kind: 'cancel' | 'handback',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** How one delivery of a job ended (emitted as the worker's `job` event). */
+export interface JobOutcome {
+  /** Job id. */
+  readonly jobId: string;
+  /** What happened. */
+  readonly outcome: 'succeeded' | 'failed' | 'cancelled' | 'dead-lettered' | 'skipped' | 'handed-back';
+  /** Failed attempts recorded for the job. */
+  readonly attempts: number;
+}
+
+/** Options of a {@link JobWorker}. */
+export interface JobWorkerOptions {
+  /** kafkajs client. */
+  readonly kafka: KafkaLike;
+  /** Pipeline settings. */
+  readonly config: JobsConfig;
+  /** Where chunks go. */
+  readonly chunks: ChunkStore;
+  /** Worker id (default: host-pid-random). */
+  readonly workerId?: string;
+  /** Logger. */
+  readonly logger?: Logger;
+}
+
+const State = jobs.JobState;
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function isRebalance(error: unknown): boolean {
+  const e = error as { type?: string; name?: string };
+  return e?.type === 'REBALANCE_IN_PROGRESS' || e?.type === 'UNKNOWN_MEMBER_ID' || e?.type === 'ILLEGAL_GENERATION';
+}
+
+/**
+ * A member of the worker consumer group: any number of workers share the jobs topic's
+ * partitions, each running one job at a time.
+ *
+ * At-least-once with idempotent effects: a job's offset is committed only once it reached a final
+ * state, so a job whose worker dies is redelivered and resumes from its last stored chunk; chunks
+ * are stored per index, so a redone chunk replaces its earlier copy; a redelivered job already
+ * final in the status topic is skipped. A job that throws is retried up to `maxAttempts` times,
+ * then goes to the dead-letter topic and ends DEAD_LETTERED.
+ */
+export class JobWorker extends EventEmitter<{ job: [JobOutcome] }> {
+  /** This worker's id (in statuses and dead letters). */
+  readonly workerId: string;
+  private readonly store: JobStateStore;
+  private readonly commands: TopicFollower;
+  private readonly cancelled = new Map<string, string>();
+  private consumer?: Consumer;
+  private producer?: Producer;
+  private admin?: Admin;
+  private current?: { jobId: string; abort: AbortController };
+  private stopping?: Promise<void>;
+
+  constructor(private readonly options: JobWorkerOptions) {
+    super();
+    this.workerId = options.workerId ?? newWorkerId();
+    const { config, kafka } = options;
+    this.store = new JobStateStore(kafka, config, { groupPrefix: `${config.clientId}.worker-state` });
+    this.commands = new TopicFollower(kafka, {
+      topic: config.topics.commands,
+      groupPrefix: `${config.clientId}.worker-commands`,
+      sessionTimeoutMs: config.sessionTimeoutMs,
+      heartbeatIntervalMs: config.heartbeatIntervalMs,
+      onRecord: ({ value }) => {
+        if (!value) return;
+        const command = codecs.command.decode(value);
+        if (!command.cancel) return;
+        this.cancelled.set(command.jobId, command.cancel.reason || 'cancelled');
+        if (this.current?.jobId === command.jobId) {
+          this.current.abort.abort(new JobAbort('cancel', command.cancel.reason || 'cancelled'));
+        }
+      },
+    });
+  }
+
+  /** Job states as this worker knows them (rebuilt from the status topic). */
+  get states(): Pick<JobStateStore, 'get' | 'list' | 'watch' | 'caughtUp'> {
+    return this.store;
+  }
+
+  /**
+   * Creates missing topics, catches up with statuses and commands, joins the group and starts
+   * running jobs with `handler`.
+   */
+  async run(handler: JobHandler): Promise<void> {
+    const { kafka, config } = this.options;
+    this.admin = kafka.admin();
+    await this.admin.connect();
+    await ensureTopics(this.admin, config);
+    await Promise.all([this.store.start(), this.commands.start()]);
+    this.producer = createIdempotentProducer(kafka);
+    await this.producer.connect();
+    this.consumer = kafka.consumer({
+      groupId: config.workerGroup,
+      sessionTimeout: config.sessionTimeoutMs,
+      heartbeatInterval: config.heartbeatIntervalMs,
+      // A job may hold the partition for minutes; a rebalance waits this long for it to hand back.
+      rebalanceTimeout: Math.max(60_000, config.sessionTimeoutMs * 2),
+      maxWaitTimeInMs: 500,
+      allowAutoTopicCreation: false,
+      retry: { retries: 10 },
+    });
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: [config.topics.jobs], fromBeginning: true });
+    await this.consumer.run({
+      autoCommit: false,
+      partitionsConsumedConcurrently: 1,
+      eachMessage: (payload) => this.onJob(payload, handler),
+    });
+    this.options.logger?.info({ workerId: this.workerId, group: config.workerGroup }, 'job worker running');
+  }
+
+  /**
+   * Stops gracefully: aborts the running job (its offset stays uncommitted, so the group hands
+   * it to another worker, which resumes from the last checkpoint), leaves the group, disconnects.
+   */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      this.current?.abort.abort(new JobAbort('handback', `worker ${this.workerId} shutting down`));
+      await this.consumer?.disconnect();
+      await Promise.all([this.store.stop(), this.commands.stop()]);
+      await this.producer?.disconnect();
+      await this.admin?.disconnect();
+      this.options.logger?.info({ workerId: this.workerId }, 'job worker stopped');
+    })();
+    return this.stopping;
+  }
+
+  /** Calls {@link stop} on SIGTERM / SIGINT (once), then lets the process exit. */
+  stopOnSignals(signals: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT']): void {
+    for (const signal of signals) {
+      process.once(signal, () => {
+        void this.stop().then(
+          () => process.exit(0),
+          () => process.exit(1),
+        );
+      });
+    }
+  }
+
+  private async onJob(payload: EachMessagePayload, handler: JobHandler): Promise<void> {
+    const { topic, partition, message, heartbeat } = payload;
+    const consumer = this.consumer;
+    const producer = this.producer;
+    if (!consumer || !producer) throw new Error('job worker is not running');
+    const commit = () => consumer.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
+    const report = (jobId: string, outcome: JobOutcome['outcome'], attempts: number) => {
+      this.emit('job', { jobId, outcome, attempts });
+      this.options.logger?.info({ jobId, outcome, attempts, workerId: this.workerId }, 'job delivery ended');
+    };
+    if (!message.value) return commit();
+    const spec = codecs.spec.decode(message.value);
+
+    await this.store.caughtUp();
+    const known = this.store.get(spec.jobId);
+    if (known && isTerminal(known.state)) {
+      await commit();
+      return report(spec.jobId, 'skipped', known.attempts);
+    }
+    let status: jobs.JobStatus = known ?? {
+      jobId: spec.jobId,
+      idempotencyKey: spec.idempotencyKey,
+      kind: spec.kind,
+      state: State.JOB_STATE_QUEUED,
+      chunksDone: 0,
+      chunksTotal: 0,
+      attempts: 0,
+      error: '',
+      workerId: '',
+      outputUri: '',
+      submittedAtMs: spec.submittedAtMs,
+      updatedAtMs: 0,
+      startedAtMs: 0,
+      finishedAtMs: 0,
+    };
+    const publish = async (patch: Partial<jobs.JobStatus>) => {
+      status = { ...status, ...patch, workerId: this.workerId, updatedAtMs: Date.now() };
+      await producer.send({
+        topic: this.options.config.topics.status,
+        acks: -1,
+        messages: [{ key: spec.jobId, value: codecs.status.encode(status) }],
+      });
+    };
+    const finish = async (state: jobs.JobState, patch: Partial<jobs.JobStatus>, outcome: JobOutcome['outcome']) => {
+      await publish({ ...patch, state, finishedAtMs: Date.now() });
+      await commit();
+      report(spec.jobId, outcome, status.attempts);
+    };
+
+    const cancelReason = this.cancelled.get(spec.jobId);
+    if (cancelReason !== undefined) return finish(State.JOB_STATE_CANCELLED, { error: cancelReason }, 'cancelled');
+
+    // A job found RUNNING was last held by a worker that died: that counts as a failed attempt.
+    if (status.state === State.JOB_STATE_RUNNING) {
+      status = { ...status, attempts: status.attempts + 1, error: status.error || `worker ${status.workerId} lost the job` };
+    }
+    const { maxAttempts, retryBackoffMs } = this.options.config;
+    for (;;) {
+      if (status.attempts >= maxAttempts) {
+        await this.deadLetter(producer, spec, status);
+        return finish(State.JOB_STATE_DEAD_LETTERED, {}, 'dead-lettered');
+      }
+      const abort = new AbortController();
+      this.current = { jobId: spec.jobId, abort };
+      if (this.stopping) abort.abort(new JobAbort('handback', 'worker stopping'));
+      const beat = setInterval(() => {
+        heartbeat().catch((error: unknown) => {
+          if (isRebalance(error)) abort.abort(new JobAbort('handback', 'partition reassigned by a rebalance'));
+        });
+      }, this.options.config.heartbeatIntervalMs);
+      try {
+        const nextChunk = await contiguousChunks(this.options.chunks, spec.jobId);
+        const lastCheckpoint =
+          status.lastCheckpoint?.chunkIndex === nextChunk - 1
+            ? status.lastCheckpoint
+            : nextChunk > 0
+              ? { jobId: spec.jobId, chunkIndex: nextChunk - 1, uri: '', sizeBytes: 0 }
+              : undefined;
+        await publish({
+          state: State.JOB_STATE_RUNNING,
+          startedAtMs: status.startedAtMs || Date.now(),
+          chunksDone: Math.max(status.chunksDone, nextChunk),
+        });
+        const context = this.context(spec, status.attempts, nextChunk, lastCheckpoint, abort.signal, publish);
+        const result = await handler(context);
+        abort.signal.throwIfAborted();
+        return await finish(State.JOB_STATE_SUCCEEDED, { outputUri: result?.outputUri ?? '', error: '' }, 'succeeded');
+      } catch (error) {
+        const reason: unknown = abort.signal.aborted ? abort.signal.reason : undefined;
+        if (reason instanceof JobAbort && reason.kind === 'cancel') {
+          return finish(State.JOB_STATE_CANCELLED, { error: reason.message }, 'cancelled');
+        }
+        if (reason instanceof JobAbort) {
+          // Hand the job back: rewind so neither this nor a later commit skips it.
+          consumer.seek({ topic, partition, offset: message.offset });
+          await publish({ state: State.JOB_STATE_QUEUED, error: reason.message }).catch(() => undefined);
+          return report(spec.jobId, 'handed-back', status.attempts);
+        }
+        if (error instanceof NonRetriableJobError) {
+          return finish(State.JOB_STATE_FAILED, { error: error.message }, 'failed');
+        }
+        this.options.logger?.warn({ jobId: spec.jobId, attempt: status.attempts + 1, error: errorMessage(error) }, 'job attempt failed');
+        await publish({ state: State.JOB_STATE_RUNNING, attempts: status.attempts + 1, error: errorMessage(error) });
+        if (status.attempts < maxAttempts && retryBackoffMs > 0) await sleep(retryBackoffMs).catch(() => undefined);
+      } finally {
+        clearInterval(beat);
+        this.current = undefined;
+      }
+    }
+  }
+
+  private context(
+    spec: jobs.JobSpec,
+    attempt: number,
+    nextChunk: number,
+    lastCheckpoint: jobs.ChunkCheckpoint | undefined,
+    signal: AbortSignal,
+    publish: (patch: Partial<jobs.JobStatus>) => Promise<void>,
+  ): JobContext {
+    const chunks = this.options.chunks;
+    let total = 0;
+    return {
+      spec,
+      attempt,
+      nextChunk,
+      lastCheckpoint,
+      signal,
+      workerId: this.workerId,
+      chunks,
+      async checkpoint(index, bytes) {
+        signal.throwIfAborted();
+        const uri = await chunks.put(spec.jobId, index, bytes);
+        const checkpoint: jobs.ChunkCheckpoint = { jobId: spec.jobId, chunkIndex: index, uri, sizeBytes: bytes.byteLength };
+        await publish({ lastCheckpoint: checkpoint, chunksDone: index + 1, chunksTotal: Math.max(total, index + 1) });
+        signal.throwIfAborted();
+        return checkpoint;
+      },
+      async progress(done, totalChunks) {
+        signal.throwIfAborted();
+        total = totalChunks;
+        await publish({ chunksDone: done, chunksTotal: totalChunks });
+      },
+    };
+  }
+
+  private async deadLetter(producer: Producer, spec: jobs.JobSpec, status: jobs.JobStatus): Promise<void> {
+    const letter: jobs.DeadLetter = {
+      spec,
+      error: status.error,
+      attempts: status.attempts,
+      workerId: this.workerId,
+      deadLetteredAtMs: Date.now(),
+    };
+    await producer.send({
+      topic: this.options.config.topics.deadLetter,
+      acks: -1,
+      messages: [{ key: spec.jobId, value: codecs.deadLetter.encode(letter) }],
+    });
+    this.options.logger?.error({ jobId: spec.jobId, attempts: status.attempts, error: status.error }, 'job dead-lettered');
+  }
+}

@@ -1,0 +1,308 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { jobs } from '@nextx/proto';
+import type { Admin, Kafka, Producer } from 'kafkajs';
+import { ConfigResourceTypes } from 'kafkajs';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  FsChunkStore,
+  JobStateStore,
+  JobSubmitter,
+  JobWorker,
+  TopicFollower,
+  codecs,
+  createIdempotentProducer,
+  createKafka,
+  ensureTopics,
+  jobIdFor,
+  type JobHandler,
+  type JobOutcome,
+  type JobsConfig,
+} from '../src';
+import { testConfig, until } from './support';
+
+const S = jobs.JobState;
+
+/** One isolated pipeline (own topics) with a submitter and helpers; closed after each test. */
+class Pipeline {
+  readonly kafka: Kafka;
+  readonly store: JobStateStore;
+  readonly submitter: JobSubmitter;
+  readonly workers: JobWorker[] = [];
+  private producer: Producer;
+  private admin: Admin;
+
+  private constructor(
+    readonly env: NodeJS.ProcessEnv,
+    readonly config: JobsConfig,
+  ) {
+    this.kafka = createKafka(config);
+    this.producer = createIdempotentProducer(this.kafka);
+    this.admin = this.kafka.admin();
+    this.store = new JobStateStore(this.kafka, config);
+    this.submitter = new JobSubmitter({ producer: this.producer, store: this.store, config });
+  }
+
+  static async open(name: string): Promise<Pipeline> {
+    const { env, config } = testConfig(name);
+    const p = new Pipeline(env, config);
+    await p.admin.connect();
+    await ensureTopics(p.admin, config);
+    await p.producer.connect();
+    await p.store.start();
+    return p;
+  }
+
+  get adminClient(): Admin {
+    return this.admin;
+  }
+
+  async worker(handler: JobHandler, outcomes: JobOutcome[] = []): Promise<JobWorker> {
+    const worker = new JobWorker({ kafka: this.kafka, config: this.config, chunks: new FsChunkStore(this.config.chunkDir) });
+    worker.on('job', (o) => outcomes.push(o));
+    this.workers.push(worker);
+    await worker.run(handler);
+    return worker;
+  }
+
+  /** Every record of `topic` (read with a private group), decoded by `decode`. */
+  async readAll<T>(topic: string, decode: (b: Buffer) => T): Promise<{ key: string; value: T }[]> {
+    const records: { key: string; value: T }[] = [];
+    const follower = new TopicFollower(this.kafka, {
+      topic,
+      groupPrefix: `${this.config.clientId}.reader`,
+      sessionTimeoutMs: this.config.sessionTimeoutMs,
+      heartbeatIntervalMs: this.config.heartbeatIntervalMs,
+      onRecord: ({ key, value }) => {
+        if (value) records.push({ key, value: decode(value) });
+      },
+    });
+    await follower.start();
+    await follower.stop();
+    return records;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.stop()));
+    await this.store.stop();
+    await this.producer.disconnect();
+    await this.admin.disconnect();
+  }
+}
+
+const video = (frames = 8): jobs.VideoJobSpec => ({
+  model: 'nbp-mnist-video',
+  conditions: [3, 1, 4],
+  frames,
+  fps: 8,
+  seed: 7,
+  chunkFrames: 2,
+  outputFormat: 'mp4',
+});
+
+let open: Pipeline[] = [];
+afterEach(async () => {
+  await Promise.all(open.map((p) => p.close()));
+  open = [];
+});
+async function pipeline(name: string): Promise<Pipeline> {
+  const p = await Pipeline.open(name);
+  open.push(p);
+  return p;
+}
+
+describe('Kafka job pipeline (real broker from KAFKA_BROKERS)', () => {
+  it('creates the topics with explicit partitions, retention and compaction, idempotently', async () => {
+    const p = await pipeline('topics');
+    const { topics } = p.config;
+    expect(await ensureTopics(p.adminClient, p.config)).toEqual([]);
+    const meta = await p.adminClient.fetchTopicMetadata({ topics: [topics.jobs, topics.status, topics.commands, topics.deadLetter] });
+    const partitions = Object.fromEntries(meta.topics.map((t) => [t.name, t.partitions.length]));
+    expect(partitions).toEqual({ [topics.jobs]: 6, [topics.status]: 6, [topics.commands]: 1, [topics.deadLetter]: 1 });
+    const described = await p.adminClient.describeConfigs({
+      includeSynonyms: false,
+      resources: [topics.jobs, topics.status, topics.deadLetter].map((name) => ({
+        type: ConfigResourceTypes.TOPIC,
+        name,
+        configNames: ['cleanup.policy', 'retention.ms'],
+      })),
+    });
+    const config = Object.fromEntries(
+      described.resources.map((r) => [r.resourceName, Object.fromEntries(r.configEntries.map((e) => [e.configName, e.configValue]))]),
+    );
+    expect(config[topics.jobs]).toEqual({ 'cleanup.policy': 'delete', 'retention.ms': String(7 * 24 * 3600 * 1000) });
+    expect(config[topics.status]!['cleanup.policy']).toBe('compact');
+    expect(config[topics.deadLetter]!['retention.ms']).toBe(String(30 * 24 * 3600 * 1000));
+  });
+
+  it('the same idempotency key twice (and concurrently) makes one job', async () => {
+    const p = await pipeline('idem');
+    const first = await p.submitter.submit({ idempotencyKey: 'clip-42', kind: 'video', video: video() });
+    const again = await p.submitter.submit({ idempotencyKey: 'clip-42', kind: 'video', video: video(99) });
+    const [c1, c2] = await Promise.all([
+      p.submitter.submit({ idempotencyKey: 'clip-43', kind: 'video', video: video() }),
+      p.submitter.submit({ idempotencyKey: 'clip-43', kind: 'video', video: video() }),
+    ]);
+    expect(first.created).toBe(true);
+    expect(again.created).toBe(false);
+    expect(again.job.jobId).toBe(first.job.jobId);
+    expect(first.job.jobId).toBe(jobIdFor('clip-42'));
+    expect([c1.created, c2.created].sort()).toEqual([false, true]);
+    const specs = await p.readAll(p.config.topics.jobs, (b) => codecs.spec.decode(b));
+    expect(specs.map((s) => s.value.idempotencyKey).sort()).toEqual(['clip-42', 'clip-43']);
+    expect(specs.find((s) => s.key === first.job.jobId)!.value.video).toEqual(video());
+  });
+
+  it('a handler that always throws: dead-letter topic after N attempts, DEAD_LETTERED, other jobs unaffected', async () => {
+    const p = await pipeline('dlq');
+    const poison = jobIdFor('poison');
+    const calls = new Map<string, number>();
+    const outcomes: JobOutcome[] = [];
+    await p.worker(async (job) => {
+      calls.set(job.spec.jobId, (calls.get(job.spec.jobId) ?? 0) + 1);
+      if (job.spec.jobId === poison) throw new Error(`decoder exploded on attempt ${job.attempt + 1}`);
+      await job.checkpoint(0, Buffer.from('ok'));
+    }, outcomes);
+    await p.submitter.submit({ idempotencyKey: 'poison', kind: 'video', video: video() });
+    const healthy = await Promise.all(
+      ['fine-1', 'fine-2', 'fine-3'].map((k) => p.submitter.submit({ idempotencyKey: k, kind: 'video', video: video() })),
+    );
+    await until('poison dead-lettered', () => p.store.get(poison)?.state === S.JOB_STATE_DEAD_LETTERED);
+    await until('healthy jobs done', () => healthy.every((h) => p.store.get(h.job.jobId)?.state === S.JOB_STATE_SUCCEEDED));
+    expect(calls.get(poison)).toBe(p.config.maxAttempts);
+    for (const h of healthy) expect(calls.get(h.job.jobId)).toBe(1);
+    const status = p.store.get(poison)!;
+    expect(status).toMatchObject({ attempts: 3, error: 'decoder exploded on attempt 3' });
+    const letters = await p.readAll(p.config.topics.deadLetter, (b) => codecs.deadLetter.decode(b));
+    expect(letters).toHaveLength(1);
+    expect(letters[0]!.key).toBe(poison);
+    expect(letters[0]!.value).toMatchObject({ attempts: 3, error: 'decoder exploded on attempt 3', spec: { idempotencyKey: 'poison' } });
+  });
+
+  it('cancel stops a running job within one chunk (CANCELLED) and a queued job never runs', async () => {
+    const p = await pipeline('cancel');
+    const stored: { index: number; at: number }[] = [];
+    await p.worker(async (job) => {
+      for (let i = job.nextChunk; i < 40; i++) {
+        await sleep(400, undefined, { signal: job.signal });
+        await job.checkpoint(i, Buffer.from(`chunk ${i}`));
+        stored.push({ index: i, at: Date.now() });
+      }
+    });
+    const { job } = await p.submitter.submit({ idempotencyKey: 'long', kind: 'video', video: video(80) });
+    await until('two chunks stored', () => stored.length >= 2);
+    const before = await p.submitter.cancel(job.jobId, 'user pressed stop');
+    const cancelledAt = Date.now();
+    expect(before?.state).toBe(S.JOB_STATE_RUNNING);
+    await until('job cancelled', () => p.store.get(job.jobId)?.state === S.JOB_STATE_CANCELLED, 10_000);
+    const after = stored.filter((s) => s.at > cancelledAt);
+    expect(after.length).toBeLessThanOrEqual(1);
+    expect(p.store.get(job.jobId)).toMatchObject({ error: 'user pressed stop' });
+    console.log(`cancel: ${stored.length} chunks stored, ${after.length} after the cancel request, CANCELLED after ${Date.now() - cancelledAt} ms`);
+
+    await p.workers[0]!.stop();
+    const queued = await p.submitter.submit({ idempotencyKey: 'queued', kind: 'video', video: video() });
+    expect((await p.submitter.cancel(queued.job.jobId))?.state).toBe(S.JOB_STATE_CANCELLED);
+    const ran: string[] = [];
+    const outcomes: JobOutcome[] = [];
+    await p.worker(async (j) => void ran.push(j.spec.jobId), outcomes);
+    await until('queued job seen', () => outcomes.some((o) => o.jobId === queued.job.jobId));
+    expect(ran).toEqual([]);
+    expect(outcomes.find((o) => o.jobId === queued.job.jobId)!.outcome).toBe('skipped');
+  });
+
+  it('a worker killed with SIGKILL mid-job: another resumes from the last checkpoint, no chunk lost or doubled', async () => {
+    const p = await pipeline('crash');
+    const chunks = 10;
+    const fixture = fileURLToPath(new URL('./fixtures/slow-worker.ts', import.meta.url));
+    const spawnWorker = (): Promise<ChildProcess> =>
+      new Promise((resolve, reject) => {
+        const child = spawn(process.execPath, ['--import', 'tsx', fixture], {
+          // The repository root: tsx reads the root tsconfig.json (paths, decorators) from there.
+          cwd: fileURLToPath(new URL('../../..', import.meta.url)),
+          env: { ...process.env, ...p.env, CHUNK_MS: '300', JOB_CHUNKS: String(chunks) },
+          stdio: ['ignore', 'pipe', 'inherit'],
+        });
+        child.stdout!.on('data', (d: Buffer) => {
+          if (String(d).includes('READY')) resolve(child);
+        });
+        child.once('exit', (code) => reject(new Error(`worker exited early with ${code}`)));
+      });
+    const first = await spawnWorker();
+    const { job } = await p.submitter.submit({ idempotencyKey: 'crash-me', kind: 'video', video: video(20) });
+    await until('3 checkpoints', () => (p.store.get(job.jobId)?.lastCheckpoint?.chunkIndex ?? -1) >= 2);
+    const checkpointAtKill = p.store.get(job.jobId)!.lastCheckpoint!.chunkIndex;
+    first.kill('SIGKILL');
+    const killedAt = Date.now();
+    const second = await spawnWorker();
+    try {
+      await until('job succeeded', () => p.store.get(job.jobId)?.state === S.JOB_STATE_SUCCEEDED, 90_000);
+    } finally {
+      second.kill('SIGTERM');
+    }
+    const done = p.store.get(job.jobId)!;
+    const events = (await readFile(join(p.config.chunkDir, `${job.jobId}.events`), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => line.split(' '));
+    const workers = [...new Set(events.map(([w]) => w))];
+    expect(workers).toHaveLength(2);
+    const byFirst = events.filter(([w]) => w === workers[0]).map(([, i]) => Number(i));
+    const bySecond = events.filter(([w]) => w === workers[1]).map(([, i]) => Number(i));
+    // The second worker starts right after the last chunk the first one stored: at most one chunk redone.
+    expect(bySecond[0]).toBeGreaterThan(checkpointAtKill);
+    expect(bySecond[0]).toBeLessThanOrEqual(byFirst.at(-1)! + 1);
+    expect(bySecond.at(-1)).toBe(chunks - 1);
+    const store = new FsChunkStore(p.config.chunkDir);
+    expect(await store.list(job.jobId)).toEqual(Array.from({ length: chunks }, (_, i) => i));
+    const output = await readFile(new URL(done.outputUri), 'utf8');
+    expect(output.split('\n')).toEqual(Array.from({ length: chunks }, (_, i) => `chunk ${i}`));
+    expect(done.attempts).toBe(1);
+    expect(done.workerId).toBe(workers[1]);
+    const statuses = await p.readAll(p.config.topics.status, (b) => codecs.status.decode(b));
+    expect(statuses.filter((s) => s.key === job.jobId && s.value.state === S.JOB_STATE_SUCCEEDED)).toHaveLength(1);
+    console.log(
+      `crash: first worker stored chunks ${byFirst.join(',')}; second resumed at ${bySecond[0]}; ` +
+        `done ${Date.now() - killedAt} ms after SIGKILL`,
+    );
+
+    // A fresh store rebuilds every job from the compacted status topic.
+    const fresh = new JobStateStore(p.kafka, p.config, { groupPrefix: `${p.config.clientId}.fresh` });
+    await fresh.start();
+    try {
+      expect(fresh.get(job.jobId)).toEqual(p.store.get(job.jobId));
+      expect(fresh.list().map((s) => s.jobId)).toEqual(p.store.list().map((s) => s.jobId));
+    } finally {
+      await fresh.stop();
+    }
+  });
+
+  it('200 small jobs across 2 workers: all complete, none twice', async () => {
+    const p = await pipeline('load');
+    const runs = new Map<string, number>();
+    const perWorker = new Map<string, number>();
+    const handler: JobHandler = async (job) => {
+      runs.set(job.spec.jobId, (runs.get(job.spec.jobId) ?? 0) + 1);
+      perWorker.set(job.workerId, (perWorker.get(job.workerId) ?? 0) + 1);
+      await job.checkpoint(0, Buffer.from(job.spec.idempotencyKey));
+    };
+    const outcomes: JobOutcome[] = [];
+    await Promise.all([p.worker(handler, outcomes), p.worker(handler, outcomes)]);
+    const started = Date.now();
+    const submitted = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => p.submitter.submit({ idempotencyKey: `small-${i}`, kind: 'video', video: video(2) })),
+    );
+    const ids = submitted.map((s) => s.job.jobId);
+    await until('200 jobs succeeded', () => ids.every((id) => p.store.get(id)?.state === S.JOB_STATE_SUCCEEDED), 120_000);
+    const elapsed = Date.now() - started;
+    expect(new Set(ids).size).toBe(200);
+    expect(runs.size).toBe(200);
+    expect([...runs.values()].every((n) => n === 1)).toBe(true);
+    expect(outcomes.filter((o) => o.outcome === 'succeeded')).toHaveLength(200);
+    expect(perWorker.size).toBe(2);
+    console.log(`load: 200 jobs in ${elapsed} ms; per worker ${[...perWorker.values()].join(' + ')}`);
+  });
+});
