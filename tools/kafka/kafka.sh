@@ -13,7 +13,8 @@
 #
 # Environment: KAFKA_PORT (default 9092), KAFKA_CONTROLLER_PORT (default KAFKA_PORT+1),
 # KAFKA_HEAP_OPTS (default -Xms128m -Xmx512m), KAFKA_STOP_TIMEOUT (seconds, default 30),
-# KAFKA_HOME_DIR (cache and data, default <repo>/.kafka). Every command is idempotent.
+# KAFKA_HOME_DIR (cache and data, default <repo>/.kafka), KAFKA_DATA_DIR (data, default
+# $KAFKA_HOME_DIR/data). Every command is idempotent.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -22,7 +23,7 @@ HOME_DIR="${KAFKA_HOME_DIR:-$ROOT/.kafka}"
 LIB="$HOME_DIR/lib"
 PORT="${KAFKA_PORT:-9092}"
 CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-$((PORT + 1))}"
-RUN="$HOME_DIR/data/$PORT"
+RUN="${KAFKA_DATA_DIR:-$HOME_DIR/data}/$PORT"
 PROPS="$RUN/server.properties"
 PIDFILE="$RUN/kafka.pid"
 LOGFILE="$RUN/kafka.log"

@@ -210,7 +210,11 @@ export class JobWorker extends EventEmitter<{ job: [JobOutcome] }> {
     const consumer = this.consumer;
     const producer = this.producer;
     if (!consumer || !producer) throw new Error('job worker is not running');
-    const commit = () => consumer.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
+    const commit = () =>
+      consumer.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }]).catch((error: unknown) => {
+        // The job's final status is already written: a redelivery finds it final and skips it.
+        this.options.logger?.warn({ jobId: message.key?.toString(), error: errorMessage(error) }, 'offset commit failed');
+      });
     const report = (jobId: string, outcome: JobOutcome['outcome'], attempts: number) => {
       this.emit('job', { jobId, outcome, attempts });
       this.options.logger?.info({ jobId, outcome, attempts, workerId: this.workerId }, 'job delivery ended');
@@ -275,6 +279,8 @@ export class JobWorker extends EventEmitter<{ job: [JobOutcome] }> {
           if (isRebalance(error)) abort.abort(new JobAbort('handback', 'partition reassigned by a rebalance'));
         });
       }, this.options.config.heartbeatIntervalMs);
+      let failure: { error: unknown } | undefined;
+      let result: JobResult | void = undefined;
       try {
         const nextChunk = await contiguousChunks(this.options.chunks, spec.jobId);
         const lastCheckpoint =
@@ -289,30 +295,33 @@ export class JobWorker extends EventEmitter<{ job: [JobOutcome] }> {
           chunksDone: Math.max(status.chunksDone, nextChunk),
         });
         const context = this.context(spec, status.attempts, nextChunk, lastCheckpoint, abort.signal, publish);
-        const result = await handler(context);
+        result = await handler(context);
         abort.signal.throwIfAborted();
-        return await finish(State.JOB_STATE_SUCCEEDED, { outputUri: result?.outputUri ?? '', error: '' }, 'succeeded');
       } catch (error) {
-        const reason: unknown = abort.signal.aborted ? abort.signal.reason : undefined;
-        if (reason instanceof JobAbort && reason.kind === 'cancel') {
-          return finish(State.JOB_STATE_CANCELLED, { error: reason.message }, 'cancelled');
-        }
-        if (reason instanceof JobAbort) {
-          // Hand the job back: rewind so neither this nor a later commit skips it.
-          consumer.seek({ topic, partition, offset: message.offset });
-          await publish({ state: State.JOB_STATE_QUEUED, error: reason.message }).catch(() => undefined);
-          return report(spec.jobId, 'handed-back', status.attempts);
-        }
-        if (error instanceof NonRetriableJobError) {
-          return finish(State.JOB_STATE_FAILED, { error: error.message }, 'failed');
-        }
-        this.options.logger?.warn({ jobId: spec.jobId, attempt: status.attempts + 1, error: errorMessage(error) }, 'job attempt failed');
-        await publish({ state: State.JOB_STATE_RUNNING, attempts: status.attempts + 1, error: errorMessage(error) });
-        if (status.attempts < maxAttempts && retryBackoffMs > 0) await sleep(retryBackoffMs).catch(() => undefined);
+        failure = { error };
       } finally {
         clearInterval(beat);
         this.current = undefined;
       }
+      if (!failure) return finish(State.JOB_STATE_SUCCEEDED, { outputUri: result?.outputUri ?? '', error: '' }, 'succeeded');
+
+      const { error } = failure;
+      const reason: unknown = abort.signal.aborted ? abort.signal.reason : undefined;
+      if (reason instanceof JobAbort && reason.kind === 'cancel') {
+        return finish(State.JOB_STATE_CANCELLED, { error: reason.message }, 'cancelled');
+      }
+      if (reason instanceof JobAbort) {
+        // Hand the job back: rewind so neither this nor a later commit skips it.
+        consumer.seek({ topic, partition, offset: message.offset });
+        await publish({ state: State.JOB_STATE_QUEUED, error: reason.message }).catch(() => undefined);
+        return report(spec.jobId, 'handed-back', status.attempts);
+      }
+      if (error instanceof NonRetriableJobError) {
+        return finish(State.JOB_STATE_FAILED, { error: error.message }, 'failed');
+      }
+      this.options.logger?.warn({ jobId: spec.jobId, attempt: status.attempts + 1, error: errorMessage(error) }, 'job attempt failed');
+      await publish({ state: State.JOB_STATE_RUNNING, attempts: status.attempts + 1, error: errorMessage(error) });
+      if (status.attempts < maxAttempts && retryBackoffMs > 0) await sleep(retryBackoffMs).catch(() => undefined);
     }
   }
 
