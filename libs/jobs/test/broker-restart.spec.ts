@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,6 +32,7 @@ describe('Kafka job pipeline across a broker restart', () => {
   }, 120_000);
   afterAll(() => {
     kafkaCmd('down', String(process.pid));
+    rmSync(brokerEnv.KAFKA_DATA_DIR, { recursive: true, force: true });
   }, 60_000);
 
   it('a job running while the broker restarts still completes, once, with every chunk', async () => {

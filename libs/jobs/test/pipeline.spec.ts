@@ -89,6 +89,9 @@ class Pipeline {
     await Promise.all(this.workers.map((w) => w.stop()));
     await this.store.stop();
     await this.producer.disconnect();
+    // The shared broker keeps its data between runs: leave no test topics behind.
+    const { topics } = this.config;
+    await this.admin.deleteTopics({ topics: [topics.jobs, topics.status, topics.commands, topics.deadLetter] }).catch(() => undefined);
     await this.admin.disconnect();
   }
 }

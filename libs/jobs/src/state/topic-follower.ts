@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Admin, Consumer } from 'kafkajs';
 import type { KafkaLike } from '../kafka/kafka-client';
 
@@ -84,7 +85,7 @@ export class TopicFollower {
    */
   async caughtUp(timeoutMs = 60_000): Promise<void> {
     if (!this.admin) throw new Error(`follower of ${this.options.topic} is not started`);
-    const ends = await this.admin.fetchTopicOffsets(this.options.topic);
+    const ends = await this.topicEnds(this.admin);
     const behind = () =>
       ends.some((p) => BigInt(p.high) > BigInt(p.low) && (this.positions.get(p.partition) ?? 0n) < BigInt(p.high));
     if (!behind()) return;
@@ -101,6 +102,21 @@ export class TopicFollower {
       };
       this.waiters.add(check);
     });
+  }
+
+  /**
+   * Current end offsets of the topic. Right after a topic is created (or a broker restarts) the
+   * broker may briefly answer NOT_LEADER / UNKNOWN_TOPIC; those retriable errors are retried.
+   */
+  private async topicEnds(admin: Admin): Promise<{ partition: number; high: string; low: string }[]> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await admin.fetchTopicOffsets(this.options.topic);
+      } catch (error) {
+        if (!(error as { retriable?: boolean }).retriable || attempt >= 20) throw error;
+        await sleep(Math.min(100 * attempt, 1000));
+      }
+    }
   }
 
   /** Leaves and deletes the private group. */
