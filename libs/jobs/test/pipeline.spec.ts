@@ -169,6 +169,10 @@ describe('Kafka job pipeline (real broker from KAFKA_BROKERS)', () => {
       if (job.spec.jobId === poison) throw new Error(`decoder exploded on attempt ${job.attempt + 1}`);
       await job.checkpoint(0, Buffer.from('ok'));
     }, outcomes);
+    const watched: { state: jobs.JobState; attempts: number }[] = [];
+    const watching = (async () => {
+      for await (const s of p.store.watch(poison)) watched.push({ state: s.state, attempts: s.attempts });
+    })();
     await p.submitter.submit({ idempotencyKey: 'poison', kind: 'video', video: video() });
     const healthy = await Promise.all(
       ['fine-1', 'fine-2', 'fine-3'].map((k) => p.submitter.submit({ idempotencyKey: k, kind: 'video', video: video() })),
@@ -176,6 +180,11 @@ describe('Kafka job pipeline (real broker from KAFKA_BROKERS)', () => {
     await until('poison dead-lettered', () => p.store.get(poison)?.state === S.JOB_STATE_DEAD_LETTERED);
     await until('healthy jobs done', () => healthy.every((h) => p.store.get(h.job.jobId)?.state === S.JOB_STATE_SUCCEEDED));
     expect(calls.get(poison)).toBe(p.config.maxAttempts);
+    // watch() streams every status of the job and ends at the final one.
+    await watching;
+    expect(watched[0]).toEqual({ state: S.JOB_STATE_QUEUED, attempts: 0 });
+    expect(watched.at(-1)).toEqual({ state: S.JOB_STATE_DEAD_LETTERED, attempts: 3 });
+    expect(watched.filter((w) => w.state === S.JOB_STATE_RUNNING).map((w) => w.attempts)).toEqual([0, 1, 1, 2, 2, 3]);
     for (const h of healthy) expect(calls.get(h.job.jobId)).toBe(1);
     const status = p.store.get(poison)!;
     expect(status).toMatchObject({ attempts: 3, error: 'decoder exploded on attempt 3' });
