@@ -92,6 +92,7 @@ class Pipeline {
     // The shared broker keeps its data between runs: leave no test topics behind.
     const { topics } = this.config;
     await this.admin.deleteTopics({ topics: [topics.jobs, topics.status, topics.commands, topics.deadLetter] }).catch(() => undefined);
+    await this.admin.deleteGroups([this.config.workerGroup]).catch(() => undefined);
     await this.admin.disconnect();
   }
 }

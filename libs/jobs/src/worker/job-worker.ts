@@ -220,7 +220,18 @@ export class JobWorker extends EventEmitter<{ job: [JobOutcome] }> {
       this.options.logger?.info({ jobId, outcome, attempts, workerId: this.workerId }, 'job delivery ended');
     };
     if (!message.value) return commit();
-    const spec = codecs.spec.decode(message.value);
+    let spec: jobs.JobSpec;
+    try {
+      spec = codecs.spec.decode(message.value);
+    } catch (error) {
+      // A record that is not a JobSpec would fail forever: dead-letter it under its key and move on.
+      const jobId = message.key?.toString('utf8') ?? '';
+      const unreadable = { jobId, idempotencyKey: '', kind: '', submittedAtMs: 0 };
+      const status = { error: `unreadable JobSpec: ${errorMessage(error)}`, attempts: 0 } as jobs.JobStatus;
+      await this.deadLetter(producer, unreadable, status);
+      await commit();
+      return report(jobId, 'dead-lettered', 0);
+    }
 
     await this.store.caughtUp();
     const known = this.store.get(spec.jobId);
