@@ -32,7 +32,7 @@ class Pipeline {
   readonly store: JobStateStore;
   readonly submitter: JobSubmitter;
   readonly workers: JobWorker[] = [];
-  private producer: Producer;
+  readonly producer: Producer;
   private admin: Admin;
 
   private constructor(
@@ -175,6 +175,8 @@ describe('Kafka job pipeline (real broker from KAFKA_BROKERS)', () => {
       for await (const s of p.store.watch(poison)) watched.push({ state: s.state, attempts: s.attempts });
     })();
     await p.submitter.submit({ idempotencyKey: 'poison', kind: 'video', video: video() });
+    // A record that is not a JobSpec at all (a length prefix running past the end).
+    await p.producer.send({ topic: p.config.topics.jobs, messages: [{ key: 'garbage', value: Buffer.from([0x0a, 0xff]) }] });
     const healthy = await Promise.all(
       ['fine-1', 'fine-2', 'fine-3'].map((k) => p.submitter.submit({ idempotencyKey: k, kind: 'video', video: video() })),
     );
@@ -189,10 +191,12 @@ describe('Kafka job pipeline (real broker from KAFKA_BROKERS)', () => {
     for (const h of healthy) expect(calls.get(h.job.jobId)).toBe(1);
     const status = p.store.get(poison)!;
     expect(status).toMatchObject({ attempts: 3, error: 'decoder exploded on attempt 3' });
+    await until('garbage dead-lettered', () => outcomes.some((o) => o.jobId === 'garbage'));
     const letters = await p.readAll(p.config.topics.deadLetter, (b) => codecs.deadLetter.decode(b));
-    expect(letters).toHaveLength(1);
-    expect(letters[0]!.key).toBe(poison);
-    expect(letters[0]!.value).toMatchObject({ attempts: 3, error: 'decoder exploded on attempt 3', spec: { idempotencyKey: 'poison' } });
+    expect(letters.map((l) => l.key).sort()).toEqual(['garbage', poison].sort());
+    const poisoned = letters.find((l) => l.key === poison)!;
+    expect(poisoned.value).toMatchObject({ attempts: 3, error: 'decoder exploded on attempt 3', spec: { idempotencyKey: 'poison' } });
+    expect(letters.find((l) => l.key === 'garbage')!.value.error).toMatch(/^unreadable JobSpec: /);
   });
 
   it('cancel stops a running job within one chunk (CANCELLED) and a queued job never runs', async () => {
