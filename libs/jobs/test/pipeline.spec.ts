@@ -297,6 +297,36 @@ describe('Kafka job pipeline (real broker from KAFKA_BROKERS)', () => {
     }
   });
 
+  it('stop() mid-job (SIGTERM path) hands the job back: another worker resumes it from the checkpoint', async () => {
+    const p = await pipeline('handback');
+    const generated: { worker: string; index: number }[] = [];
+    const outcomes: JobOutcome[] = [];
+    const handler: JobHandler = async (job) => {
+      for (let i = job.nextChunk; i < 8; i++) {
+        await sleep(300, undefined, { signal: job.signal });
+        generated.push({ worker: job.workerId, index: i });
+        await job.checkpoint(i, Buffer.from(`chunk ${i}`));
+      }
+    };
+    const a = await p.worker(handler, outcomes);
+    const { job } = await p.submitter.submit({ idempotencyKey: 'hand-me-back', kind: 'video' });
+    await until('a has two chunks', () => generated.length >= 2);
+    const b = await p.worker(handler, outcomes);
+    // b's join rebalances the group; a either keeps the partition or hands the job to b.
+    await until('a still running or handed back', () => generated.length >= 3 || outcomes.length > 0);
+    const holder = p.store.get(job.jobId)!.workerId === a.workerId ? a : b;
+    await holder.stop();
+    await until('job succeeded', () => p.store.get(job.jobId)?.state === S.JOB_STATE_SUCCEEDED, 60_000);
+    const indices = generated.map((g) => g.index);
+    expect([...new Set(indices)].sort((x, y) => x - y)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    // At most the one chunk in flight at the hand-back is generated twice.
+    expect(indices.length - new Set(indices).size).toBeLessThanOrEqual(1);
+    expect(outcomes.filter((o) => o.outcome === 'handed-back').length).toBeGreaterThanOrEqual(1);
+    expect(outcomes.filter((o) => o.outcome === 'succeeded')).toHaveLength(1);
+    expect(p.store.get(job.jobId)!.attempts).toBe(0);
+    console.log(`handback: chunks by worker ${generated.map((g) => `${g.worker === a.workerId ? 'a' : 'b'}${g.index}`).join(' ')}`);
+  });
+
   it('200 small jobs across 2 workers: all complete, none twice', async () => {
     const p = await pipeline('load');
     const runs = new Map<string, number>();
