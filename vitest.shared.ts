@@ -9,6 +9,9 @@ export function projectTestConfig(options: { timeoutMs?: number } = {}) {
       include: ['src/**/*.spec.ts', 'test/**/*.spec.ts'],
       environment: 'node',
       pool: 'forks',
+      // One test file at a time: several tests start services and measure responsiveness, and the
+      // reference machine has two cores.
+      fileParallelism: false,
       testTimeout: options.timeoutMs ?? 30_000,
       hookTimeout: 60_000,
       reporters: ['default'],
