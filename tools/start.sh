@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/install.sh
 export NX_DAEMON=false NX_NO_CLOUD=true
-npx nx run-many -t build --projects=timeseries-service,cli --outputStyle=static >/dev/null
+npx nx run-many -t build --projects=timeseries-service,image-service,cli --outputStyle=static >/dev/null
 echo "[nextx] built services into dist/"
 
 # Kafka: talk to KAFKA_BROKERS when set; otherwise start (or share) the local single-node broker
@@ -37,12 +37,13 @@ start_service() { # name, then env assignments
 }
 
 start_service timeseries-service "GRPC_PORT=${TIMESERIES_GRPC_PORT:-50055}" "METRICS_PORT=${TIMESERIES_METRICS_PORT:-9465}"
+start_service image-service "GRPC_PORT=${IMAGE_GRPC_PORT:-50051}" "METRICS_PORT=${IMAGE_METRICS_PORT:-9461}"
 
-for addr in "127.0.0.1:${TIMESERIES_GRPC_PORT:-50055}"; do
+for addr in "127.0.0.1:${TIMESERIES_GRPC_PORT:-50055}" "127.0.0.1:${IMAGE_GRPC_PORT:-50051}"; do
   for _ in $(seq 1 50); do
     if bin/nextx health "$addr" >/dev/null 2>&1; then echo "[nextx] $addr SERVING"; break; fi
     sleep 0.2
   done
 done
-echo "[nextx] all services up; try: bin/nextx describe 127.0.0.1:50055"
+echo "[nextx] all services up; try: bin/nextx describe 127.0.0.1:50055, bin/nextx models --service image"
 wait
