@@ -153,7 +153,9 @@ export class FusedDecoder {
     const width = this.width;
     if (width + 1 > maxLength) throw new RangeError(`sequence would reach ${width + 1} > cache capacity ${maxLength}`);
     const total = width + 1;
-    for (const m of this.members) {
+    // Members that join while this step runs wait for the next one.
+    const members = [...this.members];
+    for (const m of members) {
       for (let r = 0; r < m.rows; r++) {
         const row = m.first + r;
         this.ids[row] = BigInt(m.pending!.tokens[r]);
@@ -185,11 +187,13 @@ export class FusedDecoder {
     this.stats.steps++;
     this.stats.rowSteps += batch;
     this.stats.maxRows = Math.max(this.stats.maxRows, batch);
-    const done = this.members.map((m) => {
-      m.logits.set(this.logits.subarray(m.first * vocabSize, (m.first + m.rows) * vocabSize));
+    const done = members.map((m) => {
+      // A member that left during the step still advanced its rows; compact() drops them.
       m.length++;
-      const pending = m.pending!;
+      const pending = m.pending;
       m.pending = undefined;
+      if (!m.active || !pending) return () => undefined;
+      m.logits.set(this.logits.subarray(m.first * vocabSize, (m.first + m.rows) * vocabSize));
       return () => pending.resolve(m.logits);
     });
     for (const resolve of done) resolve();
