@@ -215,8 +215,7 @@ def main(argv=None):
                              "inputs": {"codes": {"dtype": "int64", "shape": ["batch", N_TOK],
                                                   "note": "code ids 0..K-1 in raster order (token id - code_token_offset)"}},
                              "outputs": {"image": {"dtype": "float32", "shape": ["batch", 1, 32, 32], "range": [0, 1]}}}
-    else:
-        graphs["decoder"] = {"file": "../llama-mnist/decoder.onnx", "note": "shared with the target model"}
+    # A draft decodes with its target's VQ decoder (named by "decoder_from"); its own graphs stay inside its folder.
     C.write_json(folder / "config.json", cfg.hf_config(bos_token_id=K + 10, eos_token_id=None, pad_token_id=None))
     C.write_json(folder / "generation_config.json", {
         "bos_token_id": K + 10, "max_new_tokens": N_TOK, "min_new_tokens": N_TOK, "do_sample": True,
