@@ -28,7 +28,7 @@ export class ImageCatalog {
       const contract = manifest.contract as Record<string, Record<string, number>>;
       const d = (manifest.defaults ?? {}) as Record<string, number>;
       const layout = contract['token_layout'] ?? {};
-      const v = contract['var'] ?? {};
+      const v = contract as unknown as Record<string, number>;
       entries.set(manifest.name, {
         manifest,
         family,
@@ -36,7 +36,7 @@ export class ImageCatalog {
         imageSize: 32,
         vocabSize: family === 'var' ? v['codebook_size'] : layout['codebook_size'],
         defaults: {
-          guidanceScale: family === 'var' ? (d['cfg'] ?? 1.5) : (d['cfg_scale'] ?? 1),
+          guidanceScale: d['cfg_scale'] ?? (family === 'var' ? 1.5 : 1),
           temperature: d['temperature'] ?? 1,
           topK: d['top_k'] ?? 0,
           topP: d['top_p'] ?? 1,

@@ -62,8 +62,8 @@ export function validateInpaint(
 ): { task: ImageInpaintTask; entry: ImageModelEntry } {
   if (!request.model?.name) throw new InvalidArgumentError('model.name', 'required', 'missing');
   const entry = catalog.get(request.model.name, request.model.version);
-  if (entry.family !== 'var' || !('var_encoder' in entry.manifest.contract.graphs)) {
-    throw new InvalidArgumentError('model.name', 'a VAR model with a var_encoder graph', `model ${entry.manifest.name} is ${entry.family}`);
+  if (entry.family !== 'var' || !('encoder' in entry.manifest.contract.graphs)) {
+    throw new InvalidArgumentError('model.name', 'a VAR model with an encoder graph', `model ${entry.manifest.name} is ${entry.family}`);
   }
   check.range('class_label', request.classLabel, 0, entry.numClasses - 1, true);
   const size = entry.imageSize;

@@ -98,7 +98,7 @@ export class VarFhatDecoder implements Decoder<{ fHat: Float32Array; images: num
   }
 }
 
-/** The `var_encoder` graph: image [B, 1, 32, 32] in [0, 1] → multi-scale token maps [B, L]. */
+/** The VAR `encoder` graph (var_encoder.onnx): image [B, 1, 32, 32] in [0, 1] → multi-scale token maps [B, L]. */
 export class VarEncoder {
   constructor(private readonly graph: OnnxGraph) {}
 

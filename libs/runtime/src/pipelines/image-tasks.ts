@@ -149,7 +149,7 @@ export function imageTaskHandlers(repository: ModelRepository, options: ImageTas
   };
   const inpaint = async (task: ImageInpaintTask, context: TaskContext): Promise<{ png: Uint8Array }> => {
     const pipeline = await varPipeline(task.model);
-    if (!pipeline.encoder) throw new Error(`model ${task.model} exports no var_encoder graph`);
+    if (!pipeline.encoder) throw new Error(`model ${task.model} exports no encoder graph`);
     const input = { pixels: task.image, images: 1, channels: 1, height: task.size, width: task.size };
     const codes = await pipeline.encoder.encode(input);
     const keep = keptTokens(task.mask, task.size, task.size, pipeline.scales);

@@ -20,30 +20,29 @@ export interface VarPipeline {
   readonly numClasses: number;
   readonly defaults: VarDefaults;
   readonly decoder: VarFhatDecoder;
-  /** Image → multi-scale tokens, for in-painting (models that export `var_encoder`). */
+  /** Image → multi-scale tokens, for in-painting (models whose contract has an `encoder` graph). */
   readonly encoder?: VarEncoder;
   /** A generator whose caches hold `rows` rows (images, doubled by CFG). */
   generator(rows: number): NextScaleGenerator<ImageBatch>;
 }
 
 interface VarContract {
+  graphs: { step: { num_heads: number; head_dim: number } };
   scales: number[];
   num_classes: number;
   null_class: number;
   codebook_size: number;
   latent_channels: number;
-  num_heads: number;
-  head_dim: number;
 }
 
 /** Builds a VAR pipeline (step, f̂ accumulation and decoder graphs) from the manifest. */
 export async function loadVarPipeline(repository: ModelRepository, name: string): Promise<VarPipeline> {
   const model = await repository.load(name);
-  const c = (model.manifest.contract as unknown as { var: VarContract }).var;
+  const c = model.manifest.contract as unknown as VarContract;
   const scales = c.scales;
   const dims: VarDims = {
-    heads: c.num_heads,
-    headDim: c.head_dim,
+    heads: c.graphs.step.num_heads,
+    headDim: c.graphs.step.head_dim,
     vocabSize: c.codebook_size,
     channels: c.latent_channels,
     latentSize: scales[scales.length - 1],
@@ -51,11 +50,11 @@ export async function loadVarPipeline(repository: ModelRepository, name: string)
     maxBatch: 1,
   };
   const d = (model.manifest.defaults ?? {}) as Record<string, number>;
-  const defaults: VarDefaults = { cfg: d['cfg'] ?? 1.5, temperature: d['temperature'] ?? 1, topK: d['top_k'] ?? 0, topP: d['top_p'] ?? 1 };
+  const defaults: VarDefaults = { cfg: d['cfg_scale'] ?? 1.5, temperature: d['temperature'] ?? 1, topK: d['top_k'] ?? 0, topP: d['top_p'] ?? 1 };
   // Decoder and accumulator only read the channel/latent sizes; batch sizes come per call.
-  const decoder = new VarFhatDecoder(model.graph('var_decoder'), dims);
-  const accumulator = new VarScaleAccumulator(model.graph('var_scale_update'), dims);
-  const step = model.graph('var_step');
+  const decoder = new VarFhatDecoder(model.graph('decoder'), dims);
+  const accumulator = new VarScaleAccumulator(model.graph('scale_update'), dims);
+  const step = model.graph('step');
   return {
     model,
     dims,
@@ -63,7 +62,7 @@ export async function loadVarPipeline(repository: ModelRepository, name: string)
     numClasses: c.num_classes,
     defaults,
     decoder,
-    encoder: 'var_encoder' in model.manifest.contract.graphs ? new VarEncoder(model.graph('var_encoder')) : undefined,
+    encoder: 'encoder' in model.manifest.contract.graphs ? new VarEncoder(model.graph('encoder')) : undefined,
     generator: (rows) => new NextScaleGenerator(new VarStepModel(step, { ...dims, maxBatch: rows }), accumulator, decoder, scales, c.null_class),
   };
 }
