@@ -57,7 +57,7 @@ def next_past(outs: dict, n_layers):
 
 
 def generate_raster(folder: Path, labels: np.ndarray, settings: dict, seed: int, onnx_file="onnx/model.onnx",
-                    decoder: Path | None = None, batch: int = 500):
+                    decoder: Path | None = None, batch: int = 500, return_codes: bool = False):
     """LlamaGen c2i loop: prefill [class; null] for the CFG batch, then one code per step; CFG u + (c-u)*s."""
     man = C.read_json(folder / "model.json")
     ct = man["contract"]
@@ -68,7 +68,7 @@ def generate_raster(folder: Path, labels: np.ndarray, settings: dict, seed: int,
     dec = C.ort_session(decoder or (folder / ct["graphs"]["decoder"]["file"]))
     rng = np.random.default_rng(seed)
     n_tok = lay["image_tokens"]
-    imgs = []
+    imgs, all_codes = [], []
     for s in range(0, len(labels), batch):
         lab = labels[s:s + batch]
         B = len(lab)
@@ -96,6 +96,9 @@ def generate_raster(folder: Path, labels: np.ndarray, settings: dict, seed: int,
             ids = ids.astype(np.int64) + lay["code_token_offset"]
             past = next_past(outs, L)
         imgs.append(dec.run(None, {"codes": codes})[0])
+        all_codes.append(codes)
+    if return_codes:
+        return np.concatenate(imgs), np.concatenate(all_codes)
     return np.concatenate(imgs)
 
 
@@ -133,6 +136,56 @@ def generate_var(folder: Path, labels: np.ndarray, settings: dict, seed: int, ba
             past = next_past(outs, L)
         imgs.append(dec.run(None, {"f_hat": f_hat})[0])
     return np.concatenate(imgs)
+
+
+def full_logits(sess, seqs: np.ndarray, n_layers, heads, head_dim) -> np.ndarray:
+    B, T = seqs.shape
+    feed = {"input_ids": seqs, "attention_mask": np.ones((B, T), np.int64),
+            "position_ids": np.tile(np.arange(T), (B, 1)), **empty_past(n_layers, B, heads, head_dim)}
+    return sess.run(["logits"], feed)[0]
+
+
+def softmax(x):
+    e = np.exp(x - x.max(-1, keepdims=True))
+    return e / e.sum(-1, keepdims=True)
+
+
+def speculative_stats(target: str = "llama-mnist", draft: str = "llama-mnist-draft", per_class: int = 20, seed: int = 0,
+                      k: int = 16, delta: float = 0.1) -> dict:
+    """Acceptance of draft tokens along sequences sampled from the target at its default settings (both models
+    with the same CFG scale): standard speculative sampling accepts with probability sum_x min(p, q); LANTERN
+    (evaluate_posterior) with sum_x min(q(x), p~(x)), p~(x) = p(x) + sum of p over the first m* latent neighbours of
+    x, m* = max{m <= k : sum_{i<=m} p(n_i(x)) <= delta}."""
+    tf, df = C.MODELS_DIR / target, C.MODELS_DIR / draft
+    tman, dman = C.read_json(tf / "model.json"), C.read_json(df / "model.json")
+    st = tman["defaults"]
+    lay = tman["contract"]["token_layout"]
+    K = lay["codebook_size"]
+    labels = labels_for(per_class)
+    _, codes = generate_raster(tf, labels, st, seed, return_codes=True)
+    cond = np.concatenate([(labels + lay["class_token_offset"])[:, None], codes], 1).astype(np.int64)
+    unc = cond.copy(); unc[:, 0] = lay["null_class_token"]
+    both = np.concatenate([cond, unc])[:, :-1]
+    probs = []
+    for folder, man in ((tf, tman), (df, dman)):
+        g = man["contract"]["graphs"]["decoder_lm"]
+        lg = full_logits(C.ort_session(folder / g["file"]), both, g["num_layers"], g["num_heads"], g["head_dim"])[..., :K]
+        c, u = lg[:len(labels)], lg[len(labels):]
+        probs.append(softmax((u + (c - u) * st["cfg_scale"]) / st["temperature"]).reshape(-1, K))
+    p, q = probs
+    std_acc = np.minimum(p, q).sum(1)
+    nb = np.array(C.read_json(tf / "neighbours.json")["neighbours"])[:, :k]           # K,k
+    pn = p[:, nb]                                                                      # N,K,k
+    cum = np.cumsum(pn, -1)
+    ok = cum <= delta
+    m_star = ok.sum(-1)                                                                # cum is increasing
+    extra = np.where(m_star > 0, np.take_along_axis(cum, np.maximum(m_star - 1, 0)[..., None], -1)[..., 0], 0.0)
+    p_tilde = p + extra
+    lan_acc = np.minimum(q, p_tilde).sum(1)
+    return {"positions": int(p.shape[0]), "sequences": int(len(labels)), "settings": st,
+            "standard_acceptance": round(float(std_acc.mean()), 4),
+            "lantern_acceptance": round(float(lan_acc.mean()), 4), "lantern_k": k, "lantern_delta": delta,
+            "note": "mean per-token acceptance probability of a draft token, on sequences sampled from the target"}
 
 
 # ---------------------------------------------------------------- scoring
@@ -183,6 +236,12 @@ def run(name: str, scorer: Scorer, per_class=100, seed=0, settings=None, write=T
                 "command": f"tools/models/run.sh eval {name}"})
     print(f"[eval] {name} {settings}: agreement {res['class_agreement']:.4f} FD {res['frechet_distance']:.3f} "
           f"({secs:.0f} s)", flush=True)
+    if man.get("draft_for"):
+        sp = man["defaults"].get("speculative", {})
+        res["speculative"] = speculative_stats(man["draft_for"], name, seed=seed, k=sp.get("lantern_k", 16),
+                                               delta=sp.get("lantern_delta", 0.1))
+        print(f"[eval] {name} acceptance standard {res['speculative']['standard_acceptance']} "
+              f"LANTERN {res['speculative']['lantern_acceptance']}", flush=True)
     if write:
         grid = np.concatenate([imgs[labels == c][:10] for c in range(10)])
         C.save_grid(grid, folder / "samples.png")

@@ -74,7 +74,7 @@ def main(argv=None):
     idx_equal = float((got["indices"] == want_idx.numpy()).mean())
     man = C.read_json(folder / "model.json")
     L = sum(p * p for p in vq.scales)
-    man["contract"]["graphs"]["var_encoder"] = {
+    man["contract"]["graphs"]["encoder"] = {
         "file": "var_encoder.onnx",
         "inputs": {"image": {"dtype": "float32", "shape": ["batch", 1, 32, 32], "range": [0, 1]}},
         "outputs": {
@@ -83,7 +83,7 @@ def main(argv=None):
         },
         "use": "zero-shot in-painting: tokens outside the mask are teacher-forced at every scale",
     }
-    man.setdefault("parity", {})["var_encoder"] = {"f_max_abs_error": parity, "indices_equal_onnx_vs_pytorch": idx_equal,
+    man.setdefault("parity", {})["encoder"] = {"f_max_abs_error": parity, "indices_equal_onnx_vs_pytorch": idx_equal,
                                                   "indices_equal_vs_vq_encode": agree}
     files = [f for f in man.get("files", []) if f.get("path") != "var_encoder.onnx"]
     man["files"] = files + [C.file_entry(folder, "var_encoder.onnx")]
