@@ -8,19 +8,7 @@ export NX_DAEMON=false NX_NO_CLOUD=true
 npx nx run-many -t build --projects=timeseries-service,image-service,cli --outputStyle=static >/dev/null
 echo "[nextx] built services into dist/"
 
-# Kafka: talk to KAFKA_BROKERS when set; otherwise start (or share) the local single-node broker
-# from tools/kafka and stop it on exit when no other run still uses it.
-if [[ -z "${KAFKA_BROKERS:-}" ]]; then
-  kafka_owner=$$
-  trap 'bash tools/kafka/kafka.sh down "$kafka_owner" || true' EXIT
-  if ! bash tools/kafka/kafka.sh up "$kafka_owner"; then
-    echo "[nextx] local Kafka did not start; last broker log lines:" >&2
-    bash tools/kafka/kafka.sh logs 40 >&2 || true
-    exit 1
-  fi
-  export KAFKA_BROKERS="127.0.0.1:${KAFKA_PORT:-9092}"
-fi
-echo "[nextx] KAFKA_BROKERS=$KAFKA_BROKERS"
+source tools/kafka/ensure-broker.sh
 
 pids=()
 stop() {

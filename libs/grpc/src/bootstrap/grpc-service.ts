@@ -5,7 +5,7 @@ import type { Server } from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
 import { protoRoot } from '@nextx/proto';
-import type { ServiceConfig } from '../config/env-config';
+import { ConfigError, type ServiceConfig } from '../config/env-config';
 import { GrpcExceptionFilter } from '../errors/grpc-exception.filter';
 import { HealthService } from '../health/health.service';
 import { JsonLogger } from '../logging/json-logger';
@@ -159,4 +159,22 @@ export async function startGrpcService(
       await app.close();
     },
   };
+}
+
+/**
+ * A service process's `main`: builds the definition and config (reading the environment once),
+ * starts the service, and exits 1 with a readable message when that fails (a bad env value
+ * names the variable).
+ */
+export function runGrpcServiceMain(name: string, build: () => { definition: GrpcServiceDefinition; config: ServiceConfig }): void {
+  Promise.resolve()
+    .then(() => {
+      const { definition, config } = build();
+      return startGrpcService(definition, config);
+    })
+    .catch((error: unknown) => {
+      const message = error instanceof ConfigError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error);
+      process.stderr.write(`${name} failed to start: ${message}\n`);
+      process.exit(1);
+    });
 }

@@ -1,2 +1,3 @@
 export * from './free-port';
 export * from './spawned-service';
+export * from './health-latency';

@@ -17,31 +17,27 @@ import type { TaskContext, TaskHandler } from '../worker/worker-host';
 import { loadRasterPipeline, type RasterPipeline } from './raster-pipeline';
 import { loadVarPipeline, type VarPipeline } from './var-pipeline';
 
-/** A generate task as the service hands it to a worker (defaults already resolved). */
-export interface ImageGenerateTask {
+/** Model, class, seed and sampling of an image task (defaults already resolved by the service). */
+export interface ImageTaskBase {
   readonly model: string;
   readonly classLabel: number;
-  readonly numImages: number;
   readonly seed: number;
   readonly guidanceScale: number;
   readonly temperature: number;
   readonly topK: number;
   readonly topP: number;
   readonly minP: number;
+}
+
+/** A generate task as the service hands it to a worker. */
+export interface ImageGenerateTask extends ImageTaskBase {
+  readonly numImages: number;
   /** Raster only: speculative decoding with the model's draft ('lantern' uses its relaxed rule). */
   readonly speculative: 'off' | 'standard' | 'lantern';
 }
 
 /** An in-painting task: one image and its mask, both [32 × 32] grey in [0, 1] (mask 1 = regenerate). */
-export interface ImageInpaintTask {
-  readonly model: string;
-  readonly classLabel: number;
-  readonly seed: number;
-  readonly guidanceScale: number;
-  readonly temperature: number;
-  readonly topK: number;
-  readonly topP: number;
-  readonly minP: number;
+export interface ImageInpaintTask extends ImageTaskBase {
   readonly image: Float32Array;
   readonly mask: Float32Array;
   readonly size: number;
