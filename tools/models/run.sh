@@ -18,7 +18,9 @@ case "$cmd" in
               exec "$py" -m nextx_models.raster "$@" ;;
   draft)      exec "$py" -m nextx_models.raster --draft "$@" ;;
   var)        [ "${NEXTX_REUSE_VQ:-0}" = 1 ] || "$py" -m nextx_models.vq --mode var
-              exec "$py" -m nextx_models.var "$@" ;;
+              "$py" -m nextx_models.var "$@"
+              exec "$py" -m nextx_models.var_encoder ;;
+  var-encoder) exec "$py" -m nextx_models.var_encoder "$@" ;;
   eval)       exec "$py" -m nextx_models.eval "$@" ;;
   all)
     "$0" classifier; "$0" raster; "$0" draft; "$0" var ;;
