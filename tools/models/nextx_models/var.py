@@ -421,6 +421,8 @@ def main(argv=None):
     ap.add_argument("--epochs", type=int, default=5)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--skip-eval", action="store_true")
+    ap.add_argument("--extra-epochs", type=int, default=6, help="epochs of the second cosine cycle")
+    ap.add_argument("--resume-cycle", type=int, default=0, help="load the checkpoints of earlier cycles from the cache")
     ap.add_argument("--reuse", action="store_true", help="re-export the weights cached by the last training run")
     args = ap.parse_args(argv)
     C.setup(args.seed)
@@ -448,43 +450,53 @@ def main(argv=None):
     ids_te, in_te = tokens(xte)
     m = VARTransformer(cfg)
     print(f"[{NAME}] {C.count_params(m)} parameters, {len(ids_tr)} images x {cfg.L} tokens ({timer()} s)", flush=True)
-    bs, lr, epochs = 64, 1e-3, args.epochs
-    decay = [p for n, p in m.named_parameters() if p.dim() >= 2 and "pos" not in n and "emb" not in n]
-    other = [p for n, p in m.named_parameters() if not (p.dim() >= 2 and "pos" not in n and "emb" not in n)]
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.05}, {"params": other, "weight_decay": 0.0}],
-                            lr=lr, betas=(0.9, 0.95))
-    steps = epochs * (len(ids_tr) // bs)
-    warm = steps // 20
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: min(1.0, (s + 1) / warm) * 0.5 * (1 + math.cos(math.pi * min(1.0, s / steps))))
-    cond_drop = 0.1
-    ckpt = C.CACHE_DIR / f"{NAME}.pt"
-    if args.reuse:
-        m.load_state_dict(torch.load(ckpt)["state"])
-    for ep in range(0 if args.reuse else epochs):
-        m.train()
-        perm = torch.randperm(len(ids_tr))
-        tot = 0.0
-        for i in range(0, len(ids_tr) - bs + 1, bs):
-            b = perm[i:i + bs]
-            lab = ytr[b].clone()
-            lab[torch.rand(bs) < cond_drop] = cfg.num_classes
-            logits = m(lab, in_tr[b])
-            loss = F.cross_entropy(logits.reshape(-1, cfg.vocab), ids_tr[b].reshape(-1))
-            opt.zero_grad(); loss.backward()
-            torch.nn.utils.clip_grad_norm_(m.parameters(), 2.0)
-            opt.step(); sched.step()
-            tot += loss.item()
-        m.eval()
-        with torch.no_grad():
-            tl = F.cross_entropy(m(yte, in_te).reshape(-1, cfg.vocab), ids_te.reshape(-1)).item()
-        print(f"[{NAME}] epoch {ep + 1}/{epochs} train loss {tot / (len(ids_tr) // bs):.4f} test loss {tl:.4f} ({timer()} s)",
-              flush=True)
-    train_s = timer()
-    if args.reuse:
-        train_s = torch.load(ckpt)["seconds"]
-    else:
-        torch.save({"state": m.state_dict(), "seconds": train_s}, ckpt)
+    bs, cond_drop = 64, 0.1
+    # two cosine cycles (warm restart): cycles[k] = (epochs, peak lr); cycle k > 0 reseeds with seed + k and
+    # checkpoints to tools/models/.cache/var-mnist-c<k>.pt, so --resume-cycle k continues a cut run exactly
+    cycles = [(args.epochs, 1e-3), (args.extra_epochs, 5e-4)]
+    train_s = 0.0
+    for k, (epochs, lr) in enumerate(cycles):
+        ckpt = C.CACHE_DIR / f"{NAME}-c{k}.pt"
+        if args.reuse or k < args.resume_cycle:
+            ck = torch.load(ckpt)
+            m.load_state_dict(ck["state"]); train_s = ck["seconds"]
+            continue
+        if epochs == 0:
+            continue
+        if k > 0:
+            torch.manual_seed(args.seed + k)
+        t0 = timer()
+        decay = [p for n, p in m.named_parameters() if p.dim() >= 2 and "pos" not in n and "emb" not in n]
+        other = [p for n, p in m.named_parameters() if not (p.dim() >= 2 and "pos" not in n and "emb" not in n)]
+        opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.05}, {"params": other, "weight_decay": 0.0}],
+                                lr=lr, betas=(0.9, 0.95))
+        steps = epochs * (len(ids_tr) // bs)
+        warm = steps // 20
+        sched = torch.optim.lr_scheduler.LambdaLR(
+            opt, lambda s: min(1.0, (s + 1) / warm) * 0.5 * (1 + math.cos(math.pi * min(1.0, s / steps))))
+        for ep in range(epochs):
+            m.train()
+            perm = torch.randperm(len(ids_tr))
+            tot = 0.0
+            for i in range(0, len(ids_tr) - bs + 1, bs):
+                b = perm[i:i + bs]
+                lab = ytr[b].clone()
+                lab[torch.rand(bs) < cond_drop] = cfg.num_classes
+                logits = m(lab, in_tr[b])
+                loss = F.cross_entropy(logits.reshape(-1, cfg.vocab), ids_tr[b].reshape(-1))
+                opt.zero_grad(); loss.backward()
+                torch.nn.utils.clip_grad_norm_(m.parameters(), 2.0)
+                opt.step(); sched.step()
+                tot += loss.item()
+            m.eval()
+            with torch.no_grad():
+                tl = F.cross_entropy(m(yte, in_te).reshape(-1, cfg.vocab), ids_te.reshape(-1)).item()
+            print(f"[{NAME}] cycle {k} epoch {ep + 1}/{epochs} train loss {tot / (len(ids_tr) // bs):.4f} "
+                  f"test loss {tl:.4f} ({timer()} s)", flush=True)
+        train_s += timer() - t0
+        torch.save({"state": m.state_dict(), "seconds": round(train_s, 1)}, ckpt)
+    train_s = round(train_s, 1)
+    epochs, lr = args.epochs + args.extra_epochs, [c[1] for c in cycles]
     folder = C.MODELS_DIR / NAME
     if folder.exists():
         shutil.rmtree(folder)
@@ -508,6 +520,7 @@ def main(argv=None):
                       "test_reconstruction_mse": ck["test_mse"], "codes_used_test": ck["codes_used_test"],
                       "command": "tools/models/run.sh vq-var"},
         "training": {"command": "tools/models/run.sh var", "seed": args.seed, "epochs": epochs, "batch": bs, "lr": lr,
+                     "schedule": f"two cosine cycles with warm-up: {args.epochs} epochs at peak lr 1e-3, then {args.extra_epochs} at 5e-4 (fresh AdamW, reseeded)",
                      "class_dropout_for_cfg": cond_drop, "seconds": train_s, "threads": torch.get_num_threads()},
         "data": C.data_source(Path(args.mnist)),
         "parity": par,
