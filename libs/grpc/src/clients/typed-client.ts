@@ -63,7 +63,8 @@ export class TypedGrpcClient<C> {
   stream<K extends keyof C & string>(method: K, request: RequestOf<C[K]>, settings: CallSettings = {}): AsyncIterable<ResponseOf<C[K]>> & { cancel(): void } {
     const call = this.client[method](request, settings.metadata ?? new Metadata(), callOptions(settings)) as ClientReadableStream<ResponseOf<C[K]>>;
     settings.signal?.addEventListener('abort', () => call.cancel(), { once: true });
-    return Object.assign(call as AsyncIterable<ResponseOf<C[K]>>, { cancel: () => call.cancel() });
+    // The call object already has cancel(); the cast only states that it is iterable too.
+    return call as unknown as AsyncIterable<ResponseOf<C[K]>> & { cancel(): void };
   }
 
   close(): void {

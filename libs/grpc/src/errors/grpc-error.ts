@@ -20,7 +20,9 @@ export function invalidArgument(field: string, limit: string, detail: string): I
 
 function withDetail(code: status, message: string, detail: common.ErrorDetail): GrpcError {
   const metadata = new Metadata();
-  metadata.set(ERROR_DETAIL_KEY, JSON.stringify(detail));
+  // ASCII metadata values only: escape anything else (e.g. "×" in "32×32") as JSON \u sequences.
+  const ascii = JSON.stringify(detail).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  metadata.set(ERROR_DETAIL_KEY, ascii);
   return { code, details: message, message, metadata };
 }
 
