@@ -11,13 +11,22 @@ import { join } from 'node:path';
 const total = Number(process.argv[2] ?? 32);
 const model = process.argv[3] ?? 'llama-mnist';
 const levels = [1, 4, 16];
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
+const pct = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
 
 async function measure(fusion: 'on' | 'off') {
   const port = await freePort();
   const address = `127.0.0.1:${port}`;
-  const service = await spawnService(join(workspaceRoot(), 'apps/image-service/src/main.ts'), { GRPC_PORT: String(port), METRICS_PORT: '0', IMAGE_FUSION: fusion, LOG_LEVEL: 'warn' }, { address, timeoutMs: 120_000 });
-  const client = new TypedGrpcClient<image.ImageGenerationClient>(address, PROTO_FILES.image, 'nextx.image.v1.ImageGeneration');
+  const service = await spawnService(
+    join(workspaceRoot(), 'apps/image-service/src/main.ts'),
+    { GRPC_PORT: String(port), METRICS_PORT: '0', IMAGE_FUSION: fusion, LOG_LEVEL: 'warn' },
+    { address, timeoutMs: 120_000 },
+  );
+  const client = new TypedGrpcClient<image.ImageGenerationClient>(
+    address,
+    PROTO_FILES.image,
+    'nextx.image.v1.ImageGeneration',
+  );
   const call = async (seed: number) => {
     const started = performance.now();
     for await (const _ of client.stream('generate', {
@@ -45,7 +54,12 @@ async function measure(fusion: 'on' | 'off') {
       }),
     );
     const seconds = (performance.now() - started) / 1000;
-    rows.push({ concurrency, rps: total / seconds, p50: pct(latencies, 50), p99: pct(latencies, 99) });
+    rows.push({
+      concurrency,
+      rps: total / seconds,
+      p50: pct(latencies, 50),
+      p99: pct(latencies, 99),
+    });
   }
   client.close();
   service.process.kill('SIGTERM');
@@ -56,7 +70,9 @@ async function measure(fusion: 'on' | 'off') {
 const on = await measure('on');
 const off = await measure('off');
 console.log(`image service, model ${model}, ${total} Generate calls (1 image each) per level`);
-console.log('concurrency | fusion on: req/s  p50 ms  p99 ms | fusion off: req/s  p50 ms  p99 ms | throughput on/off');
+console.log(
+  'concurrency | fusion on: req/s  p50 ms  p99 ms | fusion off: req/s  p50 ms  p99 ms | throughput on/off',
+);
 levels.forEach((c, i) => {
   const a = on[i];
   const b = off[i];

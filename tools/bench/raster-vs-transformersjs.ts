@@ -13,7 +13,11 @@ const MODEL = 'llama-mnist';
 const STREAMS = 16;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-const repository = new ModelRepository(referenceModelsDir(), { intraOpThreads: 1, interOpThreads: 1, graphOptimization: 'all' });
+const repository = new ModelRepository(referenceModelsDir(), {
+  intraOpThreads: 1,
+  interOpThreads: 1,
+  graphOptimization: 'all',
+});
 const pipeline = await loadRasterPipeline(repository, MODEL, { maxBatch: STREAMS });
 const tokens = pipeline.layout.tokensPerImage;
 const greedy = { classLabels: [0], guidanceScale: 1, sampling: { topK: 1 } };
@@ -86,6 +90,10 @@ for (let r = 0; r < rounds; r++) {
 const tps = (ms: number, streams: number) => (streams * tokens * 1000) / ms;
 const a = { nextx: tps(median(one.nextx), 1), hf: tps(median(one.hf), 1) };
 const b = { nextx: tps(median(many.nextx), STREAMS), hf: tps(median(many.hf), STREAMS) };
-console.log(`(a) one stream, ${tokens} tokens, median of ${rounds}: nextx ${a.nextx.toFixed(0)} tok/s, transformers.js ${a.hf.toFixed(0)} tok/s, ratio ${(a.nextx / a.hf).toFixed(2)}x`);
-console.log(`(b) ${STREAMS} concurrent streams, median of ${rounds}: nextx (fused) ${b.nextx.toFixed(0)} tok/s, transformers.js ${b.hf.toFixed(0)} tok/s, ratio ${(b.nextx / b.hf).toFixed(2)}x`);
+console.log(
+  `(a) one stream, ${tokens} tokens, median of ${rounds}: nextx ${a.nextx.toFixed(0)} tok/s, transformers.js ${a.hf.toFixed(0)} tok/s, ratio ${(a.nextx / a.hf).toFixed(2)}x`,
+);
+console.log(
+  `(b) ${STREAMS} concurrent streams, median of ${rounds}: nextx (fused) ${b.nextx.toFixed(0)} tok/s, transformers.js ${b.hf.toFixed(0)} tok/s, ratio ${(b.nextx / b.hf).toFixed(2)}x`,
+);
 await repository.close();

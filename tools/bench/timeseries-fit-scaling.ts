@@ -19,14 +19,17 @@ function medianMs(fn: () => void): number {
   return times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
 }
 
-console.log(`series length ${series.length}, median of ${repeats} fits, AR-Net with its automatic epochs (same step count for every p)`);
+console.log(
+  `series length ${series.length}, median of ${repeats} fits, AR-Net with its automatic epochs (same step count for every p)`,
+);
 console.log('    p | arnet ms | x prev |    ar ms | x prev | ar / arnet');
 let prev: { arnet: number; ar: number } | undefined;
 for (const p of orders) {
   let steps = 0;
   const arnet = medianMs(() => (steps = fitArNet(series, { order: p, seed: 1 }).steps));
   const ar = medianMs(() => fitLeastSquaresAr(series, p));
-  const grow = (now: number, before?: number) => (before ? (now / before).toFixed(1).padStart(6) : '     -');
+  const grow = (now: number, before?: number) =>
+    before ? (now / before).toFixed(1).padStart(6) : '     -';
   console.log(
     `${String(p).padStart(5)} | ${arnet.toFixed(0).padStart(8)} | ${grow(arnet, prev?.arnet)} | ${ar.toFixed(0).padStart(8)} | ${grow(ar, prev?.ar)} | ${(ar / arnet).toFixed(2).padStart(10)}   (${steps} AR-Net steps)`,
   );

@@ -15,6 +15,8 @@ const program = new Command('nextx')
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   const grpcDetails = (error as { details?: string; code?: number }).details;
-  process.stderr.write(`nextx: ${grpcDetails ?? (error instanceof Error ? error.message : String(error))}\n`);
+  process.stderr.write(
+    `nextx: ${grpcDetails ?? (error instanceof Error ? error.message : String(error))}\n`,
+  );
   process.exitCode = 1;
 });

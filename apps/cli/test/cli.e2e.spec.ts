@@ -20,10 +20,16 @@ describe('nextx CLI against the running timeseries service', () => {
   beforeAll(async () => {
     const port = await freePort();
     address = `127.0.0.1:${port}`;
-    service = await spawnService(join(root, 'apps/timeseries-service/src/main.ts'), { GRPC_PORT: String(port), METRICS_PORT: '0' }, { address });
+    service = await spawnService(
+      join(root, 'apps/timeseries-service/src/main.ts'),
+      { GRPC_PORT: String(port), METRICS_PORT: '0' },
+      { address },
+    );
     dir = await mkdtemp(join(tmpdir(), 'nextx-cli-'));
     const co2 = loadCo2();
-    const rows = co2.map((v, i) => `${new Date(Date.UTC(1958, 2 + i, 1)).toISOString().slice(0, 10)},${v}`);
+    const rows = co2.map(
+      (v, i) => `${new Date(Date.UTC(1958, 2 + i, 1)).toISOString().slice(0, 10)},${v}`,
+    );
     await writeFile(join(dir, 'co2.csv'), ['date,co2', ...rows].join('\n'));
   }, 60_000);
 
@@ -38,7 +44,9 @@ describe('nextx CLI against the running timeseries service', () => {
   });
 
   it('nextx health exits non-zero for an unknown service', async () => {
-    await expect(nextx('health', address, '--service', 'no.Such')).rejects.toMatchObject({ code: 1 });
+    await expect(nextx('health', address, '--service', 'no.Such')).rejects.toMatchObject({
+      code: 1,
+    });
   });
 
   it('nextx describe lists the TimeSeries methods through reflection', async () => {
@@ -50,8 +58,27 @@ describe('nextx CLI against the running timeseries service', () => {
     const out = join(dir, 'forecast.csv');
     const plot = join(dir, 'forecast.svg');
     const { stdout } = await nextx(
-      'forecast', '--addr', address, '--file', join(dir, 'co2.csv'), '--column', 'co2', '--time-column', 'date',
-      '--frequency', 'MS', '--season', '12', '--method', 'arnet', '--horizon', '24', '--out', out, '--plot', plot,
+      'forecast',
+      '--addr',
+      address,
+      '--file',
+      join(dir, 'co2.csv'),
+      '--column',
+      'co2',
+      '--time-column',
+      'date',
+      '--frequency',
+      'MS',
+      '--season',
+      '12',
+      '--method',
+      'arnet',
+      '--horizon',
+      '24',
+      '--out',
+      out,
+      '--plot',
+      plot,
     );
     expect(stdout).toContain(`wrote ${out} and ${plot}`);
     const rows: Record<string, string>[] = parse(await readFile(out, 'utf8'), { columns: true });
@@ -65,15 +92,43 @@ describe('nextx CLI against the running timeseries service', () => {
     expect(svg.match(/<path /g)).toHaveLength(3);
   });
 
-  it('nextx forecast shows the service\'s INVALID_ARGUMENT message and exits 1', async () => {
-    const error = await nextx('forecast', '--addr', address, '--file', join(dir, 'co2.csv'), '--column', 'co2', '--horizon', '24', '--order', '5000', '--out', join(dir, 'x.csv')).catch((e) => e);
+  it("nextx forecast shows the service's INVALID_ARGUMENT message and exits 1", async () => {
+    const error = await nextx(
+      'forecast',
+      '--addr',
+      address,
+      '--file',
+      join(dir, 'co2.csv'),
+      '--column',
+      'co2',
+      '--horizon',
+      '24',
+      '--order',
+      '5000',
+      '--out',
+      join(dir, 'x.csv'),
+    ).catch((e) => e);
     expect(error.code).toBe(1);
     expect(error.stderr).toContain('model.order');
   });
 
   it('nextx generate writes one column per path', async () => {
     const out = join(dir, 'paths.csv');
-    await nextx('generate', '--addr', address, '--file', join(dir, 'co2.csv'), '--column', 'co2', '--length', '36', '--paths', '3', '--out', out);
+    await nextx(
+      'generate',
+      '--addr',
+      address,
+      '--file',
+      join(dir, 'co2.csv'),
+      '--column',
+      'co2',
+      '--length',
+      '36',
+      '--paths',
+      '3',
+      '--out',
+      out,
+    );
     const rows: Record<string, string>[] = parse(await readFile(out, 'utf8'), { columns: true });
     expect(rows).toHaveLength(36);
     expect(Object.keys(rows[0])).toEqual(['step', 'path1', 'path2', 'path3']);

@@ -1,7 +1,13 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { envInt, loadServiceConfig, parseEnv, serviceEnvSchema, type ServiceConfig } from '@nextx/grpc';
+import {
+  envInt,
+  loadServiceConfig,
+  parseEnv,
+  serviceEnvSchema,
+  type ServiceConfig,
+} from '@nextx/grpc';
 import { z } from 'zod';
 
 /** Image service settings beyond the common ones. */
@@ -46,10 +52,14 @@ const schema = serviceEnvSchema.extend({
 export const IMAGE_PORTS = { port: 50051, metricsPort: 9461 };
 
 /** Reads and validates the configuration once, at start. */
-export function loadImageConfig(env: NodeJS.ProcessEnv): { service: ServiceConfig; image: ImageServiceSettings } {
+export function loadImageConfig(env: NodeJS.ProcessEnv): {
+  service: ServiceConfig;
+  image: ImageServiceSettings;
+} {
   const e = parseEnv(schema, env);
   const modelsDir = resolve(e.MODELS_DIR ?? bundledModels());
-  if (!existsSync(modelsDir)) throw new Error(`MODELS_DIR=${JSON.stringify(modelsDir)}: folder does not exist`);
+  if (!existsSync(modelsDir))
+    throw new Error(`MODELS_DIR=${JSON.stringify(modelsDir)}: folder does not exist`);
   return {
     service: loadServiceConfig(env, IMAGE_PORTS),
     image: {

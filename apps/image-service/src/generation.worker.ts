@@ -9,4 +9,6 @@ const repository = new ModelRepository(settings.modelsDir, {
   interOpThreads: 1,
   graphOptimization: 'all',
 });
-serveTasks(imageTaskHandlers(repository, { fusedRows: settings.fusedRows, fusion: settings.fusion }));
+serveTasks(
+  imageTaskHandlers(repository, { fusedRows: settings.fusedRows, fusion: settings.fusion }),
+);

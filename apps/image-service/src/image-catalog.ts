@@ -9,7 +9,13 @@ export interface ImageModelEntry {
   readonly imageSize: number;
   readonly vocabSize: number;
   /** Model defaults mapped to the API's sampling fields. */
-  readonly defaults: { guidanceScale: number; temperature: number; topK: number; topP: number; minP: number };
+  readonly defaults: {
+    guidanceScale: number;
+    temperature: number;
+    topK: number;
+    topP: number;
+    minP: number;
+  };
   readonly draft?: string;
 }
 
@@ -42,7 +48,8 @@ export class ImageCatalog {
           topP: d['top_p'] ?? 1,
           minP: 0,
         },
-        draft: manifests.find((m) => (m as Record<string, unknown>)['draft_for'] === manifest.name)?.name,
+        draft: manifests.find((m) => (m as Record<string, unknown>)['draft_for'] === manifest.name)
+          ?.name,
       });
     }
     return new ImageCatalog(entries);
@@ -54,7 +61,8 @@ export class ImageCatalog {
 
   get(name: string, version = ''): ImageModelEntry {
     const entry = this.entries.get(name);
-    if (!entry || (version && entry.manifest.version !== version)) throw new NotFoundError('image model', version ? `${name}@${version}` : name);
+    if (!entry || (version && entry.manifest.version !== version))
+      throw new NotFoundError('image model', version ? `${name}@${version}` : name);
     return entry;
   }
 }

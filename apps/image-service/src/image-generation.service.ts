@@ -1,6 +1,13 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { AdmissionQueue, GenerationMetrics } from '@nextx/grpc';
-import { WorkerPool, workerEntry, type ImageGenerateOutput, type ImageGenerateTask, type ImageInpaintTask, type ImageProgress } from '@nextx/runtime';
+import {
+  WorkerPool,
+  workerEntry,
+  type ImageGenerateOutput,
+  type ImageGenerateTask,
+  type ImageInpaintTask,
+  type ImageProgress,
+} from '@nextx/runtime';
 import type { ImageServiceSettings } from './config';
 import { IMAGE_SETTINGS } from './tokens';
 
@@ -17,7 +24,11 @@ export class ImageGenerationService implements OnModuleInit, OnApplicationShutdo
     @Inject(IMAGE_SETTINGS) settings: ImageServiceSettings,
     @Inject(GenerationMetrics) private readonly metrics: GenerationMetrics,
   ) {
-    this.pool = new WorkerPool(workerEntry(import.meta.url, 'generation.worker'), settings.workers, settings);
+    this.pool = new WorkerPool(
+      workerEntry(import.meta.url, 'generation.worker'),
+      settings.workers,
+      settings,
+    );
     this.queue = new AdmissionQueue('image generation', settings.maxRunning, settings.maxWaiting);
   }
 
@@ -30,7 +41,11 @@ export class ImageGenerationService implements OnModuleInit, OnApplicationShutdo
   }
 
   /** Queues, runs and reports one generation; `signal` cancels it (queued or running). */
-  generate(task: ImageGenerateTask, onProgress: (p: ImageProgress) => void, signal: AbortSignal): Promise<ImageGenerateOutput> {
+  generate(
+    task: ImageGenerateTask,
+    onProgress: (p: ImageProgress) => void,
+    signal: AbortSignal,
+  ): Promise<ImageGenerateOutput> {
     return this.run('generate', task, onProgress, signal);
   }
 
@@ -39,7 +54,12 @@ export class ImageGenerationService implements OnModuleInit, OnApplicationShutdo
     return this.run('inpaint', task, () => undefined, signal);
   }
 
-  private async run<R>(kind: string, task: { model: string }, onProgress: (p: ImageProgress) => void, signal: AbortSignal): Promise<R> {
+  private async run<R>(
+    kind: string,
+    task: { model: string },
+    onProgress: (p: ImageProgress) => void,
+    signal: AbortSignal,
+  ): Promise<R> {
     const model = task.model;
     const accepted = performance.now();
     this.metrics.waiting.inc({ model });
@@ -57,7 +77,11 @@ export class ImageGenerationService implements OnModuleInit, OnApplicationShutdo
       return await this.pool.run<R, ImageProgress>(kind, task, {
         signal,
         onProgress: (p) => {
-          if (first) this.metrics.firstProgressSeconds.observe({ model }, (performance.now() - accepted) / 1000);
+          if (first)
+            this.metrics.firstProgressSeconds.observe(
+              { model },
+              (performance.now() - accepted) / 1000,
+            );
           first = false;
           onProgress(p);
         },

@@ -14,7 +14,13 @@ function modelInfo(entry: ImageModelEntry): image.ModelInfo {
     family: entry.family,
     numClasses: entry.numClasses,
     imageSize: entry.imageSize,
-    defaults: { guidanceScale: d.guidanceScale, temperature: d.temperature, topK: d.topK, topP: d.topP, minP: d.minP },
+    defaults: {
+      guidanceScale: d.guidanceScale,
+      temperature: d.temperature,
+      topK: d.topK,
+      topP: d.topP,
+      minP: d.minP,
+    },
     evalJson: JSON.stringify(entry.manifest.eval ?? {}),
     hasDraft: !!entry.draft,
   };
@@ -41,7 +47,13 @@ export class ImageController implements image.ImageGenerationController {
           task,
           (p) =>
             subscriber.next({
-              progress: { step: p.step, total: p.total, stage: p.stage, elapsedMs: performance.now() - accepted, previewPng: p.previewPng ?? new Uint8Array() },
+              progress: {
+                step: p.step,
+                total: p.total,
+                stage: p.stage,
+                elapsedMs: performance.now() - accepted,
+                previewPng: p.previewPng ?? new Uint8Array(),
+              },
             }),
           controller.signal,
         )
@@ -51,7 +63,13 @@ export class ImageController implements image.ImageGenerationController {
               png: out.png,
               settings: {
                 model: { name: entry.manifest.name, version: entry.manifest.version },
-                sampling: { guidanceScale: task.guidanceScale, temperature: task.temperature, topK: task.topK, topP: task.topP, minP: task.minP },
+                sampling: {
+                  guidanceScale: task.guidanceScale,
+                  temperature: task.temperature,
+                  topK: task.topK,
+                  topP: task.topP,
+                  minP: task.minP,
+                },
                 seed: task.seed,
                 speculative: task.speculative !== 'off',
               },
@@ -75,7 +93,13 @@ export class ImageController implements image.ImageGenerationController {
       png,
       settings: {
         model: { name: entry.manifest.name, version: entry.manifest.version },
-        sampling: { guidanceScale: task.guidanceScale, temperature: task.temperature, topK: task.topK, topP: task.topP, minP: task.minP },
+        sampling: {
+          guidanceScale: task.guidanceScale,
+          temperature: task.temperature,
+          topK: task.topK,
+          topP: task.topP,
+          minP: task.minP,
+        },
         seed: task.seed,
         speculative: false,
       },
@@ -87,6 +111,8 @@ export class ImageController implements image.ImageGenerationController {
   }
 
   getModel(request: image.GetModelRequest): image.GetModelResponse {
-    return { model: modelInfo(this.catalog.get(request.model?.name ?? '', request.model?.version)) };
+    return {
+      model: modelInfo(this.catalog.get(request.model?.name ?? '', request.model?.version)),
+    };
   }
 }

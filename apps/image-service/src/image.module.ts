@@ -17,8 +17,15 @@ export class ImageModule {
       controllers: [ImageController],
       providers: [
         { provide: IMAGE_SETTINGS, useValue: settings },
-        { provide: IMAGE_CATALOG, useFactory: () => ImageCatalog.load(new ModelRepository(settings.modelsDir)) },
-        { provide: GenerationMetrics, useFactory: (metrics: GrpcMetrics) => new GenerationMetrics(metrics.registry), inject: [GrpcMetrics] },
+        {
+          provide: IMAGE_CATALOG,
+          useFactory: () => ImageCatalog.load(new ModelRepository(settings.modelsDir)),
+        },
+        {
+          provide: GenerationMetrics,
+          useFactory: (metrics: GrpcMetrics) => new GenerationMetrics(metrics.registry),
+          inject: [GrpcMetrics],
+        },
         ImageGenerationService,
       ],
     };

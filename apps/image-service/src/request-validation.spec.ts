@@ -38,28 +38,61 @@ const base: image.GenerateRequest = {
 describe('validateGenerate', () => {
   it('fills defaults from the model and picks a seed', () => {
     const { task } = validateGenerate(base, catalog, settings);
-    expect(task).toMatchObject({ model: 'var-x', classLabel: 3, numImages: 1, guidanceScale: 3, temperature: 1, topP: 1, speculative: 'off' });
+    expect(task).toMatchObject({
+      model: 'var-x',
+      classLabel: 3,
+      numImages: 1,
+      guidanceScale: 3,
+      temperature: 1,
+      topP: 1,
+      speculative: 'off',
+    });
     expect(task.seed).toBeGreaterThan(0);
   });
 
   it('resolves speculative decoding for raster models with a draft', () => {
-    const { task } = validateGenerate({ ...base, model: { name: 'raster-x', version: '' }, speculative: true, lantern: true }, catalog, settings);
+    const { task } = validateGenerate(
+      { ...base, model: { name: 'raster-x', version: '' }, speculative: true, lantern: true },
+      catalog,
+      settings,
+    );
     expect(task.speculative).toBe('lantern');
   });
 
   it.each([
     [{ model: { name: 'nope', version: '' } }, NotFoundError, /nope/],
     [{ model: undefined }, InvalidArgumentError, /model.name/],
-    [{ classLabel: 10 }, InvalidArgumentError, /class_label: got 10 \(limit: an integer in \[0, 9\]\)/],
+    [
+      { classLabel: 10 },
+      InvalidArgumentError,
+      /class_label: got 10 \(limit: an integer in \[0, 9\]\)/,
+    ],
     [{ numImages: 9 }, InvalidArgumentError, /num_images: got 9 \(limit: an integer in \[1, 8\]\)/],
-    [{ sampling: { ...base.sampling!, guidanceScale: 21 } }, InvalidArgumentError, /sampling.guidance_scale/],
+    [
+      { sampling: { ...base.sampling!, guidanceScale: 21 } },
+      InvalidArgumentError,
+      /sampling.guidance_scale/,
+    ],
     [{ sampling: { ...base.sampling!, topP: 1.5 } }, InvalidArgumentError, /sampling.top_p/],
-    [{ sampling: { ...base.sampling!, topK: 300 } }, InvalidArgumentError, /sampling.top_k: got 300/],
-    [{ sampling: { ...base.sampling!, temperature: 11 } }, InvalidArgumentError, /sampling.temperature/],
+    [
+      { sampling: { ...base.sampling!, topK: 300 } },
+      InvalidArgumentError,
+      /sampling.top_k: got 300/,
+    ],
+    [
+      { sampling: { ...base.sampling!, temperature: 11 } },
+      InvalidArgumentError,
+      /sampling.temperature/,
+    ],
     [{ speculative: true }, InvalidArgumentError, /speculative/],
     [{ lantern: true }, InvalidArgumentError, /lantern/],
   ])('refuses %o', (overrides, kind, message) => {
-    const call = () => validateGenerate({ ...base, ...(overrides as Partial<image.GenerateRequest>) }, catalog, settings);
+    const call = () =>
+      validateGenerate(
+        { ...base, ...(overrides as Partial<image.GenerateRequest>) },
+        catalog,
+        settings,
+      );
     expect(call).toThrow(kind);
     expect(call).toThrow(message);
   });

@@ -20,12 +20,25 @@ export function validateGenerate(
   check.range('seed', seed, 0, MAX_SEED, true);
   const sampling = resolveSampling(request.sampling, entry);
   if (request.speculative && entry.family !== 'raster') {
-    throw new InvalidArgumentError('speculative', 'raster models with a draft', `model ${entry.manifest.name} is ${entry.family}`);
+    throw new InvalidArgumentError(
+      'speculative',
+      'raster models with a draft',
+      `model ${entry.manifest.name} is ${entry.family}`,
+    );
   }
   if (request.speculative && !entry.draft) {
-    throw new InvalidArgumentError('speculative', 'raster models with a draft', `model ${entry.manifest.name} has no draft model`);
+    throw new InvalidArgumentError(
+      'speculative',
+      'raster models with a draft',
+      `model ${entry.manifest.name} has no draft model`,
+    );
   }
-  if (request.lantern && !request.speculative) throw new InvalidArgumentError('lantern', 'only with speculative = true', 'speculative is false');
+  if (request.lantern && !request.speculative)
+    throw new InvalidArgumentError(
+      'lantern',
+      'only with speculative = true',
+      'speculative is false',
+    );
   return {
     entry,
     task: {
@@ -47,7 +60,12 @@ export function resolveSampling(
   const s = sampling ?? { temperature: 0, topK: 0, topP: 0, minP: 0, guidanceScale: 0 };
   const d = entry.defaults;
   return {
-    guidanceScale: check.range('sampling.guidance_scale', s.guidanceScale || d.guidanceScale, 0, 20),
+    guidanceScale: check.range(
+      'sampling.guidance_scale',
+      s.guidanceScale || d.guidanceScale,
+      0,
+      20,
+    ),
     temperature: check.range('sampling.temperature', s.temperature || d.temperature, 0.01, 10),
     topK: check.range('sampling.top_k', s.topK || d.topK, 0, entry.vocabSize, true),
     topP: check.range('sampling.top_p', s.topP || d.topP, 0.01, 1),
@@ -63,7 +81,11 @@ export function validateInpaint(
   if (!request.model?.name) throw new InvalidArgumentError('model.name', 'required', 'missing');
   const entry = catalog.get(request.model.name, request.model.version);
   if (entry.family !== 'var' || !('encoder' in entry.manifest.contract.graphs)) {
-    throw new InvalidArgumentError('model.name', 'a VAR model with an encoder graph', `model ${entry.manifest.name} is ${entry.family}`);
+    throw new InvalidArgumentError(
+      'model.name',
+      'a VAR model with an encoder graph',
+      `model ${entry.manifest.name} is ${entry.family}`,
+    );
   }
   check.range('class_label', request.classLabel, 0, entry.numClasses - 1, true);
   const size = entry.imageSize;
@@ -75,7 +97,11 @@ export function validateInpaint(
       throw new InvalidArgumentError(field, `a ${size}×${size} PNG`, 'not a PNG');
     }
     if (png.width !== size || png.height !== size) {
-      throw new InvalidArgumentError(field, `a ${size}×${size} PNG`, `got ${png.width}×${png.height}`);
+      throw new InvalidArgumentError(
+        field,
+        `a ${size}×${size} PNG`,
+        `got ${png.width}×${png.height}`,
+      );
     }
     return png.pixels;
   };
@@ -85,6 +111,14 @@ export function validateInpaint(
   check.range('seed', seed, 0, MAX_SEED, true);
   return {
     entry,
-    task: { model: entry.manifest.name, classLabel: request.classLabel, seed, ...resolveSampling(request.sampling, entry), image: imagePixels, mask, size },
+    task: {
+      model: entry.manifest.name,
+      classLabel: request.classLabel,
+      seed,
+      ...resolveSampling(request.sampling, entry),
+      image: imagePixels,
+      mask,
+      size,
+    },
   };
 }

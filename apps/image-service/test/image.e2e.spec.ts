@@ -1,5 +1,12 @@
 import { status, type ServiceError } from '@grpc/grpc-js';
-import { checkHealth, describeServer, JsonLogger, startGrpcService, TypedGrpcClient, type RunningGrpcService } from '@nextx/grpc';
+import {
+  checkHealth,
+  describeServer,
+  JsonLogger,
+  startGrpcService,
+  TypedGrpcClient,
+  type RunningGrpcService,
+} from '@nextx/grpc';
 import { freePort, healthCheckLatencies } from '@nextx/grpc/testing';
 import { decodePng, encodePng } from '@nextx/media';
 import { createRequire } from 'node:module';
@@ -17,13 +24,25 @@ async function collect(client: Client, request: Partial<image.GenerateRequest>, 
   const messages: image.GenerateResponse[] = [];
   for await (const m of client.stream(
     'generate',
-    { model: { name: 'var-mnist', version: '' }, classLabel: 0, numImages: 1, seed: 1, sampling: SAMPLING, speculative: false, lantern: false, ...request },
+    {
+      model: { name: 'var-mnist', version: '' },
+      classLabel: 0,
+      numImages: 1,
+      seed: 1,
+      sampling: SAMPLING,
+      speculative: false,
+      lantern: false,
+      ...request,
+    },
     settings,
   )) {
     messages.push(m);
   }
   const last = messages[messages.length - 1];
-  return { progress: messages.filter((m) => m.progress).map((m) => m.progress!), images: last.images! };
+  return {
+    progress: messages.filter((m) => m.progress).map((m) => m.progress!),
+    images: last.images!,
+  };
 }
 
 async function startImageService(env: Record<string, string>) {
@@ -33,7 +52,11 @@ async function startImageService(env: Record<string, string>) {
     logger: new JsonLogger('image', 'warn'),
     handleSignals: false,
   });
-  const client: Client = new TypedGrpcClient(service.address, PROTO_FILES.image, 'nextx.image.v1.ImageGeneration');
+  const client: Client = new TypedGrpcClient(
+    service.address,
+    PROTO_FILES.image,
+    'nextx.image.v1.ImageGeneration',
+  );
   return { service, client };
 }
 
@@ -45,7 +68,9 @@ describe('image-service over gRPC with the reference models', () => {
   beforeAll(async () => {
     ({ service, client } = await startImageService({}));
     const repository = new ModelRepository(loadImageConfig({}).image.modelsDir);
-    classifier = new DigitClassifier((await repository.load('mnist-classifier')).graph('classifier'));
+    classifier = new DigitClassifier(
+      (await repository.load('mnist-classifier')).graph('classifier'),
+    );
   }, 120_000);
 
   afterAll(async () => {
@@ -61,25 +86,44 @@ describe('image-service over gRPC with the reference models', () => {
       const pngs: Uint8Array[] = [];
       const labels: number[] = [];
       for (let c = 0; c < info.numClasses; c++) {
-        const { images } = await collect(client, { model: { name: model, version: '' }, classLabel: c, numImages: 20, seed: 100 + c });
+        const { images } = await collect(client, {
+          model: { name: model, version: '' },
+          classLabel: c,
+          numImages: 20,
+          seed: 100 + c,
+        });
         pngs.push(...images.png);
         labels.push(...images.png.map(() => c));
       }
       const decoded = pngs.map((png) => decodePng(png));
       const pixels = new Float32Array(decoded.length * 32 * 32);
       decoded.forEach((d, i) => pixels.set(d.pixels, i * 32 * 32));
-      const agreement = await classifier.agreement({ pixels, images: decoded.length, channels: 1, height: 32, width: 32 }, labels);
-      console.log(`${model}: class agreement over the service ${agreement.toFixed(3)} (model.json ${recorded})`);
-      expect(agreement).toBeGreaterThanOrEqual(recorded - 3 * Math.sqrt((recorded * (1 - recorded)) / labels.length));
+      const agreement = await classifier.agreement(
+        { pixels, images: decoded.length, channels: 1, height: 32, width: 32 },
+        labels,
+      );
+      console.log(
+        `${model}: class agreement over the service ${agreement.toFixed(3)} (model.json ${recorded})`,
+      );
+      expect(agreement).toBeGreaterThanOrEqual(
+        recorded - 3 * Math.sqrt((recorded * (1 - recorded)) / labels.length),
+      );
     }, 300_000);
   }
 
   it('same seed ⇒ byte-identical PNGs; the settings and seed used come back', async () => {
     for (const model of ['var-mnist', 'llama-mnist']) {
-      const request = { model: { name: model, version: '' }, classLabel: 7, numImages: 3, seed: 42 };
+      const request = {
+        model: { name: model, version: '' },
+        classLabel: 7,
+        numImages: 3,
+        seed: 42,
+      };
       const a = await collect(client, request);
       const b = await collect(client, request);
-      expect(a.images.png.map((p) => Buffer.from(p).toString('base64'))).toEqual(b.images.png.map((p) => Buffer.from(p).toString('base64')));
+      expect(a.images.png.map((p) => Buffer.from(p).toString('base64'))).toEqual(
+        b.images.png.map((p) => Buffer.from(p).toString('base64')),
+      );
       expect(a.images.settings?.seed).toBe(42);
       expect(a.images.settings?.sampling?.guidanceScale).toBeGreaterThan(0);
     }
@@ -89,12 +133,19 @@ describe('image-service over gRPC with the reference models', () => {
     const { progress } = await collect(client, { classLabel: 3, numImages: 2 });
     expect(progress.length).toBe(progress[0].total);
     expect(progress.map((p) => p.step)).toEqual(progress.map((_, i) => i + 1));
-    for (const p of progress) expect(decodePng(p.previewPng)).toMatchObject({ width: 32, height: 32 });
+    for (const p of progress)
+      expect(decodePng(p.previewPng)).toMatchObject({ width: 32, height: 32 });
   });
 
   it('speculative decoding (standard and LANTERN) generates and reports its acceptance rate', async () => {
     for (const lantern of [false, true]) {
-      const { images } = await collect(client, { model: { name: 'llama-mnist', version: '' }, classLabel: 5, numImages: 2, speculative: true, lantern });
+      const { images } = await collect(client, {
+        model: { name: 'llama-mnist', version: '' },
+        classLabel: 5,
+        numImages: 2,
+        speculative: true,
+        lantern,
+      });
       expect(images.png).toHaveLength(2);
       expect(images.settings?.speculative).toBe(true);
       expect(images.acceptanceRate).toBeGreaterThan(0);
@@ -110,10 +161,17 @@ describe('image-service over gRPC with the reference models', () => {
     for (let c = 0; c < trials; c++) {
       const digit = mnist[c].get(900); // from the held-out split of the reference models
       const pixels = new Float32Array(size * size);
-      for (let y = 0; y < 28; y++) for (let x = 0; x < 28; x++) pixels[(y + 2) * size + x + 2] = digit[y * 28 + x];
+      for (let y = 0; y < 28; y++)
+        for (let x = 0; x < 28; x++) pixels[(y + 2) * size + x + 2] = digit[y * 28 + x];
       const mask = new Float32Array(size * size);
       for (let y = 16; y < size; y++) for (let x = 0; x < size; x++) mask[y * size + x] = 1; // regenerate the lower half
-      const batch = (p: Float32Array) => ({ pixels: p, images: 1, channels: 1, height: size, width: size });
+      const batch = (p: Float32Array) => ({
+        pixels: p,
+        images: 1,
+        channels: 1,
+        height: size,
+        width: size,
+      });
       const response = await client.unary('inpaint', {
         model: { name: 'var-mnist', version: '' },
         imagePng: encodePng(batch(pixels)),
@@ -124,7 +182,8 @@ describe('image-service over gRPC with the reference models', () => {
       });
       const out = decodePng(response.png);
       for (let i = 0; i < size * size; i++) {
-        if (mask[i] === 0) expect(Math.abs(out.pixels[i] - pixels[i])).toBeLessThanOrEqual(1 / 255 + 1e-6);
+        if (mask[i] === 0)
+          expect(Math.abs(out.pixels[i] - pixels[i])).toBeLessThanOrEqual(1 / 255 + 1e-6);
       }
       const { labels } = await classifier.classify(batch(out.pixels));
       if (labels[0] === c) agreed++;
@@ -134,29 +193,78 @@ describe('image-service over gRPC with the reference models', () => {
   });
 
   it('refuses in-painting input of the wrong size or kind', async () => {
-    const tiny = encodePng({ pixels: new Float32Array(16), images: 1, channels: 1, height: 4, width: 4 });
-    const ok = encodePng({ pixels: new Float32Array(32 * 32), images: 1, channels: 1, height: 32, width: 32 });
+    const tiny = encodePng({
+      pixels: new Float32Array(16),
+      images: 1,
+      channels: 1,
+      height: 4,
+      width: 4,
+    });
+    const ok = encodePng({
+      pixels: new Float32Array(32 * 32),
+      images: 1,
+      channels: 1,
+      height: 32,
+      width: 32,
+    });
     const call = (overrides: Partial<image.InpaintRequest>) =>
       client
-        .unary('inpaint', { model: { name: 'var-mnist', version: '' }, imagePng: ok, maskPng: ok, classLabel: 1, seed: 1, sampling: SAMPLING, ...overrides })
+        .unary('inpaint', {
+          model: { name: 'var-mnist', version: '' },
+          imagePng: ok,
+          maskPng: ok,
+          classLabel: 1,
+          seed: 1,
+          sampling: SAMPLING,
+          ...overrides,
+        })
         .catch((e: ServiceError) => e);
-    expect(await call({ maskPng: tiny })).toMatchObject({ code: status.INVALID_ARGUMENT, details: expect.stringContaining('mask_png') });
-    expect(await call({ imagePng: new Uint8Array([1, 2, 3]) })).toMatchObject({ code: status.INVALID_ARGUMENT, details: expect.stringContaining('image_png') });
-    expect(await call({ model: { name: 'llama-mnist', version: '' } })).toMatchObject({ code: status.INVALID_ARGUMENT, details: expect.stringContaining('model.name') });
+    expect(await call({ maskPng: tiny })).toMatchObject({
+      code: status.INVALID_ARGUMENT,
+      details: expect.stringContaining('mask_png'),
+    });
+    expect(await call({ imagePng: new Uint8Array([1, 2, 3]) })).toMatchObject({
+      code: status.INVALID_ARGUMENT,
+      details: expect.stringContaining('image_png'),
+    });
+    expect(await call({ model: { name: 'llama-mnist', version: '' } })).toMatchObject({
+      code: status.INVALID_ARGUMENT,
+      details: expect.stringContaining('model.name'),
+    });
   });
 
   it('answers bad input with INVALID_ARGUMENT / NOT_FOUND naming the field, and keeps serving', async () => {
-    const expectStatus = async (request: Partial<image.GenerateRequest>, code: status, text: string) => {
+    const expectStatus = async (
+      request: Partial<image.GenerateRequest>,
+      code: status,
+      text: string,
+    ) => {
       const error = (await collect(client, request).catch((e: ServiceError) => e)) as ServiceError;
       expect(error.code, text).toBe(code);
       expect(error.details).toContain(text);
     };
-    await expectStatus({ model: { name: 'no-such-model', version: '' } }, status.NOT_FOUND, 'no-such-model');
+    await expectStatus(
+      { model: { name: 'no-such-model', version: '' } },
+      status.NOT_FOUND,
+      'no-such-model',
+    );
     await expectStatus({ classLabel: 10 }, status.INVALID_ARGUMENT, 'class_label');
     await expectStatus({ numImages: 100_000 }, status.INVALID_ARGUMENT, 'num_images');
-    await expectStatus({ sampling: { ...SAMPLING, guidanceScale: 50 } }, status.INVALID_ARGUMENT, 'sampling.guidance_scale');
-    await expectStatus({ sampling: { ...SAMPLING, topP: 2 } }, status.INVALID_ARGUMENT, 'sampling.top_p');
-    await expectStatus({ sampling: { ...SAMPLING, temperature: 20 } }, status.INVALID_ARGUMENT, 'sampling.temperature');
+    await expectStatus(
+      { sampling: { ...SAMPLING, guidanceScale: 50 } },
+      status.INVALID_ARGUMENT,
+      'sampling.guidance_scale',
+    );
+    await expectStatus(
+      { sampling: { ...SAMPLING, topP: 2 } },
+      status.INVALID_ARGUMENT,
+      'sampling.top_p',
+    );
+    await expectStatus(
+      { sampling: { ...SAMPLING, temperature: 20 } },
+      status.INVALID_ARGUMENT,
+      'sampling.temperature',
+    );
     await expectStatus({ speculative: true }, status.INVALID_ARGUMENT, 'speculative');
     const ok = await collect(client, { numImages: 1 });
     expect(ok.images.png).toHaveLength(1);
@@ -164,13 +272,21 @@ describe('image-service over gRPC with the reference models', () => {
 
   it('lists and describes models with family, defaults and recorded quality; health and reflection work', async () => {
     const { models } = await client.unary('listModels', {});
-    expect(models.map((m) => m.model?.name).sort()).toEqual(expect.arrayContaining(['llama-mnist', 'var-mnist']));
-    const { model } = await client.unary('getModel', { model: { name: 'llama-mnist', version: '' } });
+    expect(models.map((m) => m.model?.name).sort()).toEqual(
+      expect.arrayContaining(['llama-mnist', 'var-mnist']),
+    );
+    const { model } = await client.unary('getModel', {
+      model: { name: 'llama-mnist', version: '' },
+    });
     expect(model).toMatchObject({ family: 'raster', numClasses: 10, hasDraft: true });
-    const { model: varModel } = await client.unary('getModel', { model: { name: 'var-mnist', version: '' } });
+    const { model: varModel } = await client.unary('getModel', {
+      model: { name: 'var-mnist', version: '' },
+    });
     expect(varModel).toMatchObject({ family: 'var', numClasses: 10, hasDraft: false });
     expect(await checkHealth(service.address, 'nextx.image.v1.ImageGeneration')).toBe('SERVING');
-    expect((await describeServer(service.address)).map((s) => s.name)).toContain('nextx.image.v1.ImageGeneration');
+    expect((await describeServer(service.address)).map((s) => s.name)).toContain(
+      'nextx.image.v1.ImageGeneration',
+    );
   });
 });
 
@@ -179,7 +295,11 @@ describe('image-service queue, cancellation and responsiveness', () => {
   let client: Client;
 
   beforeAll(async () => {
-    ({ service, client } = await startImageService({ IMAGE_MAX_RUNNING: '1', IMAGE_MAX_WAITING: '0', IMAGE_MAX_IMAGES: '256' }));
+    ({ service, client } = await startImageService({
+      IMAGE_MAX_RUNNING: '1',
+      IMAGE_MAX_WAITING: '0',
+      IMAGE_MAX_IMAGES: '256',
+    }));
   }, 120_000);
 
   afterAll(async () => {
@@ -187,7 +307,12 @@ describe('image-service queue, cancellation and responsiveness', () => {
     await service?.close();
   });
 
-  const long = { model: { name: 'llama-mnist', version: '' }, classLabel: 1, numImages: 256, seed: 3 };
+  const long = {
+    model: { name: 'llama-mnist', version: '' },
+    classLabel: 1,
+    numImages: 256,
+    seed: 3,
+  };
 
   it('answers health checks within 50 ms while a long generation runs', async () => {
     const controller = new AbortController();
@@ -198,7 +323,8 @@ describe('image-service queue, cancellation and responsiveness', () => {
     await running;
     // The aborted generation stops within a step and gives its slot back.
     const queue = service.app.get(ImageGenerationService).queue;
-    for (let i = 0; i < 50 && queue.runningCount > 0; i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 50 && queue.runningCount > 0; i++)
+      await new Promise((r) => setTimeout(r, 100));
     expect(queue.runningCount).toBe(0);
     expect(Math.max(...latencies)).toBeLessThan(50);
   });
@@ -208,13 +334,19 @@ describe('image-service queue, cancellation and responsiveness', () => {
     let progressed = 0;
     let gotImages = false;
     const first = (async () => {
-      for await (const m of client.stream('generate', { ...long, sampling: SAMPLING, speculative: false, lantern: false }, { signal: controller.signal })) {
+      for await (const m of client.stream(
+        'generate',
+        { ...long, sampling: SAMPLING, speculative: false, lantern: false },
+        { signal: controller.signal },
+      )) {
         if (m.progress) progressed++;
         if (m.images) gotImages = true;
       }
     })().catch((e: ServiceError) => e);
     while (progressed === 0) await new Promise((r) => setTimeout(r, 20));
-    const refused = (await collect(client, { numImages: 1 }).catch((e: ServiceError) => e)) as ServiceError;
+    const refused = (await collect(client, { numImages: 1 }).catch(
+      (e: ServiceError) => e,
+    )) as ServiceError;
     expect(refused.code).toBe(status.RESOURCE_EXHAUSTED);
     controller.abort();
     const ended = await first;
@@ -231,7 +363,9 @@ describe('image-service queue, cancellation and responsiveness', () => {
   });
 
   it('a deadline ends the call with DEADLINE_EXCEEDED and frees the slot', async () => {
-    const error = (await collect(client, long, { timeoutMs: 300 }).catch((e: ServiceError) => e)) as ServiceError;
+    const error = (await collect(client, long, { timeoutMs: 300 }).catch(
+      (e: ServiceError) => e,
+    )) as ServiceError;
     expect(error.code).toBe(status.DEADLINE_EXCEEDED);
     let admitted;
     for (let attempt = 0; attempt < 50 && !admitted; attempt++) {

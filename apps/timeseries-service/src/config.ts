@@ -1,4 +1,10 @@
-import { envInt, loadServiceConfig, parseEnv, serviceEnvSchema, type ServiceConfig } from '@nextx/grpc';
+import {
+  envInt,
+  loadServiceConfig,
+  parseEnv,
+  serviceEnvSchema,
+  type ServiceConfig,
+} from '@nextx/grpc';
 import { z } from 'zod';
 
 /** Per-request limits of the time-series service. */
@@ -32,7 +38,10 @@ const limitsSchema = z.object({
 export const TIMESERIES_PORTS = { port: 50055, metricsPort: 9465 };
 
 /** Reads and validates the whole configuration once, at start. */
-export function loadTimeSeriesConfig(env: NodeJS.ProcessEnv): { service: ServiceConfig; limits: TimeSeriesLimits } {
+export function loadTimeSeriesConfig(env: NodeJS.ProcessEnv): {
+  service: ServiceConfig;
+  limits: TimeSeriesLimits;
+} {
   // One pass over both schemas so that every bad variable is reported at once.
   const l = parseEnv(serviceEnvSchema.extend(limitsSchema.shape), env);
   const service = loadServiceConfig(env, TIMESERIES_PORTS);

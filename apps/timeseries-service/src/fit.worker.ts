@@ -1,5 +1,10 @@
 import { serveTasks } from '@nextx/runtime/workers';
-import { forecastSeries, generateSeries, type ForecastOptions, type GenerateOptions } from '@nextx/timeseries';
+import {
+  forecastSeries,
+  generateSeries,
+  type ForecastOptions,
+  type GenerateOptions,
+} from '@nextx/timeseries';
 
 /** Fits and simulations run here, so the service's main thread keeps answering while AR-Net trains. */
 serveTasks({

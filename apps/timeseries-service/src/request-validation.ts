@@ -19,7 +19,10 @@ const METHODS: Record<string, SeriesMethod> = {
 };
 
 /** Validates the series; returns its values. */
-export function validateSeries(series: timeseries.Series | undefined, limits: TimeSeriesLimits): number[] {
+export function validateSeries(
+  series: timeseries.Series | undefined,
+  limits: TimeSeriesLimits,
+): number[] {
   if (!series) throw new InvalidArgumentError('series', 'required', 'missing');
   const { values, timestampsMs } = series;
   check.length('series.values', values, limits.minSeriesLength, limits.maxSeriesLength);
@@ -47,7 +50,11 @@ export function validateModelSpec(
   const n = series.values.length;
   const method = METHODS[spec?.method ?? Method.METHOD_UNSPECIFIED];
   if (!method) {
-    throw new InvalidArgumentError('model.method', 'one of METHOD_AUTO, METHOD_AR, METHOD_ARNET', `got ${String(spec?.method)}`);
+    throw new InvalidArgumentError(
+      'model.method',
+      'one of METHOD_AUTO, METHOD_AR, METHOD_ARNET',
+      `got ${String(spec?.method)}`,
+    );
   }
   const order = spec?.order ?? 0;
   if (order >= n) {
@@ -58,16 +65,26 @@ export function validateModelSpec(
   const neededRows = method === 'arnet' ? MIN_ARNET_ROWS : order + 2;
   if (order > 0 && n - order < neededRows) {
     const maxOrder = method === 'arnet' ? n - MIN_ARNET_ROWS : Math.floor((n - 2) / 2);
-    throw new InvalidArgumentError('model.order', `<= ${maxOrder} for ${n} values with method ${method}`, `got ${order}`);
+    throw new InvalidArgumentError(
+      'model.order',
+      `<= ${maxOrder} for ${n} values with method ${method}`,
+      `got ${order}`,
+    );
   }
   if (order === 0 && maxAutoOrder(n, series.seasonLength) < 1) {
-    throw new InvalidArgumentError('series.values', `>= ${limits.minSeriesLength} values`, `got ${n}`);
+    throw new InvalidArgumentError(
+      'series.values',
+      `>= ${limits.minSeriesLength} values`,
+      `got ${n}`,
+    );
   }
   const seed = spec?.seed || randomSeed();
   check.range('model.seed', seed, 0, MAX_SEED, true);
   const arnet = spec?.arnet;
   if (arnet) {
-    arnet.hiddenLayers.forEach((units, i) => check.range(`model.arnet.hidden_layers[${i}]`, units, 1, limits.maxHiddenUnits, true));
+    arnet.hiddenLayers.forEach((units, i) =>
+      check.range(`model.arnet.hidden_layers[${i}]`, units, 1, limits.maxHiddenUnits, true),
+    );
     check.range('model.arnet.hidden_layers', arnet.hiddenLayers.length, 0, 8, true);
     check.range('model.arnet.sparsity', arnet.sparsity, 0, 1);
     check.range('model.arnet.epochs', arnet.epochs, 0, limits.maxEpochs, true);
@@ -90,8 +107,17 @@ export function validateModelSpec(
 }
 
 /** Checks that horizon × paths stays within the simulation budget. */
-export function validateSimulationSize(field: string, steps: number, paths: number, limits: TimeSeriesLimits): void {
+export function validateSimulationSize(
+  field: string,
+  steps: number,
+  paths: number,
+  limits: TimeSeriesLimits,
+): void {
   if (steps * paths > limits.maxSimulatedValues) {
-    throw new InvalidArgumentError(field, `${field} × num_paths <= ${limits.maxSimulatedValues}`, `got ${steps} × ${paths}`);
+    throw new InvalidArgumentError(
+      field,
+      `${field} × num_paths <= ${limits.maxSimulatedValues}`,
+      `got ${steps} × ${paths}`,
+    );
   }
 }

@@ -5,9 +5,17 @@ import { futureTimestamps, type FittedSeriesModel, type ForecastResult } from '@
 import { FitWorkers } from './fit-workers';
 import { TIMESERIES_LIMITS } from './tokens';
 import type { TimeSeriesLimits } from './config';
-import { DEFAULT_PATHS, validateModelSpec, validateSeries, validateSimulationSize } from './request-validation';
+import {
+  DEFAULT_PATHS,
+  validateModelSpec,
+  validateSeries,
+  validateSimulationSize,
+} from './request-validation';
 
-const METHOD_NAMES = { ar: timeseries.Method.METHOD_AR, arnet: timeseries.Method.METHOD_ARNET } as const;
+const METHOD_NAMES = {
+  ar: timeseries.Method.METHOD_AR,
+  arnet: timeseries.Method.METHOD_ARNET,
+} as const;
 
 function fittedModel(model: Omit<FittedSeriesModel, 'predictor'>): timeseries.FittedModel {
   return {
@@ -36,21 +44,36 @@ export class TimeSeriesController implements timeseries.TimeSeriesController {
     const horizon = check.range('horizon', request.horizon, 1, this.limits.maxHorizon, true);
     check.length('quantiles', request.quantiles, 0, 99);
     request.quantiles.forEach((q, i) => check.openRange(`quantiles[${i}]`, q, 0, 1));
-    const numPaths = check.range('num_paths', request.numPaths || DEFAULT_PATHS, 1, this.limits.maxPaths, true);
+    const numPaths = check.range(
+      'num_paths',
+      request.numPaths || DEFAULT_PATHS,
+      1,
+      this.limits.maxPaths,
+      true,
+    );
     validateSimulationSize('horizon', horizon, numPaths, this.limits);
     const model = validateModelSpec(request.model, series, this.limits);
 
-    const result = await this.workers.pool.run<Omit<ForecastResult, 'model'> & { model: Omit<FittedSeriesModel, 'predictor'> }>('forecast', {
+    const result = await this.workers.pool.run<
+      Omit<ForecastResult, 'model'> & { model: Omit<FittedSeriesModel, 'predictor'> }
+    >('forecast', {
       values,
       options: { horizon, quantiles: request.quantiles, numPaths, model },
     });
     return {
       point: Array.from(result.point),
       mean: Array.from(result.mean),
-      quantiles: request.quantiles.map((level, q) => ({ level, values: Array.from(result.quantiles[q]) })),
+      quantiles: request.quantiles.map((level, q) => ({
+        level,
+        values: Array.from(result.quantiles[q]),
+      })),
       model: fittedModel(result.model),
       inSample: result.inSample,
-      timestampsMs: futureTimestamps(series.timestampsMs, series.frequency, series.timestampsMs.length ? horizon : 0),
+      timestampsMs: futureTimestamps(
+        series.timestampsMs,
+        series.frequency,
+        series.timestampsMs.length ? horizon : 0,
+      ),
       seed: model.seed,
     };
   }
@@ -62,7 +85,10 @@ export class TimeSeriesController implements timeseries.TimeSeriesController {
     validateSimulationSize('length', length, numPaths, this.limits);
     const model = validateModelSpec(request.model, request.series!, this.limits);
 
-    const result = await this.workers.pool.run<{ paths: Float64Array[]; model: Omit<FittedSeriesModel, 'predictor'> }>('generate', {
+    const result = await this.workers.pool.run<{
+      paths: Float64Array[];
+      model: Omit<FittedSeriesModel, 'predictor'>;
+    }>('generate', {
       values,
       options: { length, numPaths, continueSeries: request.continueSeries, model },
     });

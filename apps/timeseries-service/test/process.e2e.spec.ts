@@ -10,7 +10,11 @@ const ENTRY = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 
 describe('timeseries-service as a process', () => {
   it('refuses to start on a bad environment value and names it', async () => {
-    const service = await spawnService(ENTRY, { GRPC_PORT: 'abc', TS_MAX_HORIZON: '-5' }, { waitForHealth: false });
+    const service = await spawnService(
+      ENTRY,
+      { GRPC_PORT: 'abc', TS_MAX_HORIZON: '-5' },
+      { waitForHealth: false },
+    );
     expect(await service.exited).toBe(1);
     expect(service.output()).toContain('GRPC_PORT="abc": expected a number');
     expect(service.output()).toContain('TS_MAX_HORIZON="-5": expected >= 1');
@@ -19,8 +23,16 @@ describe('timeseries-service as a process', () => {
   it('on SIGTERM finishes the call in flight, then stops serving and exits 0', async () => {
     const port = await freePort();
     const address = `127.0.0.1:${port}`;
-    const service = await spawnService(ENTRY, { GRPC_PORT: String(port), METRICS_PORT: '0' }, { address });
-    const client = new TypedGrpcClient<timeseries.TimeSeriesClient>(address, PROTO_FILES.timeseries, 'nextx.timeseries.v1.TimeSeries');
+    const service = await spawnService(
+      ENTRY,
+      { GRPC_PORT: String(port), METRICS_PORT: '0' },
+      { address },
+    );
+    const client = new TypedGrpcClient<timeseries.TimeSeriesClient>(
+      address,
+      PROTO_FILES.timeseries,
+      'nextx.timeseries.v1.TimeSeries',
+    );
     try {
       expect(await checkHealth(address)).toBe('SERVING');
       // A slow fit (AR-Net with a hidden layer) that is in flight when the signal arrives.
@@ -41,8 +53,12 @@ describe('timeseries-service as a process', () => {
       const response = await slow;
       expect(response.point).toHaveLength(12);
       expect(await service.exited).toBe(0);
-      await expect(client.unary('forecast', {} as timeseries.ForecastRequest, { timeoutMs: 1000 })).rejects.toMatchObject({
-        code: expect.toSatisfy((code: number) => code === status.UNAVAILABLE || code === status.DEADLINE_EXCEEDED),
+      await expect(
+        client.unary('forecast', {} as timeseries.ForecastRequest, { timeoutMs: 1000 }),
+      ).rejects.toMatchObject({
+        code: expect.toSatisfy(
+          (code: number) => code === status.UNAVAILABLE || code === status.DEADLINE_EXCEEDED,
+        ),
       });
     } finally {
       client.close();

@@ -21,7 +21,12 @@ type Client = TypedGrpcClient<timeseries.TimeSeriesClient>;
 
 function request(overrides: Partial<timeseries.ForecastRequest> = {}): timeseries.ForecastRequest {
   return {
-    series: { values: loadCo2().slice(0, 300), timestampsMs: [], frequency: 'MS', seasonLength: 12 },
+    series: {
+      values: loadCo2().slice(0, 300),
+      timestampsMs: [],
+      frequency: 'MS',
+      seasonLength: 12,
+    },
     horizon: 12,
     quantiles: [0.1, 0.5, 0.9],
     model: { method: Method.METHOD_AR, order: 0, seed: 7 },
@@ -63,7 +68,11 @@ describe('timeseries-service over gRPC on loopback', () => {
       logger: new JsonLogger('timeseries', 'info', sink),
       handleSignals: false,
     });
-    client = new TypedGrpcClient(service.address, PROTO_FILES.timeseries, 'nextx.timeseries.v1.TimeSeries');
+    client = new TypedGrpcClient(
+      service.address,
+      PROTO_FILES.timeseries,
+      'nextx.timeseries.v1.TimeSeries',
+    );
   });
 
   afterAll(async () => {
@@ -74,7 +83,10 @@ describe('timeseries-service over gRPC on loopback', () => {
   it('forecasts with quantiles, coefficients, in-sample metrics and future timestamps', async () => {
     const values = loadCo2().slice(0, 300);
     const timestampsMs = values.map((_, i) => Date.UTC(1958, 2 + i, 1));
-    const response = await client.unary('forecast', request({ series: { values, timestampsMs, frequency: 'MS', seasonLength: 12 } }));
+    const response = await client.unary(
+      'forecast',
+      request({ series: { values, timestampsMs, frequency: 'MS', seasonLength: 12 } }),
+    );
     expect(response.point).toHaveLength(12);
     expect(response.quantiles.map((q) => q.level)).toEqual([0.1, 0.5, 0.9]);
     for (let h = 0; h < 12; h++) {
@@ -91,7 +103,14 @@ describe('timeseries-service over gRPC on loopback', () => {
   it('fits AR-Net when asked and reports its epochs', async () => {
     const response = await client.unary(
       'forecast',
-      request({ model: { method: Method.METHOD_ARNET, order: 13, seed: 1, arnet: { hiddenLayers: [], sparsity: 0.5, epochs: 30, learningRate: 0, batchSize: 0 } } }),
+      request({
+        model: {
+          method: Method.METHOD_ARNET,
+          order: 13,
+          seed: 1,
+          arnet: { hiddenLayers: [], sparsity: 0.5, epochs: 30, learningRate: 0, batchSize: 0 },
+        },
+      }),
     );
     expect(response.model).toMatchObject({ method: Method.METHOD_ARNET, order: 13, epochs: 30 });
     expect(response.model?.coefficients).toHaveLength(13);
@@ -114,30 +133,76 @@ describe('timeseries-service over gRPC on loopback', () => {
   });
 
   it('answers bad input with INVALID_ARGUMENT naming the field and the limit, and keeps serving', async () => {
-    const series = (values: number[]) => ({ values, timestampsMs: [], frequency: '', seasonLength: 0 });
-    await expectInvalid(client.unary('forecast', request({ series: series([]) })), 'series.values', /8 to 1000 values/);
-    await expectInvalid(client.unary('forecast', request({ series: series([1, 2, 3]) })), 'series.values', /8 to 1000/);
-    await expectInvalid(client.unary('forecast', request({ series: series(new Array(1001).fill(1)) })), 'series.values', /to 1000 values/);
-    const withNaN = [1, 2, 3, 4, 5, 6, 7, Number.NaN, 9, 10];
-    await expectInvalid(client.unary('forecast', request({ series: series(withNaN) })), 'series.values[7]', /finite/);
-    const withInf = [1, 2, 3, 4, 5, 6, 7, 8, Number.POSITIVE_INFINITY, 10];
-    await expectInvalid(client.unary('forecast', request({ series: series(withInf) })), 'series.values[8]', /finite/);
-    await expectInvalid(client.unary('forecast', request({ horizon: 0 })), 'horizon', /\[1, 500\]/);
-    await expectInvalid(client.unary('forecast', request({ horizon: 501 })), 'horizon', /\[1, 500\]/);
-    await expectInvalid(client.unary('forecast', request({ quantiles: [0.5, 1] })), 'quantiles[1]', /\(0, 1\)/);
-    await expectInvalid(client.unary('forecast', request({ quantiles: [0] })), 'quantiles[0]', /\(0, 1\)/);
+    const series = (values: number[]) => ({
+      values,
+      timestampsMs: [],
+      frequency: '',
+      seasonLength: 0,
+    });
     await expectInvalid(
-      client.unary('forecast', request({ model: { method: Method.METHOD_AR, order: 300, seed: 1 } })),
+      client.unary('forecast', request({ series: series([]) })),
+      'series.values',
+      /8 to 1000 values/,
+    );
+    await expectInvalid(
+      client.unary('forecast', request({ series: series([1, 2, 3]) })),
+      'series.values',
+      /8 to 1000/,
+    );
+    await expectInvalid(
+      client.unary('forecast', request({ series: series(new Array(1001).fill(1)) })),
+      'series.values',
+      /to 1000 values/,
+    );
+    const withNaN = [1, 2, 3, 4, 5, 6, 7, Number.NaN, 9, 10];
+    await expectInvalid(
+      client.unary('forecast', request({ series: series(withNaN) })),
+      'series.values[7]',
+      /finite/,
+    );
+    const withInf = [1, 2, 3, 4, 5, 6, 7, 8, Number.POSITIVE_INFINITY, 10];
+    await expectInvalid(
+      client.unary('forecast', request({ series: series(withInf) })),
+      'series.values[8]',
+      /finite/,
+    );
+    await expectInvalid(client.unary('forecast', request({ horizon: 0 })), 'horizon', /\[1, 500\]/);
+    await expectInvalid(
+      client.unary('forecast', request({ horizon: 501 })),
+      'horizon',
+      /\[1, 500\]/,
+    );
+    await expectInvalid(
+      client.unary('forecast', request({ quantiles: [0.5, 1] })),
+      'quantiles[1]',
+      /\(0, 1\)/,
+    );
+    await expectInvalid(
+      client.unary('forecast', request({ quantiles: [0] })),
+      'quantiles[0]',
+      /\(0, 1\)/,
+    );
+    await expectInvalid(
+      client.unary(
+        'forecast',
+        request({ model: { method: Method.METHOD_AR, order: 300, seed: 1 } }),
+      ),
       'model.order',
       /< series length 300/,
     );
     await expectInvalid(
-      client.unary('forecast', request({ model: { method: Method.METHOD_AR, order: 200, seed: 1 } })),
+      client.unary(
+        'forecast',
+        request({ model: { method: Method.METHOD_AR, order: 200, seed: 1 } }),
+      ),
       'model.order',
       /<= 149 for 300 values/,
     );
     await expectInvalid(
-      client.unary('forecast', request({ model: { method: 99 as unknown as timeseries.Method, order: 0, seed: 1 } })),
+      client.unary(
+        'forecast',
+        request({ model: { method: 99 as unknown as timeseries.Method, order: 0, seed: 1 } }),
+      ),
       'model.method',
       /one of METHOD_AUTO/,
     );
@@ -153,15 +218,36 @@ describe('timeseries-service over gRPC on loopback', () => {
 
   it('refuses a request larger than the message limit without affecting other calls', async () => {
     const port = await freePort();
-    const config = loadTimeSeriesConfig({ GRPC_PORT: String(port), METRICS_PORT: '0', MAX_MESSAGE_BYTES: '4096' });
-    const small = await startGrpcService(timeSeriesServiceDefinition(config.limits), config.service, {
-      logger: new JsonLogger('timeseries', 'silent'),
-      handleSignals: false,
+    const config = loadTimeSeriesConfig({
+      GRPC_PORT: String(port),
+      METRICS_PORT: '0',
+      MAX_MESSAGE_BYTES: '4096',
     });
-    const smallClient: Client = new TypedGrpcClient(small.address, PROTO_FILES.timeseries, 'nextx.timeseries.v1.TimeSeries');
+    const small = await startGrpcService(
+      timeSeriesServiceDefinition(config.limits),
+      config.service,
+      {
+        logger: new JsonLogger('timeseries', 'silent'),
+        handleSignals: false,
+      },
+    );
+    const smallClient: Client = new TypedGrpcClient(
+      small.address,
+      PROTO_FILES.timeseries,
+      'nextx.timeseries.v1.TimeSeries',
+    );
     try {
-      const big = request({ series: { values: new Array(5000).fill(1), timestampsMs: [], frequency: '', seasonLength: 0 } });
-      await expect(smallClient.unary('forecast', big)).rejects.toMatchObject({ code: status.RESOURCE_EXHAUSTED });
+      const big = request({
+        series: {
+          values: new Array(5000).fill(1),
+          timestampsMs: [],
+          frequency: '',
+          seasonLength: 0,
+        },
+      });
+      await expect(smallClient.unary('forecast', big)).rejects.toMatchObject({
+        code: status.RESOURCE_EXHAUSTED,
+      });
       expect((await smallClient.unary('forecast', request())).point).toHaveLength(12);
     } finally {
       smallClient.close();
@@ -172,7 +258,14 @@ describe('timeseries-service over gRPC on loopback', () => {
   it('keeps answering health checks within 50 ms while an AR-Net fit runs (fits run in worker threads)', async () => {
     const slow = client.unary(
       'forecast',
-      request({ model: { method: Method.METHOD_ARNET, order: 48, seed: 1, arnet: { hiddenLayers: [64], sparsity: 0, epochs: 200, learningRate: 0, batchSize: 0 } } }),
+      request({
+        model: {
+          method: Method.METHOD_ARNET,
+          order: 48,
+          seed: 1,
+          arnet: { hiddenLayers: [64], sparsity: 0, epochs: 200, learningRate: 0, batchSize: 0 },
+        },
+      }),
     );
     await new Promise((r) => setTimeout(r, 100));
     const latencies = await healthCheckLatencies(service.address);
@@ -200,11 +293,17 @@ describe('timeseries-service over gRPC on loopback', () => {
     const sample = (name: string, ...labels: string[]) =>
       body
         .split('\n')
-        .filter((line) => line.startsWith(`${name}{`) && labels.every((label) => line.includes(label)))
+        .filter(
+          (line) => line.startsWith(`${name}{`) && labels.every((label) => line.includes(label)),
+        )
         .reduce((sum, line) => sum + Number(line.split(' ').pop()), 0);
     const forecast = 'method="TimeSeriesController.forecast"';
-    expect(sample('nextx_grpc_requests_total', forecast, 'code="OK"', 'service="timeseries"')).toBeGreaterThan(0);
-    expect(sample('nextx_grpc_requests_total', forecast, 'code="INVALID_ARGUMENT"')).toBeGreaterThan(0);
+    expect(
+      sample('nextx_grpc_requests_total', forecast, 'code="OK"', 'service="timeseries"'),
+    ).toBeGreaterThan(0);
+    expect(
+      sample('nextx_grpc_requests_total', forecast, 'code="INVALID_ARGUMENT"'),
+    ).toBeGreaterThan(0);
     expect(sample('nextx_grpc_request_duration_seconds_count', forecast)).toBeGreaterThan(0);
     expect(sample('nextx_grpc_requests_in_flight', forecast)).toBe(0);
     const calls = logs
@@ -212,6 +311,8 @@ describe('timeseries-service over gRPC on loopback', () => {
       .split('\n')
       .map((line) => JSON.parse(line))
       .filter((record) => record.msg === 'call');
-    expect(calls.some((c) => c.method === 'TimeSeriesController.forecast' && c.code === 'OK')).toBe(true);
+    expect(calls.some((c) => c.method === 'TimeSeriesController.forecast' && c.code === 'OK')).toBe(
+      true,
+    );
   });
 });

@@ -22,8 +22,16 @@ import { testEnv, until } from './support';
 const kafkaSh = fileURLToPath(new URL('../../../tools/kafka/kafka.sh', import.meta.url));
 // A broker of its own (own port and data), so restarting it disturbs no other test.
 const port = 19_092 + (process.pid % 500) * 2;
-const brokerEnv = { ...process.env, KAFKA_PORT: String(port), KAFKA_DATA_DIR: mkdtempSync(join(tmpdir(), 'nextx-kafka-')) };
-const kafkaCmd = (...args: string[]) => execFileSync('bash', [kafkaSh, ...args], { env: brokerEnv, stdio: ['ignore', 'ignore', 'inherit'] });
+const brokerEnv = {
+  ...process.env,
+  KAFKA_PORT: String(port),
+  KAFKA_DATA_DIR: mkdtempSync(join(tmpdir(), 'nextx-kafka-')),
+};
+const kafkaCmd = (...args: string[]) =>
+  execFileSync('bash', [kafkaSh, ...args], {
+    env: brokerEnv,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
 
 describe('Kafka job pipeline across a broker restart', () => {
   beforeAll(() => {
@@ -67,11 +75,23 @@ describe('Kafka job pipeline across a broker restart', () => {
       kafkaCmd('stop');
       kafkaCmd('up', String(process.pid));
       const restartMs = Date.now() - t0;
-      await until('job succeeded', () => store.get(job.jobId)?.state === jobs.JobState.JOB_STATE_SUCCEEDED, 90_000);
-      await until('delivery committed', () => outcomes.some((o) => o.jobId === job.jobId && o.outcome === 'succeeded'), 60_000);
+      await until(
+        'job succeeded',
+        () => store.get(job.jobId)?.state === jobs.JobState.JOB_STATE_SUCCEEDED,
+        90_000,
+      );
+      await until(
+        'delivery committed',
+        () => outcomes.some((o) => o.jobId === job.jobId && o.outcome === 'succeeded'),
+        60_000,
+      );
       expect(await chunks.list(job.jobId)).toEqual(Array.from({ length: 12 }, (_, i) => i));
-      expect(outcomes.filter((o) => o.jobId === job.jobId && o.outcome === 'succeeded')).toHaveLength(1);
-      console.log(`broker restart: down+up ${restartMs} ms; chunks generated ${generated.join(',')}; outcomes ${outcomes.map((o) => o.outcome).join(',')}`);
+      expect(
+        outcomes.filter((o) => o.jobId === job.jobId && o.outcome === 'succeeded'),
+      ).toHaveLength(1);
+      console.log(
+        `broker restart: down+up ${restartMs} ms; chunks generated ${generated.join(',')}; outcomes ${outcomes.map((o) => o.outcome).join(',')}`,
+      );
     } finally {
       await worker.stop();
       await store.stop();

@@ -61,7 +61,11 @@ class Pipeline {
   }
 
   async worker(handler: JobHandler, outcomes: JobOutcome[] = []): Promise<JobWorker> {
-    const worker = new JobWorker({ kafka: this.kafka, config: this.config, chunks: new FsChunkStore(this.config.chunkDir) });
+    const worker = new JobWorker({
+      kafka: this.kafka,
+      config: this.config,
+      chunks: new FsChunkStore(this.config.chunkDir),
+    });
     worker.on('job', (o) => outcomes.push(o));
     this.workers.push(worker);
     await worker.run(handler);
@@ -91,7 +95,9 @@ class Pipeline {
     await this.producer.disconnect();
     // The shared broker keeps its data between runs: leave no test topics behind.
     const { topics } = this.config;
-    await this.admin.deleteTopics({ topics: [topics.jobs, topics.status, topics.commands, topics.deadLetter] }).catch(() => undefined);
+    await this.admin
+      .deleteTopics({ topics: [topics.jobs, topics.status, topics.commands, topics.deadLetter] })
+      .catch(() => undefined);
     await this.admin.deleteGroups([this.config.workerGroup]).catch(() => undefined);
     await this.admin.disconnect();
   }
@@ -123,9 +129,16 @@ describe('Kafka job pipeline (real broker from KAFKA_BROKERS)', () => {
     const p = await pipeline('topics');
     const { topics } = p.config;
     expect(await ensureTopics(p.adminClient, p.config)).toEqual([]);
-    const meta = await p.adminClient.fetchTopicMetadata({ topics: [topics.jobs, topics.status, topics.commands, topics.deadLetter] });
+    const meta = await p.adminClient.fetchTopicMetadata({
+      topics: [topics.jobs, topics.status, topics.commands, topics.deadLetter],
+    });
     const partitions = Object.fromEntries(meta.topics.map((t) => [t.name, t.partitions.length]));
-    expect(partitions).toEqual({ [topics.jobs]: 6, [topics.status]: 6, [topics.commands]: 1, [topics.deadLetter]: 1 });
+    expect(partitions).toEqual({
+      [topics.jobs]: 6,
+      [topics.status]: 6,
+      [topics.commands]: 1,
+      [topics.deadLetter]: 1,
+    });
     const described = await p.adminClient.describeConfigs({
       includeSynonyms: false,
       resources: [topics.jobs, topics.status, topics.deadLetter].map((name) => ({
@@ -135,17 +148,31 @@ describe('Kafka job pipeline (real broker from KAFKA_BROKERS)', () => {
       })),
     });
     const config = Object.fromEntries(
-      described.resources.map((r) => [r.resourceName, Object.fromEntries(r.configEntries.map((e) => [e.configName, e.configValue]))]),
+      described.resources.map((r) => [
+        r.resourceName,
+        Object.fromEntries(r.configEntries.map((e) => [e.configName, e.configValue])),
+      ]),
     );
-    expect(config[topics.jobs]).toEqual({ 'cleanup.policy': 'delete', 'retention.ms': String(7 * 24 * 3600 * 1000) });
+    expect(config[topics.jobs]).toEqual({
+      'cleanup.policy': 'delete',
+      'retention.ms': String(7 * 24 * 3600 * 1000),
+    });
     expect(config[topics.status]!['cleanup.policy']).toBe('compact');
     expect(config[topics.deadLetter]!['retention.ms']).toBe(String(30 * 24 * 3600 * 1000));
   });
 
   it('the same idempotency key twice (and concurrently) makes one job', async () => {
     const p = await pipeline('idem');
-    const first = await p.submitter.submit({ idempotencyKey: 'clip-42', kind: 'video', video: video() });
-    const again = await p.submitter.submit({ idempotencyKey: 'clip-42', kind: 'video', video: video(99) });
+    const first = await p.submitter.submit({
+      idempotencyKey: 'clip-42',
+      kind: 'video',
+      video: video(),
+    });
+    const again = await p.submitter.submit({
+      idempotencyKey: 'clip-42',
+      kind: 'video',
+      video: video(99),
+    });
     const [c1, c2] = await Promise.all([
       p.submitter.submit({ idempotencyKey: 'clip-43', kind: 'video', video: video() }),
       p.submitter.submit({ idempotencyKey: 'clip-43', kind: 'video', video: video() }),
@@ -167,27 +194,41 @@ describe('Kafka job pipeline (real broker from KAFKA_BROKERS)', () => {
     const outcomes: JobOutcome[] = [];
     await p.worker(async (job) => {
       calls.set(job.spec.jobId, (calls.get(job.spec.jobId) ?? 0) + 1);
-      if (job.spec.jobId === poison) throw new Error(`decoder exploded on attempt ${job.attempt + 1}`);
+      if (job.spec.jobId === poison)
+        throw new Error(`decoder exploded on attempt ${job.attempt + 1}`);
       await job.checkpoint(0, Buffer.from('ok'));
     }, outcomes);
     const watched: { state: jobs.JobState; attempts: number }[] = [];
     const watching = (async () => {
-      for await (const s of p.store.watch(poison)) watched.push({ state: s.state, attempts: s.attempts });
+      for await (const s of p.store.watch(poison))
+        watched.push({ state: s.state, attempts: s.attempts });
     })();
     await p.submitter.submit({ idempotencyKey: 'poison', kind: 'video', video: video() });
     // A record that is not a JobSpec at all (a length prefix running past the end).
-    await p.producer.send({ topic: p.config.topics.jobs, messages: [{ key: 'garbage', value: Buffer.from([0x0a, 0xff]) }] });
+    await p.producer.send({
+      topic: p.config.topics.jobs,
+      messages: [{ key: 'garbage', value: Buffer.from([0x0a, 0xff]) }],
+    });
     const healthy = await Promise.all(
-      ['fine-1', 'fine-2', 'fine-3'].map((k) => p.submitter.submit({ idempotencyKey: k, kind: 'video', video: video() })),
+      ['fine-1', 'fine-2', 'fine-3'].map((k) =>
+        p.submitter.submit({ idempotencyKey: k, kind: 'video', video: video() }),
+      ),
     );
-    await until('poison dead-lettered', () => p.store.get(poison)?.state === S.JOB_STATE_DEAD_LETTERED);
-    await until('healthy jobs done', () => healthy.every((h) => p.store.get(h.job.jobId)?.state === S.JOB_STATE_SUCCEEDED));
+    await until(
+      'poison dead-lettered',
+      () => p.store.get(poison)?.state === S.JOB_STATE_DEAD_LETTERED,
+    );
+    await until('healthy jobs done', () =>
+      healthy.every((h) => p.store.get(h.job.jobId)?.state === S.JOB_STATE_SUCCEEDED),
+    );
     expect(calls.get(poison)).toBe(p.config.maxAttempts);
     // watch() streams every status of the job and ends at the final one.
     await watching;
     expect(watched[0]).toEqual({ state: S.JOB_STATE_QUEUED, attempts: 0 });
     expect(watched.at(-1)).toEqual({ state: S.JOB_STATE_DEAD_LETTERED, attempts: 3 });
-    expect(watched.filter((w) => w.state === S.JOB_STATE_RUNNING).map((w) => w.attempts)).toEqual([0, 1, 1, 2, 2, 3]);
+    expect(watched.filter((w) => w.state === S.JOB_STATE_RUNNING).map((w) => w.attempts)).toEqual([
+      0, 1, 1, 2, 2, 3,
+    ]);
     for (const h of healthy) expect(calls.get(h.job.jobId)).toBe(1);
     const status = p.store.get(poison)!;
     expect(status).toMatchObject({ attempts: 3, error: 'decoder exploded on attempt 3' });
@@ -195,7 +236,11 @@ describe('Kafka job pipeline (real broker from KAFKA_BROKERS)', () => {
     const letters = await p.readAll(p.config.topics.deadLetter, (b) => codecs.deadLetter.decode(b));
     expect(letters.map((l) => l.key).sort()).toEqual(['garbage', poison].sort());
     const poisoned = letters.find((l) => l.key === poison)!;
-    expect(poisoned.value).toMatchObject({ attempts: 3, error: 'decoder exploded on attempt 3', spec: { idempotencyKey: 'poison' } });
+    expect(poisoned.value).toMatchObject({
+      attempts: 3,
+      error: 'decoder exploded on attempt 3',
+      spec: { idempotencyKey: 'poison' },
+    });
     expect(letters.find((l) => l.key === 'garbage')!.value.error).toMatch(/^unreadable JobSpec: /);
   });
 
@@ -209,19 +254,33 @@ describe('Kafka job pipeline (real broker from KAFKA_BROKERS)', () => {
         stored.push({ index: i, at: Date.now() });
       }
     });
-    const { job } = await p.submitter.submit({ idempotencyKey: 'long', kind: 'video', video: video(80) });
+    const { job } = await p.submitter.submit({
+      idempotencyKey: 'long',
+      kind: 'video',
+      video: video(80),
+    });
     await until('two chunks stored', () => stored.length >= 2);
     const before = await p.submitter.cancel(job.jobId, 'user pressed stop');
     const cancelledAt = Date.now();
     expect(before?.state).toBe(S.JOB_STATE_RUNNING);
-    await until('job cancelled', () => p.store.get(job.jobId)?.state === S.JOB_STATE_CANCELLED, 10_000);
+    await until(
+      'job cancelled',
+      () => p.store.get(job.jobId)?.state === S.JOB_STATE_CANCELLED,
+      10_000,
+    );
     const after = stored.filter((s) => s.at > cancelledAt);
     expect(after.length).toBeLessThanOrEqual(1);
     expect(p.store.get(job.jobId)).toMatchObject({ error: 'user pressed stop' });
-    console.log(`cancel: ${stored.length} chunks stored, ${after.length} after the cancel request, CANCELLED after ${Date.now() - cancelledAt} ms`);
+    console.log(
+      `cancel: ${stored.length} chunks stored, ${after.length} after the cancel request, CANCELLED after ${Date.now() - cancelledAt} ms`,
+    );
 
     await p.workers[0]!.stop();
-    const queued = await p.submitter.submit({ idempotencyKey: 'queued', kind: 'video', video: video() });
+    const queued = await p.submitter.submit({
+      idempotencyKey: 'queued',
+      kind: 'video',
+      video: video(),
+    });
     expect((await p.submitter.cancel(queued.job.jobId))?.state).toBe(S.JOB_STATE_CANCELLED);
     const ran: string[] = [];
     const outcomes: JobOutcome[] = [];
@@ -249,14 +308,25 @@ describe('Kafka job pipeline (real broker from KAFKA_BROKERS)', () => {
         child.once('exit', (code) => reject(new Error(`worker exited early with ${code}`)));
       });
     const first = await spawnWorker();
-    const { job } = await p.submitter.submit({ idempotencyKey: 'crash-me', kind: 'video', video: video(20) });
-    await until('3 checkpoints', () => (p.store.get(job.jobId)?.lastCheckpoint?.chunkIndex ?? -1) >= 2);
+    const { job } = await p.submitter.submit({
+      idempotencyKey: 'crash-me',
+      kind: 'video',
+      video: video(20),
+    });
+    await until(
+      '3 checkpoints',
+      () => (p.store.get(job.jobId)?.lastCheckpoint?.chunkIndex ?? -1) >= 2,
+    );
     const checkpointAtKill = p.store.get(job.jobId)!.lastCheckpoint!.chunkIndex;
     first.kill('SIGKILL');
     const killedAt = Date.now();
     const second = await spawnWorker();
     try {
-      await until('job succeeded', () => p.store.get(job.jobId)?.state === S.JOB_STATE_SUCCEEDED, 90_000);
+      await until(
+        'job succeeded',
+        () => p.store.get(job.jobId)?.state === S.JOB_STATE_SUCCEEDED,
+        90_000,
+      );
     } finally {
       second.kill('SIGTERM');
     }
@@ -280,14 +350,18 @@ describe('Kafka job pipeline (real broker from KAFKA_BROKERS)', () => {
     expect(done.attempts).toBe(1);
     expect(done.workerId).toBe(workers[1]);
     const statuses = await p.readAll(p.config.topics.status, (b) => codecs.status.decode(b));
-    expect(statuses.filter((s) => s.key === job.jobId && s.value.state === S.JOB_STATE_SUCCEEDED)).toHaveLength(1);
+    expect(
+      statuses.filter((s) => s.key === job.jobId && s.value.state === S.JOB_STATE_SUCCEEDED),
+    ).toHaveLength(1);
     console.log(
       `crash: first worker stored chunks ${byFirst.join(',')}; second resumed at ${bySecond[0]}; ` +
         `done ${Date.now() - killedAt} ms after SIGKILL`,
     );
 
     // A fresh store rebuilds every job from the compacted status topic.
-    const fresh = new JobStateStore(p.kafka, p.config, { groupPrefix: `${p.config.clientId}.fresh` });
+    const fresh = new JobStateStore(p.kafka, p.config, {
+      groupPrefix: `${p.config.clientId}.fresh`,
+    });
     await fresh.start();
     try {
       expect(fresh.get(job.jobId)).toEqual(p.store.get(job.jobId));
@@ -313,10 +387,17 @@ describe('Kafka job pipeline (real broker from KAFKA_BROKERS)', () => {
     await until('a has two chunks', () => generated.length >= 2);
     const b = await p.worker(handler, outcomes);
     // b's join rebalances the group; a either keeps the partition or hands the job to b.
-    await until('a still running or handed back', () => generated.length >= 3 || outcomes.length > 0);
+    await until(
+      'a still running or handed back',
+      () => generated.length >= 3 || outcomes.length > 0,
+    );
     const holder = p.store.get(job.jobId)!.workerId === a.workerId ? a : b;
     await holder.stop();
-    await until('job succeeded', () => p.store.get(job.jobId)?.state === S.JOB_STATE_SUCCEEDED, 60_000);
+    await until(
+      'job succeeded',
+      () => p.store.get(job.jobId)?.state === S.JOB_STATE_SUCCEEDED,
+      60_000,
+    );
     const indices = generated.map((g) => g.index);
     expect([...new Set(indices)].sort((x, y) => x - y)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
     // At most the one chunk in flight at the hand-back is generated twice.
@@ -324,7 +405,9 @@ describe('Kafka job pipeline (real broker from KAFKA_BROKERS)', () => {
     expect(outcomes.filter((o) => o.outcome === 'handed-back').length).toBeGreaterThanOrEqual(1);
     expect(outcomes.filter((o) => o.outcome === 'succeeded')).toHaveLength(1);
     expect(p.store.get(job.jobId)!.attempts).toBe(0);
-    console.log(`handback: chunks by worker ${generated.map((g) => `${g.worker === a.workerId ? 'a' : 'b'}${g.index}`).join(' ')}`);
+    console.log(
+      `handback: chunks by worker ${generated.map((g) => `${g.worker === a.workerId ? 'a' : 'b'}${g.index}`).join(' ')}`,
+    );
   });
 
   it('200 small jobs across 2 workers: all complete, none twice', async () => {
@@ -340,16 +423,24 @@ describe('Kafka job pipeline (real broker from KAFKA_BROKERS)', () => {
     await Promise.all([p.worker(handler, outcomes), p.worker(handler, outcomes)]);
     const started = Date.now();
     const submitted = await Promise.all(
-      Array.from({ length: 200 }, (_, i) => p.submitter.submit({ idempotencyKey: `small-${i}`, kind: 'video', video: video(2) })),
+      Array.from({ length: 200 }, (_, i) =>
+        p.submitter.submit({ idempotencyKey: `small-${i}`, kind: 'video', video: video(2) }),
+      ),
     );
     const ids = submitted.map((s) => s.job.jobId);
-    await until('200 jobs succeeded', () => ids.every((id) => p.store.get(id)?.state === S.JOB_STATE_SUCCEEDED), 120_000);
+    await until(
+      '200 jobs succeeded',
+      () => ids.every((id) => p.store.get(id)?.state === S.JOB_STATE_SUCCEEDED),
+      120_000,
+    );
     const elapsed = Date.now() - started;
     expect(new Set(ids).size).toBe(200);
     expect(runs.size).toBe(200);
     expect([...runs.values()].every((n) => n === 1)).toBe(true);
     expect(outcomes.filter((o) => o.outcome === 'succeeded')).toHaveLength(200);
     expect(perWorker.size).toBe(2);
-    console.log(`load: 200 jobs in ${elapsed} ms; per worker ${[...perWorker.values()].join(' + ')}`);
+    console.log(
+      `load: 200 jobs in ${elapsed} ms; per worker ${[...perWorker.values()].join(' + ')}`,
+    );
   });
 });

@@ -9,13 +9,27 @@ const CLASSES = 10;
 class RecordingStepModel implements TokenStepModel {
   readonly steps: Float32Array[] = [];
   constructor(private readonly inner: TokenStepModel) {}
-  get vocabSize() { return this.inner.vocabSize; }
-  get maxLength() { return this.inner.maxLength; }
-  get length() { return this.inner.length; }
-  get batch() { return this.inner.batch; }
-  reset(batch: number) { this.inner.reset(batch); }
-  truncate(length: number) { this.inner.truncate(length); }
-  release() { this.inner.release(); }
+  get vocabSize() {
+    return this.inner.vocabSize;
+  }
+  get maxLength() {
+    return this.inner.maxLength;
+  }
+  get length() {
+    return this.inner.length;
+  }
+  get batch() {
+    return this.inner.batch;
+  }
+  reset(batch: number) {
+    this.inner.reset(batch);
+  }
+  truncate(length: number) {
+    this.inner.truncate(length);
+  }
+  release() {
+    this.inner.release();
+  }
   async forward(tokens: Int32Array, newLength: number) {
     const logits = await this.inner.forward(tokens, newLength);
     this.steps.push(logits.slice());
@@ -30,27 +44,38 @@ describe('raster (LlamaGen) generation on the reference model', () => {
   const request = (classLabels: number[]) => ({
     classLabels,
     guidanceScale: pipeline.defaults.guidanceScale,
-    sampling: { temperature: pipeline.defaults.temperature, topK: pipeline.defaults.topK, topP: pipeline.defaults.topP },
+    sampling: {
+      temperature: pipeline.defaults.temperature,
+      topK: pipeline.defaults.topK,
+      topP: pipeline.defaults.topP,
+    },
   });
 
   beforeAll(async () => {
     pipeline = await loadRasterPipeline(repository, 'llama-mnist', { maxBatch: 2000 });
-    classifier = new DigitClassifier((await repository.load('mnist-classifier')).graph('classifier'));
+    classifier = new DigitClassifier(
+      (await repository.load('mnist-classifier')).graph('classifier'),
+    );
   }, 60_000);
 
   it('reaches the class agreement recorded in model.json (1,000 samples at the defaults)', async () => {
     const labels = Array.from({ length: 100 * CLASSES }, (_, i) => Math.floor(i / 100));
     const result = await runToResult(pipeline.generator().generate(request(labels), { seed: 1 }));
     const agreement = await classifier.agreement(result.media, labels);
-    const recorded = Number((pipeline.model.manifest.eval as Record<string, unknown>)['class_agreement']);
+    const recorded = Number(
+      (pipeline.model.manifest.eval as Record<string, unknown>)['class_agreement'],
+    );
     console.log(`raster class agreement ${agreement.toFixed(3)} (model.json: ${recorded})`);
     expect(recorded).toBeGreaterThan(0);
     // 3 binomial standard errors below the recorded value at n = 1000.
-    expect(agreement).toBeGreaterThanOrEqual(recorded - 3 * Math.sqrt((recorded * (1 - recorded)) / 1000));
+    expect(agreement).toBeGreaterThanOrEqual(
+      recorded - 3 * Math.sqrt((recorded * (1 - recorded)) / 1000),
+    );
   }, 120_000);
 
   it('same seed ⇒ identical codes; another seed ⇒ different codes', async () => {
-    const run = (seed: number) => runToResult(pipeline.generator().generate(request([3, 7]), { seed }));
+    const run = (seed: number) =>
+      runToResult(pipeline.generator().generate(request([3, 7]), { seed }));
     const [a, b, c] = [await run(5), await run(5), await run(6)];
     expect(Array.from(b.codes)).toEqual(Array.from(a.codes));
     expect(Array.from(c.codes)).not.toEqual(Array.from(a.codes));
@@ -58,15 +83,21 @@ describe('raster (LlamaGen) generation on the reference model', () => {
 
   it('cached step logits equal a full-sequence forward without cache', async () => {
     const recorder = new RecordingStepModel(pipeline.stepModel());
-    const result = await runToResult(pipeline.generator(recorder).generate({ ...request([4]), guidanceScale: 1 }, { seed: 2 }));
+    const result = await runToResult(
+      pipeline.generator(recorder).generate({ ...request([4]), guidanceScale: 1 }, { seed: 2 }),
+    );
     const vocab = pipeline.dims.vocabSize;
-    const sequence = Int32Array.from([pipeline.layout.classToken(4), ...Array.from(result.codes.subarray(0, 63), (c) => c + pipeline.layout.codeOffset)]);
+    const sequence = Int32Array.from([
+      pipeline.layout.classToken(4),
+      ...Array.from(result.codes.subarray(0, 63), (c) => c + pipeline.layout.codeOffset),
+    ]);
     const uncached = pipeline.stepModel();
     uncached.reset(1);
     const full = await uncached.forward(sequence, sequence.length);
     let worst = 0;
     recorder.steps.forEach((step, t) => {
-      for (let v = 0; v < vocab; v++) worst = Math.max(worst, Math.abs(step[v] - full[t * vocab + v]));
+      for (let v = 0; v < vocab; v++)
+        worst = Math.max(worst, Math.abs(step[v] - full[t * vocab + v]));
     });
     expect(recorder.steps).toHaveLength(64);
     expect(worst).toBeLessThan(1e-4);
@@ -75,7 +106,9 @@ describe('raster (LlamaGen) generation on the reference model', () => {
   it('stops within one step of an abort', async () => {
     const controller = new AbortController();
     let last = 0;
-    const events = pipeline.generator().generate(request([1, 2]), { seed: 3, signal: controller.signal });
+    const events = pipeline
+      .generator()
+      .generate(request([1, 2]), { seed: 3, signal: controller.signal });
     const error = await runToResult(events, (e) => {
       last = e.step;
       if (e.step === 10) controller.abort();
@@ -85,12 +118,17 @@ describe('raster (LlamaGen) generation on the reference model', () => {
   });
 
   it('temporal fusion: requests joining and leaving mid-flight get exactly their solo result', async () => {
-    const solo = async (labels: number[], seed: number) => (await runToResult(pipeline.generator().generate(request(labels), { seed }))).codes;
+    const solo = async (labels: number[], seed: number) =>
+      (await runToResult(pipeline.generator().generate(request(labels), { seed }))).codes;
     const expected = [await solo([0, 1], 11), await solo([5], 12), await solo([9, 9, 9], 13)];
     const fused = pipeline.fused();
     const results: Promise<Int32Array>[] = [];
     const start = (labels: number[], seed: number) =>
-      results.push(runToResult(pipeline.generator(fused.sequence()).generate(request(labels), { seed })).then((r) => r.codes));
+      results.push(
+        runToResult(pipeline.generator(fused.sequence()).generate(request(labels), { seed })).then(
+          (r) => r.codes,
+        ),
+      );
     start([0, 1], 11);
     await new Promise<void>((resolve) => {
       // The second request joins after 5 steps of the first, the third after 20.

@@ -4,20 +4,26 @@ import { fitLeastSquaresAr } from './least-squares-ar';
 import { simulateAr } from './testing/simulate-ar';
 
 describe('fitArNet', () => {
-  it('learns the same coefficients as least-squares AR (the paper\'s first claim)', () => {
+  it("learns the same coefficients as least-squares AR (the paper's first claim)", () => {
     const values = simulateAr([0.5, -0.2, 0.25], 3000, 2, 1);
     const arnet = fitArNet(values, { order: 3, seed: 1 }).model.linearCoefficients();
     const ls = fitLeastSquaresAr(values, 3).model;
     expect(arnet).toBeDefined();
-    for (let i = 0; i < 3; i++) expect(Math.abs(arnet!.coefficients[i] - ls.coefficients[i])).toBeLessThan(0.03);
+    for (let i = 0; i < 3; i++)
+      expect(Math.abs(arnet!.coefficients[i] - ls.coefficients[i])).toBeLessThan(0.03);
     expect(Math.abs(arnet!.intercept - ls.intercept)).toBeLessThan(0.1);
   });
 
   it('with p = 100 on an AR(3) process, the sparsity regulariser zeroes the 97 irrelevant lags', () => {
     const truth = [0.2, 0.3, -0.4];
     const values = simulateAr(truth, 5000, 3);
-    const dense = fitArNet(values, { order: 100, seed: 1 }).model.linearCoefficients()!.coefficients;
-    const sparse = fitArNet(values, { order: 100, seed: 1, sparsity: 0.03 }).model.linearCoefficients()!.coefficients;
+    const dense = fitArNet(values, { order: 100, seed: 1 }).model.linearCoefficients()!
+      .coefficients;
+    const sparse = fitArNet(values, {
+      order: 100,
+      seed: 1,
+      sparsity: 0.03,
+    }).model.linearCoefficients()!.coefficients;
     truth.forEach((w, i) => expect(Math.abs(sparse[i] - w)).toBeLessThan(0.05));
     const meanAbs = (c: Float64Array) => c.slice(3).reduce((a, w) => a + Math.abs(w), 0) / 97;
     const maxAbs = (c: Float64Array) => Math.max(...Array.from(c.slice(3), Math.abs));
@@ -29,9 +35,12 @@ describe('fitArNet', () => {
 
   it('is deterministic for a seed and depends on it', () => {
     const values = simulateAr([0.7], 500, 9);
-    const a = fitArNet(values, { order: 4, seed: 1, epochs: 5 }).model.linearCoefficients()!.coefficients;
-    const b = fitArNet(values, { order: 4, seed: 1, epochs: 5 }).model.linearCoefficients()!.coefficients;
-    const c = fitArNet(values, { order: 4, seed: 2, epochs: 5 }).model.linearCoefficients()!.coefficients;
+    const a = fitArNet(values, { order: 4, seed: 1, epochs: 5 }).model.linearCoefficients()!
+      .coefficients;
+    const b = fitArNet(values, { order: 4, seed: 1, epochs: 5 }).model.linearCoefficients()!
+      .coefficients;
+    const c = fitArNet(values, { order: 4, seed: 2, epochs: 5 }).model.linearCoefficients()!
+      .coefficients;
     expect(Array.from(b)).toEqual(Array.from(a));
     expect(Array.from(c)).not.toEqual(Array.from(a));
   });

@@ -53,7 +53,8 @@ export class ArNetModel implements OneStepPredictor {
 
   predictAt(history: ArrayLike<number>, end: number): number {
     let activation = new Float64Array(this.order);
-    for (let i = 0; i < this.order; i++) activation[i] = (history[end - 1 - i] - this.mean) / this.scale;
+    for (let i = 0; i < this.order; i++)
+      activation[i] = (history[end - 1 - i] - this.mean) / this.scale;
     this.layers.forEach((layer, index) => {
       const out = new Float64Array(layer.outputs);
       for (let o = 0; o < layer.outputs; o++) {
@@ -114,7 +115,8 @@ export function fitArNet(values: ArrayLike<number>, options: ArNetOptions): ArNe
   const totalSteps = epochs * batchesPerEpoch;
   const peakLr = options.learningRate || DEFAULT_LEARNING_RATE;
   const sparsity = options.sparsity;
-  const lambdaMax = sparsity !== undefined && sparsity > 0 && sparsity < 1 ? 0.01 * (1 / sparsity - 1) : 0;
+  const lambdaMax =
+    sparsity !== undefined && sparsity > 0 && sparsity < 1 ? 0.01 * (1 / sparsity - 1) : 0;
 
   const order_ = new Uint32Array(design.rows).map((_, i) => i);
   const workspace = new Workspace(sizes, batchSize);
@@ -128,7 +130,8 @@ export function fitArNet(values: ArrayLike<number>, options: ArNetOptions): ArNe
       const progress = step / totalSteps;
       epochLoss += workspace.backward(layers, x, y, batch, order) * batch.length;
       const ramp = Math.min(1, progress / REG_RAMP_END);
-      if (lambdaMax > 0) addSparsityGradient(layers[0], workspace.gradients[0].weight, lambdaMax * ramp * ramp);
+      if (lambdaMax > 0)
+        addSparsityGradient(layers[0], workspace.gradients[0].weight, lambdaMax * ramp * ramp);
       optimiser.step(workspace.gradients, oneCycleLr(progress, peakLr));
       step++;
     }
@@ -171,7 +174,8 @@ function shuffle(items: Uint32Array, rng: Rng): void {
 /** fastai's `fit_one_cycle` learning rate: cosine up from lr/25 over 25 %, cosine down to lr/1e5. */
 export function oneCycleLr(progress: number, peak: number): number {
   const warm = 0.25;
-  const cos = (from: number, to: number, p: number) => to + ((from - to) * (1 + Math.cos(Math.PI * p))) / 2;
+  const cos = (from: number, to: number, p: number) =>
+    to + ((from - to) * (1 + Math.cos(Math.PI * p))) / 2;
   return progress < warm
     ? cos(peak / 25, peak, progress / warm)
     : cos(peak, peak / 1e5, (progress - warm) / (1 - warm));
@@ -225,10 +229,17 @@ class Workspace {
   }
 
   /** Forward + backward of the mean Huber loss over `batch`; returns the loss. */
-  backward(layers: readonly DenseLayer[], x: Float64Array, y: Float64Array, batch: Uint32Array, order: number): number {
+  backward(
+    layers: readonly DenseLayer[],
+    x: Float64Array,
+    y: Float64Array,
+    batch: Uint32Array,
+    order: number,
+  ): number {
     const b = batch.length;
     const input = this.activations[0];
-    for (let r = 0; r < b; r++) input.set(x.subarray(batch[r] * order, (batch[r] + 1) * order), r * order);
+    for (let r = 0; r < b; r++)
+      input.set(x.subarray(batch[r] * order, (batch[r] + 1) * order), r * order);
     const last = layers.length - 1;
     layers.forEach((layer, l) => {
       const inp = this.activations[l];
@@ -280,7 +291,8 @@ class Workspace {
               continue;
             }
             let sum = 0;
-            for (let o = 0; o < layer.outputs; o++) sum += dOut[r * layer.outputs + o] * layer.weight[o * layer.inputs + i];
+            for (let o = 0; o < layer.outputs; o++)
+              sum += dOut[r * layer.outputs + o] * layer.weight[o * layer.inputs + i];
             dIn[r * layer.inputs + i] = sum;
           }
         }
@@ -297,7 +309,11 @@ class Adam {
   private t = 0;
 
   constructor(private readonly layers: readonly DenseLayer[]) {
-    const zeros = () => layers.map((l) => ({ weight: new Float64Array(l.weight.length), bias: new Float64Array(l.bias.length) }));
+    const zeros = () =>
+      layers.map((l) => ({
+        weight: new Float64Array(l.weight.length),
+        bias: new Float64Array(l.bias.length),
+      }));
     this.m = zeros();
     this.v = zeros();
   }

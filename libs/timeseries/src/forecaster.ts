@@ -22,12 +22,22 @@ export interface ForecastOptions {
 }
 
 /** Fits the model, rolls out the point forecast and bootstraps quantiles. */
-export function forecastSeries(values: ArrayLike<number>, options: ForecastOptions): ForecastResult {
+export function forecastSeries(
+  values: ArrayLike<number>,
+  options: ForecastOptions,
+): ForecastResult {
   const model = fitSeriesModel(values, options.model);
   const point = Float64Array.from(rollout(model.predictor, values, options.horizon));
   // The path stream is seeded apart from training so that changing epochs keeps paths comparable.
   const rng = createRng(options.model.seed);
-  const paths = bootstrapPaths(model.predictor, values, options.horizon, options.numPaths, model.residuals, rng);
+  const paths = bootstrapPaths(
+    model.predictor,
+    values,
+    options.horizon,
+    options.numPaths,
+    model.residuals,
+    rng,
+  );
   const { quantiles, mean } = summarisePaths(paths, options.quantiles);
   const fitted = Array.from(values).slice(model.order);
   const predicted = fitted.map((v, i) => v - model.residuals[i]);

@@ -15,7 +15,8 @@ export interface LagDesign {
 export function lagDesign(values: ArrayLike<number>, order: number, start = order): LagDesign {
   if (start < order) throw new RangeError(`start ${start} < order ${order}`);
   const rows = values.length - start;
-  if (rows <= 0) throw new RangeError(`series of ${values.length} values is too short for start ${start}`);
+  if (rows <= 0)
+    throw new RangeError(`series of ${values.length} values is too short for start ${start}`);
   const x = new Float64Array(rows * order);
   const y = new Float64Array(rows);
   for (let r = 0; r < rows; r++) {

@@ -16,7 +16,11 @@ export interface LeastSquaresArFit {
  * Cholesky (cost n·p² + p³/3, so large p stays tractable); a rank-deficient design falls back
  * to QR, which handles it in the least-squares sense.
  */
-export function fitLeastSquaresAr(values: ArrayLike<number>, order: number, start = order): LeastSquaresArFit {
+export function fitLeastSquaresAr(
+  values: ArrayLike<number>,
+  order: number,
+  start = order,
+): LeastSquaresArFit {
   const design = lagDesign(values, order, start);
   const { rows } = design;
   const cols = order + 1;

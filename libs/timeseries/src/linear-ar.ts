@@ -24,7 +24,10 @@ export class LinearArModel implements OneStepPredictor {
 }
 
 /** One-step-ahead in-sample residuals `y_t − ŷ_t` for t = order … n − 1. */
-export function inSampleResiduals(model: OneStepPredictor, values: ArrayLike<number>): Float64Array {
+export function inSampleResiduals(
+  model: OneStepPredictor,
+  values: ArrayLike<number>,
+): Float64Array {
   const residuals = new Float64Array(values.length - model.order);
   for (let t = model.order; t < values.length; t++) {
     residuals[t - model.order] = values[t] - model.predictAt(values, t);

@@ -31,7 +31,11 @@ export function mase(
 }
 
 /** Seasonal-naive forecast: repeats the last observed season. */
-export function seasonalNaiveForecast(history: ArrayLike<number>, horizon: number, seasonLength: number): Float64Array {
+export function seasonalNaiveForecast(
+  history: ArrayLike<number>,
+  horizon: number,
+  seasonLength: number,
+): Float64Array {
   const m = Math.max(1, seasonLength);
   const out = new Float64Array(horizon);
   for (let h = 0; h < horizon; h++) out[h] = history[history.length - m + (h % m)];

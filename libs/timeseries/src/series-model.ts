@@ -47,10 +47,15 @@ export function maxAutoOrder(length: number, seasonLength: number): number {
 }
 
 /** Fits the requested model to `values`. */
-export function fitSeriesModel(values: ArrayLike<number>, spec: SeriesModelSpec): FittedSeriesModel {
+export function fitSeriesModel(
+  values: ArrayLike<number>,
+  spec: SeriesModelSpec,
+): FittedSeriesModel {
   const started = performance.now();
-  const order = spec.order || selectOrderByAic(values, maxAutoOrder(values.length, spec.seasonLength));
-  const method = spec.method === 'auto' ? (order > AUTO_ARNET_MIN_ORDER ? 'arnet' : 'ar') : spec.method;
+  const order =
+    spec.order || selectOrderByAic(values, maxAutoOrder(values.length, spec.seasonLength));
+  const method =
+    spec.method === 'auto' ? (order > AUTO_ARNET_MIN_ORDER ? 'arnet' : 'ar') : spec.method;
   let predictor: OneStepPredictor;
   let coefficients: Float64Array | undefined;
   let intercept = 0;

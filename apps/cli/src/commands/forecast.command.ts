@@ -5,7 +5,11 @@ import { PROTO_FILES, timeseries } from '@nextx/proto';
 import { Command, Option } from 'commander';
 import { DEFAULT_ADDRESSES, intOption, numberListOption, numberOption } from './options';
 
-const METHODS = { auto: timeseries.Method.METHOD_AUTO, ar: timeseries.Method.METHOD_AR, arnet: timeseries.Method.METHOD_ARNET };
+const METHODS = {
+  auto: timeseries.Method.METHOD_AUTO,
+  ar: timeseries.Method.METHOD_AR,
+  arnet: timeseries.Method.METHOD_ARNET,
+};
 
 interface SeriesOptions {
   file: string;
@@ -31,9 +35,16 @@ function withSeriesOptions(command: Command): Command {
     .option('-t, --time-column <name>', 'date column (forecast rows get dates)')
     .option('--frequency <label>', 'frequency label, e.g. MS for monthly', '')
     .option('--season <m>', 'seasonal period (MASE and order search)', intOption(0), 0)
-    .addOption(new Option('-m, --method <method>', 'model').choices(Object.keys(METHODS)).default('auto'))
+    .addOption(
+      new Option('-m, --method <method>', 'model').choices(Object.keys(METHODS)).default('auto'),
+    )
     .option('-p, --order <p>', 'AR order; 0 = by AIC', intOption(0), 0)
-    .option('--sparsity <s>', 'AR-Net expected share of non-zero lags (0 = off)', numberOption(0, 1), 0)
+    .option(
+      '--sparsity <s>',
+      'AR-Net expected share of non-zero lags (0 = off)',
+      numberOption(0, 1),
+      0,
+    )
     .option('--hidden <sizes>', 'AR-Net hidden layer sizes, e.g. 32,16', numberListOption)
     .option('--epochs <n>', 'AR-Net epochs; 0 = automatic', intOption(0), 0)
     .option('--seed <n>', 'seed for training and sample paths', intOption(0), 1)
@@ -42,7 +53,11 @@ function withSeriesOptions(command: Command): Command {
 }
 
 async function seriesRequest(options: SeriesOptions) {
-  const csv = readSeriesCsv(await readFile(options.file, 'utf8'), options.column, options.timeColumn);
+  const csv = readSeriesCsv(
+    await readFile(options.file, 'utf8'),
+    options.column,
+    options.timeColumn,
+  );
   const series: timeseries.Series = {
     values: csv.values,
     timestampsMs: csv.timestampsMs,
@@ -53,81 +68,144 @@ async function seriesRequest(options: SeriesOptions) {
     method: METHODS[options.method],
     order: options.order,
     seed: options.seed,
-    arnet: { hiddenLayers: options.hidden ?? [], sparsity: options.sparsity, epochs: options.epochs, learningRate: 0, batchSize: 0 },
+    arnet: {
+      hiddenLayers: options.hidden ?? [],
+      sparsity: options.sparsity,
+      epochs: options.epochs,
+      learningRate: 0,
+      batchSize: 0,
+    },
   };
   return { series, model };
 }
 
 function client(address: string) {
-  return new TypedGrpcClient<timeseries.TimeSeriesClient>(address, PROTO_FILES.timeseries, `${timeseries.protobufPackage}.${timeseries.TIME_SERIES_SERVICE_NAME}`);
+  return new TypedGrpcClient<timeseries.TimeSeriesClient>(
+    address,
+    PROTO_FILES.timeseries,
+    `${timeseries.protobufPackage}.${timeseries.TIME_SERIES_SERVICE_NAME}`,
+  );
 }
 
 /** `nextx forecast`: CSV in, forecast CSV (and optional SVG plot) out. */
 export function forecastCommand(): Command {
-  return withSeriesOptions(new Command('forecast').description('forecast a CSV column with the timeseries service'))
+  return withSeriesOptions(
+    new Command('forecast').description('forecast a CSV column with the timeseries service'),
+  )
     .requiredOption('-H, --horizon <h>', 'steps to forecast', intOption(1))
     .option('-q, --quantiles <levels>', 'quantile levels', numberListOption, [0.1, 0.5, 0.9])
     .option('--paths <n>', 'simulated paths for the quantiles', intOption(1), 200)
     .requiredOption('-o, --out <csv>', 'output CSV')
     .option('--plot <svg>', 'also draw history, forecast and quantile band to this SVG')
-    .action(async (options: SeriesOptions & { horizon: number; quantiles: number[]; paths: number; out: string; plot?: string }) => {
-      const { series, model } = await seriesRequest(options);
-      const grpc = client(options.addr);
-      try {
-        const response = await grpc.unary(
-          'forecast',
-          { series, model, horizon: options.horizon, quantiles: options.quantiles, numPaths: options.paths },
-          { timeoutMs: options.timeout },
-        );
-        const columns: Record<string, ArrayLike<number | string>> = {
-          step: response.point.map((_, i) => i + 1),
-          ...(response.timestampsMs.length ? { time: response.timestampsMs.map((t) => new Date(t).toISOString()) } : {}),
-          point: response.point,
-          mean: response.mean,
-          ...Object.fromEntries(response.quantiles.map((q) => [`q${q.level}`, q.values])),
-        };
-        await writeFile(options.out, writeCsv(columns));
-        if (options.plot) {
-          const sorted = [...response.quantiles].sort((a, b) => a.level - b.level);
-          const band =
-            sorted.length >= 2
-              ? { lower: sorted[0].values, upper: sorted[sorted.length - 1].values, label: `${sorted[0].level}–${sorted[sorted.length - 1].level} quantiles` }
-              : undefined;
-          const history = series.values.slice(-Math.max(4 * options.horizon, 48));
-          await writeFile(options.plot, forecastPlotSvg({ history, point: response.point, band, title: `${options.column}: ${options.horizon}-step forecast` }));
+    .action(
+      async (
+        options: SeriesOptions & {
+          horizon: number;
+          quantiles: number[];
+          paths: number;
+          out: string;
+          plot?: string;
+        },
+      ) => {
+        const { series, model } = await seriesRequest(options);
+        const grpc = client(options.addr);
+        try {
+          const response = await grpc.unary(
+            'forecast',
+            {
+              series,
+              model,
+              horizon: options.horizon,
+              quantiles: options.quantiles,
+              numPaths: options.paths,
+            },
+            { timeoutMs: options.timeout },
+          );
+          const columns: Record<string, ArrayLike<number | string>> = {
+            step: response.point.map((_, i) => i + 1),
+            ...(response.timestampsMs.length
+              ? { time: response.timestampsMs.map((t) => new Date(t).toISOString()) }
+              : {}),
+            point: response.point,
+            mean: response.mean,
+            ...Object.fromEntries(response.quantiles.map((q) => [`q${q.level}`, q.values])),
+          };
+          await writeFile(options.out, writeCsv(columns));
+          if (options.plot) {
+            const sorted = [...response.quantiles].sort((a, b) => a.level - b.level);
+            const band =
+              sorted.length >= 2
+                ? {
+                    lower: sorted[0].values,
+                    upper: sorted[sorted.length - 1].values,
+                    label: `${sorted[0].level}–${sorted[sorted.length - 1].level} quantiles`,
+                  }
+                : undefined;
+            const history = series.values.slice(-Math.max(4 * options.horizon, 48));
+            await writeFile(
+              options.plot,
+              forecastPlotSvg({
+                history,
+                point: response.point,
+                band,
+                title: `${options.column}: ${options.horizon}-step forecast`,
+              }),
+            );
+          }
+          const m = response.model!;
+          process.stdout.write(
+            `method ${m.method} order ${m.order} fit ${m.fitMs.toFixed(0)} ms, in-sample MASE ${response.inSample!.mase.toFixed(3)}, seed ${response.seed}\n` +
+              `wrote ${options.out}${options.plot ? ` and ${options.plot}` : ''}\n`,
+          );
+        } finally {
+          grpc.close();
         }
-        const m = response.model!;
-        process.stdout.write(
-          `method ${m.method} order ${m.order} fit ${m.fitMs.toFixed(0)} ms, in-sample MASE ${response.inSample!.mase.toFixed(3)}, seed ${response.seed}\n` +
-            `wrote ${options.out}${options.plot ? ` and ${options.plot}` : ''}\n`,
-        );
-      } finally {
-        grpc.close();
-      }
-    });
+      },
+    );
 }
 
 /** `nextx generate`: synthetic paths fitted to a CSV column. */
 export function generateCommand(): Command {
-  return withSeriesOptions(new Command('generate').description('generate synthetic paths from a model fitted to a CSV column'))
+  return withSeriesOptions(
+    new Command('generate').description(
+      'generate synthetic paths from a model fitted to a CSV column',
+    ),
+  )
     .requiredOption('-n, --length <n>', 'length of each path', intOption(1))
     .option('--paths <n>', 'number of paths', intOption(1), 1)
     .option('--continue', 'start after the last observation instead of a random window')
     .requiredOption('-o, --out <csv>', 'output CSV (one column per path)')
-    .action(async (options: SeriesOptions & { length: number; paths: number; continue?: boolean; out: string }) => {
-      const { series, model } = await seriesRequest(options);
-      const grpc = client(options.addr);
-      try {
-        const response = await grpc.unary(
-          'generate',
-          { series, model, length: options.length, numPaths: options.paths, continueSeries: !!options.continue },
-          { timeoutMs: options.timeout },
-        );
-        const columns = Object.fromEntries(response.paths.map((p, i) => [`path${i + 1}`, p.values]));
-        await writeFile(options.out, writeCsv({ step: response.paths[0].values.map((_, i) => i + 1), ...columns }));
-        process.stdout.write(`wrote ${response.paths.length} paths of ${options.length} to ${options.out} (seed ${response.seed})\n`);
-      } finally {
-        grpc.close();
-      }
-    });
+    .action(
+      async (
+        options: SeriesOptions & { length: number; paths: number; continue?: boolean; out: string },
+      ) => {
+        const { series, model } = await seriesRequest(options);
+        const grpc = client(options.addr);
+        try {
+          const response = await grpc.unary(
+            'generate',
+            {
+              series,
+              model,
+              length: options.length,
+              numPaths: options.paths,
+              continueSeries: !!options.continue,
+            },
+            { timeoutMs: options.timeout },
+          );
+          const columns = Object.fromEntries(
+            response.paths.map((p, i) => [`path${i + 1}`, p.values]),
+          );
+          await writeFile(
+            options.out,
+            writeCsv({ step: response.paths[0].values.map((_, i) => i + 1), ...columns }),
+          );
+          process.stdout.write(
+            `wrote ${response.paths.length} paths of ${options.length} to ${options.out} (seed ${response.seed})\n`,
+          );
+        } finally {
+          grpc.close();
+        }
+      },
+    );
 }

@@ -10,7 +10,9 @@ export function healthCommand(): Command {
     .option('--timeout <ms>', 'deadline in milliseconds', '5000')
     .action(async (address: string, options: { service: string; timeout: string }) => {
       const status = await checkHealth(address, options.service, Number(options.timeout));
-      process.stdout.write(`${address}${options.service ? ` ${options.service}` : ''}: ${status}\n`);
+      process.stdout.write(
+        `${address}${options.service ? ` ${options.service}` : ''}: ${status}\n`,
+      );
       process.exitCode = status === 'SERVING' ? 0 : 1;
     });
 }
@@ -24,7 +26,9 @@ export function describeCommand(): Command {
       for (const service of await describeServer(address)) {
         process.stdout.write(`${service.name}\n`);
         for (const m of service.methods) {
-          process.stdout.write(`  ${m.name}${m.serverStreaming ? ' (server stream)' : ''}${m.clientStreaming ? ' (client stream)' : ''}\n`);
+          process.stdout.write(
+            `  ${m.name}${m.serverStreaming ? ' (server stream)' : ''}${m.clientStreaming ? ' (client stream)' : ''}\n`,
+          );
         }
       }
     });

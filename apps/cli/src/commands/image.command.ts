@@ -7,7 +7,11 @@ import { Command } from 'commander';
 import { DEFAULT_ADDRESSES, intOption, numberOption } from './options';
 
 function imageClient(address: string) {
-  return new TypedGrpcClient<image.ImageGenerationClient>(address, PROTO_FILES.image, `${image.protobufPackage}.${image.IMAGE_GENERATION_SERVICE_NAME}`);
+  return new TypedGrpcClient<image.ImageGenerationClient>(
+    address,
+    PROTO_FILES.image,
+    `${image.protobufPackage}.${image.IMAGE_GENERATION_SERVICE_NAME}`,
+  );
 }
 
 /** Stacks decoded PNGs into one batch so they can be written as a grid. */
@@ -41,7 +45,10 @@ export function imageCommand(): Command {
     .option('--timeout <ms>', 'deadline in milliseconds', intOption(1), 300_000)
     .action(async (o) => {
       const client = imageClient(o.addr);
-      const bar = new SingleBar({ format: 'generating |{bar}| {value}/{total} {stage}', stream: process.stderr }, Presets.shades_classic);
+      const bar = new SingleBar(
+        { format: 'generating |{bar}| {value}/{total} {stage}', stream: process.stderr },
+        Presets.shades_classic,
+      );
       let started = false;
       try {
         const stream = client.stream(
@@ -51,7 +58,13 @@ export function imageCommand(): Command {
             classLabel: o.class,
             numImages: o.num,
             seed: o.seed,
-            sampling: { guidanceScale: o.guidance, temperature: o.temperature, topK: o.topK, topP: o.topP, minP: 0 },
+            sampling: {
+              guidanceScale: o.guidance,
+              temperature: o.temperature,
+              topK: o.topK,
+              topP: o.topP,
+              minP: 0,
+            },
             speculative: !!o.speculative,
             lantern: !!o.lantern,
           },
@@ -66,7 +79,14 @@ export function imageCommand(): Command {
           if (message.images) {
             if (started) bar.stop();
             const batch = stack(message.images.png);
-            await writeFile(o.out, encodeGridPng(batch, Array.from({ length: batch.images }, (_, i) => i), Math.min(o.columns, batch.images)));
+            await writeFile(
+              o.out,
+              encodeGridPng(
+                batch,
+                Array.from({ length: batch.images }, (_, i) => i),
+                Math.min(o.columns, batch.images),
+              ),
+            );
             const s = message.images.settings!;
             process.stdout.write(
               `wrote ${batch.images} images to ${o.out} (model ${s.model!.name}, seed ${s.seed}, guidance ${s.sampling!.guidanceScale}, ${message.images.elapsedMs.toFixed(0)} ms` +
@@ -117,7 +137,8 @@ export function modelsCommand(): Command {
     .option('-s, --service <name>', 'service (image)', 'image')
     .option('--addr <host:port>', 'service address', DEFAULT_ADDRESSES.image)
     .action(async (o) => {
-      if (o.service !== 'image') throw new Error(`--service ${o.service}: only "image" lists models so far`);
+      if (o.service !== 'image')
+        throw new Error(`--service ${o.service}: only "image" lists models so far`);
       const client = imageClient(o.addr);
       try {
         const { models } = await client.unary('listModels', {});

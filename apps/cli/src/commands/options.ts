@@ -1,16 +1,20 @@
 import { InvalidArgumentError } from 'commander';
 
 /** commander parser for an integer option within [min, max]. */
-export const intOption = (min: number, max = Number.MAX_SAFE_INTEGER) => (raw: string) => {
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) throw new InvalidArgumentError(`expected an integer in [${min}, ${max}]`);
-  return value;
-};
+export const intOption =
+  (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  (raw: string) => {
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max)
+      throw new InvalidArgumentError(`expected an integer in [${min}, ${max}]`);
+    return value;
+  };
 
 /** commander parser for a number within [min, max]. */
 export const numberOption = (min: number, max: number) => (raw: string) => {
   const value = Number(raw);
-  if (!Number.isFinite(value) || value < min || value > max) throw new InvalidArgumentError(`expected a number in [${min}, ${max}]`);
+  if (!Number.isFinite(value) || value < min || value > max)
+    throw new InvalidArgumentError(`expected a number in [${min}, ${max}]`);
   return value;
 };
 
@@ -18,7 +22,8 @@ export const numberOption = (min: number, max: number) => (raw: string) => {
 export const numberListOption = (raw: string) =>
   raw.split(',').map((part) => {
     const value = Number(part);
-    if (part.trim() === '' || !Number.isFinite(value)) throw new InvalidArgumentError(`"${part}" is not a number`);
+    if (part.trim() === '' || !Number.isFinite(value))
+      throw new InvalidArgumentError(`"${part}" is not a number`);
     return value;
   });
 

@@ -48,7 +48,10 @@ export function throwIfAborted(signal: AbortSignal | undefined, step: number): v
 }
 
 /** Drains a generation, returning its result (and collecting progress events if asked). */
-export async function runToResult<R>(events: AsyncIterable<GenerationEvent<R>>, onProgress?: (e: ProgressEvent) => void): Promise<R> {
+export async function runToResult<R>(
+  events: AsyncIterable<GenerationEvent<R>>,
+  onProgress?: (e: ProgressEvent) => void,
+): Promise<R> {
   for await (const event of events) {
     if (event.type === 'result') return event.result;
     onProgress?.(event);

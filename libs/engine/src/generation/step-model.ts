@@ -50,5 +50,10 @@ export interface ScaleAccumulator {
   readonly channels: number;
   /** A zero f̂ for `batch` images. */
   empty(batch: number): Float32Array;
-  update(fHat: Float32Array, codes: Int32Array, batch: number, scaleIndex: number): Promise<{ fHat: Float32Array; nextInputs: Float32Array }>;
+  update(
+    fHat: Float32Array,
+    codes: Int32Array,
+    batch: number,
+    scaleIndex: number,
+  ): Promise<{ fHat: Float32Array; nextInputs: Float32Array }>;
 }

@@ -1,5 +1,10 @@
 import type { Decoder } from '../generation/decoder';
-import { throwIfAborted, type GenerationEvent, type GenerationOptions, type Generator } from '../generation/generator';
+import {
+  throwIfAborted,
+  type GenerationEvent,
+  type GenerationOptions,
+  type Generator,
+} from '../generation/generator';
 import type { ScaleAccumulator, ScaleStepModel } from '../generation/step-model';
 import { applyCfg } from '../guidance/apply-cfg';
 import { LinearRampGuidance } from '../guidance/linear-ramp-guidance';
@@ -35,7 +40,10 @@ export interface NextScaleResult<Media> {
  * sampled independently with the processor chain, then f̂ accumulation gives the next scale's
  * input; the decoder turns the final f̂ into images (and, if asked, each partial f̂ into a preview).
  */
-export class NextScaleGenerator<Media> implements Generator<NextScaleRequest, NextScaleResult<Media>> {
+export class NextScaleGenerator<Media> implements Generator<
+  NextScaleRequest,
+  NextScaleResult<Media>
+> {
   private readonly sampler = new CategoricalSampler();
 
   constructor(
@@ -47,7 +55,10 @@ export class NextScaleGenerator<Media> implements Generator<NextScaleRequest, Ne
     private readonly nullClass: number,
   ) {}
 
-  async *generate(request: NextScaleRequest, options: GenerationOptions): AsyncIterable<GenerationEvent<NextScaleResult<Media>>> {
+  async *generate(
+    request: NextScaleRequest,
+    options: GenerationOptions,
+  ): AsyncIterable<GenerationEvent<NextScaleResult<Media>>> {
     const images = request.classLabels.length;
     const guided = request.cfg !== 0;
     const rows = guided ? 2 * images : images;
@@ -56,7 +67,9 @@ export class NextScaleGenerator<Media> implements Generator<NextScaleRequest, Ne
     const guidance = new LinearRampGuidance(request.cfg);
     const rng = createRng(options.seed);
     const processors = buildLogitsProcessors(request.sampling);
-    const labels = Int32Array.from({ length: rows }, (_, r) => (r < images ? request.classLabels[r] : this.nullClass));
+    const labels = Int32Array.from({ length: rows }, (_, r) =>
+      r < images ? request.classLabels[r] : this.nullClass,
+    );
     const tokensPerImage = this.scales.reduce((sum, pn) => sum + pn * pn, 0);
     const codes = new Int32Array(images * tokensPerImage);
     const maxTokens = Math.max(...this.scales) ** 2;
@@ -70,9 +83,14 @@ export class NextScaleGenerator<Media> implements Generator<NextScaleRequest, Ne
     for (let si = 0; si < this.scales.length; si++) {
       throwIfAborted(options.signal, si);
       const tokens = this.scales[si] ** 2;
-      const logits = await this.model.forward(inputs.subarray(0, rows * tokens * channels), tokens, labels);
+      const logits = await this.model.forward(
+        inputs.subarray(0, rows * tokens * channels),
+        tokens,
+        labels,
+      );
       const block = guidedLogits.subarray(0, images * tokens * vocab);
-      if (guided) applyCfg(logits, images * tokens, vocab, guidance.scaleAt(si, this.scales.length), block);
+      if (guided)
+        applyCfg(logits, images * tokens, vocab, guidance.scaleAt(si, this.scales.length), block);
       else block.set(logits.subarray(0, images * tokens * vocab));
       for (let p = 0; p < images * tokens; p++) {
         const row = block.subarray(p * vocab, (p + 1) * vocab);
@@ -88,9 +106,15 @@ export class NextScaleGenerator<Media> implements Generator<NextScaleRequest, Ne
           }
         }
       }
-      for (let i = 0; i < images; i++) codes.set(scaleCodes.subarray(i * tokens, (i + 1) * tokens), i * tokensPerImage + offset);
+      for (let i = 0; i < images; i++)
+        codes.set(scaleCodes.subarray(i * tokens, (i + 1) * tokens), i * tokensPerImage + offset);
       offset += tokens;
-      const next = await this.accumulator.update(fHat, scaleCodes.subarray(0, images * tokens), images, si);
+      const next = await this.accumulator.update(
+        fHat,
+        scaleCodes.subarray(0, images * tokens),
+        images,
+        si,
+      );
       fHat = next.fHat;
       if (si + 1 < this.scales.length) {
         // Both halves of the CFG batch see the same next-scale input.

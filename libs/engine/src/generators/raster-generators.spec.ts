@@ -15,7 +15,13 @@ import { BigramStepModel } from './testing/bigram-step-model';
 const CODES = 6;
 const VOCAB = 9;
 const T = 3;
-const layout: RasterTokenLayout = { tokensPerImage: T, codeOffset: 0, codebookSize: CODES, classToken: (c) => 6 + c, nullClassToken: 8 };
+const layout: RasterTokenLayout = {
+  tokensPerImage: T,
+  codeOffset: 0,
+  codebookSize: CODES,
+  classToken: (c) => 6 + c,
+  nullClassToken: 8,
+};
 const decoder = { decode: async ({ codes }: { codes: Int32Array }) => codes };
 const sampling = { temperature: 0.9, topK: 5 };
 const scale = 2;
@@ -51,7 +57,8 @@ function exactLaw(table: Float32Array, classLabel: number): Float64Array {
 
 function histogram(codes: Int32Array): Float64Array {
   const counts = new Float64Array(CODES ** T);
-  for (let i = 0; i < codes.length; i += T) counts[(codes[i] * CODES + codes[i + 1]) * CODES + codes[i + 2]]++;
+  for (let i = 0; i < codes.length; i += T)
+    counts[(codes[i] * CODES + codes[i + 1]) * CODES + codes[i + 2]]++;
   return counts;
 }
 
@@ -59,7 +66,11 @@ describe('raster generators on a bigram test model (exact laws)', () => {
   const target = randomTable(1, 1.2);
   const draft = randomTable(2, 1.2);
   const images = 30_000;
-  const request = { classLabels: new Array<number>(images).fill(1), guidanceScale: scale, sampling };
+  const request = {
+    classLabels: new Array<number>(images).fill(1),
+    guidanceScale: scale,
+    sampling,
+  };
   const law = exactLaw(target, 1);
 
   it('plain raster sampling follows the guided, processed target law (χ²)', async () => {
@@ -70,10 +81,16 @@ describe('raster generators on a bigram test model (exact laws)', () => {
   });
 
   it('standard speculative decoding follows the same target law with a different draft (χ²)', async () => {
-    const generator = new SpeculativeRasterGenerator(new BigramStepModel(target, VOCAB), new BigramStepModel(draft, VOCAB), layout, decoder, {
-      draftTokens: 2,
-      rule: new StandardAcceptance(),
-    });
+    const generator = new SpeculativeRasterGenerator(
+      new BigramStepModel(target, VOCAB),
+      new BigramStepModel(draft, VOCAB),
+      layout,
+      decoder,
+      {
+        draftTokens: 2,
+        rule: new StandardAcceptance(),
+      },
+    );
     const result = await runToResult(generator.generate(request, { seed: 2 }));
     const test = chiSquareTest(histogram(result.codes), law);
     expect(test.pValue).toBeGreaterThan(0.001);
@@ -81,28 +98,47 @@ describe('raster generators on a bigram test model (exact laws)', () => {
     expect(result.acceptanceRate).toBeLessThan(1);
     // The test has power: the draft's own law is rejected by the same statistic.
     // (cells the draft's top-k masks but the target fills make the statistic infinite).
-    expect(chiSquareTest(histogram(result.codes), exactLaw(draft, 1)).statistic).toBeGreaterThan(1000);
+    expect(chiSquareTest(histogram(result.codes), exactLaw(draft, 1)).statistic).toBeGreaterThan(
+      1000,
+    );
   });
 
   it('accepts every draft token when the draft is the target, in ⌈T/(γ+1)⌉ target forwards per image', async () => {
     const model = new BigramStepModel(target, VOCAB);
-    const generator = new SpeculativeRasterGenerator(model, new BigramStepModel(target, VOCAB), layout, decoder, {
-      draftTokens: 2,
-      rule: new StandardAcceptance(),
-    });
-    const result = await runToResult(generator.generate({ ...request, classLabels: [0, 1, 0] }, { seed: 3 }));
+    const generator = new SpeculativeRasterGenerator(
+      model,
+      new BigramStepModel(target, VOCAB),
+      layout,
+      decoder,
+      {
+        draftTokens: 2,
+        rule: new StandardAcceptance(),
+      },
+    );
+    const result = await runToResult(
+      generator.generate({ ...request, classLabels: [0, 1, 0] }, { seed: 3 }),
+    );
     expect(result.acceptanceRate).toBe(1);
     expect(result.targetForwards).toBe(3 * Math.ceil(T / 3));
   });
 
   it('LANTERN with δ > 0 accepts more drafts than the standard rule', async () => {
-    const neighbours = { indices: Int32Array.from({ length: CODES * 2 }, (_, i) => (Math.floor(i / 2) + 1 + (i % 2)) % CODES), width: 2 };
+    const neighbours = {
+      indices: Int32Array.from(
+        { length: CODES * 2 },
+        (_, i) => (Math.floor(i / 2) + 1 + (i % 2)) % CODES,
+      ),
+      width: 2,
+    };
     const run = async (rule: StandardAcceptance | LanternAcceptance) =>
       runToResult(
-        new SpeculativeRasterGenerator(new BigramStepModel(target, VOCAB), new BigramStepModel(draft, VOCAB), layout, decoder, { draftTokens: 2, rule }).generate(
-          { ...request, classLabels: new Array<number>(5000).fill(1) },
-          { seed: 4 },
-        ),
+        new SpeculativeRasterGenerator(
+          new BigramStepModel(target, VOCAB),
+          new BigramStepModel(draft, VOCAB),
+          layout,
+          decoder,
+          { draftTokens: 2, rule },
+        ).generate({ ...request, classLabels: new Array<number>(5000).fill(1) }, { seed: 4 }),
       );
     const standard = await run(new StandardAcceptance());
     const lantern = await run(new LanternAcceptance({ neighbours, k: 2, delta: 0.3 }));
@@ -111,10 +147,16 @@ describe('raster generators on a bigram test model (exact laws)', () => {
 
   it('same seed ⇒ same codes; another seed ⇒ other codes', async () => {
     const generator = () =>
-      new SpeculativeRasterGenerator(new BigramStepModel(target, VOCAB), new BigramStepModel(draft, VOCAB), layout, decoder, {
-        draftTokens: 2,
-        rule: new StandardAcceptance(),
-      });
+      new SpeculativeRasterGenerator(
+        new BigramStepModel(target, VOCAB),
+        new BigramStepModel(draft, VOCAB),
+        layout,
+        decoder,
+        {
+          draftTokens: 2,
+          rule: new StandardAcceptance(),
+        },
+      );
     const small = { ...request, classLabels: new Array<number>(50).fill(0) };
     const a = await runToResult(generator().generate(small, { seed: 9 }));
     const b = await runToResult(generator().generate(small, { seed: 9 }));

@@ -1,5 +1,10 @@
 import type { Decoder } from '../generation/decoder';
-import { throwIfAborted, type GenerationEvent, type GenerationOptions, type Generator } from '../generation/generator';
+import {
+  throwIfAborted,
+  type GenerationEvent,
+  type GenerationOptions,
+  type Generator,
+} from '../generation/generator';
 import type { TokenStepModel } from '../generation/step-model';
 import { applyCfg } from '../guidance/apply-cfg';
 import { createRng } from '../random/rng';
@@ -37,7 +42,10 @@ export interface SpeculativeRasterResult<Media> extends RasterResult<Media> {
  * standard rule). Images are generated one at a time: rows of a batch would accept different
  * numbers of tokens and their caches would drift apart.
  */
-export class SpeculativeRasterGenerator<Media> implements Generator<RasterRequest, SpeculativeRasterResult<Media>> {
+export class SpeculativeRasterGenerator<Media> implements Generator<
+  RasterRequest,
+  SpeculativeRasterResult<Media>
+> {
   private readonly sampler = new CategoricalSampler();
 
   constructor(
@@ -48,7 +56,10 @@ export class SpeculativeRasterGenerator<Media> implements Generator<RasterReques
     private readonly settings: SpeculativeSettings,
   ) {}
 
-  async *generate(request: RasterRequest, options: GenerationOptions): AsyncIterable<GenerationEvent<SpeculativeRasterResult<Media>>> {
+  async *generate(
+    request: RasterRequest,
+    options: GenerationOptions,
+  ): AsyncIterable<GenerationEvent<SpeculativeRasterResult<Media>>> {
     const { tokensPerImage } = this.layout;
     const images = request.classLabels.length;
     const rng = createRng(options.seed);
@@ -73,21 +84,54 @@ export class SpeculativeRasterGenerator<Media> implements Generator<RasterReques
           const drafted: number[] = [];
           let draftLogits = await this.feed(this.draft, sequence, uncondPrefix, rows);
           for (let j = 0; j < gamma; j++) {
-            const q = this.distribution(draftLogits, 0, rows, request.guidanceScale, processors, done + j, sequence);
+            const q = this.distribution(
+              draftLogits,
+              0,
+              rows,
+              request.guidanceScale,
+              processors,
+              done + j,
+              sequence,
+            );
             const token = this.sampler.sampleWeights(q, rng);
             draftProbs.push(q);
             drafted.push(token);
-            if (j + 1 < gamma) draftLogits = await this.feed(this.draft, [...sequence, ...drafted], uncondPrefix, rows);
+            if (j + 1 < gamma)
+              draftLogits = await this.feed(
+                this.draft,
+                [...sequence, ...drafted],
+                uncondPrefix,
+                rows,
+              );
           }
           // Target: one forward over the unseen tokens and all drafts gives γ + 1 distributions.
           const before = this.target.length;
           const unseen = sequence.length - before;
-          const targetLogits = await this.feedTokens(this.target, [...sequence.slice(before), ...drafted], before === 0 ? uncondPrefix : undefined, rows);
+          const targetLogits = await this.feedTokens(
+            this.target,
+            [...sequence.slice(before), ...drafted],
+            before === 0 ? uncondPrefix : undefined,
+            rows,
+          );
           targetForwards++;
           const targetProbs = Array.from({ length: gamma + 1 }, (_, j) =>
-            this.distribution(targetLogits, unseen - 1 + j, rows, request.guidanceScale, processors, done + j, sequence),
+            this.distribution(
+              targetLogits,
+              unseen - 1 + j,
+              rows,
+              request.guidanceScale,
+              processors,
+              done + j,
+              sequence,
+            ),
           );
-          const verdict = verifyDraft({ targetProbs, draftProbs, draftTokens: drafted, rule: this.settings.rule, rng });
+          const verdict = verifyDraft({
+            targetProbs,
+            draftProbs,
+            draftTokens: drafted,
+            rule: this.settings.rule,
+            rng,
+          });
           stats.record(verdict, gamma);
           // Keep the cache entries of accepted tokens only; the last token is fed next round.
           this.target.truncate(before + unseen + verdict.accepted);
@@ -97,7 +141,12 @@ export class SpeculativeRasterGenerator<Media> implements Generator<RasterReques
             sequence.push(token);
             done++;
           }
-          yield { type: 'progress', step: i * tokensPerImage + done, total: images * tokensPerImage, stage: 'token' };
+          yield {
+            type: 'progress',
+            step: i * tokensPerImage + done,
+            total: images * tokensPerImage,
+            stage: 'token',
+          };
         }
       }
     } finally {
@@ -105,23 +154,45 @@ export class SpeculativeRasterGenerator<Media> implements Generator<RasterReques
       this.draft.release();
     }
     const media = await this.decoder.decode({ codes, images });
-    yield { type: 'result', result: { codes, media, acceptanceRate: stats.acceptanceRate, targetForwards } };
+    yield {
+      type: 'result',
+      result: { codes, media, acceptanceRate: stats.acceptanceRate, targetForwards },
+    };
   }
 
   /** Feeds the tokens of `sequence` the model has not seen; returns the logits of the last one. */
-  private async feed(model: TokenStepModel, sequence: readonly number[], uncondPrefix: number, rows: number): Promise<Float32Array> {
+  private async feed(
+    model: TokenStepModel,
+    sequence: readonly number[],
+    uncondPrefix: number,
+    rows: number,
+  ): Promise<Float32Array> {
     const unseen = sequence.slice(model.length);
-    const logits = await this.feedTokens(model, unseen, model.length === 0 ? uncondPrefix : undefined, rows);
+    const logits = await this.feedTokens(
+      model,
+      unseen,
+      model.length === 0 ? uncondPrefix : undefined,
+      rows,
+    );
     const vocab = model.vocabSize;
     const last = unseen.length - 1;
     // Rows [cond; uncond] of the last position, packed for applyCfg.
     const out = new Float32Array(rows * vocab);
-    for (let r = 0; r < rows; r++) out.set(logits.subarray((r * unseen.length + last) * vocab, (r * unseen.length + last + 1) * vocab), r * vocab);
+    for (let r = 0; r < rows; r++)
+      out.set(
+        logits.subarray((r * unseen.length + last) * vocab, (r * unseen.length + last + 1) * vocab),
+        r * vocab,
+      );
     return out;
   }
 
   /** One forward of `tokens` on every row; the unconditional row starts with the null class. */
-  private feedTokens(model: TokenStepModel, tokens: readonly number[], uncondFirst: number | undefined, rows: number): Promise<Float32Array> {
+  private feedTokens(
+    model: TokenStepModel,
+    tokens: readonly number[],
+    uncondFirst: number | undefined,
+    rows: number,
+  ): Promise<Float32Array> {
     const input = new Int32Array(rows * tokens.length);
     input.set(tokens, 0);
     if (rows === 2) {
@@ -147,7 +218,11 @@ export class SpeculativeRasterGenerator<Media> implements Generator<RasterReques
     const vocab = this.target.vocabSize;
     const positions = logits.length / (rows * vocab);
     const pair = new Float32Array(rows * vocab);
-    for (let r = 0; r < rows; r++) pair.set(logits.subarray((r * positions + position) * vocab, (r * positions + position + 1) * vocab), r * vocab);
+    for (let r = 0; r < rows; r++)
+      pair.set(
+        logits.subarray((r * positions + position) * vocab, (r * positions + position + 1) * vocab),
+        r * vocab,
+      );
     const row = new Float32Array(vocab);
     if (rows === 2) applyCfg(pair, 1, vocab, scale, row);
     else row.set(pair);

@@ -1,4 +1,11 @@
-import { Module, type DynamicModule, type INestMicroservice, type OnApplicationShutdown, Inject, Injectable } from '@nestjs/common';
+import {
+  Module,
+  type DynamicModule,
+  type INestMicroservice,
+  type OnApplicationShutdown,
+  Inject,
+  Injectable,
+} from '@nestjs/common';
 import { APP_FILTER, APP_INTERCEPTOR, NestFactory } from '@nestjs/core';
 import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
 import type { Server } from '@grpc/grpc-js';
@@ -59,7 +66,10 @@ class ShutdownDeadline implements OnApplicationShutdown {
   ) {}
 
   arm(): void {
-    this.timer ??= setTimeout(() => this.ref.server?.forceShutdown(), this.config.shutdownGraceMs).unref();
+    this.timer ??= setTimeout(
+      () => this.ref.server?.forceShutdown(),
+      this.config.shutdownGraceMs,
+    ).unref();
   }
 
   onApplicationShutdown(): void {
@@ -143,12 +153,18 @@ export async function startGrpcService(
   });
   const deadline = app.get(ShutdownDeadline);
   // Signals: Nest runs beforeApplicationShutdown (health → NOT_SERVING) before closing the server.
-  if (options.handleSignals !== false) app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
+  if (options.handleSignals !== false)
+    app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
   process.once('SIGTERM', () => deadline.arm());
   await app.listen();
-  const metricsPort = config.metricsPort ? await app.get(MetricsEndpoint).http.listen(config.metricsPort, config.host) : 0;
+  const metricsPort = config.metricsPort
+    ? await app.get(MetricsEndpoint).http.listen(config.metricsPort, config.host)
+    : 0;
   health.setAll('SERVING');
-  logger.log({ msg: 'listening', address, metricsPort, services: definition.serviceNames }, 'Bootstrap');
+  logger.log(
+    { msg: 'listening', address, metricsPort, services: definition.serviceNames },
+    'Bootstrap',
+  );
   return {
     app,
     address,
@@ -166,14 +182,22 @@ export async function startGrpcService(
  * starts the service, and exits 1 with a readable message when that fails (a bad env value
  * names the variable).
  */
-export function runGrpcServiceMain(name: string, build: () => { definition: GrpcServiceDefinition; config: ServiceConfig }): void {
+export function runGrpcServiceMain(
+  name: string,
+  build: () => { definition: GrpcServiceDefinition; config: ServiceConfig },
+): void {
   Promise.resolve()
     .then(() => {
       const { definition, config } = build();
       return startGrpcService(definition, config);
     })
     .catch((error: unknown) => {
-      const message = error instanceof ConfigError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error);
+      const message =
+        error instanceof ConfigError
+          ? error.message
+          : error instanceof Error
+            ? (error.stack ?? error.message)
+            : String(error);
       process.stderr.write(`${name} failed to start: ${message}\n`);
       process.exit(1);
     });

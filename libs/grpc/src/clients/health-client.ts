@@ -1,7 +1,10 @@
 import { credentials, makeClientConstructor, type Client, type ServiceError } from '@grpc/grpc-js';
 import { service as healthService, type ServingStatus } from 'grpc-health-check';
 
-const HealthClientConstructor = makeClientConstructor(healthService as never, 'grpc.health.v1.Health');
+const HealthClientConstructor = makeClientConstructor(
+  healthService as never,
+  'grpc.health.v1.Health',
+);
 
 /** Result of a health check: the serving status, or SERVICE_UNKNOWN for a name the server does not know. */
 export type HealthStatus = ServingStatus | 'SERVICE_UNKNOWN';
@@ -9,11 +12,18 @@ export type HealthStatus = ServingStatus | 'SERVICE_UNKNOWN';
 /** A `grpc.health.v1.Health` client on one channel (reuse it to measure the call, not the connect). */
 export class HealthClient {
   private readonly client: Client & {
-    check(req: { service: string }, opts: object, cb: (e: ServiceError | null, r: { status: ServingStatus }) => void): void;
+    check(
+      req: { service: string },
+      opts: object,
+      cb: (e: ServiceError | null, r: { status: ServingStatus }) => void,
+    ): void;
   };
 
   constructor(address: string) {
-    this.client = new HealthClientConstructor(address, credentials.createInsecure()) as unknown as HealthClient['client'];
+    this.client = new HealthClientConstructor(
+      address,
+      credentials.createInsecure(),
+    ) as unknown as HealthClient['client'];
   }
 
   /** `Check` for `service` ("" = the whole server). */
@@ -33,7 +43,11 @@ export class HealthClient {
 }
 
 /** One-shot health check on a fresh channel. */
-export async function checkHealth(address: string, service = '', timeoutMs = 5000): Promise<HealthStatus> {
+export async function checkHealth(
+  address: string,
+  service = '',
+  timeoutMs = 5000,
+): Promise<HealthStatus> {
   const client = new HealthClient(address);
   try {
     return await client.check(service, timeoutMs);

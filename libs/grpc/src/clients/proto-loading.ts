@@ -24,8 +24,11 @@ export function protoPaths(files: readonly string[]): string[] {
 
 /** Loads proto files (relative to the proto root, or absolute) into a package definition. */
 export function loadProtoFiles(files: readonly string[]): PackageDefinition {
-  return loadSync(files.map((f) => (f.startsWith('/') ? f : protoPaths([f])[0])), {
-    ...LOADER_OPTIONS,
-    includeDirs: [protoRoot()],
-  });
+  return loadSync(
+    files.map((f) => (f.startsWith('/') ? f : protoPaths([f])[0])),
+    {
+      ...LOADER_OPTIONS,
+      includeDirs: [protoRoot()],
+    },
+  );
 }

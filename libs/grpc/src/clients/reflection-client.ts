@@ -1,4 +1,9 @@
-import { credentials, loadPackageDefinition, type Client, type ClientDuplexStream } from '@grpc/grpc-js';
+import {
+  credentials,
+  loadPackageDefinition,
+  type Client,
+  type ClientDuplexStream,
+} from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -19,13 +24,34 @@ interface ReflectionResponse {
   errorResponse?: { errorCode: number; errorMessage: string };
 }
 
-function reflectionClient(address: string): Client & { serverReflectionInfo(): ClientDuplexStream<object, ReflectionResponse> } {
-  const root = join(dirname(createRequire(import.meta.url).resolve('@grpc/reflection')), '..', 'proto');
-  const definition = loadSync(join(root, 'grpc/reflection/v1/reflection.proto'), { keepCase: false, includeDirs: [root] });
+function reflectionClient(
+  address: string,
+): Client & { serverReflectionInfo(): ClientDuplexStream<object, ReflectionResponse> } {
+  const root = join(
+    dirname(createRequire(import.meta.url).resolve('@grpc/reflection')),
+    '..',
+    'proto',
+  );
+  const definition = loadSync(join(root, 'grpc/reflection/v1/reflection.proto'), {
+    keepCase: false,
+    includeDirs: [root],
+  });
   const pkg = loadPackageDefinition(definition) as unknown as {
-    grpc: { reflection: { v1: { ServerReflection: new (a: string, c: ReturnType<typeof credentials.createInsecure>) => Client } } };
+    grpc: {
+      reflection: {
+        v1: {
+          ServerReflection: new (
+            a: string,
+            c: ReturnType<typeof credentials.createInsecure>,
+          ) => Client;
+        };
+      };
+    };
   };
-  return new pkg.grpc.reflection.v1.ServerReflection(address, credentials.createInsecure()) as never;
+  return new pkg.grpc.reflection.v1.ServerReflection(
+    address,
+    credentials.createInsecure(),
+  ) as never;
 }
 
 async function ask(address: string, request: object): Promise<ReflectionResponse> {
@@ -58,12 +84,19 @@ export async function describeServer(address: string): Promise<ReflectedService[
     for (const bytes of reply.fileDescriptorResponse?.fileDescriptorProto ?? []) {
       const file = FileDescriptorProto.decode(bytes) as unknown as {
         package?: string;
-        service?: { name: string; method?: { name: string; serverStreaming?: boolean; clientStreaming?: boolean }[] }[];
+        service?: {
+          name: string;
+          method?: { name: string; serverStreaming?: boolean; clientStreaming?: boolean }[];
+        }[];
       };
       for (const svc of file.service ?? []) {
         if (`${file.package ? `${file.package}.` : ''}${svc.name}` !== name) continue;
         for (const m of svc.method ?? []) {
-          methods.push({ name: m.name, serverStreaming: !!m.serverStreaming, clientStreaming: !!m.clientStreaming });
+          methods.push({
+            name: m.name,
+            serverStreaming: !!m.serverStreaming,
+            clientStreaming: !!m.clientStreaming,
+          });
         }
       }
     }

@@ -34,12 +34,24 @@ export class TypedGrpcClient<C> {
    * @param protoFile proto file (relative to the proto root) that defines the service
    * @param service fully-qualified service name, e.g. `nextx.timeseries.v1.TimeSeries`
    */
-  constructor(address: string, protoFile: string, service: string, options: Record<string, unknown> = {}) {
+  constructor(
+    address: string,
+    protoFile: string,
+    service: string,
+    options: Record<string, unknown> = {},
+  ) {
     const definition = loadPackageDefinition(loadProtoFiles([protoFile]));
-    const Constructor = service.split('.').reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], definition) as
-      | (new (address: string, creds: ReturnType<typeof credentials.createInsecure>, options: object) => Client)
+    const Constructor = service
+      .split('.')
+      .reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], definition) as
+      | (new (
+          address: string,
+          creds: ReturnType<typeof credentials.createInsecure>,
+          options: object,
+        ) => Client)
       | undefined;
-    if (typeof Constructor !== 'function') throw new Error(`service ${service} not found in ${protoFile}`);
+    if (typeof Constructor !== 'function')
+      throw new Error(`service ${service} not found in ${protoFile}`);
     this.client = new Constructor(address, credentials.createInsecure(), {
       'grpc.max_receive_message_length': 256 * 1024 * 1024,
       ...options,
@@ -47,21 +59,34 @@ export class TypedGrpcClient<C> {
   }
 
   /** Calls a unary method. */
-  unary<K extends keyof C & string>(method: K, request: RequestOf<C[K]>, settings: CallSettings = {}): Promise<ResponseOf<C[K]>> {
+  unary<K extends keyof C & string>(
+    method: K,
+    request: RequestOf<C[K]>,
+    settings: CallSettings = {},
+  ): Promise<ResponseOf<C[K]>> {
     return new Promise((resolve, reject) => {
       const call = this.client[method](
         request,
         settings.metadata ?? new Metadata(),
         callOptions(settings),
-        (error: ServiceError | null, response: ResponseOf<C[K]>) => (error ? reject(error) : resolve(response)),
+        (error: ServiceError | null, response: ResponseOf<C[K]>) =>
+          error ? reject(error) : resolve(response),
       ) as { cancel(): void };
       settings.signal?.addEventListener('abort', () => call.cancel(), { once: true });
     });
   }
 
   /** Calls a server-streaming method; iterate the result for the messages. */
-  stream<K extends keyof C & string>(method: K, request: RequestOf<C[K]>, settings: CallSettings = {}): AsyncIterable<ResponseOf<C[K]>> & { cancel(): void } {
-    const call = this.client[method](request, settings.metadata ?? new Metadata(), callOptions(settings)) as ClientReadableStream<ResponseOf<C[K]>>;
+  stream<K extends keyof C & string>(
+    method: K,
+    request: RequestOf<C[K]>,
+    settings: CallSettings = {},
+  ): AsyncIterable<ResponseOf<C[K]>> & { cancel(): void } {
+    const call = this.client[method](
+      request,
+      settings.metadata ?? new Metadata(),
+      callOptions(settings),
+    ) as ClientReadableStream<ResponseOf<C[K]>>;
     settings.signal?.addEventListener('abort', () => call.cancel(), { once: true });
     // The call object already has cancel(); the cast only states that it is iterable too.
     return call as unknown as AsyncIterable<ResponseOf<C[K]>> & { cancel(): void };

@@ -5,11 +5,19 @@ import { ConfigError, envInt, loadServiceConfig, parseEnv } from './env-config';
 describe('loadServiceConfig', () => {
   it('applies the service defaults', () => {
     const config = loadServiceConfig({}, { port: 50100, metricsPort: 9100 });
-    expect(config).toMatchObject({ host: '127.0.0.1', port: 50100, metricsPort: 9100, logLevel: 'info' });
+    expect(config).toMatchObject({
+      host: '127.0.0.1',
+      port: 50100,
+      metricsPort: 9100,
+      logLevel: 'info',
+    });
   });
 
   it('reads values from the environment', () => {
-    const config = loadServiceConfig({ GRPC_PORT: '6000', METRICS_PORT: '0' }, { port: 1, metricsPort: 2 });
+    const config = loadServiceConfig(
+      { GRPC_PORT: '6000', METRICS_PORT: '0' },
+      { port: 1, metricsPort: 2 },
+    );
     expect(config.port).toBe(6000);
     expect(config.metricsPort).toBe(0);
   });
@@ -21,7 +29,9 @@ describe('loadServiceConfig', () => {
     expect(() => loadServiceConfig({ GRPC_PORT: '70000' }, { port: 1, metricsPort: 2 })).toThrow(
       /GRPC_PORT="70000": expected <= 65535/,
     );
-    expect(() => loadServiceConfig({ LOG_LEVEL: 'loud' }, { port: 1, metricsPort: 2 })).toThrow(ConfigError);
+    expect(() => loadServiceConfig({ LOG_LEVEL: 'loud' }, { port: 1, metricsPort: 2 })).toThrow(
+      ConfigError,
+    );
   });
 
   it('reports every bad variable at once', () => {

@@ -13,7 +13,8 @@ const boundedInt = (min: number, max: number) =>
     .max(max, { message: `expected <= ${max}` });
 
 /** Integer environment value within [min, max], `fallback` when unset. */
-export const envInt = (fallback: number, min: number, max: number) => boundedInt(min, max).default(fallback);
+export const envInt = (fallback: number, min: number, max: number) =>
+  boundedInt(min, max).default(fallback);
 
 /** Optional integer environment value within [min, max] (undefined when unset). */
 export const envIntOptional = (min: number, max: number) => boundedInt(min, max).optional();

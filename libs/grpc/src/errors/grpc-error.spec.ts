@@ -16,13 +16,21 @@ describe('toGrpcError', () => {
     const error = toGrpcError(new InvalidArgumentError('mask_png', 'a 32×32 PNG', 'got 4×4'));
     const raw = String(error.metadata!.get(ERROR_DETAIL_KEY)[0]);
     expect(raw).toMatch(/^[\x20-\x7e]+$/);
-    expect(JSON.parse(raw)).toEqual({ field: 'mask_png', limit: 'a 32×32 PNG', message: 'got 4×4' });
+    expect(JSON.parse(raw)).toEqual({
+      field: 'mask_png',
+      limit: 'a 32×32 PNG',
+      message: 'got 4×4',
+    });
   });
 
   it('maps full queues, unknown names and aborts', () => {
-    expect(toGrpcError(new ResourceExhaustedError('queue', '8 requests')).code).toBe(status.RESOURCE_EXHAUSTED);
+    expect(toGrpcError(new ResourceExhaustedError('queue', '8 requests')).code).toBe(
+      status.RESOURCE_EXHAUSTED,
+    );
     expect(toGrpcError(new NotFoundError('model', 'x')).code).toBe(status.NOT_FOUND);
-    expect(toGrpcError(Object.assign(new Error('stop'), { name: 'AbortError' })).code).toBe(status.CANCELLED);
+    expect(toGrpcError(Object.assign(new Error('stop'), { name: 'AbortError' })).code).toBe(
+      status.CANCELLED,
+    );
   });
 
   it('keeps explicit gRPC statuses and hides unknown errors behind INTERNAL', () => {

@@ -14,20 +14,29 @@ export interface GrpcError {
 }
 
 /** Error for a bad request field; thrown by validators, mapped to INVALID_ARGUMENT. */
-export function invalidArgument(field: string, limit: string, detail: string): InvalidArgumentError {
+export function invalidArgument(
+  field: string,
+  limit: string,
+  detail: string,
+): InvalidArgumentError {
   return new InvalidArgumentError(field, limit, detail);
 }
 
 function withDetail(code: status, message: string, detail: common.ErrorDetail): GrpcError {
   const metadata = new Metadata();
   // ASCII metadata values only: escape anything else (e.g. "×" in "32×32") as JSON \u sequences.
-  const ascii = JSON.stringify(detail).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  const ascii = JSON.stringify(detail).replace(
+    /[^\x20-\x7e]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
   metadata.set(ERROR_DETAIL_KEY, ascii);
   return { code, details: message, message, metadata };
 }
 
 /** True for objects that already carry a gRPC status code (RpcException payloads, grpc-js errors). */
-function isGrpcStatusLike(error: unknown): error is { code: status; message?: string; details?: string } {
+function isGrpcStatusLike(
+  error: unknown,
+): error is { code: status; message?: string; details?: string } {
   return (
     typeof error === 'object' &&
     error !== null &&

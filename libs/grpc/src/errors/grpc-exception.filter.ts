@@ -1,4 +1,10 @@
-import { Catch, Inject, type ArgumentsHost, type LoggerService, type RpcExceptionFilter } from '@nestjs/common';
+import {
+  Catch,
+  Inject,
+  type ArgumentsHost,
+  type LoggerService,
+  type RpcExceptionFilter,
+} from '@nestjs/common';
 import { LOGGER } from '../bootstrap/tokens';
 import { RpcException } from '@nestjs/microservices';
 import { status } from '@grpc/grpc-js';
@@ -16,7 +22,9 @@ export class GrpcExceptionFilter implements RpcExceptionFilter<unknown> {
   catch(exception: unknown, _host: ArgumentsHost): Observable<GrpcError> {
     const error = toGrpcError(exception instanceof RpcException ? exception.getError() : exception);
     if (error.code === status.INTERNAL) {
-      this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
+      this.logger.error(
+        exception instanceof Error ? (exception.stack ?? exception.message) : String(exception),
+      );
     }
     return throwError(() => error);
   }

@@ -14,7 +14,12 @@ describe('JsonLogger', () => {
     await new Promise((r) => setImmediate(r));
     const records = lines.map((line) => JSON.parse(line));
     expect(records).toHaveLength(2);
-    expect(records[0]).toMatchObject({ service: 'timeseries', level: 30, context: 'Bootstrap', msg: 'started' });
+    expect(records[0]).toMatchObject({
+      service: 'timeseries',
+      level: 30,
+      context: 'Bootstrap',
+      msg: 'started',
+    });
     expect(records[1]).toMatchObject({ level: 40, method: 'Forecast', code: 3 });
   });
 });

@@ -8,8 +8,15 @@ import { pino, type Logger as Pino, type Level } from 'pino';
 export class JsonLogger implements LoggerService {
   readonly pino: Pino;
 
-  constructor(service: string, level: Level | 'silent' = 'info', destination?: NodeJS.WritableStream) {
-    this.pino = pino({ name: service, level, base: { service, pid: process.pid } }, destination ?? process.stdout);
+  constructor(
+    service: string,
+    level: Level | 'silent' = 'info',
+    destination?: NodeJS.WritableStream,
+  ) {
+    this.pino = pino(
+      { name: service, level, base: { service, pid: process.pid } },
+      destination ?? process.stdout,
+    );
   }
 
   log(message: unknown, context?: string): void {

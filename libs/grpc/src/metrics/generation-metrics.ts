@@ -12,8 +12,20 @@ export class GenerationMetrics {
 
   constructor(registry: Registry) {
     const registers = [registry];
-    this.queueSeconds = new Histogram({ name: 'nextx_generation_queue_seconds', help: 'time from accepted to started', labelNames: ['model'], buckets: SECONDS, registers });
-    this.computeSeconds = new Histogram({ name: 'nextx_generation_compute_seconds', help: 'time from started to result', labelNames: ['model'], buckets: SECONDS, registers });
+    this.queueSeconds = new Histogram({
+      name: 'nextx_generation_queue_seconds',
+      help: 'time from accepted to started',
+      labelNames: ['model'],
+      buckets: SECONDS,
+      registers,
+    });
+    this.computeSeconds = new Histogram({
+      name: 'nextx_generation_compute_seconds',
+      help: 'time from started to result',
+      labelNames: ['model'],
+      buckets: SECONDS,
+      registers,
+    });
     this.firstProgressSeconds = new Histogram({
       name: 'nextx_generation_first_progress_seconds',
       help: 'time from accepted to the first progress event',
@@ -21,7 +33,17 @@ export class GenerationMetrics {
       buckets: SECONDS,
       registers,
     });
-    this.running = new Gauge({ name: 'nextx_generation_running', help: 'generations running', labelNames: ['model'], registers });
-    this.waiting = new Gauge({ name: 'nextx_generation_waiting', help: 'generations waiting in the queue', labelNames: ['model'], registers });
+    this.running = new Gauge({
+      name: 'nextx_generation_running',
+      help: 'generations running',
+      labelNames: ['model'],
+      registers,
+    });
+    this.waiting = new Gauge({
+      name: 'nextx_generation_waiting',
+      help: 'generations waiting in the queue',
+      labelNames: ['model'],
+      registers,
+    });
   }
 }

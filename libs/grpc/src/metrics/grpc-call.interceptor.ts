@@ -1,4 +1,11 @@
-import { Inject, Injectable, type CallHandler, type ExecutionContext, type LoggerService, type NestInterceptor } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  type CallHandler,
+  type ExecutionContext,
+  type LoggerService,
+  type NestInterceptor,
+} from '@nestjs/common';
 import { LOGGER } from '../bootstrap/tokens';
 import { status } from '@grpc/grpc-js';
 import { RpcException } from '@nestjs/microservices';
@@ -26,7 +33,10 @@ export class GrpcCallInterceptor implements NestInterceptor {
       this.metrics.inFlight.dec({ method });
       this.metrics.duration.observe({ method }, seconds);
       this.metrics.requests.inc({ method, code: status[code] });
-      this.logger.log({ msg: 'call', method, code: status[code], ms: Math.round(seconds * 1000) }, 'GrpcCall');
+      this.logger.log(
+        { msg: 'call', method, code: status[code], ms: Math.round(seconds * 1000) },
+        'GrpcCall',
+      );
     };
     return next.handle().pipe(
       tap({

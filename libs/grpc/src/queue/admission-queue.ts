@@ -29,7 +29,12 @@ export class AdmissionQueue {
   acquire(signal?: AbortSignal): Promise<Release> {
     if (this.running < this.maxRunning) return Promise.resolve(this.slot());
     if (this.waiting.length >= this.maxWaiting) {
-      return Promise.reject(new ResourceExhaustedError(`${this.name} queue`, `${this.maxRunning} running + ${this.maxWaiting} waiting`));
+      return Promise.reject(
+        new ResourceExhaustedError(
+          `${this.name} queue`,
+          `${this.maxRunning} running + ${this.maxWaiting} waiting`,
+        ),
+      );
     }
     return new Promise<Release>((resolve, reject) => {
       const entry = {

@@ -18,7 +18,8 @@ export function workspaceRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   while (!existsSync(join(dir, 'nx.json'))) {
     const parent = dirname(dir);
-    if (parent === dir) throw new Error('nx.json not found above ' + fileURLToPath(import.meta.url));
+    if (parent === dir)
+      throw new Error('nx.json not found above ' + fileURLToPath(import.meta.url));
     dir = parent;
   }
   return dir;
@@ -41,12 +42,15 @@ export async function spawnService(
   let output = '';
   child.stdout!.on('data', (chunk) => (output += chunk));
   child.stderr!.on('data', (chunk) => (output += chunk));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  );
   const service = { process: child, output: () => output, exited };
   if (options.waitForHealth === false || !options.address) return service;
   const deadline = Date.now() + (options.timeoutMs ?? 30_000);
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`service exited with ${child.exitCode}:\n${output}`);
+    if (child.exitCode !== null)
+      throw new Error(`service exited with ${child.exitCode}:\n${output}`);
     const status = await checkHealth(options.address, '', 500).catch(() => 'DOWN');
     if (status === 'SERVING') return service;
     await new Promise((r) => setTimeout(r, 200));

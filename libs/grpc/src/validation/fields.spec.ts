@@ -12,12 +12,22 @@ describe('check', () => {
   });
 
   it('names the field and the limit when a value is outside', () => {
-    expect(() => check.range('horizon', 11, 1, 10, true)).toThrow('horizon: got 11 (limit: an integer in [1, 10])');
+    expect(() => check.range('horizon', 11, 1, 10, true)).toThrow(
+      'horizon: got 11 (limit: an integer in [1, 10])',
+    );
     expect(() => check.range('horizon', 1.5, 1, 10, true)).toThrow(InvalidArgumentError);
-    expect(() => check.openRange('quantiles[0]', 1, 0, 1)).toThrow('quantiles[0]: got 1 (limit: in (0, 1))');
-    expect(() => check.length('series.values', [], 1, 5)).toThrow('series.values: got 0 (limit: 1 to 5 values)');
-    expect(() => check.finite('series.values', [1, Number.NaN])).toThrow('series.values[1]: got NaN');
-    expect(() => check.increasing('t', [1, 3, 2])).toThrow('t[2]: 2 after 3 (limit: strictly increasing)');
+    expect(() => check.openRange('quantiles[0]', 1, 0, 1)).toThrow(
+      'quantiles[0]: got 1 (limit: in (0, 1))',
+    );
+    expect(() => check.length('series.values', [], 1, 5)).toThrow(
+      'series.values: got 0 (limit: 1 to 5 values)',
+    );
+    expect(() => check.finite('series.values', [1, Number.NaN])).toThrow(
+      'series.values[1]: got NaN',
+    );
+    expect(() => check.increasing('t', [1, 3, 2])).toThrow(
+      't[2]: 2 after 3 (limit: strictly increasing)',
+    );
     expect(() => check.oneOf('m', 'x', ['ar'])).toThrow('m: got "x" (limit: one of ar)');
   });
 });

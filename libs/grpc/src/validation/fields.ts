@@ -8,7 +8,12 @@ export const check = {
   /** `value` is a number within [min, max] (integers only when `integer`). */
   range(field: string, value: number, min: number, max: number, integer = false): number {
     const kind = integer ? 'an integer' : 'a number';
-    if (!Number.isFinite(value) || (integer && !Number.isInteger(value)) || value < min || value > max) {
+    if (
+      !Number.isFinite(value) ||
+      (integer && !Number.isInteger(value)) ||
+      value < min ||
+      value > max
+    ) {
       throw new InvalidArgumentError(field, `${kind} in [${min}, ${max}]`, `got ${value}`);
     }
     return value;
@@ -42,7 +47,11 @@ export const check = {
   increasing(field: string, values: ArrayLike<number>): void {
     for (let i = 1; i < values.length; i++) {
       if (!(values[i] > values[i - 1])) {
-        throw new InvalidArgumentError(`${field}[${i}]`, 'strictly increasing', `${values[i]} after ${values[i - 1]}`);
+        throw new InvalidArgumentError(
+          `${field}[${i}]`,
+          'strictly increasing',
+          `${values[i]} after ${values[i - 1]}`,
+        );
       }
     }
   },
@@ -50,7 +59,11 @@ export const check = {
   /** `value` is one of `allowed`. */
   oneOf<T extends string>(field: string, value: string, allowed: readonly T[]): T {
     if (!(allowed as readonly string[]).includes(value)) {
-      throw new InvalidArgumentError(field, `one of ${allowed.join(', ')}`, `got ${JSON.stringify(value)}`);
+      throw new InvalidArgumentError(
+        field,
+        `one of ${allowed.join(', ')}`,
+        `got ${JSON.stringify(value)}`,
+      );
     }
     return value as T;
   },

@@ -16,7 +16,10 @@ export interface ChunkStore {
 }
 
 /** Number of chunks stored without a gap from chunk 0: where a resumed job continues. */
-export async function contiguousChunks(store: Pick<ChunkStore, 'list'>, jobId: string): Promise<number> {
+export async function contiguousChunks(
+  store: Pick<ChunkStore, 'list'>,
+  jobId: string,
+): Promise<number> {
   const indices = await store.list(jobId);
   let next = 0;
   for (const index of indices) {

@@ -7,7 +7,10 @@ const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
 const CHUNK_FILE = /^chunk-(\d{6})\.bin$/;
 
 function checkName(kind: string, name: string): string {
-  if (!SAFE_NAME.test(name)) throw new RangeError(`${kind} ${JSON.stringify(name)}: expected [A-Za-z0-9._-], at most 200 characters`);
+  if (!SAFE_NAME.test(name))
+    throw new RangeError(
+      `${kind} ${JSON.stringify(name)}: expected [A-Za-z0-9._-], at most 200 characters`,
+    );
   return name;
 }
 
@@ -52,7 +55,8 @@ export class FsChunkStore implements ChunkStore {
   }
 
   private chunkName(index: number): string {
-    if (!Number.isInteger(index) || index < 0 || index > 999_999) throw new RangeError(`chunk index ${index}: expected an integer in [0, 999999]`);
+    if (!Number.isInteger(index) || index < 0 || index > 999_999)
+      throw new RangeError(`chunk index ${index}: expected an integer in [0, 999999]`);
     return `chunk-${String(index).padStart(6, '0')}.bin`;
   }
 

@@ -9,7 +9,15 @@ describe('codecs (protobufjs reflection over proto/nextx/jobs/v1/jobs.proto)', (
       idempotencyKey: 'k',
       kind: 'video',
       submittedAtMs: 1_764_000_000_123,
-      video: { model: 'm', conditions: [3, 1, 4], frames: 64, fps: 8, seed: 2 ** 40, chunkFrames: 4, outputFormat: 'gif' },
+      video: {
+        model: 'm',
+        conditions: [3, 1, 4],
+        frames: 64,
+        fps: 8,
+        seed: 2 ** 40,
+        chunkFrames: 4,
+        outputFormat: 'gif',
+      },
     };
     const decoded = codecs.spec.decode(codecs.spec.encode(spec));
     expect(decoded).toEqual(spec);
@@ -18,9 +26,19 @@ describe('codecs (protobufjs reflection over proto/nextx/jobs/v1/jobs.proto)', (
 
   it('round-trips a status with enum names and leaves an unset checkpoint out', () => {
     const status = codecs.status.decode(
-      codecs.status.encode({ jobId: 'j', state: jobs.JobState.JOB_STATE_RUNNING, chunksDone: 2 } as jobs.JobStatus),
+      codecs.status.encode({
+        jobId: 'j',
+        state: jobs.JobState.JOB_STATE_RUNNING,
+        chunksDone: 2,
+      } as jobs.JobStatus),
     );
-    expect(status).toMatchObject({ jobId: 'j', state: 'JOB_STATE_RUNNING', chunksDone: 2, attempts: 0, error: '' });
+    expect(status).toMatchObject({
+      jobId: 'j',
+      state: 'JOB_STATE_RUNNING',
+      chunksDone: 2,
+      attempts: 0,
+      error: '',
+    });
     expect(status.lastCheckpoint).toBeUndefined();
   });
 
@@ -28,7 +46,13 @@ describe('codecs (protobufjs reflection over proto/nextx/jobs/v1/jobs.proto)', (
     const command = { jobId: 'j', issuedAtMs: 5, cancel: { reason: 'stop' } };
     expect(codecs.command.decode(codecs.command.encode(command))).toEqual(command);
     const letter = codecs.deadLetter.decode(
-      codecs.deadLetter.encode({ error: 'boom', attempts: 3, workerId: 'w', deadLetteredAtMs: 9, spec: { jobId: 'j' } as jobs.JobSpec }),
+      codecs.deadLetter.encode({
+        error: 'boom',
+        attempts: 3,
+        workerId: 'w',
+        deadLetteredAtMs: 9,
+        spec: { jobId: 'j' } as jobs.JobSpec,
+      }),
     );
     expect(letter).toMatchObject({ error: 'boom', attempts: 3, spec: { jobId: 'j', kind: '' } });
   });

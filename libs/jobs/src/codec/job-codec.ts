@@ -39,7 +39,9 @@ function codecFor<T>(name: string): MessageCodec<T> {
     },
     decode(bytes: Uint8Array): T {
       const message = type.decode(bytes);
-      return withoutNulls(type.toObject(message, { longs: Number, enums: String, defaults: true })) as T;
+      return withoutNulls(
+        type.toObject(message, { longs: Number, enums: String, defaults: true }),
+      ) as T;
     },
   };
 }

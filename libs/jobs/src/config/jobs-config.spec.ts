@@ -21,10 +21,18 @@ describe('loadJobsConfig', () => {
 
   it('names the variable when KAFKA_BROKERS is missing or a value is bad', () => {
     expect(() => loadJobsConfig({})).toThrow(/KAFKA_BROKERS="": required/);
-    expect(() => loadJobsConfig({ KAFKA_BROKERS: 'localhost' })).toThrow(/KAFKA_BROKERS="localhost": expected host:port/);
-    expect(() => loadJobsConfig({ KAFKA_BROKERS: 'h:1', JOBS_MAX_ATTEMPTS: '0' })).toThrow(/JOBS_MAX_ATTEMPTS="0": expected >= 1/);
-    expect(() => loadJobsConfig({ KAFKA_BROKERS: 'h:1', KAFKA_SESSION_TIMEOUT_MS: '6000', KAFKA_HEARTBEAT_INTERVAL_MS: '3000' })).toThrow(
-      ConfigError,
+    expect(() => loadJobsConfig({ KAFKA_BROKERS: 'localhost' })).toThrow(
+      /KAFKA_BROKERS="localhost": expected host:port/,
     );
+    expect(() => loadJobsConfig({ KAFKA_BROKERS: 'h:1', JOBS_MAX_ATTEMPTS: '0' })).toThrow(
+      /JOBS_MAX_ATTEMPTS="0": expected >= 1/,
+    );
+    expect(() =>
+      loadJobsConfig({
+        KAFKA_BROKERS: 'h:1',
+        KAFKA_SESSION_TIMEOUT_MS: '6000',
+        KAFKA_HEARTBEAT_INTERVAL_MS: '3000',
+      }),
+    ).toThrow(ConfigError);
   });
 });

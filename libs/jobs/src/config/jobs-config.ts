@@ -9,7 +9,10 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 export const jobsEnvSchema = z.object({
   /** Comma-separated `host:port` list of the Kafka cluster; `npm start` / `npm test` start a local one. */
   KAFKA_BROKERS: z
-    .string({ message: 'required: host:port[,host:port…] of the Kafka cluster (npm start / npm test set it)' })
+    .string({
+      message:
+        'required: host:port[,host:port…] of the Kafka cluster (npm start / npm test set it)',
+    })
     .regex(/^[^,\s:]+:\d+(,[^,\s:]+:\d+)*$/, { message: 'expected host:port[,host:port…]' }),
   /** Kafka client id prefix (broker logs and quotas). */
   KAFKA_CLIENT_ID: z.string().min(1).default('nextx'),

@@ -19,7 +19,10 @@ const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
  * A kafkajs client for the configured brokers. kafkajs log lines go to `logger` (pino) when
  * given, at warn level and above; otherwise only errors reach stderr.
  */
-export function createKafka(config: JobsConfig, options: { clientId?: string; logger?: Logger } = {}): Kafka {
+export function createKafka(
+  config: JobsConfig,
+  options: { clientId?: string; logger?: Logger } = {},
+): Kafka {
   const { logger } = options;
   return new Kafka({
     clientId: options.clientId ?? config.clientId,
@@ -38,5 +41,9 @@ export function createKafka(config: JobsConfig, options: { clientId?: string; lo
 
 /** Idempotent producer settings: retries never duplicate or reorder a record in a partition. */
 export function createIdempotentProducer(kafka: Pick<Kafka, 'producer'>): Producer {
-  return kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  return kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+  });
 }

@@ -74,7 +74,8 @@ export class JobStateStore {
   list(filter: JobFilter = {}): jobs.JobStatus[] {
     const states = filter.states ? new Set(filter.states) : undefined;
     const out = [...this.jobs.values()].filter(
-      (s) => (!states || states.has(s.state)) && (filter.kind === undefined || s.kind === filter.kind),
+      (s) =>
+        (!states || states.has(s.state)) && (filter.kind === undefined || s.kind === filter.kind),
     );
     out.sort((a, b) => b.submittedAtMs - a.submittedAtMs || a.jobId.localeCompare(b.jobId));
     return filter.limit === undefined ? out : out.slice(0, filter.limit);

@@ -87,7 +87,11 @@ export class TopicFollower {
     if (!this.admin) throw new Error(`follower of ${this.options.topic} is not started`);
     const ends = await this.topicEnds(this.admin);
     const behind = () =>
-      ends.some((p) => BigInt(p.high) > BigInt(p.low) && (this.positions.get(p.partition) ?? 0n) < BigInt(p.high));
+      ends.some(
+        (p) =>
+          BigInt(p.high) > BigInt(p.low) &&
+          (this.positions.get(p.partition) ?? 0n) < BigInt(p.high),
+      );
     if (!behind()) return;
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -108,7 +112,9 @@ export class TopicFollower {
    * Current end offsets of the topic. Right after a topic is created (or a broker restarts) the
    * broker may briefly answer NOT_LEADER / UNKNOWN_TOPIC; those retriable errors are retried.
    */
-  private async topicEnds(admin: Admin): Promise<{ partition: number; high: string; low: string }[]> {
+  private async topicEnds(
+    admin: Admin,
+  ): Promise<{ partition: number; high: string; low: string }[]> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await admin.fetchTopicOffsets(this.options.topic);

@@ -5,7 +5,9 @@ import { codecs } from '../codec/job-codec';
 import { jobIdFor } from '../ids';
 import { InvalidJobError, JobSubmitter } from './job-submitter';
 
-const config = { topics: { jobs: 'jobs', status: 'status', commands: 'commands', deadLetter: 'dlq' } };
+const config = {
+  topics: { jobs: 'jobs', status: 'status', commands: 'commands', deadLetter: 'dlq' },
+};
 
 function fakes() {
   const sent: ProducerRecord[] = [];
@@ -27,19 +29,33 @@ function fakes() {
 describe('JobSubmitter', () => {
   it('writes the QUEUED status before the spec, both keyed by the job id derived from the key', async () => {
     const { sent, submitter } = fakes();
-    const { job, created } = await submitter.submit({ idempotencyKey: 'k1', kind: 'video', payload: Buffer.from('x') });
+    const { job, created } = await submitter.submit({
+      idempotencyKey: 'k1',
+      kind: 'video',
+      payload: Buffer.from('x'),
+    });
     expect(created).toBe(true);
-    expect(job).toMatchObject({ jobId: jobIdFor('k1'), state: jobs.JobState.JOB_STATE_QUEUED, submittedAtMs: 1000 });
+    expect(job).toMatchObject({
+      jobId: jobIdFor('k1'),
+      state: jobs.JobState.JOB_STATE_QUEUED,
+      submittedAtMs: 1000,
+    });
     expect(sent.map((r) => [r.topic, r.messages[0]!.key])).toEqual([
       ['status', jobIdFor('k1')],
       ['jobs', jobIdFor('k1')],
     ]);
-    expect(codecs.spec.decode(sent[1]!.messages[0]!.value as Buffer)).toMatchObject({ idempotencyKey: 'k1', kind: 'video' });
+    expect(codecs.spec.decode(sent[1]!.messages[0]!.value as Buffer)).toMatchObject({
+      idempotencyKey: 'k1',
+      kind: 'video',
+    });
   });
 
   it('returns a known job for a repeated key without writing', async () => {
     const { sent, known, submitter } = fakes();
-    known.set(jobIdFor('k1'), { jobId: jobIdFor('k1'), state: jobs.JobState.JOB_STATE_RUNNING } as jobs.JobStatus);
+    known.set(jobIdFor('k1'), {
+      jobId: jobIdFor('k1'),
+      state: jobs.JobState.JOB_STATE_RUNNING,
+    } as jobs.JobStatus);
     const result = await submitter.submit({ idempotencyKey: 'k1', kind: 'video' });
     expect(result.created).toBe(false);
     expect(result.job.state).toBe(jobs.JobState.JOB_STATE_RUNNING);
@@ -49,8 +65,12 @@ describe('JobSubmitter', () => {
   it('names the bad field', () => {
     const { submitter } = fakes();
     expect(() => submitter.submit({ idempotencyKey: '', kind: 'video' })).toThrow(InvalidJobError);
-    expect(() => submitter.submit({ idempotencyKey: 'x'.repeat(300), kind: 'video' })).toThrow(/idempotency_key: at most 256/);
-    expect(() => submitter.submit({ idempotencyKey: 'k', kind: 'Video!' })).toThrow(/kind: expected a lower-case name/);
+    expect(() => submitter.submit({ idempotencyKey: 'x'.repeat(300), kind: 'video' })).toThrow(
+      /idempotency_key: at most 256/,
+    );
+    expect(() => submitter.submit({ idempotencyKey: 'k', kind: 'Video!' })).toThrow(
+      /kind: expected a lower-case name/,
+    );
   });
 
   it('cancels a queued job at once and only sends a command for a running one', async () => {

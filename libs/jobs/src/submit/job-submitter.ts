@@ -67,10 +67,16 @@ export class JobSubmitter {
     const key = submission.idempotencyKey;
     if (key.length === 0) throw new InvalidJobError('idempotency_key', 'must not be empty');
     if (key.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
-      throw new InvalidJobError('idempotency_key', `at most ${MAX_IDEMPOTENCY_KEY_LENGTH} characters, got ${key.length}`);
+      throw new InvalidJobError(
+        'idempotency_key',
+        `at most ${MAX_IDEMPOTENCY_KEY_LENGTH} characters, got ${key.length}`,
+      );
     }
     if (!/^[a-z][a-z0-9-]{0,31}$/.test(submission.kind)) {
-      throw new InvalidJobError('kind', `expected a lower-case name like "video", got ${JSON.stringify(submission.kind)}`);
+      throw new InvalidJobError(
+        'kind',
+        `expected a lower-case name like "video", got ${JSON.stringify(submission.kind)}`,
+      );
     }
     // Two concurrent calls with one key in this process share one submission.
     const pending = this.inFlight.get(key);
@@ -113,8 +119,16 @@ export class JobSubmitter {
     };
     const { topics } = this.deps.config;
     // Status first: a worker that receives the spec always finds the job in the status topic.
-    await this.deps.producer.send({ topic: topics.status, acks: -1, messages: [{ key: jobId, value: codecs.status.encode(status) }] });
-    await this.deps.producer.send({ topic: topics.jobs, acks: -1, messages: [{ key: jobId, value: codecs.spec.encode(spec) }] });
+    await this.deps.producer.send({
+      topic: topics.status,
+      acks: -1,
+      messages: [{ key: jobId, value: codecs.status.encode(status) }],
+    });
+    await this.deps.producer.send({
+      topic: topics.jobs,
+      acks: -1,
+      messages: [{ key: jobId, value: codecs.spec.encode(spec) }],
+    });
     return { job: status, created: true };
   }
 
@@ -123,14 +137,21 @@ export class JobSubmitter {
    * CANCELLED; a queued job is marked CANCELLED at once and never runs. Resolves with the status
    * seen when the request was written (undefined for an unknown job, unchanged for a finished one).
    */
-  async cancel(jobId: string, reason = 'cancelled by request'): Promise<jobs.JobStatus | undefined> {
+  async cancel(
+    jobId: string,
+    reason = 'cancelled by request',
+  ): Promise<jobs.JobStatus | undefined> {
     await this.deps.store.caughtUp();
     const current = this.deps.store.get(jobId);
     if (!current || isTerminal(current.state)) return current;
     const now = this.now();
     const { topics } = this.deps.config;
     const command: jobs.JobCommand = { jobId, issuedAtMs: now, cancel: { reason } };
-    await this.deps.producer.send({ topic: topics.commands, acks: -1, messages: [{ key: jobId, value: codecs.command.encode(command) }] });
+    await this.deps.producer.send({
+      topic: topics.commands,
+      acks: -1,
+      messages: [{ key: jobId, value: codecs.command.encode(command) }],
+    });
     if (current.state !== jobs.JobState.JOB_STATE_QUEUED) return current;
     const cancelled: jobs.JobStatus = {
       ...current,
@@ -139,7 +160,11 @@ export class JobSubmitter {
       updatedAtMs: now,
       finishedAtMs: now,
     };
-    await this.deps.producer.send({ topic: topics.status, acks: -1, messages: [{ key: jobId, value: codecs.status.encode(cancelled) }] });
+    await this.deps.producer.send({
+      topic: topics.status,
+      acks: -1,
+      messages: [{ key: jobId, value: codecs.status.encode(cancelled) }],
+    });
     return cancelled;
   }
 }

@@ -66,7 +66,8 @@ export interface JobOutcome {
   /** Job id. */
   readonly jobId: string;
   /** What happened. */
-  readonly outcome: 'succeeded' | 'failed' | 'cancelled' | 'dead-lettered' | 'skipped' | 'handed-back';
+  readonly outcome:
+    'succeeded' | 'failed' | 'cancelled' | 'dead-lettered' | 'skipped' | 'handed-back';
   /** Failed attempts recorded for the job. */
   readonly attempts: number;
 }
@@ -93,7 +94,11 @@ function errorMessage(error: unknown): string {
 
 function isRebalance(error: unknown): boolean {
   const e = error as { type?: string; name?: string };
-  return e?.type === 'REBALANCE_IN_PROGRESS' || e?.type === 'UNKNOWN_MEMBER_ID' || e?.type === 'ILLEGAL_GENERATION';
+  return (
+    e?.type === 'REBALANCE_IN_PROGRESS' ||
+    e?.type === 'UNKNOWN_MEMBER_ID' ||
+    e?.type === 'ILLEGAL_GENERATION'
+  );
 }
 
 /**
@@ -122,7 +127,9 @@ export class JobWorker extends EventEmitter<{ job: [JobOutcome] }> {
     super();
     this.workerId = options.workerId ?? newWorkerId();
     const { config, kafka } = options;
-    this.store = new JobStateStore(kafka, config, { groupPrefix: `${config.clientId}.worker-state` });
+    this.store = new JobStateStore(kafka, config, {
+      groupPrefix: `${config.clientId}.worker-state`,
+    });
     this.commands = new TopicFollower(kafka, {
       topic: config.topics.commands,
       groupPrefix: `${config.clientId}.worker-commands`,
@@ -174,7 +181,10 @@ export class JobWorker extends EventEmitter<{ job: [JobOutcome] }> {
       partitionsConsumedConcurrently: 1,
       eachMessage: (payload) => this.onJob(payload, handler),
     });
-    this.options.logger?.info({ workerId: this.workerId, group: config.workerGroup }, 'job worker running');
+    this.options.logger?.info(
+      { workerId: this.workerId, group: config.workerGroup },
+      'job worker running',
+    );
   }
 
   /**
@@ -211,13 +221,21 @@ export class JobWorker extends EventEmitter<{ job: [JobOutcome] }> {
     const producer = this.producer;
     if (!consumer || !producer) throw new Error('job worker is not running');
     const commit = () =>
-      consumer.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }]).catch((error: unknown) => {
-        // The job's final status is already written: a redelivery finds it final and skips it.
-        this.options.logger?.warn({ jobId: message.key?.toString(), error: errorMessage(error) }, 'offset commit failed');
-      });
+      consumer
+        .commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }])
+        .catch((error: unknown) => {
+          // The job's final status is already written: a redelivery finds it final and skips it.
+          this.options.logger?.warn(
+            { jobId: message.key?.toString(), error: errorMessage(error) },
+            'offset commit failed',
+          );
+        });
     const report = (jobId: string, outcome: JobOutcome['outcome'], attempts: number) => {
       this.emit('job', { jobId, outcome, attempts });
-      this.options.logger?.info({ jobId, outcome, attempts, workerId: this.workerId }, 'job delivery ended');
+      this.options.logger?.info(
+        { jobId, outcome, attempts, workerId: this.workerId },
+        'job delivery ended',
+      );
     };
     if (!message.value) return commit();
     let spec: jobs.JobSpec;
@@ -227,7 +245,10 @@ export class JobWorker extends EventEmitter<{ job: [JobOutcome] }> {
       // A record that is not a JobSpec would fail forever: dead-letter it under its key and move on.
       const jobId = message.key?.toString('utf8') ?? '';
       const unreadable = { jobId, idempotencyKey: '', kind: '', submittedAtMs: 0 };
-      const status = { error: `unreadable JobSpec: ${errorMessage(error)}`, attempts: 0 } as jobs.JobStatus;
+      const status = {
+        error: `unreadable JobSpec: ${errorMessage(error)}`,
+        attempts: 0,
+      } as jobs.JobStatus;
       await this.deadLetter(producer, unreadable, status);
       await commit();
       return report(jobId, 'dead-lettered', 0);
@@ -263,18 +284,27 @@ export class JobWorker extends EventEmitter<{ job: [JobOutcome] }> {
         messages: [{ key: spec.jobId, value: codecs.status.encode(status) }],
       });
     };
-    const finish = async (state: jobs.JobState, patch: Partial<jobs.JobStatus>, outcome: JobOutcome['outcome']) => {
+    const finish = async (
+      state: jobs.JobState,
+      patch: Partial<jobs.JobStatus>,
+      outcome: JobOutcome['outcome'],
+    ) => {
       await publish({ ...patch, state, finishedAtMs: Date.now() });
       await commit();
       report(spec.jobId, outcome, status.attempts);
     };
 
     const cancelReason = this.cancelled.get(spec.jobId);
-    if (cancelReason !== undefined) return finish(State.JOB_STATE_CANCELLED, { error: cancelReason }, 'cancelled');
+    if (cancelReason !== undefined)
+      return finish(State.JOB_STATE_CANCELLED, { error: cancelReason }, 'cancelled');
 
     // A job found RUNNING was last held by a worker that died: that counts as a failed attempt.
     if (status.state === State.JOB_STATE_RUNNING) {
-      status = { ...status, attempts: status.attempts + 1, error: status.error || `worker ${status.workerId} lost the job` };
+      status = {
+        ...status,
+        attempts: status.attempts + 1,
+        error: status.error || `worker ${status.workerId} lost the job`,
+      };
     }
     const { maxAttempts, retryBackoffMs } = this.options.config;
     for (;;) {
@@ -287,7 +317,8 @@ export class JobWorker extends EventEmitter<{ job: [JobOutcome] }> {
       if (this.stopping) abort.abort(new JobAbort('handback', 'worker stopping'));
       const beat = setInterval(() => {
         heartbeat().catch((error: unknown) => {
-          if (isRebalance(error)) abort.abort(new JobAbort('handback', 'partition reassigned by a rebalance'));
+          if (isRebalance(error))
+            abort.abort(new JobAbort('handback', 'partition reassigned by a rebalance'));
         });
       }, this.options.config.heartbeatIntervalMs);
       let failure: { error: unknown } | undefined;
@@ -305,7 +336,14 @@ export class JobWorker extends EventEmitter<{ job: [JobOutcome] }> {
           startedAtMs: status.startedAtMs || Date.now(),
           chunksDone: Math.max(status.chunksDone, nextChunk),
         });
-        const context = this.context(spec, status.attempts, nextChunk, lastCheckpoint, abort.signal, publish);
+        const context = this.context(
+          spec,
+          status.attempts,
+          nextChunk,
+          lastCheckpoint,
+          abort.signal,
+          publish,
+        );
         result = await handler(context);
         abort.signal.throwIfAborted();
       } catch (error) {
@@ -314,7 +352,12 @@ export class JobWorker extends EventEmitter<{ job: [JobOutcome] }> {
         clearInterval(beat);
         this.current = undefined;
       }
-      if (!failure) return finish(State.JOB_STATE_SUCCEEDED, { outputUri: result?.outputUri ?? '', error: '' }, 'succeeded');
+      if (!failure)
+        return finish(
+          State.JOB_STATE_SUCCEEDED,
+          { outputUri: result?.outputUri ?? '', error: '' },
+          'succeeded',
+        );
 
       const { error } = failure;
       const reason: unknown = abort.signal.aborted ? abort.signal.reason : undefined;
@@ -324,15 +367,25 @@ export class JobWorker extends EventEmitter<{ job: [JobOutcome] }> {
       if (reason instanceof JobAbort) {
         // Hand the job back: rewind so neither this nor a later commit skips it.
         consumer.seek({ topic, partition, offset: message.offset });
-        await publish({ state: State.JOB_STATE_QUEUED, error: reason.message }).catch(() => undefined);
+        await publish({ state: State.JOB_STATE_QUEUED, error: reason.message }).catch(
+          () => undefined,
+        );
         return report(spec.jobId, 'handed-back', status.attempts);
       }
       if (error instanceof NonRetriableJobError) {
         return finish(State.JOB_STATE_FAILED, { error: error.message }, 'failed');
       }
-      this.options.logger?.warn({ jobId: spec.jobId, attempt: status.attempts + 1, error: errorMessage(error) }, 'job attempt failed');
-      await publish({ state: State.JOB_STATE_RUNNING, attempts: status.attempts + 1, error: errorMessage(error) });
-      if (status.attempts < maxAttempts && retryBackoffMs > 0) await sleep(retryBackoffMs).catch(() => undefined);
+      this.options.logger?.warn(
+        { jobId: spec.jobId, attempt: status.attempts + 1, error: errorMessage(error) },
+        'job attempt failed',
+      );
+      await publish({
+        state: State.JOB_STATE_RUNNING,
+        attempts: status.attempts + 1,
+        error: errorMessage(error),
+      });
+      if (status.attempts < maxAttempts && retryBackoffMs > 0)
+        await sleep(retryBackoffMs).catch(() => undefined);
     }
   }
 
@@ -357,8 +410,17 @@ export class JobWorker extends EventEmitter<{ job: [JobOutcome] }> {
       async checkpoint(index, bytes) {
         signal.throwIfAborted();
         const uri = await chunks.put(spec.jobId, index, bytes);
-        const checkpoint: jobs.ChunkCheckpoint = { jobId: spec.jobId, chunkIndex: index, uri, sizeBytes: bytes.byteLength };
-        await publish({ lastCheckpoint: checkpoint, chunksDone: index + 1, chunksTotal: Math.max(total, index + 1) });
+        const checkpoint: jobs.ChunkCheckpoint = {
+          jobId: spec.jobId,
+          chunkIndex: index,
+          uri,
+          sizeBytes: bytes.byteLength,
+        };
+        await publish({
+          lastCheckpoint: checkpoint,
+          chunksDone: index + 1,
+          chunksTotal: Math.max(total, index + 1),
+        });
         signal.throwIfAborted();
         return checkpoint;
       },
@@ -370,7 +432,11 @@ export class JobWorker extends EventEmitter<{ job: [JobOutcome] }> {
     };
   }
 
-  private async deadLetter(producer: Producer, spec: jobs.JobSpec, status: jobs.JobStatus): Promise<void> {
+  private async deadLetter(
+    producer: Producer,
+    spec: jobs.JobSpec,
+    status: jobs.JobStatus,
+  ): Promise<void> {
     const letter: jobs.DeadLetter = {
       spec,
       error: status.error,
@@ -383,6 +449,9 @@ export class JobWorker extends EventEmitter<{ job: [JobOutcome] }> {
       acks: -1,
       messages: [{ key: spec.jobId, value: codecs.deadLetter.encode(letter) }],
     });
-    this.options.logger?.error({ jobId: spec.jobId, attempts: status.attempts, error: status.error }, 'job dead-lettered');
+    this.options.logger?.error(
+      { jobId: spec.jobId, attempts: status.attempts, error: status.error },
+      'job dead-lettered',
+    );
   }
 }

@@ -13,21 +13,30 @@ export interface CsvSeries {
  * refused with the row number so a user can fix the file.
  */
 export function readSeriesCsv(text: string, column: string, timeColumn?: string): CsvSeries {
-  const rows: Record<string, string>[] = parse(text, { columns: true, skip_empty_lines: true, trim: true });
+  const rows: Record<string, string>[] = parse(text, {
+    columns: true,
+    skip_empty_lines: true,
+    trim: true,
+  });
   if (rows.length === 0) throw new Error('CSV has no data rows');
   const header = Object.keys(rows[0]);
   for (const name of [column, timeColumn].filter((n): n is string => !!n)) {
-    if (!header.includes(name)) throw new Error(`column "${name}" not in CSV header (${header.join(', ')})`);
+    if (!header.includes(name))
+      throw new Error(`column "${name}" not in CSV header (${header.join(', ')})`);
   }
   const values = rows.map((row, i) => {
     const value = Number(row[column]);
-    if (row[column] === '' || !Number.isFinite(value)) throw new Error(`row ${i + 2}: "${row[column]}" in column ${column} is not a number`);
+    if (row[column] === '' || !Number.isFinite(value))
+      throw new Error(`row ${i + 2}: "${row[column]}" in column ${column} is not a number`);
     return value;
   });
   const timestampsMs = timeColumn
     ? rows.map((row, i) => {
         const t = Date.parse(row[timeColumn]);
-        if (Number.isNaN(t)) throw new Error(`row ${i + 2}: "${row[timeColumn]}" in column ${timeColumn} is not a date`);
+        if (Number.isNaN(t))
+          throw new Error(
+            `row ${i + 2}: "${row[timeColumn]}" in column ${timeColumn} is not a date`,
+          );
         return t;
       })
     : [];

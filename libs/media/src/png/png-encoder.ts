@@ -20,10 +20,18 @@ export function encodePng(batch: PixelBatch, index = 0): Buffer {
  * Encodes several images of the batch as one PNG grid, `columns` per row, 2 px gaps —
  * e.g. one row per class for a sample sheet.
  */
-export function encodeGridPng(batch: PixelBatch, indices: readonly number[], columns: number, gap = 2): Buffer {
+export function encodeGridPng(
+  batch: PixelBatch,
+  indices: readonly number[],
+  columns: number,
+  gap = 2,
+): Buffer {
   const { channels, height, width } = batch;
   const rows = Math.ceil(indices.length / columns);
-  const png = new PNG({ width: columns * width + (columns - 1) * gap, height: rows * height + (rows - 1) * gap });
+  const png = new PNG({
+    width: columns * width + (columns - 1) * gap,
+    height: rows * height + (rows - 1) * gap,
+  });
   png.data.fill(255);
   const plane = height * width;
   indices.forEach((image, k) => {
@@ -33,7 +41,10 @@ export function encodeGridPng(batch: PixelBatch, indices: readonly number[], col
     for (let y = 0; y < height; y++) {
       for (let x = 0; x < width; x++) {
         const o = ((y0 + y) * png.width + x0 + x) * 4;
-        for (let c = 0; c < 3; c++) png.data[o + c] = toByte(batch.pixels[base + (channels === 3 ? c : 0) * plane + y * width + x]);
+        for (let c = 0; c < 3; c++)
+          png.data[o + c] = toByte(
+            batch.pixels[base + (channels === 3 ? c : 0) * plane + y * width + x],
+          );
         png.data[o + 3] = 255;
       }
     }

@@ -6,7 +6,11 @@ export interface ForecastPlotData {
   readonly history: readonly number[];
   readonly point: readonly number[];
   /** Lower and upper edge of the shaded band (e.g. the 10 % and 90 % quantiles). */
-  readonly band?: { readonly lower: readonly number[]; readonly upper: readonly number[]; readonly label: string };
+  readonly band?: {
+    readonly lower: readonly number[];
+    readonly upper: readonly number[];
+    readonly label: string;
+  };
   readonly title?: string;
 }
 
@@ -20,8 +24,15 @@ export function forecastPlotSvg(data: ForecastPlotData, width = 900, height = 36
   const margin = { top: 32, right: 20, bottom: 30, left: 60 };
   const n = data.history.length;
   const h = data.point.length;
-  const all = [...data.history, ...data.point, ...(data.band?.lower ?? []), ...(data.band?.upper ?? [])];
-  const x = scaleLinear().domain([0, n + h - 1]).range([margin.left, width - margin.right]);
+  const all = [
+    ...data.history,
+    ...data.point,
+    ...(data.band?.lower ?? []),
+    ...(data.band?.upper ?? []),
+  ];
+  const x = scaleLinear()
+    .domain([0, n + h - 1])
+    .range([margin.left, width - margin.right]);
   const y = scaleLinear()
     .domain([Math.min(...all), Math.max(...all)])
     .nice()
@@ -30,7 +41,10 @@ export function forecastPlotSvg(data: ForecastPlotData, width = 900, height = 36
     .x((d) => x(d[0]))
     .y((d) => y(d[1]));
   const historyPath = path(data.history.map((v, i) => [i, v]));
-  const forecastPath = path([[n - 1, data.history[n - 1]], ...data.point.map((v, i): [number, number] => [n + i, v])]);
+  const forecastPath = path([
+    [n - 1, data.history[n - 1]],
+    ...data.point.map((v, i): [number, number] => [n + i, v]),
+  ]);
   const band = data.band
     ? area<number>()
         .x((i) => x(n + i))
@@ -47,8 +61,13 @@ export function forecastPlotSvg(data: ForecastPlotData, width = 900, height = 36
       (t) =>
         `<line x1="${margin.left}" x2="${width - margin.right}" y1="${y(t)}" y2="${y(t)}" stroke="#eee"/><text x="${margin.left - 6}" y="${y(t) + 4}" text-anchor="end">${t}</text>`,
     ),
-    ...xTicks.map((t) => `<text x="${x(t)}" y="${height - margin.bottom + 16}" text-anchor="middle">${t}</text>`),
-    band ? `<path d="${band}" fill="#1f77b4" fill-opacity="0.2" stroke="none"><title>${escape(data.band!.label)}</title></path>` : '',
+    ...xTicks.map(
+      (t) =>
+        `<text x="${x(t)}" y="${height - margin.bottom + 16}" text-anchor="middle">${t}</text>`,
+    ),
+    band
+      ? `<path d="${band}" fill="#1f77b4" fill-opacity="0.2" stroke="none"><title>${escape(data.band!.label)}</title></path>`
+      : '',
     `<path d="${historyPath}" fill="none" stroke="#333" stroke-width="1.2"/>`,
     `<path d="${forecastPath}" fill="none" stroke="#1f77b4" stroke-width="2"/>`,
     `<line x1="${x(n - 1)}" x2="${x(n - 1)}" y1="${margin.top}" y2="${height - margin.bottom}" stroke="#999" stroke-dasharray="4 3"/>`,

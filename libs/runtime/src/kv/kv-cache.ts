@@ -38,7 +38,8 @@ export class KvCache {
 
   /** Empties the cache for `batch` sequences. */
   reset(batch: number): void {
-    if (batch > this.maxBatch) throw new RangeError(`batch ${batch} > cache capacity ${this.maxBatch}`);
+    if (batch > this.maxBatch)
+      throw new RangeError(`batch ${batch} > cache capacity ${this.maxBatch}`);
     this.rows = batch;
     this.cached = 0;
   }
@@ -51,7 +52,9 @@ export class KvCache {
   /** Preallocated `present.{i}.key|value` outputs for a step adding `newLength` positions. */
   presentOutputs(newLength: number): Record<string, TensorValue> {
     if (this.cached + newLength > this.maxLength) {
-      throw new RangeError(`sequence would reach ${this.cached + newLength} > cache capacity ${this.maxLength}`);
+      throw new RangeError(
+        `sequence would reach ${this.cached + newLength} > cache capacity ${this.maxLength}`,
+      );
     }
     return this.views(this.back, this.cached + newLength, 'present');
   }
@@ -71,13 +74,21 @@ export class KvCache {
     const { heads, headDim } = this;
     for (const buffer of this.front) {
       for (let bh = 0; bh < this.rows * heads; bh++) {
-        buffer.copyWithin(bh * length * headDim, bh * this.cached * headDim, bh * this.cached * headDim + length * headDim);
+        buffer.copyWithin(
+          bh * length * headDim,
+          bh * this.cached * headDim,
+          bh * this.cached * headDim + length * headDim,
+        );
       }
     }
     this.cached = length;
   }
 
-  private views(buffers: Float32Array[], length: number, prefix = 'past_key_values'): Record<string, TensorValue> {
+  private views(
+    buffers: Float32Array[],
+    length: number,
+    prefix = 'past_key_values',
+  ): Record<string, TensorValue> {
     const dims = [this.rows, this.heads, length, this.headDim];
     const size = this.rows * this.heads * length * this.headDim;
     const out: Record<string, TensorValue> = {};

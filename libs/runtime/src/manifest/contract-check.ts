@@ -31,12 +31,19 @@ export function checkGraphContract(
     for (const [name, declared] of declaredTensors) {
       const found = byName.get(name);
       const where = `model ${model}: graph ${graphName} (${spec.file}) ${side.slice(0, -1)} "${name}"`;
-      if (!found) throw new ContractError(`${where} is missing from the ONNX file (it has: ${[...byName.keys()].join(', ')})`);
+      if (!found)
+        throw new ContractError(
+          `${where} is missing from the ONNX file (it has: ${[...byName.keys()].join(', ')})`,
+        );
       if (norm(found.type) !== norm(declared.dtype)) {
-        throw new ContractError(`${where} has dtype ${found.type}, manifest says ${declared.dtype}`);
+        throw new ContractError(
+          `${where} has dtype ${found.type}, manifest says ${declared.dtype}`,
+        );
       }
       if (found.shape.length !== declared.shape.length) {
-        throw new ContractError(`${where} has rank ${found.shape.length} [${found.shape.join(', ')}], manifest says [${declared.shape.join(', ')}]`);
+        throw new ContractError(
+          `${where} has rank ${found.shape.length} [${found.shape.join(', ')}], manifest says [${declared.shape.join(', ')}]`,
+        );
       }
       declared.shape.forEach((d, i) => {
         const f = found.shape[i];
@@ -55,7 +62,9 @@ export function checkGraphContract(
       const names = new Set(actual[side].map((t) => t.name));
       for (const name of expandLayers(rule[side], layers)) {
         if (!names.has(name)) {
-          throw new ContractError(`model ${model}: graph ${graphName} (${spec.file}) lacks ${side.slice(0, -1)} "${name}" required by family ${family}`);
+          throw new ContractError(
+            `model ${model}: graph ${graphName} (${spec.file}) lacks ${side.slice(0, -1)} "${name}" required by family ${family}`,
+          );
         }
       }
     }

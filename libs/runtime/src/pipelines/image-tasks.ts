@@ -70,7 +70,10 @@ export interface ImageTaskOptions {
  * The image tasks a generation worker serves: pipelines are built once per model and kept;
  * concurrent raster requests share one {@link FusedDecoder} (temporal fusion).
  */
-export function imageTaskHandlers(repository: ModelRepository, options: ImageTaskOptions): Record<string, TaskHandler> {
+export function imageTaskHandlers(
+  repository: ModelRepository,
+  options: ImageTaskOptions,
+): Record<string, TaskHandler> {
   const raster = new Map<string, Promise<{ pipeline: RasterPipeline; fused?: FusedDecoder }>>();
   const vars = new Map<string, Promise<VarPipeline>>();
   const family = async (name: string) => (await repository.manifest(name)).family;
@@ -78,11 +81,29 @@ export function imageTaskHandlers(repository: ModelRepository, options: ImageTas
   const rasterPipeline = (name: string) => {
     let entry = raster.get(name);
     if (!entry) {
-      entry = loadRasterPipeline(repository, name, { maxBatch: options.fusedRows }).then((pipeline) => ({
-        pipeline,
-        fused: options.fusion ? pipeline.fused() : undefined,
-      }));
+      entry = loadRasterPipeline(repository, name, { maxBatch: options.fusedRows }).then(
+        (pipeline) => ({
+          pipeline,
+          fused: options.fusion ? pipeline.fused() : undefined,
+        }),
+      );
       raster.set(name, entry);
+    }
+    return entry;
+  };
+  // Draft pipeline and LANTERN table of a target model, loaded on its first speculative request.
+  const drafts = new Map<string, Promise<{ draft: RasterPipeline; neighbours: NeighbourTable }>>();
+  const draftOf = (pipeline: RasterPipeline) => {
+    const name = pipeline.model.manifest.name;
+    let entry = drafts.get(name);
+    if (!entry) {
+      const draftName = pipeline.draftName;
+      if (!draftName) throw new Error(`model ${name} has no draft model`);
+      entry = Promise.all([
+        loadRasterPipeline(repository, draftName, { maxBatch: 2, decoderFrom: pipeline.model }),
+        loadNeighbours(pipeline),
+      ]).then(([draft, neighbours]) => ({ draft, neighbours }));
+      drafts.set(name, entry);
     }
     return entry;
   };
@@ -95,36 +116,69 @@ export function imageTaskHandlers(repository: ModelRepository, options: ImageTas
     return entry;
   };
 
-  const generate = async (task: ImageGenerateTask, context: TaskContext): Promise<ImageGenerateOutput> => {
+  const generate = async (
+    task: ImageGenerateTask,
+    context: TaskContext,
+  ): Promise<ImageGenerateOutput> => {
     const classLabels = new Array<number>(task.numImages).fill(task.classLabel);
-    const sampling = { temperature: task.temperature, topK: task.topK, topP: task.topP, minP: task.minP };
+    const sampling = {
+      temperature: task.temperature,
+      topK: task.topK,
+      topP: task.topP,
+      minP: task.minP,
+    };
     const forward = (e: ProgressEvent) => {
       const preview = e.preview as ImageBatch | undefined;
-      context.progress({ step: e.step, total: e.total, stage: e.stage, previewPng: preview ? new Uint8Array(encodePng(preview, 0)) : undefined } satisfies ImageProgress);
+      context.progress({
+        step: e.step,
+        total: e.total,
+        stage: e.stage,
+        previewPng: preview ? new Uint8Array(encodePng(preview, 0)) : undefined,
+      } satisfies ImageProgress);
     };
     let events: AsyncIterable<GenerationEvent<{ media: ImageBatch; acceptanceRate?: number }>>;
     if ((await family(task.model)) === 'var') {
       const pipeline = await varPipeline(task.model);
-      events = pipeline.generator((task.guidanceScale !== 0 ? 2 : 1) * task.numImages).generate({ classLabels, cfg: task.guidanceScale, sampling, previews: true }, { seed: task.seed, signal: context.signal });
+      events = pipeline
+        .generator((task.guidanceScale !== 0 ? 2 : 1) * task.numImages)
+        .generate(
+          { classLabels, cfg: task.guidanceScale, sampling, previews: true },
+          { seed: task.seed, signal: context.signal },
+        );
     } else {
       const { pipeline, fused } = await rasterPipeline(task.model);
       const request = { classLabels, guidanceScale: task.guidanceScale, sampling };
       if (task.speculative !== 'off') {
-        const draftName = pipeline.draftName;
-        if (!draftName) throw new Error(`model ${task.model} has no draft model`);
-        const draft = await loadRasterPipeline(repository, draftName, { maxBatch: 2, decoderFrom: pipeline.model });
-        const neighbours = await loadNeighbours(pipeline);
-        const rule = task.speculative === 'lantern' ? new LanternAcceptance({ neighbours, k: pipeline.speculative.lanternK, delta: pipeline.speculative.lanternDelta }) : new StandardAcceptance();
-        const generator = new SpeculativeRasterGenerator(pipeline.stepModel(2), draft.stepModel(2), pipeline.layout, pipeline.decoder, {
-          draftTokens: pipeline.speculative.draftTokens,
-          rule,
-        });
+        const { draft, neighbours } = await draftOf(pipeline);
+        const rule =
+          task.speculative === 'lantern'
+            ? new LanternAcceptance({
+                neighbours,
+                k: pipeline.speculative.lanternK,
+                delta: pipeline.speculative.lanternDelta,
+              })
+            : new StandardAcceptance();
+        const generator = new SpeculativeRasterGenerator(
+          pipeline.stepModel(2),
+          draft.stepModel(2),
+          pipeline.layout,
+          pipeline.decoder,
+          {
+            draftTokens: pipeline.speculative.draftTokens,
+            rule,
+          },
+        );
         events = generator.generate(request, { seed: task.seed, signal: context.signal });
       } else {
         // A request that does not fit the shared batch runs on a step model of its own.
         const rows = (task.guidanceScale !== 1 ? 2 : 1) * task.numImages;
-        const model = fused && fused.rows + rows <= options.fusedRows ? fused.sequence() : pipeline.stepModel(rows);
-        events = pipeline.generator(model).generate(request, { seed: task.seed, signal: context.signal });
+        const model =
+          fused && fused.rows + rows <= options.fusedRows
+            ? fused.sequence()
+            : pipeline.stepModel(rows);
+        events = pipeline
+          .generator(model)
+          .generate(request, { seed: task.seed, signal: context.signal });
       }
     }
     let steps = 0;
@@ -143,21 +197,44 @@ export function imageTaskHandlers(repository: ModelRepository, options: ImageTas
     }
     throw new Error('generation ended without a result');
   };
-  const inpaint = async (task: ImageInpaintTask, context: TaskContext): Promise<{ png: Uint8Array }> => {
+  const inpaint = async (
+    task: ImageInpaintTask,
+    context: TaskContext,
+  ): Promise<{ png: Uint8Array }> => {
     const pipeline = await varPipeline(task.model);
     if (!pipeline.encoder) throw new Error(`model ${task.model} exports no encoder graph`);
-    const input = { pixels: task.image, images: 1, channels: 1, height: task.size, width: task.size };
+    const input = {
+      pixels: task.image,
+      images: 1,
+      channels: 1,
+      height: task.size,
+      width: task.size,
+    };
     const codes = await pipeline.encoder.encode(input);
     const keep = keptTokens(task.mask, task.size, task.size, pipeline.scales);
-    const sampling = { temperature: task.temperature, topK: task.topK, topP: task.topP, minP: task.minP };
+    const sampling = {
+      temperature: task.temperature,
+      topK: task.topK,
+      topP: task.topP,
+      minP: task.minP,
+    };
     const result = await runToResult(
-      pipeline.generator(task.guidanceScale !== 0 ? 2 : 1).generate(
-        { classLabels: [task.classLabel], cfg: task.guidanceScale, sampling, teacherForcing: { codes, keep } },
-        { seed: task.seed, signal: context.signal },
-      ),
+      pipeline
+        .generator(task.guidanceScale !== 0 ? 2 : 1)
+        .generate(
+          {
+            classLabels: [task.classLabel],
+            cfg: task.guidanceScale,
+            sampling,
+            teacherForcing: { codes, keep },
+          },
+          { seed: task.seed, signal: context.signal },
+        ),
     );
     // Unmasked pixels are the input's own; the masked region is the model's.
-    const out = result.media.pixels.map((v, i) => task.mask[i] * v + (1 - task.mask[i]) * task.image[i]);
+    const out = result.media.pixels.map(
+      (v, i) => task.mask[i] * v + (1 - task.mask[i]) * task.image[i],
+    );
     return { png: new Uint8Array(encodePng({ ...input, pixels: out })) };
   };
   return { generate: generate as TaskHandler, inpaint: inpaint as TaskHandler };
@@ -165,7 +242,11 @@ export function imageTaskHandlers(repository: ModelRepository, options: ImageTas
 
 async function loadNeighbours(pipeline: RasterPipeline): Promise<NeighbourTable> {
   const file = pipeline.neighboursFile;
-  if (!file) throw new Error(`model ${pipeline.model.manifest.name} has no LANTERN neighbour table`);
-  const json = JSON.parse(await readFile(pipeline.model.file(file), 'utf8')) as { k: number; neighbours: number[][] };
+  if (!file)
+    throw new Error(`model ${pipeline.model.manifest.name} has no LANTERN neighbour table`);
+  const json = JSON.parse(await readFile(pipeline.model.file(file), 'utf8')) as {
+    k: number;
+    neighbours: number[][];
+  };
   return { indices: Int32Array.from(json.neighbours.flat()), width: json.k };
 }

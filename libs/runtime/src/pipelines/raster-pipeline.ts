@@ -57,7 +57,13 @@ export async function loadRasterPipeline(
 ): Promise<RasterPipeline> {
   const model = await repository.load(name);
   const contract = model.manifest.contract as unknown as {
-    token_layout: { codebook_size: number; code_token_offset: number; class_token_offset: number; null_class_token: number; image_tokens: number };
+    token_layout: {
+      codebook_size: number;
+      code_token_offset: number;
+      class_token_offset: number;
+      null_class_token: number;
+      image_tokens: number;
+    };
   };
   const t = contract.token_layout;
   const config = JSON.parse(await readFile(model.file('config.json'), 'utf8')) as HfConfig;
@@ -83,12 +89,20 @@ export async function loadRasterPipeline(
     topK: d['top_k'] ?? 0,
     topP: d['top_p'] ?? 1,
   };
-  const decoder = new OnnxCodeDecoder((options.decoderFrom ?? model).graph('decoder'), t.image_tokens);
+  const decoder = new OnnxCodeDecoder(
+    (options.decoderFrom ?? model).graph('decoder'),
+    t.image_tokens,
+  );
   const lm = model.graph('decoder_lm');
-  const stepModel = (maxBatch = dims.maxBatch) => new OptimumDecoderStepModel(lm, { ...dims, maxBatch });
-  const draft = (await repository.list()).find((m) => (m as Record<string, unknown>)['draft_for'] === name);
-  const spec = ((draft?.defaults as Record<string, unknown> | undefined)?.['speculative'] ?? {}) as Record<string, number>;
-  const neighbours = (model.manifest.contract as Record<string, unknown>)['lantern_neighbours'] as { file?: string } | undefined;
+  const stepModel = (maxBatch = dims.maxBatch) =>
+    new OptimumDecoderStepModel(lm, { ...dims, maxBatch });
+  const draft = (await repository.list()).find(
+    (m) => (m as Record<string, unknown>)['draft_for'] === name,
+  );
+  const spec = ((draft?.defaults as Record<string, unknown> | undefined)?.['speculative'] ??
+    {}) as Record<string, number>;
+  const neighbours = (model.manifest.contract as Record<string, unknown>)['lantern_neighbours'] as
+    { file?: string } | undefined;
   return {
     model,
     layout,

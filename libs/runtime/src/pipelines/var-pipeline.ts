@@ -1,6 +1,12 @@
 import { NextScaleGenerator } from '@nextx/engine';
 import type { ImageBatch } from '../models/code-decoder';
-import { VarEncoder, VarFhatDecoder, VarScaleAccumulator, VarStepModel, type VarDims } from '../models/var-models';
+import {
+  VarEncoder,
+  VarFhatDecoder,
+  VarScaleAccumulator,
+  VarStepModel,
+  type VarDims,
+} from '../models/var-models';
 import type { LoadedModel, ModelRepository } from '../repository/model-repository';
 
 /** Default sampling of a VAR model, from its `model.json`. */
@@ -36,7 +42,10 @@ interface VarContract {
 }
 
 /** Builds a VAR pipeline (step, f̂ accumulation and decoder graphs) from the manifest. */
-export async function loadVarPipeline(repository: ModelRepository, name: string): Promise<VarPipeline> {
+export async function loadVarPipeline(
+  repository: ModelRepository,
+  name: string,
+): Promise<VarPipeline> {
   const model = await repository.load(name);
   const c = model.manifest.contract as unknown as VarContract;
   const scales = c.scales;
@@ -50,7 +59,12 @@ export async function loadVarPipeline(repository: ModelRepository, name: string)
     maxBatch: 1,
   };
   const d = (model.manifest.defaults ?? {}) as Record<string, number>;
-  const defaults: VarDefaults = { cfg: d['cfg_scale'] ?? 1.5, temperature: d['temperature'] ?? 1, topK: d['top_k'] ?? 0, topP: d['top_p'] ?? 1 };
+  const defaults: VarDefaults = {
+    cfg: d['cfg_scale'] ?? 1.5,
+    temperature: d['temperature'] ?? 1,
+    topK: d['top_k'] ?? 0,
+    topP: d['top_p'] ?? 1,
+  };
   // Decoder and accumulator only read the channel/latent sizes; batch sizes come per call.
   const decoder = new VarFhatDecoder(model.graph('decoder'), dims);
   const accumulator = new VarScaleAccumulator(model.graph('scale_update'), dims);
@@ -62,7 +76,17 @@ export async function loadVarPipeline(repository: ModelRepository, name: string)
     numClasses: c.num_classes,
     defaults,
     decoder,
-    encoder: 'encoder' in model.manifest.contract.graphs ? new VarEncoder(model.graph('encoder')) : undefined,
-    generator: (rows) => new NextScaleGenerator(new VarStepModel(step, { ...dims, maxBatch: rows }), accumulator, decoder, scales, c.null_class),
+    encoder:
+      'encoder' in model.manifest.contract.graphs
+        ? new VarEncoder(model.graph('encoder'))
+        : undefined,
+    generator: (rows) =>
+      new NextScaleGenerator(
+        new VarStepModel(step, { ...dims, maxBatch: rows }),
+        accumulator,
+        decoder,
+        scales,
+        c.null_class,
+      ),
   };
 }

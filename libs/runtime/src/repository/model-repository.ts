@@ -18,7 +18,10 @@ export class LoadedModel {
   /** The session of one graph of the contract. */
   graph(name: string): OnnxGraph {
     const graph = this.graphs.get(name);
-    if (!graph) throw new ContractError(`model ${this.manifest.name} has no graph "${name}" (has ${[...this.graphs.keys()].join(', ')})`);
+    if (!graph)
+      throw new ContractError(
+        `model ${this.manifest.name} has no graph "${name}" (has ${[...this.graphs.keys()].join(', ')})`,
+      );
     return graph;
   }
 
@@ -34,7 +37,8 @@ export class LoadedModel {
 
 function insideOf(dir: string, relative: string, what: string): string {
   const path = resolve(dir, relative);
-  if (!path.startsWith(dir + sep)) throw new ContractError(`${what} "${relative}" points outside ${dir}`);
+  if (!path.startsWith(dir + sep))
+    throw new ContractError(`${what} "${relative}" points outside ${dir}`);
   return path;
 }
 
@@ -74,10 +78,14 @@ export class ModelRepository {
     const parsed = modelManifestSchema.safeParse(JSON.parse(raw));
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      throw new ContractError(`model ${name}: model.json ${issue.path.join('.')}: ${issue.message}`);
+      throw new ContractError(
+        `model ${name}: model.json ${issue.path.join('.')}: ${issue.message}`,
+      );
     }
-    if (parsed.data.name !== name) throw new ContractError(`model ${name}: model.json names it "${parsed.data.name}"`);
-    if (version && parsed.data.version !== version) throw new NotFoundError('model version', `${name}@${version}`);
+    if (parsed.data.name !== name)
+      throw new ContractError(`model ${name}: model.json names it "${parsed.data.name}"`);
+    if (version && parsed.data.version !== version)
+      throw new NotFoundError('model version', `${name}@${version}`);
     return parsed.data;
   }
 
@@ -96,7 +104,9 @@ export class ModelRepository {
   async close(): Promise<void> {
     const models = await Promise.allSettled(this.loaded.values());
     this.loaded.clear();
-    await Promise.all(models.map((m) => (m.status === 'fulfilled' ? m.value.release() : undefined)));
+    await Promise.all(
+      models.map((m) => (m.status === 'fulfilled' ? m.value.release() : undefined)),
+    );
   }
 
   private async loadUncached(name: string, version: string): Promise<LoadedModel> {
@@ -104,7 +114,11 @@ export class ModelRepository {
     const dir = await this.modelDir(name);
     const graphs = new Map<string, OnnxGraph>();
     for (const [graphName, spec] of Object.entries(manifest.contract.graphs)) {
-      const graph = await OnnxGraph.load(graphName, insideOf(dir, spec.file, `model ${name} graph`), this.settings);
+      const graph = await OnnxGraph.load(
+        graphName,
+        insideOf(dir, spec.file, `model ${name} graph`),
+        this.settings,
+      );
       checkGraphContract(name, manifest.family, graphName, spec, graph.metadata());
       await graph.warmUp(spec);
       graphs.set(graphName, graph);
@@ -114,7 +128,11 @@ export class ModelRepository {
 
   private async modelDir(name: string): Promise<string> {
     if (!NAME.test(name)) {
-      throw new InvalidArgumentError('model', 'lower-case letters, digits, ".", "_", "-"; at most 128', `got ${JSON.stringify(name)}`);
+      throw new InvalidArgumentError(
+        'model',
+        'lower-case letters, digits, ".", "_", "-"; at most 128',
+        `got ${JSON.stringify(name)}`,
+      );
     }
     const root = await realpath(this.root);
     let dir: string;

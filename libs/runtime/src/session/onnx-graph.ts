@@ -11,7 +11,11 @@ export interface SessionSettings {
   readonly graphOptimization: 'disabled' | 'basic' | 'extended' | 'all';
 }
 
-export const DEFAULT_SESSION_SETTINGS: SessionSettings = { intraOpThreads: 1, interOpThreads: 1, graphOptimization: 'all' };
+export const DEFAULT_SESSION_SETTINGS: SessionSettings = {
+  intraOpThreads: 1,
+  interOpThreads: 1,
+  graphOptimization: 'all',
+};
 
 /** Tensor types the engine exchanges with graphs. */
 export type TensorData = Float32Array | BigInt64Array | Int32Array | Uint8Array;
@@ -44,7 +48,11 @@ export class OnnxGraph {
   ) {}
 
   /** Creates the session with explicit settings. */
-  static async load(name: string, path: string, settings: SessionSettings = DEFAULT_SESSION_SETTINGS): Promise<OnnxGraph> {
+  static async load(
+    name: string,
+    path: string,
+    settings: SessionSettings = DEFAULT_SESSION_SETTINGS,
+  ): Promise<OnnxGraph> {
     const session = await ort.InferenceSession.create(path, {
       intraOpNumThreads: settings.intraOpThreads,
       interOpNumThreads: settings.interOpThreads,
@@ -64,7 +72,11 @@ export class OnnxGraph {
   /** Declared inputs/outputs of the graph file (name, element type, shape with symbolic dims). */
   metadata(): { inputs: GraphTensorInfo[]; outputs: GraphTensorInfo[] } {
     const read = (list: readonly ort.InferenceSession.ValueMetadata[]) =>
-      list.map((m) => ({ name: m.name, type: m.isTensor ? m.type : 'non-tensor', shape: m.isTensor ? m.shape : [] }));
+      list.map((m) => ({
+        name: m.name,
+        type: m.isTensor ? m.type : 'non-tensor',
+        shape: m.isTensor ? m.shape : [],
+      }));
     return { inputs: read(this.session.inputMetadata), outputs: read(this.session.outputMetadata) };
   }
 
@@ -79,14 +91,18 @@ export class OnnxGraph {
   ): Promise<Record<string, TensorValue>> {
     const inputs = Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k, toTensor(v)]));
     const fetches: Record<string, ort.Tensor | null> = {};
-    for (const name of wanted) fetches[name] = preallocated[name] ? toTensor(preallocated[name]) : null;
+    for (const name of wanted)
+      fetches[name] = preallocated[name] ? toTensor(preallocated[name]) : null;
     const started = performance.now();
     const results = await this.session.run(inputs, fetches);
     this.stats.runMs += performance.now() - started;
     this.stats.runs++;
     const out: Record<string, TensorValue> = {};
     for (const name of wanted) {
-      out[name] = preallocated[name] ?? { data: results[name].data as TensorData, dims: results[name].dims };
+      out[name] = preallocated[name] ?? {
+        data: results[name].data as TensorData,
+        dims: results[name].dims,
+      };
     }
     return out;
   }

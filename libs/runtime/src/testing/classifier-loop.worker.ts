@@ -9,7 +9,10 @@ serveTasks({
   async classifyLoop(payload: { steps: number; batch: number }, context: TaskContext) {
     const model = await repository.load('mnist-classifier');
     const graph = model.graph('classifier');
-    const image = { data: new Float32Array(payload.batch * 32 * 32).fill(0.5), dims: [payload.batch, 1, 32, 32] };
+    const image = {
+      data: new Float32Array(payload.batch * 32 * 32).fill(0.5),
+      dims: [payload.batch, 1, 32, 32],
+    };
     let step = 0;
     for (; step < payload.steps; step++) {
       if (context.signal.aborted) break;

@@ -21,7 +21,8 @@ export function serveTasks(handlers: Record<string, TaskHandler>): void {
   const port = parentPort;
   if (!port) throw new Error('serveTasks must run inside a worker thread');
   const running = new Map<number, AbortController>();
-  const send = (message: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
+  const send = (message: FromWorker, transfer: ArrayBuffer[] = []) =>
+    port.postMessage(message, transfer);
   port.on('message', (message: ToWorker) => {
     if (message.type === 'abort') {
       running.get(message.id)?.abort();
@@ -51,7 +52,8 @@ export function serveTasks(handlers: Record<string, TaskHandler>): void {
 /** ArrayBuffers inside typed arrays of a result, moved (not copied) to the main thread. */
 function transferablesOf(value: unknown, found = new Set<ArrayBuffer>()): ArrayBuffer[] {
   if (ArrayBuffer.isView(value)) {
-    if (value.buffer instanceof ArrayBuffer && value.byteLength === value.buffer.byteLength) found.add(value.buffer);
+    if (value.buffer instanceof ArrayBuffer && value.byteLength === value.buffer.byteLength)
+      found.add(value.buffer);
   } else if (Array.isArray(value)) {
     for (const item of value) transferablesOf(item, found);
   } else if (value && typeof value === 'object') {

@@ -6,9 +6,13 @@ describe('WorkerPool', () => {
   let pool: WorkerPool;
 
   beforeAll(async () => {
-    pool = new WorkerPool(workerEntry(new URL('../testing/', import.meta.url).href, 'classifier-loop.worker'), 1, {
-      modelsDir: referenceModelsDir(),
-    });
+    pool = new WorkerPool(
+      workerEntry(new URL('../testing/', import.meta.url).href, 'classifier-loop.worker'),
+      1,
+      {
+        modelsDir: referenceModelsDir(),
+      },
+    );
     await pool.ready();
   });
 
@@ -67,6 +71,10 @@ describe('WorkerPool', () => {
   });
 
   it('rebuilds errors with their name, message and fields', async () => {
-    await expect(pool.run('fail', {})).rejects.toMatchObject({ name: 'RangeError', message: 'bad thing', field: 'x' });
+    await expect(pool.run('fail', {})).rejects.toMatchObject({
+      name: 'RangeError',
+      message: 'bad thing',
+      field: 'x',
+    });
   });
 });

@@ -40,7 +40,11 @@ export function workerEntry(callerUrl: string, name: string): WorkerEntry {
   const bundled = new URL(`./${name}.mjs`, callerUrl);
   if (existsSync(fileURLToPath(bundled))) return { url: bundled, env: process.env };
   // The ESM build of tsx's API (require.resolve would pick the CommonJS one).
-  const tsxApi = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/index\.cjs$/, 'index.mjs')).href;
+  const tsxApi = pathToFileURL(
+    createRequire(import.meta.url)
+      .resolve('tsx/esm/api')
+      .replace(/index\.cjs$/, 'index.mjs'),
+  ).href;
   // tsx must see the root tsconfig (path aliases, decorators) whatever the current directory.
   let dir = dirname(fileURLToPath(callerUrl));
   while (!existsSync(join(dir, 'nx.json')) && dirname(dir) !== dir) dir = dirname(dir);
@@ -94,7 +98,8 @@ export class WorkerPool {
         pending.clear();
       });
       worker.on('exit', (code) => {
-        for (const task of pending.values()) task.reject(new Error(`worker exited with code ${code}`));
+        for (const task of pending.values())
+          task.reject(new Error(`worker exited with code ${code}`));
         pending.clear();
       });
       this.workers.push({ worker, ready, pending });
@@ -112,9 +117,15 @@ export class WorkerPool {
   }
 
   /** Runs a task of `kind` on the least busy worker. */
-  async run<R, P = unknown>(kind: string, payload: unknown, options: RunOptions<P> = {}): Promise<R> {
+  async run<R, P = unknown>(
+    kind: string,
+    payload: unknown,
+    options: RunOptions<P> = {},
+  ): Promise<R> {
     if (this.closed) throw new Error('worker pool is closed');
-    const target = this.workers.reduce((best, w) => (w.pending.size < best.pending.size ? w : best));
+    const target = this.workers.reduce((best, w) =>
+      w.pending.size < best.pending.size ? w : best,
+    );
     await target.ready;
     const id = this.nextId++;
     const send = (message: ToWorker) => target.worker.postMessage(message);

@@ -20,7 +20,8 @@ export interface SerializedError {
 export function serializeError(error: unknown): SerializedError {
   if (error instanceof Error) {
     const fields: Record<string, unknown> = {};
-    for (const key of Object.keys(error)) fields[key] = (error as unknown as Record<string, unknown>)[key];
+    for (const key of Object.keys(error))
+      fields[key] = (error as unknown as Record<string, unknown>)[key];
     return { name: error.name, message: error.message, fields };
   }
   return { name: 'Error', message: String(error), fields: {} };
