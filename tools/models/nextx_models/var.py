@@ -422,6 +422,7 @@ def main(argv=None):
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--skip-eval", action="store_true")
     ap.add_argument("--extra-epochs", type=int, default=6, help="epochs of the second cosine cycle")
+    ap.add_argument("--final-epochs", type=int, default=4, help="epochs of the third cosine cycle")
     ap.add_argument("--resume-cycle", type=int, default=0, help="load the checkpoints of earlier cycles from the cache")
     ap.add_argument("--reuse", action="store_true", help="re-export the weights cached by the last training run")
     args = ap.parse_args(argv)
@@ -451,9 +452,9 @@ def main(argv=None):
     m = VARTransformer(cfg)
     print(f"[{NAME}] {C.count_params(m)} parameters, {len(ids_tr)} images x {cfg.L} tokens ({timer()} s)", flush=True)
     bs, cond_drop = 64, 0.1
-    # two cosine cycles (warm restart): cycles[k] = (epochs, peak lr); cycle k > 0 reseeds with seed + k and
+    # cosine cycles (warm restarts): cycles[k] = (epochs, peak lr); cycle k > 0 reseeds with seed + k and
     # checkpoints to tools/models/.cache/var-mnist-c<k>.pt, so --resume-cycle k continues a cut run exactly
-    cycles = [(args.epochs, 1e-3), (args.extra_epochs, 5e-4)]
+    cycles = [(args.epochs, 1e-3), (args.extra_epochs, 5e-4), (args.final_epochs, 2.5e-4)]
     train_s = 0.0
     for k, (epochs, lr) in enumerate(cycles):
         ckpt = C.CACHE_DIR / f"{NAME}-c{k}.pt"
@@ -496,7 +497,7 @@ def main(argv=None):
         train_s += timer() - t0
         torch.save({"state": m.state_dict(), "seconds": round(train_s, 1)}, ckpt)
     train_s = round(train_s, 1)
-    epochs, lr = args.epochs + args.extra_epochs, [c[1] for c in cycles]
+    epochs, lr = [c[0] for c in cycles], [c[1] for c in cycles]
     folder = C.MODELS_DIR / NAME
     if folder.exists():
         shutil.rmtree(folder)
@@ -520,7 +521,7 @@ def main(argv=None):
                       "test_reconstruction_mse": ck["test_mse"], "codes_used_test": ck["codes_used_test"],
                       "command": "tools/models/run.sh vq-var"},
         "training": {"command": "tools/models/run.sh var", "seed": args.seed, "epochs": epochs, "batch": bs, "lr": lr,
-                     "schedule": f"two cosine cycles with warm-up: {args.epochs} epochs at peak lr 1e-3, then {args.extra_epochs} at 5e-4 (fresh AdamW, reseeded)",
+                     "schedule": "cosine cycles with warm-up (epochs, peak lr per cycle; each later cycle: fresh AdamW, reseeded with seed + k)",
                      "class_dropout_for_cfg": cond_drop, "seconds": train_s, "threads": torch.get_num_threads()},
         "data": C.data_source(Path(args.mnist)),
         "parity": par,
