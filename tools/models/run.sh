@@ -18,8 +18,7 @@ case "$cmd" in
               exec "$py" -m nextx_models.raster "$@" ;;
   draft)      exec "$py" -m nextx_models.raster --draft "$@" ;;
   var)        [ "${NEXTX_REUSE_VQ:-0}" = 1 ] || "$py" -m nextx_models.vq --mode var
-              "$py" -m nextx_models.var "$@"
-              exec "$py" -m nextx_models.var_encoder ;;
+              exec "$py" -m nextx_models.var "$@" ;;
   var-encoder) exec "$py" -m nextx_models.var_encoder "$@" ;;
   eval)       exec "$py" -m nextx_models.eval "$@" ;;
   all)

@@ -535,6 +535,9 @@ def main(argv=None):
         files.append("samples.png")
     man["files"] = [C.file_entry(folder, f) for f in files]
     C.write_json(folder / "model.json", man)
+    # The tokenizer encoder (zero-shot in-painting) belongs to the same folder: re-export it after every rebuild.
+    from . import var_encoder
+    var_encoder.main([])
     print(f"[{NAME}] done in {timer()} s")
 
 
