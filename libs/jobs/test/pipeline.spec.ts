@@ -393,9 +393,12 @@ describe('Kafka job pipeline (real broker from KAFKA_BROKERS)', () => {
     );
     const holder = p.store.get(job.jobId)!.workerId === a.workerId ? a : b;
     await holder.stop();
+    // The SUCCEEDED status can reach the store before the worker emits its outcome event.
     await until(
       'job succeeded',
-      () => p.store.get(job.jobId)?.state === S.JOB_STATE_SUCCEEDED,
+      () =>
+        p.store.get(job.jobId)?.state === S.JOB_STATE_SUCCEEDED &&
+        outcomes.some((o) => o.outcome === 'succeeded'),
       60_000,
     );
     const indices = generated.map((g) => g.index);
@@ -430,7 +433,9 @@ describe('Kafka job pipeline (real broker from KAFKA_BROKERS)', () => {
     const ids = submitted.map((s) => s.job.jobId);
     await until(
       '200 jobs succeeded',
-      () => ids.every((id) => p.store.get(id)?.state === S.JOB_STATE_SUCCEEDED),
+      () =>
+        ids.every((id) => p.store.get(id)?.state === S.JOB_STATE_SUCCEEDED) &&
+        outcomes.filter((o) => o.outcome === 'succeeded').length >= 200,
       120_000,
     );
     const elapsed = Date.now() - started;
