@@ -1,4 +1,5 @@
 import { Controller, Inject } from '@nestjs/common';
+import type { ImageTaskBase } from '@nextx/runtime';
 import { image } from '@nextx/proto';
 import { Observable } from 'rxjs';
 import type { ImageServiceSettings } from './config';
@@ -23,6 +24,21 @@ function modelInfo(entry: ImageModelEntry): image.ModelInfo {
     },
     evalJson: JSON.stringify(entry.manifest.eval ?? {}),
     hasDraft: !!entry.draft,
+  };
+}
+
+/** The settings a result was produced with (defaults filled in), echoed to the client. */
+function usedSettings(
+  entry: ImageModelEntry,
+  task: ImageTaskBase,
+  speculative: boolean,
+): image.UsedSettings {
+  const { guidanceScale, temperature, topK, topP, minP } = task;
+  return {
+    model: { name: entry.manifest.name, version: entry.manifest.version },
+    sampling: { guidanceScale, temperature, topK, topP, minP },
+    seed: task.seed,
+    speculative,
   };
 }
 
@@ -61,18 +77,7 @@ export class ImageController implements image.ImageGenerationController {
           subscriber.next({
             images: {
               png: out.png,
-              settings: {
-                model: { name: entry.manifest.name, version: entry.manifest.version },
-                sampling: {
-                  guidanceScale: task.guidanceScale,
-                  temperature: task.temperature,
-                  topK: task.topK,
-                  topP: task.topP,
-                  minP: task.minP,
-                },
-                seed: task.seed,
-                speculative: task.speculative !== 'off',
-              },
+              settings: usedSettings(entry, task, task.speculative !== 'off'),
               steps: out.steps,
               elapsedMs: performance.now() - accepted,
               acceptanceRate: out.acceptanceRate,
@@ -91,18 +96,7 @@ export class ImageController implements image.ImageGenerationController {
     const { png } = await this.generation.inpaint(task, new AbortController().signal);
     return {
       png,
-      settings: {
-        model: { name: entry.manifest.name, version: entry.manifest.version },
-        sampling: {
-          guidanceScale: task.guidanceScale,
-          temperature: task.temperature,
-          topK: task.topK,
-          topP: task.topP,
-          minP: task.minP,
-        },
-        seed: task.seed,
-        speculative: false,
-      },
+      settings: usedSettings(entry, task, false),
     };
   }
 
