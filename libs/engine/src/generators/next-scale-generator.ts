@@ -78,6 +78,7 @@ export class NextScaleGenerator<Media> implements Generator<
     const inputs = new Float32Array(rows * maxTokens * channels);
 
     let fHat = this.accumulator.empty(images);
+    let lastPreview: Media | undefined;
     let offset = 0;
     this.model.reset(rows);
     for (let si = 0; si < this.scales.length; si++) {
@@ -123,10 +124,12 @@ export class NextScaleGenerator<Media> implements Generator<
         if (guided) inputs.set(next.nextInputs.subarray(0, size), size);
       }
       const preview = request.previews ? await this.decoder.decode({ fHat, images }) : undefined;
+      lastPreview = preview;
       yield { type: 'progress', step: si + 1, total: this.scales.length, stage: 'scale', preview };
     }
     throwIfAborted(options.signal, this.scales.length);
-    const media = await this.decoder.decode({ fHat, images });
+    // With previews on, the last scale's preview already is the final image.
+    const media = lastPreview ?? (await this.decoder.decode({ fHat, images }));
     yield { type: 'result', result: { codes, media } };
   }
 }

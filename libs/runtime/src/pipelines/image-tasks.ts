@@ -76,7 +76,17 @@ export function imageTaskHandlers(
 ): Record<string, TaskHandler> {
   const raster = new Map<string, Promise<{ pipeline: RasterPipeline; fused?: FusedDecoder }>>();
   const vars = new Map<string, Promise<VarPipeline>>();
-  const family = async (name: string) => (await repository.manifest(name)).family;
+  // Families never change while a worker runs: read each manifest once, not per request.
+  const families = new Map<string, Promise<string>>();
+  const family = (name: string) => {
+    let entry = families.get(name);
+    if (!entry) {
+      entry = repository.manifest(name).then((m) => m.family);
+      entry.catch(() => families.delete(name));
+      families.set(name, entry);
+    }
+    return entry;
+  };
 
   const rasterPipeline = (name: string) => {
     let entry = raster.get(name);
@@ -219,17 +229,15 @@ export function imageTaskHandlers(
       minP: task.minP,
     };
     const result = await runToResult(
-      pipeline
-        .generator(task.guidanceScale !== 0 ? 2 : 1)
-        .generate(
-          {
-            classLabels: [task.classLabel],
-            cfg: task.guidanceScale,
-            sampling,
-            teacherForcing: { codes, keep },
-          },
-          { seed: task.seed, signal: context.signal },
-        ),
+      pipeline.generator(task.guidanceScale !== 0 ? 2 : 1).generate(
+        {
+          classLabels: [task.classLabel],
+          cfg: task.guidanceScale,
+          sampling,
+          teacherForcing: { codes, keep },
+        },
+        { seed: task.seed, signal: context.signal },
+      ),
     );
     // Unmasked pixels are the input's own; the masked region is the model's.
     const out = result.media.pixels.map(
