@@ -104,11 +104,14 @@ class Pipeline {
 }
 
 const video = (frames = 8): jobs.VideoJobSpec => ({
-  model: 'nbp-mnist-video',
-  conditions: [3, 1, 4],
-  frames,
-  fps: 8,
-  seed: 7,
+  clip: {
+    model: { name: 'nbp-mmnist', version: '' },
+    digits: [3, 1],
+    motions: [],
+    frames,
+    fps: 8,
+    seed: 7,
+  },
   chunkFrames: 2,
   outputFormat: 'mp4',
 });

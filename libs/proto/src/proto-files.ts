@@ -26,4 +26,6 @@ export const PROTO_FILES = {
   timeseries: 'nextx/timeseries/v1/timeseries.proto',
   image: 'nextx/image/v1/image.proto',
   jobs: 'nextx/jobs/v1/jobs.proto',
+  videoClip: 'nextx/video/clip/v1/clip.proto',
+  video: 'nextx/video/v1/video.proto',
 } as const;

@@ -13,7 +13,13 @@ export interface MessageCodec<T> {
 let root: protobuf.Root | undefined;
 
 function jobsRoot(): protobuf.Root {
-  root ??= protobuf.loadSync(join(protoRoot(), PROTO_FILES.jobs));
+  if (!root) {
+    const base = protoRoot();
+    const loading = new protobuf.Root();
+    // Imports name files relative to proto/ (as protoc and buf do), not to the importing file.
+    loading.resolvePath = (_origin, target) => join(base, target);
+    root = loading.loadSync(PROTO_FILES.jobs);
+  }
   return root;
 }
 

@@ -5,6 +5,7 @@
 // source: nextx/jobs/v1/jobs.proto
 
 /* eslint-disable */
+import { ClipSpec } from "../../video/clip/v1/clip.js";
 
 export const protobufPackage = "nextx.jobs.v1";
 
@@ -29,21 +30,15 @@ export enum JobState {
   UNRECOGNIZED = "UNRECOGNIZED",
 }
 
-/** A long video generation: `frames` frames generated `chunk_frames` at a time. */
+/** A long video generation: `clip.frames` frames generated `chunk_frames` at a time. */
 export interface VideoJobSpec {
-  /** Model name in the model repository. */
-  model: string;
-  /** Class conditions (e.g. MNIST digits 0-9), one per clip segment; empty = unconditional. */
-  conditions: number[];
-  /** Total frames to generate. */
-  frames: number;
-  /** Frames per second of the output video. */
-  fps: number;
-  /** Sampling seed; the same seed gives the same video, also after a resume. */
-  seed: number;
-  /** Frames per chunk (one checkpoint per chunk); 0 = the model's default. */
+  /** The clip (model, digits, motions, frames, fps, seed, sampling) as submitted, defaults filled in. */
+  clip?:
+    | ClipSpec
+    | undefined;
+  /** Frames per chunk (one checkpoint per chunk); 0 = the model's context length. */
   chunkFrames: number;
-  /** Output container: "mp4" or "gif"; empty = "mp4". */
+  /** Output container: "mp4" or "gif"; empty = mp4 when ffmpeg is available, else gif. */
   outputFormat: string;
 }
 
