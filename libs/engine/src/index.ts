@@ -12,3 +12,8 @@ export * from './generators/speculative-raster-generator';
 export * from './solvers';
 export * from './diffusion';
 export * from './schedules';
+export * from './generators/video/video-generation';
+export * from './generators/video/frame-window';
+export * from './generators/video/frame-token-sampler';
+export * from './generators/video/next-block-video-generator';
+export * from './generators/video/next-token-video-generator';

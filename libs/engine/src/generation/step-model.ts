@@ -57,3 +57,28 @@ export interface ScaleAccumulator {
     scaleIndex: number,
   ): Promise<{ fHat: Float32Array; nextInputs: Float32Array }>;
 }
+
+/**
+ * A video backbone over frame tokens (NBP next-block or next-token): every fed entry carries the
+ * token id and the spatial position (within its frame) of the token it predicts; conditions are
+ * fixed per sequence and never occupy cache entries, so the cache holds only token entries and
+ * can be trimmed from the front as the clip slides past the model's context. Positions are
+ * relative (RoPE), so entry indices keep increasing across a trim and distances stay exact.
+ */
+export interface VideoStepModel<Conditions> {
+  /** Logits per entry (the codebook size). */
+  readonly vocabSize: number;
+  /** Most entries the cache holds. */
+  readonly capacity: number;
+  /** Entries cached now. */
+  readonly length: number;
+  /** Empties the cache for `batch` sequences generated under `conditions`. */
+  reset(batch: number, conditions: Conditions): void;
+  /**
+   * Feeds `count` entries per row ([batch, count] ids and target positions); returns logits
+   * [batch, count, vocabSize], valid until the next call.
+   */
+  forward(ids: Int32Array, spatial: Int32Array, count: number): Promise<Float32Array>;
+  /** Drops the oldest `entries` cached entries (kept entries are not recomputed). */
+  dropOldest(entries: number): void;
+}
