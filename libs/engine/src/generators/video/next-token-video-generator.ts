@@ -8,18 +8,20 @@ import type { VideoStepModel } from '../../generation/step-model';
 import { createRng } from '../../random/rng';
 import { FrameWindow } from './frame-window';
 import { FrameTokenSampler } from './frame-token-sampler';
-import type {
-  FrameDecoder,
-  FramePreview,
-  VideoRequest,
-  VideoResult,
-  VideoTokenLayout,
+import {
+  promptFrames,
+  type FrameDecoder,
+  type FramePreview,
+  type VideoRequest,
+  type VideoResult,
+  type VideoTokenLayout,
 } from './video-generation';
 
 /**
- * The next-token baseline over the same frame tokens: BOV, then one token per step in raster
- * order, frame after frame. Entries belong to the frame whose token they feed (BOV to frame 0);
- * past the context the oldest frames leave the front of the KV cache, as in the block loop.
+ * The next-token baseline over the same frame tokens: BOV (or the prompt, frame by frame), then
+ * one token per step in raster order, frame after frame. Entries belong to the frame whose token
+ * they feed (BOV to frame 0); past the context the oldest frames leave the front of the KV cache,
+ * as in the block loop.
  */
 export class NextTokenVideoGenerator<Conditions, Frame> implements Generator<
   VideoRequest<Conditions>,
@@ -38,38 +40,61 @@ export class NextTokenVideoGenerator<Conditions, Frame> implements Generator<
     options: GenerationOptions,
   ): AsyncIterable<GenerationEvent<VideoResult<Frame>>> {
     const { tokensPerFrame: b, bovId, maxCachedFrames } = this.layout;
-    const total = request.frames * b;
+    const prompt = promptFrames(request.prompt, b, maxCachedFrames - 1);
+    const primed = prompt.length / b;
+    const end = (primed + request.frames) * b;
+    const all = new Int32Array(end);
+    all.set(prompt);
     const rng = createRng(options.seed);
     const rows = this.sampler.rows(request.sampling, this.model.vocabSize);
-    const codes = new Int32Array(total);
     const frames: Frame[] = [];
-    const id = new Int32Array(1);
-    const spatial = new Int32Array(1);
+    const ids = new Int32Array(b);
+    const spatial = new Int32Array(b);
     const window = new FrameWindow(this.model);
     this.model.reset(1, request.conditions);
     let frameStart = performance.now();
+    let steps = 0;
+    let logits = new Float32Array(0);
 
-    for (let t = 0; t < total; t++) {
-      throwIfAborted(options.signal, t);
+    // A prompt goes in one frame per step (causal among the fed entries); its last entry's
+    // logits give the first new token.
+    for (let p = 0; p < primed; p++) {
+      throwIfAborted(options.signal, steps);
+      window.keepFrom(p - maxCachedFrames + 1);
+      ids.set(all.subarray(p * b, (p + 1) * b));
+      for (let j = 0; j < b; j++) spatial[j] = (j + 1) % b;
+      logits = await this.model.forward(ids, spatial, b);
+      window.fed(p, b);
+      steps++;
+    }
+    for (let t = primed * b; t < end; t++) {
+      throwIfAborted(options.signal, steps);
       const frame = Math.floor(t / b);
       const k = t % b;
-      // The entry feeding token t − 1 (BOV at t = 0) belongs to that token's frame.
-      const inputFrame = t === 0 ? 0 : Math.floor((t - 1) / b);
-      window.keepFrom(inputFrame - maxCachedFrames + 1);
-      id[0] = t === 0 ? bovId : codes[t - 1];
-      spatial[0] = k;
-      const logits = await this.model.forward(id, spatial, 1);
-      window.fed(inputFrame, 1);
-      codes[t] = rows.sample(logits, 0, t, codes.subarray(frame * b, t), rng);
+      let row = 0;
+      if (t > primed * b || primed === 0) {
+        // The entry feeding token t − 1 (BOV at t = 0) belongs to that token's frame.
+        const inputFrame = t === 0 ? 0 : Math.floor((t - 1) / b);
+        window.keepFrom(inputFrame - maxCachedFrames + 1);
+        ids[0] = t === 0 ? bovId : all[t - 1];
+        spatial[0] = k;
+        logits = await this.model.forward(ids.subarray(0, 1), spatial.subarray(0, 1), 1);
+        window.fed(inputFrame, 1);
+        steps++;
+      } else {
+        row = b - 1;
+      }
+      all[t] = rows.sample(logits, row, t, all.subarray(frame * b, t), rng);
       if (k !== b - 1) continue;
-      const decoded = await this.decoder.decode(codes.subarray(frame * b, (frame + 1) * b));
+      const decoded = await this.decoder.decode(all.subarray(frame * b, (frame + 1) * b));
       frames.push(decoded);
       const now = performance.now();
-      const preview: FramePreview<Frame> = { index: frame, frame: decoded, ms: now - frameStart };
+      const index = frame - primed;
+      const preview: FramePreview<Frame> = { index, frame: decoded, ms: now - frameStart };
       frameStart = now;
-      yield { type: 'progress', step: frame + 1, total: request.frames, stage: 'frame', preview };
+      yield { type: 'progress', step: index + 1, total: request.frames, stage: 'frame', preview };
     }
-    throwIfAborted(options.signal, total);
-    yield { type: 'result', result: { codes, frames, steps: total } };
+    throwIfAborted(options.signal, steps);
+    yield { type: 'result', result: { codes: all.slice(primed * b), frames, steps } };
   }
 }

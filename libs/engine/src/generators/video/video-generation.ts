@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from '../../errors/invalid-argument';
 import type { Decoder } from '../../generation/decoder';
 import type { SamplingOptions } from '../../sampling/build-logits-processors';
 
@@ -23,6 +24,12 @@ export interface VideoRequest<Conditions> {
   /** What the model is conditioned on (model-specific, e.g. digit classes and motion). */
   readonly conditions: Conditions;
   readonly sampling: SamplingOptions;
+  /**
+   * Codes of whole frames that precede the clip, [frames, tokensPerFrame] row-major: the model
+   * continues from them (a long clip generated chunk by chunk primes each chunk with the last
+   * frames of the previous one). Only the last `maxCachedFrames − 1` frames matter.
+   */
+  readonly prompt?: Int32Array;
 }
 
 /** A decoded frame, streamed as the `preview` of a `frame` progress event. */
@@ -34,7 +41,7 @@ export interface FramePreview<Frame> {
   readonly ms: number;
 }
 
-/** Codes of every frame, row-major [frames, tokensPerFrame], the decoded frames and step count. */
+/** Codes of the generated frames (prompt excluded), row-major [frames, tokensPerFrame], the decoded frames and step count. */
 export interface VideoResult<Frame> {
   readonly codes: Int32Array;
   readonly frames: Frame[];
@@ -44,3 +51,21 @@ export interface VideoResult<Frame> {
 
 /** Decodes the codes of one frame. */
 export type FrameDecoder<Frame> = Decoder<Int32Array, Frame>;
+
+/** The prompt frames a loop feeds: whole frames only, the last `keep` of them. */
+export function promptFrames(
+  prompt: Int32Array | undefined,
+  tokensPerFrame: number,
+  keep: number,
+): Int32Array {
+  if (!prompt || prompt.length === 0) return new Int32Array(0);
+  if (prompt.length % tokensPerFrame !== 0) {
+    throw new InvalidArgumentError(
+      'prompt',
+      `whole frames of ${tokensPerFrame} codes`,
+      `got ${prompt.length} codes`,
+    );
+  }
+  const frames = prompt.length / tokensPerFrame;
+  return prompt.subarray(Math.max(0, frames - keep) * tokensPerFrame);
+}

@@ -63,6 +63,22 @@ describe('NextBlockVideoGenerator (NBP, one frame per block)', () => {
     );
   });
 
+  it('continues from a prompt: its last frames go in as blocks, the first new frame comes from the last', async () => {
+    const model = new RecordingVideoStepModel(V, 64);
+    const generator = new NextBlockVideoGenerator(model, layout, decoder);
+    // Three prompt frames; with 3 cached frames only the last two are fed.
+    const prompt = Int32Array.from({ length: 3 * B }, (_, i) => i % V);
+    const result = await runToResult(generator.generate({ ...request(2), prompt }, { seed: 1 }));
+    expect(result.codes).toHaveLength(2 * B);
+    expect(result.steps).toBe(1 + 2);
+    const c = Array.from(result.codes);
+    expect(model.cache.map((e) => e.id)).toEqual([...prompt.slice(B, 3 * B), ...c.slice(0, B)]);
+    expect(c[0]).toBe((prompt[2 * B] * 7 + 0 + 10) % V);
+    await expect(
+      runToResult(generator.generate({ ...request(1), prompt: prompt.subarray(1) }, { seed: 1 })),
+    ).rejects.toThrow(/prompt/);
+  });
+
   it('gives identical frames for the same seed and different ones for another seed', async () => {
     const run = async (seed: number) => {
       const generator = new NextBlockVideoGenerator(
@@ -110,5 +126,17 @@ describe('NextTokenVideoGenerator (next-token baseline)', () => {
     const c = Array.from(result.codes);
     expect(model.cache.map((e) => e.id)).toEqual(c.slice(4 * B, 7 * B - 1));
     expect(c[1]).toBe((c[0] * 7 + 1 + 10) % V);
+  });
+
+  it('continues from a prompt fed one frame per step', async () => {
+    const model = new RecordingVideoStepModel(V, 3 * B + 1);
+    const generator = new NextTokenVideoGenerator(model, layout, decoder);
+    const prompt = Int32Array.from({ length: 2 * B }, (_, i) => (i * 3) % V);
+    const result = await runToResult(generator.generate({ ...request(2), prompt }, { seed: 1 }));
+    expect(result.steps).toBe(2 + 2 * B - 1);
+    const c = Array.from(result.codes);
+    // The last prompt entry (spatial target 0 of the next frame) predicts the first new token.
+    expect(c[0]).toBe((prompt[2 * B - 1] * 7 + 0 + 10) % V);
+    expect(model.cache.slice(0, 2 * B).map((e) => e.spatial)).toEqual([1, 2, 3, 0, 1, 2, 3, 0]);
   });
 });
