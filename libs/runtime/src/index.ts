@@ -15,3 +15,6 @@ export * from './pipelines/raster-pipeline';
 export * from './models/var-models';
 export * from './pipelines/image-tasks';
 export * from './pipelines/var-pipeline';
+export * from './models/video-models';
+export * from './pipelines/object-motion';
+export * from './pipelines/video-pipeline';

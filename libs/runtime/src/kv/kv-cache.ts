@@ -84,6 +84,27 @@ export class KvCache {
     this.cached = length;
   }
 
+  /**
+   * Drops the oldest `count` positions (a context window sliding forward); the kept positions
+   * move to the front of each row in place, so nothing is recomputed or reallocated.
+   */
+  dropFront(count: number): void {
+    if (count <= 0) return;
+    if (count >= this.cached) {
+      this.cached = 0;
+      return;
+    }
+    const { heads, headDim } = this;
+    const kept = this.cached - count;
+    for (const buffer of this.front) {
+      for (let bh = 0; bh < this.rows * heads; bh++) {
+        const from = (bh * this.cached + count) * headDim;
+        buffer.copyWithin(bh * kept * headDim, from, from + kept * headDim);
+      }
+    }
+    this.cached = kept;
+  }
+
   private views(
     buffers: Float32Array[],
     length: number,

@@ -18,7 +18,9 @@ export class OnnxCodeDecoder implements Decoder<{ codes: Int32Array; images: num
   ) {}
 
   async decode({ codes, images }: { codes: Int32Array; images: number }): Promise<ImageBatch> {
-    const ids = BigInt64Array.from(codes.subarray(0, images * this.tokensPerImage), (c) => BigInt(c));
+    const ids = BigInt64Array.from(codes.subarray(0, images * this.tokensPerImage), (c) =>
+      BigInt(c),
+    );
     const out = await this.graph.run({ codes: { data: ids, dims: [images, this.tokensPerImage] } });
     const [, channels, height, width] = out.image.dims;
     return { pixels: out.image.data as Float32Array, images, channels, height, width };

@@ -16,17 +16,25 @@ export class DigitClassifier {
 
   async classify(batch: ImageBatch): Promise<Classification> {
     const out = await this.graph.run({
-      image: { data: batch.pixels, dims: [batch.images, batch.channels, batch.height, batch.width] },
+      image: {
+        data: batch.pixels,
+        dims: [batch.images, batch.channels, batch.height, batch.width],
+      },
     });
     const logits = out.logits.data as Float32Array;
     const classes = out.logits.dims[1];
     const labels = new Int32Array(batch.images);
     for (let i = 0; i < batch.images; i++) {
       let best = 0;
-      for (let c = 1; c < classes; c++) if (logits[i * classes + c] > logits[i * classes + best]) best = c;
+      for (let c = 1; c < classes; c++)
+        if (logits[i * classes + c] > logits[i * classes + best]) best = c;
       labels[i] = best;
     }
-    return { labels, features: out.features.data as Float32Array, featureDims: out.features.dims[1] };
+    return {
+      labels,
+      features: out.features.data as Float32Array,
+      featureDims: out.features.dims[1],
+    };
   }
 
   /** Share of images whose predicted class equals the class they were generated for. */

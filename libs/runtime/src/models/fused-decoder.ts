@@ -10,7 +10,11 @@ interface Member {
   /** Positions this member has in the cache. */
   length: number;
   /** Tokens waiting for the next step, and who to tell. */
-  pending?: { tokens: Int32Array; resolve: (logits: Float32Array) => void; reject: (e: unknown) => void };
+  pending?: {
+    tokens: Int32Array;
+    resolve: (logits: Float32Array) => void;
+    reject: (e: unknown) => void;
+  };
   logits: Float32Array;
   active: boolean;
 }
@@ -75,8 +79,15 @@ export class FusedDecoder {
 
   /** @internal */
   join(rows: number): Member {
-    if (this.rows + rows > this.dims.maxBatch) throw new RangeError(`fused batch full: ${this.rows} + ${rows} rows > ${this.dims.maxBatch}`);
-    const member: Member = { rows, first: -1, length: 0, logits: new Float32Array(rows * this.dims.vocabSize), active: true };
+    if (this.rows + rows > this.dims.maxBatch)
+      throw new RangeError(`fused batch full: ${this.rows} + ${rows} rows > ${this.dims.maxBatch}`);
+    const member: Member = {
+      rows,
+      first: -1,
+      length: 0,
+      logits: new Float32Array(rows * this.dims.vocabSize),
+      active: true,
+    };
     this.members.push(member);
     this.dirty = true;
     return member;
@@ -151,7 +162,8 @@ export class FusedDecoder {
     const { heads, headDim, vocabSize, maxLength } = this.dims;
     const batch = this.rows;
     const width = this.width;
-    if (width + 1 > maxLength) throw new RangeError(`sequence would reach ${width + 1} > cache capacity ${maxLength}`);
+    if (width + 1 > maxLength)
+      throw new RangeError(`sequence would reach ${width + 1} > cache capacity ${maxLength}`);
     const total = width + 1;
     // Members that join while this step runs wait for the next one.
     const members = [...this.members];
@@ -177,8 +189,14 @@ export class FusedDecoder {
     };
     for (let i = 0; i < this.layers; i++) {
       for (const [k, kind] of ['key', 'value'].entries()) {
-        feeds[`past_key_values.${i}.${kind}`] = { data: this.front[2 * i + k].subarray(0, batch * heads * width * headDim), dims: pastDims };
-        outputs[`present.${i}.${kind}`] = { data: this.back[2 * i + k].subarray(0, batch * heads * total * headDim), dims: presentDims };
+        feeds[`past_key_values.${i}.${kind}`] = {
+          data: this.front[2 * i + k].subarray(0, batch * heads * width * headDim),
+          dims: pastDims,
+        };
+        outputs[`present.${i}.${kind}`] = {
+          data: this.back[2 * i + k].subarray(0, batch * heads * total * headDim),
+          dims: presentDims,
+        };
       }
     }
     await this.graph.run(feeds, outputs);

@@ -33,7 +33,13 @@ export class OptimumDecoderStepModel implements TokenStepModel {
   ) {
     this.vocabSize = dims.vocabSize;
     this.maxLength = dims.maxLength;
-    this.cache = new KvCache(countLayers(graph.inputNames), dims.heads, dims.headDim, dims.maxLength, dims.maxBatch);
+    this.cache = new KvCache(
+      countLayers(graph.inputNames),
+      dims.heads,
+      dims.headDim,
+      dims.maxLength,
+      dims.maxBatch,
+    );
     this.ids = new BigInt64Array(dims.maxBatch * dims.maxLength);
     this.positions = new BigInt64Array(dims.maxBatch * dims.maxLength);
     // All ones: every sequence in a batch has the same length (no padding), so the mask is static.
@@ -69,7 +75,10 @@ export class OptimumDecoderStepModel implements TokenStepModel {
       this.positions[i] = BigInt(past + (i % newLength));
     }
     const total = past + newLength;
-    const logits: TensorValue = { data: this.logits.subarray(0, count * this.vocabSize), dims: [batch, newLength, this.vocabSize] };
+    const logits: TensorValue = {
+      data: this.logits.subarray(0, count * this.vocabSize),
+      dims: [batch, newLength, this.vocabSize],
+    };
     await this.graph.run(
       {
         input_ids: { data: this.ids.subarray(0, count), dims: [batch, newLength] },

@@ -30,7 +30,13 @@ export class VarStepModel implements ScaleStepModel {
     private readonly dims: VarDims,
   ) {
     this.vocabSize = dims.vocabSize;
-    this.cache = new KvCache(countLayers(graph.inputNames), dims.heads, dims.headDim, dims.totalTokens, dims.maxBatch);
+    this.cache = new KvCache(
+      countLayers(graph.inputNames),
+      dims.heads,
+      dims.headDim,
+      dims.totalTokens,
+      dims.maxBatch,
+    );
     this.labels = new BigInt64Array(dims.maxBatch);
     this.logits = new Float32Array(dims.maxBatch * dims.latentSize ** 2 * dims.vocabSize);
   }
@@ -39,13 +45,23 @@ export class VarStepModel implements ScaleStepModel {
     this.cache.reset(batch);
   }
 
-  async forward(inputs: Float32Array, newLength: number, classLabels: Int32Array): Promise<Float32Array> {
+  async forward(
+    inputs: Float32Array,
+    newLength: number,
+    classLabels: Int32Array,
+  ): Promise<Float32Array> {
     const batch = this.cache.batch;
     for (let i = 0; i < batch; i++) this.labels[i] = BigInt(classLabels[i]);
-    const logits: TensorValue = { data: this.logits.subarray(0, batch * newLength * this.vocabSize), dims: [batch, newLength, this.vocabSize] };
+    const logits: TensorValue = {
+      data: this.logits.subarray(0, batch * newLength * this.vocabSize),
+      dims: [batch, newLength, this.vocabSize],
+    };
     await this.graph.run(
       {
-        inputs_embeds: { data: inputs.subarray(0, batch * newLength * this.dims.channels), dims: [batch, newLength, this.dims.channels] },
+        inputs_embeds: {
+          data: inputs.subarray(0, batch * newLength * this.dims.channels),
+          dims: [batch, newLength, this.dims.channels],
+        },
         class_labels: { data: this.labels.subarray(0, batch), dims: [batch] },
         ...this.cache.pastFeeds(),
       },
@@ -79,7 +95,10 @@ export class VarScaleAccumulator implements ScaleAccumulator {
       indices: { data: BigInt64Array.from(codes, (c) => BigInt(c)), dims: [batch, tokens] },
       scale_index: { data: BigInt64Array.of(BigInt(scaleIndex)), dims: [] },
     });
-    return { fHat: out.f_hat_out.data as Float32Array, nextInputs: out.next_inputs.data as Float32Array };
+    return {
+      fHat: out.f_hat_out.data as Float32Array,
+      nextInputs: out.next_inputs.data as Float32Array,
+    };
   }
 }
 
@@ -92,7 +111,9 @@ export class VarFhatDecoder implements Decoder<{ fHat: Float32Array; images: num
 
   async decode({ fHat, images }: { fHat: Float32Array; images: number }): Promise<ImageBatch> {
     const { channels, latentSize } = this.dims;
-    const out = await this.graph.run({ f_hat: { data: fHat, dims: [images, channels, latentSize, latentSize] } });
+    const out = await this.graph.run({
+      f_hat: { data: fHat, dims: [images, channels, latentSize, latentSize] },
+    });
     const [, c, height, width] = out.image.dims;
     return { pixels: out.image.data as Float32Array, images, channels: c, height, width };
   }
@@ -103,7 +124,16 @@ export class VarEncoder {
   constructor(private readonly graph: OnnxGraph) {}
 
   async encode(batch: ImageBatch): Promise<Int32Array> {
-    const out = await this.graph.run({ image: { data: batch.pixels, dims: [batch.images, batch.channels, batch.height, batch.width] } }, {}, ['indices']);
+    const out = await this.graph.run(
+      {
+        image: {
+          data: batch.pixels,
+          dims: [batch.images, batch.channels, batch.height, batch.width],
+        },
+      },
+      {},
+      ['indices'],
+    );
     return Int32Array.from(out.indices.data as BigInt64Array, Number);
   }
 }
@@ -113,7 +143,12 @@ export class VarEncoder {
  * kept when less than half of its cell, area-downsampled from the pixel mask, is masked.
  * @param mask [height × width], 1 = regenerate
  */
-export function keptTokens(mask: Float32Array, height: number, width: number, scales: readonly number[]): Uint8Array {
+export function keptTokens(
+  mask: Float32Array,
+  height: number,
+  width: number,
+  scales: readonly number[],
+): Uint8Array {
   const keep = new Uint8Array(scales.reduce((s, pn) => s + pn * pn, 0));
   let offset = 0;
   for (const pn of scales) {
@@ -122,7 +157,8 @@ export function keptTokens(mask: Float32Array, height: number, width: number, sc
         const [y0, y1] = [Math.floor((y * height) / pn), Math.floor(((y + 1) * height) / pn)];
         const [x0, x1] = [Math.floor((x * width) / pn), Math.floor(((x + 1) * width) / pn)];
         let masked = 0;
-        for (let yy = y0; yy < y1; yy++) for (let xx = x0; xx < x1; xx++) masked += mask[yy * width + xx] > 0.5 ? 1 : 0;
+        for (let yy = y0; yy < y1; yy++)
+          for (let xx = x0; xx < x1; xx++) masked += mask[yy * width + xx] > 0.5 ? 1 : 0;
         keep[offset + y * pn + x] = masked < 0.5 * (y1 - y0) * (x1 - x0) ? 1 : 0;
       }
     }

@@ -54,7 +54,7 @@ export class NextTokenVideoGenerator<Conditions, Frame> implements Generator<
     this.model.reset(1, request.conditions);
     let frameStart = performance.now();
     let steps = 0;
-    let logits = new Float32Array(0);
+    let logits: Float32Array = new Float32Array(0);
 
     // A prompt goes in one frame per step (causal among the fed entries); its last entry's
     // logits give the first new token.

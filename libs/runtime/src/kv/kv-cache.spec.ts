@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { KvCache } from './kv-cache';
+
+/** Writes what a graph would: present = concat(past, new), new values = 100·row + position. */
+function step(cache: KvCache, added: number): void {
+  const past = cache.pastFeeds();
+  const present = cache.presentOutputs(added);
+  for (const [name, tensor] of Object.entries(present)) {
+    const [rows, heads, length, dim] = tensor.dims;
+    const old = past[name.replace('present', 'past_key_values')].data as Float32Array;
+    const out = tensor.data as Float32Array;
+    const before = length - added;
+    for (let r = 0; r < rows * heads; r++) {
+      for (let t = 0; t < length; t++) {
+        for (let d = 0; d < dim; d++) {
+          out[(r * length + t) * dim + d] =
+            t < before ? old[(r * before + t) * dim + d] : 100 * r + (cache.length + t - before);
+        }
+      }
+    }
+  }
+  cache.advance(added);
+}
+
+const positionsOf = (cache: KvCache, row: number) => {
+  const t = cache.pastFeeds()['past_key_values.0.value'];
+  const [, heads, length, dim] = t.dims;
+  const data = t.data as Float32Array;
+  return Array.from(
+    { length },
+    (_, i) => data[(row * heads * length + i) * dim] - 100 * row * heads,
+  );
+};
+
+describe('KvCache', () => {
+  it('drops the oldest positions of every row in place and keeps appending after them', () => {
+    const cache = new KvCache(2, 2, 3, 8, 2);
+    cache.reset(2);
+    step(cache, 3);
+    step(cache, 2);
+    expect(positionsOf(cache, 1)).toEqual([0, 1, 2, 3, 4]);
+    cache.dropFront(2);
+    expect(cache.length).toBe(3);
+    expect(positionsOf(cache, 0)).toEqual([2, 3, 4]);
+    expect(positionsOf(cache, 1)).toEqual([2, 3, 4]);
+    step(cache, 4);
+    expect(cache.length).toBe(7);
+    expect(positionsOf(cache, 1)).toEqual([2, 3, 4, 3, 4, 5, 6]);
+    cache.dropFront(10);
+    expect(cache.length).toBe(0);
+  });
+
+  it('truncates to the first positions (speculative roll-back) and refuses to overflow', () => {
+    const cache = new KvCache(1, 1, 2, 4, 1);
+    cache.reset(1);
+    step(cache, 4);
+    cache.truncate(1);
+    expect(positionsOf(cache, 0)).toEqual([0]);
+    step(cache, 3);
+    expect(() => cache.presentOutputs(1)).toThrow(/capacity 4/);
+  });
+});
