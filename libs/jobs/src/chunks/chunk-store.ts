@@ -13,6 +13,8 @@ export interface ChunkStore {
   list(jobId: string): Promise<number[]>;
   /** Stores a named output file of `jobId` (e.g. `clip.mp4`) atomically and resolves with its URI. */
   putOutput(jobId: string, name: string, bytes: Uint8Array): Promise<string>;
+  /** A named output file of `jobId`, or undefined when it was never stored. */
+  getOutput(jobId: string, name: string): Promise<Uint8Array | undefined>;
 }
 
 /** Number of chunks stored without a gap from chunk 0: where a resumed job continues. */

@@ -18,6 +18,8 @@ describe('FsChunkStore', () => {
     const uri = await store.putOutput('job-a', 'clip.mp4', Buffer.from('mp4'));
     expect(uri).toMatch(/^file:\/\/.*\/job-a\/clip\.mp4$/);
     expect(String(await readFile(new URL(uri)))).toBe('mp4');
+    expect(String(await store.getOutput('job-a', 'clip.mp4'))).toBe('mp4');
+    expect(await store.getOutput('job-a', 'clip.gif')).toBeUndefined();
   });
 
   it('refuses names that would leave its directory', async () => {

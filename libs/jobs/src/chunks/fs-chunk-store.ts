@@ -27,8 +27,16 @@ export class FsChunkStore implements ChunkStore {
   }
 
   async get(jobId: string, index: number): Promise<Uint8Array | undefined> {
+    return this.read(jobId, this.chunkName(index));
+  }
+
+  async getOutput(jobId: string, name: string): Promise<Uint8Array | undefined> {
+    return this.read(jobId, checkName('output name', name));
+  }
+
+  private async read(jobId: string, name: string): Promise<Uint8Array | undefined> {
     try {
-      return await readFile(join(this.jobDir(jobId), this.chunkName(index)));
+      return await readFile(join(this.jobDir(jobId), name));
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw error;
