@@ -18,3 +18,4 @@ export * from './pipelines/var-pipeline';
 export * from './models/video-models';
 export * from './pipelines/object-motion';
 export * from './pipelines/video-pipeline';
+export * from './pipelines/clip-spec';

@@ -12,6 +12,7 @@ import {
   type ObjectConditions,
   type VideoFrame,
 } from '../models/video-models';
+import type { ModelManifest } from '../manifest/model-manifest';
 import type { LoadedModel, ModelRepository } from '../repository/model-repository';
 import { checkMotions, type MotionRanges, type ObjectMotion } from './object-motion';
 
@@ -62,49 +63,58 @@ interface VideoSection {
   motion_dims?: number;
 }
 
+/** The video facts of a manifest (no sessions): what catalogs and request checks need. */
+export function videoModelInfo(manifest: ModelManifest): VideoModelInfo {
+  const family = manifest.family as VideoModelInfo['family'];
+  if (!VIDEO_FAMILIES.includes(family))
+    throw new InvalidArgumentError(
+      'model',
+      `a video model (${VIDEO_FAMILIES.join(', ')})`,
+      `${manifest.name} is ${family}`,
+    );
+  const v = videoSection(manifest);
+  const objectSize = v.object_size ?? 28;
+  const d = (manifest.defaults ?? {}) as Record<string, number>;
+  return {
+    name: manifest.name,
+    version: manifest.version,
+    family,
+    frameSize: v.frame_size,
+    tokensPerFrame: v.tokens_per_frame,
+    contextFrames: v.context_frames,
+    maxObjects: v.max_digits,
+    numClasses: v.num_classes ?? 10,
+    motion: {
+      maxPosition: v.max_position ?? v.frame_size - objectSize,
+      maxSpeed: v.max_speed ?? 3,
+    },
+    defaults: { temperature: d['temperature'] ?? 1, topK: d['top_k'] ?? 0, topP: d['top_p'] ?? 1 },
+    eval: manifest.eval,
+  };
+}
+
+function videoSection(manifest: ModelManifest): VideoSection {
+  return (manifest as unknown as { video: VideoSection }).video;
+}
+
 /** Builds a video pipeline (step graph + frame decoder) from the manifest. */
 export async function loadVideoPipeline(
   repository: ModelRepository,
   name: string,
 ): Promise<VideoPipeline> {
   const model = await repository.load(name);
-  const manifest = model.manifest;
-  const family = manifest.family as VideoModelInfo['family'];
-  if (!VIDEO_FAMILIES.includes(family))
-    throw new InvalidArgumentError(
-      'model',
-      `a video model (${VIDEO_FAMILIES.join(', ')})`,
-      `${name} is ${family}`,
-    );
-  const v = (manifest as unknown as { video: VideoSection }).video;
-  const stepSpec = manifest.contract.graphs['step'] as unknown as {
+  const info = videoModelInfo(model.manifest);
+  const v = videoSection(model.manifest);
+  const stepSpec = model.manifest.contract.graphs['step'] as unknown as {
     num_heads: number;
     head_dim: number;
   };
-  const b = v.tokens_per_frame;
-  const objectSize = v.object_size ?? 28;
-  const motion: MotionRanges = {
-    maxPosition: v.max_position ?? v.frame_size - objectSize,
-    maxSpeed: v.max_speed ?? 3,
-  };
+  const b = info.tokensPerFrame;
+  const motion = info.motion;
   const motionDims = v.motion_dims ?? 4;
-  const d = (manifest.defaults ?? {}) as Record<string, number>;
   // NBP feeds the frame before the one it predicts (window = context − 1 fed frames); the
   // next-token model feeds every frame of its window.
-  const maxCachedFrames = family === 'nbp' ? v.context_frames - 1 : v.context_frames;
-  const info: VideoModelInfo = {
-    name: manifest.name,
-    version: manifest.version,
-    family,
-    frameSize: v.frame_size,
-    tokensPerFrame: b,
-    contextFrames: v.context_frames,
-    maxObjects: v.max_digits,
-    numClasses: v.num_classes ?? 10,
-    motion,
-    defaults: { temperature: d['temperature'] ?? 1, topK: d['top_k'] ?? 0, topP: d['top_p'] ?? 1 },
-    eval: (manifest as unknown as { eval?: unknown }).eval,
-  };
+  const maxCachedFrames = info.family === 'nbp' ? v.context_frames - 1 : v.context_frames;
   const decoder = new OnnxFrameDecoder(model.graph('frame_decoder'), b);
   const step = model.graph('step');
   const layout = {
@@ -146,7 +156,7 @@ export async function loadVideoPipeline(
         slots: v.max_digits,
         motionDims,
       });
-      return family === 'nbp'
+      return info.family === 'nbp'
         ? new NextBlockVideoGenerator(stepModel, layout, decoder)
         : new NextTokenVideoGenerator(stepModel, layout, decoder);
     },

@@ -1,0 +1,98 @@
+import { InvalidArgumentError } from '@nextx/engine';
+import { describe, expect, it } from 'vitest';
+import { resolveClip } from './clip-spec';
+import { bouncingPath } from './object-motion';
+import type { VideoModelInfo } from './video-pipeline';
+
+const info: VideoModelInfo = {
+  name: 'nbp-test',
+  version: '1',
+  family: 'nbp',
+  frameSize: 64,
+  tokensPerFrame: 64,
+  contextFrames: 4,
+  maxObjects: 2,
+  numClasses: 10,
+  motion: { maxPosition: 36, maxSpeed: 3 },
+  defaults: { temperature: 0.8, topK: 0, topP: 0.9 },
+  eval: {},
+};
+const base = { digits: [3, 7], motions: [], frames: 16, fps: 0, seed: 5 };
+
+function fieldOf(run: () => unknown): string {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof InvalidArgumentError) return `${error.field} ${error.limit}`;
+    throw error;
+  }
+  return 'accepted';
+}
+
+describe('resolveClip', () => {
+  it('fills defaults: fps 8, model sampling, motions drawn from the seed (same seed, same motions)', () => {
+    const clip = resolveClip(base, info, { maxFrames: 64 });
+    expect(clip).toMatchObject({ model: 'nbp-test', fps: 8, seed: 5, temperature: 0.8, topP: 0.9 });
+    expect(clip.motions).toHaveLength(2);
+    for (const m of clip.motions) {
+      expect(m.x).toBeGreaterThanOrEqual(0);
+      expect(m.x).toBeLessThanOrEqual(36);
+      expect(Math.abs(m.vx)).toBeGreaterThanOrEqual(1);
+      expect(Math.abs(m.vy)).toBeLessThanOrEqual(3);
+    }
+    expect(resolveClip(base, info, { maxFrames: 64 }).motions).toEqual(clip.motions);
+    expect(resolveClip({ ...base, seed: 0 }, info, { maxFrames: 64 }).seed).toBeGreaterThan(0);
+  });
+
+  it('names the field and the limit of every bad value', () => {
+    const limits = { maxFrames: 64 };
+    expect(fieldOf(() => resolveClip({ ...base, digits: [] }, info, limits))).toBe(
+      'clip.digits 1 … 2 digits',
+    );
+    expect(fieldOf(() => resolveClip({ ...base, digits: [1, 2, 3] }, info, limits))).toMatch(
+      /^clip.digits /,
+    );
+    expect(fieldOf(() => resolveClip({ ...base, digits: [3, 12] }, info, limits))).toBe(
+      'clip.digits[1] an integer in [0, 9]',
+    );
+    expect(fieldOf(() => resolveClip({ ...base, frames: 65 }, info, limits))).toBe(
+      'clip.frames an integer in [1, 64]',
+    );
+    expect(fieldOf(() => resolveClip({ ...base, frames: 0 }, info, limits))).toMatch(
+      /^clip.frames/,
+    );
+    const motion = { x: 1, y: 2, vx: 1, vy: -1 };
+    expect(fieldOf(() => resolveClip({ ...base, motions: [motion] }, info, limits))).toMatch(
+      /^clip.motions none/,
+    );
+    expect(
+      fieldOf(() =>
+        resolveClip({ ...base, motions: [motion, { ...motion, x: 37 }] }, info, limits),
+      ),
+    ).toBe('clip.motions[1].x 0 … 36');
+    expect(
+      fieldOf(() =>
+        resolveClip({ ...base, motions: [{ ...motion, vy: 0 }, motion] }, info, limits),
+      ),
+    ).toMatch(/^clip.motions\[0\].vy a non-zero integer/);
+    const sampling = { temperature: 0, topK: 0, topP: 0, minP: 0, guidanceScale: 3 };
+    expect(fieldOf(() => resolveClip({ ...base, sampling }, info, limits))).toMatch(
+      /^clip.sampling.guidance_scale/,
+    );
+    expect(fieldOf(() => resolveClip({ ...base, motions: [motion, motion] }, info, limits))).toBe(
+      'accepted',
+    );
+  });
+});
+
+describe('bouncingPath', () => {
+  it('moves in a straight line and mirrors at the walls', () => {
+    const path = bouncingPath({ x: 34, y: 1, vx: 3, vy: -2 }, 4, 36);
+    expect(path).toEqual([
+      { x: 34, y: 1 },
+      { x: 35, y: 1 },
+      { x: 32, y: 3 },
+      { x: 29, y: 5 },
+    ]);
+  });
+});
