@@ -42,8 +42,9 @@ export default [
             { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
             { sourceTag: 'scope:timeseries', onlyDependOnLibsWithTags: ['scope:timeseries', 'scope:shared'] },
             { sourceTag: 'scope:image', onlyDependOnLibsWithTags: ['scope:image', 'scope:shared'] },
+            { sourceTag: 'scope:video', onlyDependOnLibsWithTags: ['scope:video', 'scope:shared'] },
             // The CLI is a client of every modality.
-            { sourceTag: 'scope:cli', onlyDependOnLibsWithTags: ['scope:shared', 'scope:timeseries', 'scope:image'] },
+            { sourceTag: 'scope:cli', onlyDependOnLibsWithTags: ['scope:shared', 'scope:timeseries', 'scope:image', 'scope:video'] },
           ],
         },
       ],

@@ -19,3 +19,5 @@ export * from './models/video-models';
 export * from './pipelines/object-motion';
 export * from './pipelines/video-pipeline';
 export * from './pipelines/clip-spec';
+export * from './pipelines/video-tasks';
+export * from './pipelines/clip-quality';

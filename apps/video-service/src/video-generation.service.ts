@@ -1,0 +1,80 @@
+import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { AdmissionQueue, GenerationMetrics } from '@nextx/grpc';
+import {
+  WorkerPool,
+  workerEntry,
+  type VideoClipOutput,
+  type VideoClipTask,
+  type VideoFrameProgress,
+} from '@nextx/runtime';
+import type { VideoServiceSettings } from './config';
+import { VIDEO_SETTINGS } from './tokens';
+
+/**
+ * Runs clip generations on the worker pool behind the admission queue, and records queue
+ * time, compute time, running/waiting and time to the first frame.
+ */
+@Injectable()
+export class VideoGenerationService implements OnModuleInit, OnApplicationShutdown {
+  private readonly pool: WorkerPool;
+  readonly queue: AdmissionQueue;
+
+  constructor(
+    @Inject(VIDEO_SETTINGS) settings: VideoServiceSettings,
+    @Inject(GenerationMetrics) private readonly metrics: GenerationMetrics,
+  ) {
+    this.pool = new WorkerPool(
+      workerEntry(import.meta.url, 'generation.worker'),
+      settings.workers,
+      settings,
+    );
+    this.queue = new AdmissionQueue('video generation', settings.maxRunning, settings.maxWaiting);
+  }
+
+  async onModuleInit(): Promise<void> {
+    await this.pool.ready();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.pool.close();
+  }
+
+  /** Queues, runs and reports one clip; `signal` cancels it (queued or running). */
+  async generate(
+    task: VideoClipTask,
+    onFrame: (frame: VideoFrameProgress) => void,
+    signal: AbortSignal,
+  ): Promise<VideoClipOutput> {
+    const model = task.model;
+    const accepted = performance.now();
+    this.metrics.waiting.inc({ model });
+    let release;
+    try {
+      release = await this.queue.acquire(signal);
+    } finally {
+      this.metrics.waiting.dec({ model });
+    }
+    const started = performance.now();
+    this.metrics.queueSeconds.observe({ model }, (started - accepted) / 1000);
+    this.metrics.running.inc({ model });
+    let first = true;
+    try {
+      return await this.pool.run<VideoClipOutput, VideoFrameProgress>('clip', task, {
+        signal,
+        onProgress: (frame) => {
+          if (first)
+            this.metrics.firstProgressSeconds.observe(
+              { model },
+              (performance.now() - accepted) / 1000,
+            );
+          first = false;
+          onFrame(frame);
+        },
+      });
+    } finally {
+      this.metrics.computeSeconds.observe({ model }, (performance.now() - started) / 1000);
+      this.metrics.running.dec({ model });
+      release();
+    }
+  }
+}

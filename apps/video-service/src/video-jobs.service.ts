@@ -1,0 +1,179 @@
+import { basename } from 'node:path';
+import { status as grpcStatus } from '@grpc/grpc-js';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
+import { InvalidArgumentError, NotFoundError } from '@nextx/engine';
+import {
+  createIdempotentProducer,
+  createKafka,
+  ensureTopics,
+  FsChunkStore,
+  InvalidJobError,
+  JobStateStore,
+  JobSubmitter,
+  type JobsConfig,
+  type SubmitResult,
+} from '@nextx/jobs';
+import { jobs } from '@nextx/proto';
+import type { Producer } from 'kafkajs';
+import { JOBS_CONFIG } from './tokens';
+
+/** A gRPC status a handler can throw as is (the exception filter keeps code and message). */
+function grpcFailure(code: grpcStatus, details: string): Error & { code: number; details: string } {
+  return Object.assign(new Error(details), { code, details });
+}
+
+/** How long a job call waits for Kafka before answering UNAVAILABLE. */
+const READY_TIMEOUT_MS = 15_000;
+
+/**
+ * The service side of long video jobs: submits specs and cancel commands to Kafka and answers
+ * job queries from a {@link JobStateStore} rebuilt from the compacted status topic. Kafka is
+ * connected in the background so the service serves GenerateClip even while the broker is away;
+ * job calls then wait briefly and answer UNAVAILABLE.
+ */
+@Injectable()
+export class VideoJobsService implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger('VideoJobs');
+  private store?: JobStateStore;
+  private producer?: Producer;
+  private submitter?: JobSubmitter;
+  private chunks?: FsChunkStore;
+  private ready?: Promise<void>;
+  private closed = false;
+
+  constructor(@Inject(JOBS_CONFIG) private readonly config: JobsConfig | undefined) {}
+
+  onModuleInit(): void {
+    const config = this.config;
+    if (!config) return;
+    const kafka = createKafka(config, { clientId: `${config.clientId}.video-service` });
+    this.chunks = new FsChunkStore(config.chunkDir);
+    this.store = new JobStateStore(kafka, config, {
+      groupPrefix: `${config.clientId}.video-service.job-state`,
+    });
+    this.producer = createIdempotentProducer(kafka);
+    this.submitter = new JobSubmitter({ producer: this.producer, store: this.store, config });
+    const admin = kafka.admin();
+    const connect = async () => {
+      for (let attempt = 1; !this.closed; attempt++) {
+        try {
+          await admin.connect();
+          await ensureTopics(admin, config);
+          await admin.disconnect();
+          await this.producer!.connect();
+          await this.store!.start();
+          this.logger.log(
+            `jobs ready: ${this.store!.size} jobs known from ${config.topics.status}`,
+          );
+          return;
+        } catch (error) {
+          this.logger.warn(`Kafka not ready (attempt ${attempt}): ${(error as Error).message}`);
+          await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 500 * attempt)));
+        }
+      }
+    };
+    this.ready = connect();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.closed = true;
+    await this.store?.stop().catch(() => undefined);
+    await this.producer?.disconnect().catch(() => undefined);
+  }
+
+  private async connected(): Promise<{
+    store: JobStateStore;
+    submitter: JobSubmitter;
+    chunks: FsChunkStore;
+  }> {
+    if (!this.ready || !this.store || !this.submitter || !this.chunks)
+      throw grpcFailure(
+        grpcStatus.UNAVAILABLE,
+        'video jobs are disabled: the service runs without KAFKA_BROKERS',
+      );
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), READY_TIMEOUT_MS);
+    });
+    const outcome = await Promise.race([this.ready.then(() => 'ready' as const), timeout]);
+    clearTimeout(timer);
+    if (outcome === 'timeout')
+      throw grpcFailure(
+        grpcStatus.UNAVAILABLE,
+        `Kafka (${this.config!.brokers.join(',')}) is not reachable yet`,
+      );
+    return { store: this.store, submitter: this.submitter, chunks: this.chunks };
+  }
+
+  /** Submits a checked video job once per idempotency key. */
+  async submit(idempotencyKey: string, video: jobs.VideoJobSpec): Promise<SubmitResult> {
+    const { submitter } = await this.connected();
+    try {
+      return await submitter.submit({ idempotencyKey, kind: 'video', video });
+    } catch (error) {
+      if (error instanceof InvalidJobError)
+        throw new InvalidArgumentError(error.field, 'see message', error.message);
+      throw error;
+    }
+  }
+
+  async get(jobId: string): Promise<jobs.JobStatus> {
+    const { store } = await this.connected();
+    const job = store.get(jobId);
+    if (!job) throw new NotFoundError('job', jobId);
+    return job;
+  }
+
+  /** Statuses of a job from now until it ends (NOT_FOUND for an unknown job). */
+  async *watch(jobId: string, signal: AbortSignal): AsyncGenerator<jobs.JobStatus> {
+    const { store } = await this.connected();
+    await store.caughtUp();
+    if (!store.get(jobId)) throw new NotFoundError('job', jobId);
+    yield* store.watch(jobId, signal);
+  }
+
+  async cancel(jobId: string, reason: string): Promise<jobs.JobStatus> {
+    const { submitter } = await this.connected();
+    const job = await submitter.cancel(jobId, reason || 'cancelled by request');
+    if (!job) throw new NotFoundError('job', jobId);
+    return job;
+  }
+
+  async list(
+    state: jobs.JobState,
+    limit: number,
+    offset: number,
+  ): Promise<{ jobs: jobs.JobStatus[]; more: boolean }> {
+    const { store } = await this.connected();
+    const all = store.list({
+      kind: 'video',
+      states: state === jobs.JobState.JOB_STATE_UNSPECIFIED ? undefined : [state],
+    });
+    return { jobs: all.slice(offset, offset + limit), more: all.length > offset + limit };
+  }
+
+  /** The output file of a SUCCEEDED job. */
+  async output(jobId: string): Promise<{ data: Uint8Array; name: string }> {
+    const job = await this.get(jobId);
+    if (job.state !== jobs.JobState.JOB_STATE_SUCCEEDED)
+      throw grpcFailure(
+        grpcStatus.FAILED_PRECONDITION,
+        `job ${jobId} is ${job.state}, not JOB_STATE_SUCCEEDED`,
+      );
+    const { chunks } = await this.connected();
+    const name = basename(new URL(job.outputUri).pathname);
+    const data = await chunks.getOutput(jobId, name);
+    if (!data)
+      throw grpcFailure(
+        grpcStatus.DATA_LOSS,
+        `job ${jobId}: output ${job.outputUri} is missing from the store`,
+      );
+    return { data, name };
+  }
+}

@@ -1,0 +1,206 @@
+import { Controller, Inject } from '@nestjs/common';
+import { InvalidArgumentError } from '@nextx/engine';
+import { video } from '@nextx/proto';
+import type { VideoModelInfo } from '@nextx/runtime';
+import { Observable } from 'rxjs';
+import { checkClip, checkFormat, clipSpecOf } from './clip-requests';
+import type { VideoServiceSettings } from './config';
+import type { VideoCatalog } from './video-catalog';
+import { VideoGenerationService } from './video-generation.service';
+import { VideoJobsService } from './video-jobs.service';
+import { VIDEO_CATALOG, VIDEO_SETTINGS } from './tokens';
+
+const OUTPUT_PIECE_BYTES = 1 << 20;
+const MAX_PAGE_SIZE = 1000;
+
+function modelInfo(info: VideoModelInfo): video.ModelInfo {
+  return {
+    model: { name: info.name, version: info.version },
+    family: info.family,
+    frameSize: info.frameSize,
+    contextFrames: info.contextFrames,
+    maxObjects: info.maxObjects,
+    tokensPerFrame: info.tokensPerFrame,
+    defaults: { ...info.defaults, minP: 0, guidanceScale: 1 },
+    evalJson: JSON.stringify(info.eval ?? {}),
+  };
+}
+
+/** Turns an async generator into the Observable Nest streams, stopping it when the call ends. */
+function streamOf<T>(produce: (signal: AbortSignal) => AsyncIterable<T>): Observable<T> {
+  return new Observable<T>((subscriber) => {
+    const controller = new AbortController();
+    (async () => {
+      for await (const item of produce(controller.signal)) subscriber.next(item);
+      subscriber.complete();
+    })().catch((error: unknown) => subscriber.error(error));
+    return () => controller.abort();
+  });
+}
+
+/** gRPC `nextx.video.v1.VideoGeneration`. */
+@Controller()
+@video.VideoGenerationControllerMethods()
+export class VideoController implements video.VideoGenerationController {
+  constructor(
+    @Inject(VIDEO_CATALOG) private readonly catalog: VideoCatalog,
+    @Inject(VIDEO_SETTINGS) private readonly settings: VideoServiceSettings,
+    @Inject(VideoGenerationService) private readonly generation: VideoGenerationService,
+    @Inject(VideoJobsService) private readonly jobs: VideoJobsService,
+  ) {}
+
+  generateClip(request: video.GenerateClipRequest): Observable<video.GenerateClipResponse> {
+    // Validation throws here, before the stream starts, so bad input ends the call at once.
+    const { clip, info } = checkClip(request.clip, this.catalog, this.settings.maxFrames, 'clip');
+    const format = checkFormat('format', request.format, true) as 'mp4' | 'gif';
+    return new Observable<video.GenerateClipResponse>((subscriber) => {
+      const controller = new AbortController();
+      const accepted = performance.now();
+      this.generation
+        .generate(
+          { ...clip, format },
+          (frame) => {
+            subscriber.next({
+              frame: { index: frame.index, png: frame.png, generationMs: frame.ms },
+            });
+            subscriber.next({
+              progress: {
+                step: frame.index + 1,
+                total: frame.total,
+                stage: 'frame',
+                elapsedMs: performance.now() - accepted,
+                previewPng: new Uint8Array(),
+              },
+            });
+          },
+          controller.signal,
+        )
+        .then((out) => {
+          subscriber.next({
+            clip: {
+              data: out.data,
+              format: out.format,
+              mimeType: out.mimeType,
+              frames: clip.frames,
+              fps: clip.fps,
+              used: clipSpecOf(clip, info),
+              steps: out.steps,
+              elapsedMs: performance.now() - accepted,
+              framesPerSecond: clip.frames / (out.generationMs / 1000),
+            },
+          });
+          subscriber.complete();
+        })
+        .catch((error: unknown) => subscriber.error(error));
+      // The client cancelled or its deadline passed: stop the generation within one step.
+      return () => controller.abort();
+    });
+  }
+
+  listModels(): video.ListModelsResponse {
+    return { models: this.catalog.list().map(modelInfo) };
+  }
+
+  getModel(request: video.GetModelRequest): video.GetModelResponse {
+    return {
+      model: modelInfo(this.catalog.get(request.model?.name ?? '', request.model?.version)),
+    };
+  }
+
+  async submitVideoJob(
+    request: video.SubmitVideoJobRequest,
+  ): Promise<video.SubmitVideoJobResponse> {
+    const key = request.idempotencyKey;
+    if (key.length < 1 || key.length > 200 || !/^[\x21-\x7e]+$/.test(key))
+      throw new InvalidArgumentError(
+        'idempotency_key',
+        '1 … 200 printable ASCII characters without spaces',
+        `got ${JSON.stringify(key.slice(0, 40))}${key.length > 40 ? '…' : ''} (${key.length} characters)`,
+      );
+    const { clip, info } = checkClip(
+      request.clip,
+      this.catalog,
+      this.settings.maxJobFrames,
+      'clip',
+    );
+    const chunkFrames = request.chunkFrames || info.contextFrames;
+    if (chunkFrames < 1 || chunkFrames > clip.frames)
+      throw new InvalidArgumentError(
+        'chunk_frames',
+        `0 or 1 … clip.frames (${clip.frames})`,
+        `got ${chunkFrames}`,
+      );
+    // Workers pick the container when it is left empty (they know whether they have ffmpeg).
+    const outputFormat = checkFormat('output_format', request.outputFormat, false);
+    const result = await this.jobs.submit(key, {
+      clip: clipSpecOf(clip, info),
+      chunkFrames,
+      outputFormat,
+    });
+    return { job: result.job, created: result.created };
+  }
+
+  async getJob(request: video.GetJobRequest): Promise<video.GetJobResponse> {
+    return { job: await this.jobs.get(this.jobId(request.jobId)) };
+  }
+
+  watchJob(request: video.WatchJobRequest): Observable<video.WatchJobResponse> {
+    const jobId = this.jobId(request.jobId);
+    const jobsService = this.jobs;
+    return streamOf(async function* (signal) {
+      for await (const job of jobsService.watch(jobId, signal)) yield { job };
+    });
+  }
+
+  async cancelJob(request: video.CancelJobRequest): Promise<video.CancelJobResponse> {
+    if (request.reason.length > 1000)
+      throw new InvalidArgumentError(
+        'reason',
+        '<= 1000 characters',
+        `got ${request.reason.length}`,
+      );
+    return { job: await this.jobs.cancel(this.jobId(request.jobId), request.reason) };
+  }
+
+  async listJobs(request: video.ListJobsRequest): Promise<video.ListJobsResponse> {
+    const pageSize = request.pageSize || 100;
+    if (pageSize > MAX_PAGE_SIZE)
+      throw new InvalidArgumentError('page_size', `0 … ${MAX_PAGE_SIZE}`, `got ${pageSize}`);
+    const offset = request.pageToken === '' ? 0 : Number(request.pageToken);
+    if (!Number.isSafeInteger(offset) || offset < 0)
+      throw new InvalidArgumentError(
+        'page_token',
+        'a token from a previous ListJobs',
+        `got ${JSON.stringify(request.pageToken)}`,
+      );
+    const page = await this.jobs.list(request.state, pageSize, offset);
+    return { jobs: page.jobs, nextPageToken: page.more ? String(offset + pageSize) : '' };
+  }
+
+  getJobOutput(request: video.GetJobOutputRequest): Observable<video.GetJobOutputResponse> {
+    const jobId = this.jobId(request.jobId);
+    const jobsService = this.jobs;
+    return streamOf(async function* () {
+      const { data, name } = await jobsService.output(jobId);
+      const format = name.endsWith('.mp4') ? 'mp4' : 'gif';
+      for (let at = 0; at < data.length || at === 0; at += OUTPUT_PIECE_BYTES) {
+        yield {
+          data: data.subarray(at, at + OUTPUT_PIECE_BYTES),
+          format: at === 0 ? format : '',
+          totalBytes: at === 0 ? data.length : 0,
+        };
+        if (data.length === 0) break;
+      }
+    });
+  }
+
+  private jobId(id: string): string {
+    if (!/^job-[0-9a-f]{32}$/.test(id))
+      throw new InvalidArgumentError(
+        'job_id',
+        'a job id as returned by SubmitVideoJob (job-<32 hex>)',
+        `got ${JSON.stringify(id.slice(0, 60))}`,
+      );
+    return id;
+  }
+}

@@ -1,0 +1,54 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { GenerationMetrics, GrpcMetrics, type GrpcServiceDefinition } from '@nextx/grpc';
+import type { JobsConfig } from '@nextx/jobs';
+import { PROTO_FILES, video } from '@nextx/proto';
+import { ModelRepository } from '@nextx/runtime';
+import type { VideoServiceSettings } from './config';
+import { VideoCatalog } from './video-catalog';
+import { VideoController } from './video.controller';
+import { VideoGenerationService } from './video-generation.service';
+import { VideoJobsService } from './video-jobs.service';
+import { JOBS_CONFIG, VIDEO_CATALOG, VIDEO_SETTINGS } from './tokens';
+
+/** The video feature: catalog, clip generation (worker pool + queue), jobs over Kafka, controller. */
+@Module({})
+export class VideoModule {
+  static forRoot(
+    settings: VideoServiceSettings,
+    jobsConfig: JobsConfig | undefined,
+  ): DynamicModule {
+    return {
+      module: VideoModule,
+      controllers: [VideoController],
+      providers: [
+        { provide: VIDEO_SETTINGS, useValue: settings },
+        { provide: JOBS_CONFIG, useValue: jobsConfig },
+        {
+          provide: VIDEO_CATALOG,
+          useFactory: () => VideoCatalog.load(new ModelRepository(settings.modelsDir)),
+        },
+        {
+          provide: GenerationMetrics,
+          useFactory: (metrics: GrpcMetrics) => new GenerationMetrics(metrics.registry),
+          inject: [GrpcMetrics],
+        },
+        VideoGenerationService,
+        VideoJobsService,
+      ],
+    };
+  }
+}
+
+/** How the platform starts this service. */
+export function videoServiceDefinition(
+  settings: VideoServiceSettings,
+  jobsConfig: JobsConfig | undefined,
+): GrpcServiceDefinition {
+  return {
+    name: 'video',
+    module: VideoModule.forRoot(settings, jobsConfig),
+    packages: [video.protobufPackage],
+    protoFiles: [PROTO_FILES.video],
+    serviceNames: [`${video.protobufPackage}.${video.VIDEO_GENERATION_SERVICE_NAME}`],
+  };
+}
