@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { describeCommand, healthCommand } from './commands/health.command';
 import { forecastCommand, generateCommand } from './commands/forecast.command';
 import { imageCommand, modelsCommand } from './commands/image.command';
+import { videoCommand } from './commands/video.command';
 
 const program = new Command('nextx')
   .description('command-line client of the nextx generation services')
@@ -11,6 +12,7 @@ const program = new Command('nextx')
   .addCommand(forecastCommand())
   .addCommand(generateCommand())
   .addCommand(imageCommand())
+  .addCommand(videoCommand())
   .addCommand(modelsCommand());
 
 program.parseAsync(process.argv).catch((error: unknown) => {
