@@ -1,0 +1,275 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { status, type ServiceError } from '@grpc/grpc-js';
+import { checkHealth, describeServer, type RunningGrpcService } from '@nextx/grpc';
+import { decodePng, hasH264Encoder } from '@nextx/media';
+import type { video } from '@nextx/proto';
+import { clipQuality, DigitClassifier, ModelRepository } from '@nextx/runtime';
+import { GifReader } from 'omggif';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadVideoConfig } from '../src/config';
+import { VideoGenerationService } from '../src/video-generation.service';
+import { clip, generate, NO_SAMPLING, startVideoService, type Client } from './support';
+
+const pixelsOf = (frames: video.Frame[]) => frames.map((f) => decodePng(f.png).pixels);
+
+describe('video-service over gRPC with the reference video models', () => {
+  let service: RunningGrpcService;
+  let client: Client;
+  let classifier: DigitClassifier;
+
+  beforeAll(async () => {
+    ({ service, client } = await startVideoService({ VIDEO_MAX_FRAMES: '64' }));
+    const repository = new ModelRepository(loadVideoConfig({}).video.modelsDir);
+    classifier = new DigitClassifier(
+      (await repository.load('mnist-classifier')).graph('classifier'),
+    );
+  }, 120_000);
+
+  afterAll(async () => {
+    client?.close();
+    await service?.close();
+  });
+
+  it('nbp-mmnist: per-frame classifier agreement over the service reaches the recorded figure', async () => {
+    const { model } = await client.unary('getModel', {
+      model: { name: 'nbp-mmnist', version: '' },
+    });
+    const recorded = Number(JSON.parse(model!.evalJson)['class_agreement']);
+    let agreed = 0;
+    let counted = 0;
+    for (let i = 0; i < 12; i++) {
+      const digits = [i % 10, (i * 7 + 3) % 10];
+      const out = await generate(client, { digits, frames: 16, seed: 500 + i });
+      const used = out.clip.used!;
+      const q = await clipQuality(
+        pixelsOf(out.frames),
+        {
+          digits: used.digits,
+          motions: used.motions,
+          frameSize: model!.frameSize,
+          maxPosition: model!.frameSize - 28,
+        },
+        classifier,
+      );
+      agreed += q.agreed;
+      counted += q.counted;
+    }
+    const agreement = agreed / counted;
+    console.log(
+      `nbp-mmnist over the service: per-frame agreement ${agreement.toFixed(3)} on ${counted} crops (model.json ${recorded})`,
+    );
+    expect(counted).toBeGreaterThan(100);
+    expect(agreement).toBeGreaterThanOrEqual(
+      recorded - 3 * Math.sqrt((recorded * (1 - recorded)) / counted),
+    );
+  }, 300_000);
+
+  it('same seed ⇒ identical frames; another seed ⇒ different frames; the spec used comes back', async () => {
+    const a = await generate(client, { seed: 42, frames: 6 });
+    const b = await generate(client, { seed: 42, frames: 6 });
+    const c = await generate(client, { seed: 43, frames: 6 });
+    const bytes = (x: typeof a) => x.frames.map((f) => Buffer.from(f.png).toString('base64'));
+    expect(bytes(a)).toEqual(bytes(b));
+    expect(bytes(a)).not.toEqual(bytes(c));
+    expect(a.clip.used).toMatchObject({ seed: 42, digits: [3, 7], frames: 6 });
+    expect(a.clip.used!.motions).toHaveLength(2);
+    expect(a.clip.used!.sampling!.temperature).toBeGreaterThan(0);
+  });
+
+  it('a clip four times the context comes out whole: every frame streamed in order, then the encoded clip', async () => {
+    const { model } = await client.unary('getModel', {
+      model: { name: 'nbp-mmnist', version: '' },
+    });
+    const frames = 4 * model!.contextFrames;
+    const out = await generate(client, { frames, seed: 9 }, 'gif');
+    expect(out.frames.map((f) => f.index)).toEqual(Array.from({ length: frames }, (_, i) => i));
+    expect(out.progress).toEqual(Array.from({ length: frames }, (_, i) => i + 1));
+    for (const f of out.frames) expect(decodePng(f.png)).toMatchObject({ width: 64, height: 64 });
+    // NBP: one token step per token of frame 0, then one block step per frame.
+    expect(out.clip.steps).toBe(model!.tokensPerFrame + frames - 1);
+    expect(out.clip).toMatchObject({ format: 'gif', mimeType: 'image/gif', frames });
+    expect(new GifReader(new Uint8Array(out.clip.data)).numFrames()).toBe(frames);
+    // The same clip length runs through the next-token baseline, one step per token.
+    const ntp = await generate(client, {
+      model: { name: 'ntp-mmnist', version: '' },
+      frames: 5,
+      seed: 9,
+    });
+    expect(ntp.frames).toHaveLength(5);
+    expect(ntp.clip.steps).toBe(5 * model!.tokensPerFrame);
+  }, 120_000);
+
+  it.skipIf(!hasH264Encoder())(
+    'encodes MP4 (H.264) that ffprobe reads with every frame',
+    async () => {
+      const out = await generate(client, { frames: 12, fps: 6 }, 'mp4');
+      expect(out.clip).toMatchObject({ format: 'mp4', mimeType: 'video/mp4' });
+      const file = join(mkdtempSync(join(tmpdir(), 'nextx-video-')), 'clip.mp4');
+      writeFileSync(file, out.clip.data);
+      const probe = spawnSync(
+        'ffprobe',
+        [
+          '-v',
+          'error',
+          '-count_frames',
+          '-select_streams',
+          'v:0',
+          '-show_entries',
+          'stream=codec_name,nb_read_frames,r_frame_rate',
+          '-of',
+          'json',
+          file,
+        ],
+        { encoding: 'utf8' },
+      );
+      expect(JSON.parse(probe.stdout).streams[0]).toMatchObject({
+        codec_name: 'h264',
+        nb_read_frames: '12',
+        r_frame_rate: '6/1',
+      });
+    },
+  );
+
+  it('answers bad input with INVALID_ARGUMENT / NOT_FOUND naming the field and limit, and keeps serving', async () => {
+    const expectStatus = async (
+      request: Partial<video.GenerateClipRequest['clip']>,
+      code: status,
+      text: string,
+      format = 'gif',
+    ) => {
+      const error = (await generate(client, request, format).catch(
+        (e: ServiceError) => e,
+      )) as ServiceError;
+      expect(error.code, text).toBe(code);
+      expect(error.details).toContain(text);
+    };
+    await expectStatus(
+      { model: { name: 'no-such-model', version: '' } },
+      status.NOT_FOUND,
+      'no-such-model',
+    );
+    await expectStatus(
+      { model: { name: 'mnist-classifier', version: '' } },
+      status.NOT_FOUND,
+      'mnist-classifier',
+    );
+    await expectStatus(
+      { frames: 65 },
+      status.INVALID_ARGUMENT,
+      'clip.frames an integer in [1, 64]',
+    );
+    await expectStatus({ frames: 0 }, status.INVALID_ARGUMENT, 'clip.frames');
+    await expectStatus({ digits: [] }, status.INVALID_ARGUMENT, 'clip.digits');
+    await expectStatus({ digits: [1, 2, 3] }, status.INVALID_ARGUMENT, 'clip.digits');
+    await expectStatus({ digits: [3, 11] }, status.INVALID_ARGUMENT, 'clip.digits[1]');
+    await expectStatus(
+      { motions: [{ x: 1, y: 1, vx: 1, vy: 1 }] },
+      status.INVALID_ARGUMENT,
+      'clip.motions',
+    );
+    await expectStatus(
+      {
+        motions: [
+          { x: 1, y: 1, vx: 1, vy: 1 },
+          { x: 99, y: 1, vx: 1, vy: 1 },
+        ],
+      },
+      status.INVALID_ARGUMENT,
+      'clip.motions[1].x',
+    );
+    await expectStatus(
+      {
+        motions: [
+          { x: 1, y: 1, vx: 0, vy: 1 },
+          { x: 1, y: 1, vx: 1, vy: 1 },
+        ],
+      },
+      status.INVALID_ARGUMENT,
+      'clip.motions[0].vx',
+    );
+    await expectStatus(
+      { sampling: { ...NO_SAMPLING, guidanceScale: 3 } },
+      status.INVALID_ARGUMENT,
+      'clip.sampling.guidance_scale',
+    );
+    await expectStatus(
+      { sampling: { ...NO_SAMPLING, topP: 2 } },
+      status.INVALID_ARGUMENT,
+      'clip.sampling.top_p',
+    );
+    await expectStatus({}, status.INVALID_ARGUMENT, 'format', 'avi');
+    const ok = await generate(client, { frames: 2 });
+    expect(ok.frames).toHaveLength(2);
+  });
+
+  it('job RPCs answer UNAVAILABLE when the service runs without Kafka', async () => {
+    const error = (await client
+      .unary('getJob', { jobId: `job-${'0'.repeat(32)}` })
+      .catch((e: ServiceError) => e)) as ServiceError;
+    expect(error.code).toBe(status.UNAVAILABLE);
+    expect(error.details).toContain('KAFKA_BROKERS');
+  });
+
+  it('lists models with family, context and recorded quality; health and reflection work', async () => {
+    const { models } = await client.unary('listModels', {});
+    const byName = Object.fromEntries(models.map((m) => [m.model!.name, m]));
+    expect(byName['nbp-mmnist']).toMatchObject({
+      family: 'nbp',
+      frameSize: 64,
+      tokensPerFrame: 64,
+      maxObjects: 2,
+    });
+    expect(byName['ntp-mmnist']).toMatchObject({ family: 'ntp-video' });
+    expect(byName['var-mnist']).toBeUndefined();
+    expect(await checkHealth(service.address, 'nextx.video.v1.VideoGeneration')).toBe('SERVING');
+    expect((await describeServer(service.address)).map((s) => s.name)).toContain(
+      'nextx.video.v1.VideoGeneration',
+    );
+  });
+});
+
+describe('video-service queue and cancellation', () => {
+  let service: RunningGrpcService;
+  let client: Client;
+
+  beforeAll(async () => {
+    ({ service, client } = await startVideoService({
+      VIDEO_MAX_RUNNING: '1',
+      VIDEO_MAX_WAITING: '0',
+    }));
+  }, 120_000);
+
+  afterAll(async () => {
+    client?.close();
+    await service?.close();
+  });
+
+  it('a cancelled clip stops and frees its slot; a full queue refuses with RESOURCE_EXHAUSTED', async () => {
+    const controller = new AbortController();
+    let framesSeen = 0;
+    const long = (async () => {
+      for await (const m of client.stream(
+        'generateClip',
+        { clip: clip({ model: { name: 'ntp-mmnist', version: '' }, frames: 200 }), format: 'gif' },
+        { signal: controller.signal },
+      )) {
+        if (m.frame) framesSeen++;
+      }
+    })().catch((e: ServiceError) => e);
+    while (framesSeen === 0) await new Promise((r) => setTimeout(r, 50));
+    const refused = (await generate(client, { frames: 1 }).catch(
+      (e: ServiceError) => e,
+    )) as ServiceError;
+    expect(refused.code).toBe(status.RESOURCE_EXHAUSTED);
+    controller.abort();
+    expect(((await long) as ServiceError).code).toBe(status.CANCELLED);
+    const queue = service.app.get(VideoGenerationService).queue;
+    for (let i = 0; i < 50 && queue.runningCount > 0; i++)
+      await new Promise((r) => setTimeout(r, 100));
+    expect(queue.runningCount).toBe(0);
+    expect((await generate(client, { frames: 1 })).frames).toHaveLength(1);
+  });
+});

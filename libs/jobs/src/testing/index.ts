@@ -1,0 +1,55 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { loadJobsConfig, type JobsConfig } from '../config/jobs-config';
+
+/**
+ * Environment of an isolated pipeline on the test broker: its own topics, worker group and chunk
+ * directory, short session timeouts so a killed worker is noticed in seconds.
+ */
+export function testEnv(name: string): NodeJS.ProcessEnv {
+  const brokers = process.env['KAFKA_BROKERS'];
+  if (!brokers) {
+    throw new Error(
+      'KAFKA_BROKERS is not set: the Kafka integration tests need a real broker. Run them through `npm test` ' +
+        '(tools/test.sh starts one from tools/kafka) or start one with `bash tools/kafka/kafka.sh up $$` and ' +
+        'export KAFKA_BROKERS=127.0.0.1:9092.',
+    );
+  }
+  const prefix = `test.${name}.${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+  return {
+    KAFKA_BROKERS: brokers,
+    KAFKA_CLIENT_ID: prefix,
+    KAFKA_SESSION_TIMEOUT_MS: '6000',
+    KAFKA_HEARTBEAT_INTERVAL_MS: '500',
+    JOBS_TOPIC: `${prefix}.jobs`,
+    JOBS_STATUS_TOPIC: `${prefix}.job-status`,
+    JOBS_COMMANDS_TOPIC: `${prefix}.job-commands`,
+    JOBS_DLQ_TOPIC: `${prefix}.jobs.dlq`,
+    JOBS_WORKER_GROUP: `${prefix}.workers`,
+    JOBS_RETRY_BACKOFF_MS: '100',
+    JOBS_CHUNK_DIR: mkdtempSync(join(tmpdir(), 'nextx-jobs-test-')),
+  };
+}
+
+/** Validated config of {@link testEnv}. */
+export function testConfig(name: string): { env: NodeJS.ProcessEnv; config: JobsConfig } {
+  const env = testEnv(name);
+  return { env, config: loadJobsConfig(env) };
+}
+
+/** Polls `predicate` until it holds or `timeoutMs` passes. */
+export async function until(
+  what: string,
+  predicate: () => boolean | Promise<boolean>,
+  timeoutMs = 60_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await predicate())) {
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(50);
+  }
+}
