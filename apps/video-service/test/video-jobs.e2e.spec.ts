@@ -1,0 +1,164 @@
+import { status, type ServiceError } from '@grpc/grpc-js';
+import type { RunningGrpcService } from '@nextx/grpc';
+import { createKafka, loadJobsConfig } from '@nextx/jobs';
+import { testEnv } from '@nextx/jobs/testing';
+import { jobs, type video } from '@nextx/proto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clip, startVideoService, type Client } from './support';
+
+const S = jobs.JobState;
+
+function submit(client: Client, key: string, overrides: Partial<video.SubmitVideoJobRequest> = {}) {
+  return client.unary('submitVideoJob', {
+    idempotencyKey: key,
+    clip: clip({ frames: 12, seed: 5 }),
+    chunkFrames: 4,
+    outputFormat: 'gif',
+    ...overrides,
+  });
+}
+
+async function failure(call: Promise<unknown>): Promise<ServiceError> {
+  return (await call.then(
+    () => {
+      throw new Error('expected the call to fail');
+    },
+    (e: ServiceError) => e,
+  )) as ServiceError;
+}
+
+describe('video-service job RPCs with the real broker (no worker: jobs stay queued)', () => {
+  const env = testEnv('video-service-jobs') as Record<string, string>;
+  let service: RunningGrpcService;
+  let client: Client;
+
+  beforeAll(async () => {
+    ({ service, client } = await startVideoService(env));
+  }, 120_000);
+
+  afterAll(async () => {
+    client?.close();
+    await service?.close();
+    const admin = createKafka({
+      brokers: env['KAFKA_BROKERS'].split(','),
+      clientId: 'cleanup',
+    } as never).admin();
+    await admin.connect();
+    await admin
+      .deleteTopics({
+        topics: [
+          env['JOBS_TOPIC'],
+          env['JOBS_STATUS_TOPIC'],
+          env['JOBS_COMMANDS_TOPIC'],
+          env['JOBS_DLQ_TOPIC'],
+        ],
+      })
+      .catch(() => undefined);
+    await admin.disconnect();
+  });
+
+  it('the same idempotency key twice names one job; get and list see it, with defaults filled in', async () => {
+    const first = await submit(client, 'clip-a');
+    const again = await submit(client, 'clip-a', { clip: clip({ frames: 40 }) });
+    expect(first.created).toBe(true);
+    expect(again.created).toBe(false);
+    expect(again.job!.jobId).toBe(first.job!.jobId);
+    expect(first.job).toMatchObject({
+      state: S.JOB_STATE_QUEUED,
+      kind: 'video',
+      idempotencyKey: 'clip-a',
+    });
+    const { job } = await client.unary('getJob', { jobId: first.job!.jobId });
+    expect(job!.state).toBe(S.JOB_STATE_QUEUED);
+    const other = await submit(client, 'clip-b');
+    const { jobs: listed } = await client.unary('listJobs', {
+      state: S.JOB_STATE_QUEUED,
+      pageSize: 0,
+      pageToken: '',
+    });
+    expect(listed.map((j) => j.jobId)).toEqual(
+      expect.arrayContaining([first.job!.jobId, other.job!.jobId]),
+    );
+    const page = await client.unary('listJobs', {
+      state: S.JOB_STATE_UNSPECIFIED,
+      pageSize: 1,
+      pageToken: '',
+    });
+    expect(page.jobs).toHaveLength(1);
+    expect(page.nextPageToken).toBe('1');
+  });
+
+  it('watch streams the state until the job ends; cancel ends a queued job at once', async () => {
+    const { job } = await submit(client, 'clip-cancel');
+    const seen: jobs.JobState[] = [];
+    const watching = (async () => {
+      for await (const m of client.stream('watchJob', { jobId: job!.jobId }))
+        seen.push(m.job!.state);
+    })();
+    while (seen.length === 0) await new Promise((r) => setTimeout(r, 20));
+    const cancelled = await client.unary('cancelJob', {
+      jobId: job!.jobId,
+      reason: 'changed my mind',
+    });
+    expect(cancelled.job!.state).toBe(S.JOB_STATE_CANCELLED);
+    await watching;
+    expect(seen[0]).toBe(S.JOB_STATE_QUEUED);
+    expect(seen[seen.length - 1]).toBe(S.JOB_STATE_CANCELLED);
+    const { job: after } = await client.unary('getJob', { jobId: job!.jobId });
+    expect(after).toMatchObject({ state: S.JOB_STATE_CANCELLED, error: 'changed my mind' });
+    expect(
+      (await failure(client.unary('getJobOutput', { jobId: job!.jobId }).then(() => undefined)))
+        .code,
+    ).toBe(status.FAILED_PRECONDITION);
+  });
+
+  it('refuses bad submissions naming the field, and unknown or malformed job ids', async () => {
+    const expectInvalid = async (call: Promise<unknown>, field: string) => {
+      const e = await failure(call);
+      expect(e.code, field).toBe(status.INVALID_ARGUMENT);
+      expect(e.details).toContain(field);
+    };
+    await expectInvalid(submit(client, ''), 'idempotency_key');
+    await expectInvalid(submit(client, 'x'.repeat(201)), 'idempotency_key');
+    await expectInvalid(submit(client, 'k1', { chunkFrames: 13 }), 'chunk_frames');
+    await expectInvalid(submit(client, 'k2', { outputFormat: 'avi' }), 'output_format');
+    await expectInvalid(
+      submit(client, 'k3', { clip: clip({ frames: 5000 }) }),
+      'clip.frames an integer in [1, 4096]',
+    );
+    await expectInvalid(submit(client, 'k4', { clip: clip({ digits: [12] }) }), 'clip.digits[0]');
+    await expectInvalid(client.unary('getJob', { jobId: 'nope' }), 'job_id');
+    expect((await failure(client.unary('getJob', { jobId: `job-${'f'.repeat(32)}` }))).code).toBe(
+      status.NOT_FOUND,
+    );
+    const { jobs: none } = await client.unary('listJobs', {
+      state: S.JOB_STATE_UNSPECIFIED,
+      pageSize: 0,
+      pageToken: '',
+    });
+    expect(none.some((j) => j.idempotencyKey.startsWith('k'))).toBe(false);
+  });
+
+  it('a restarted service knows every job (state rebuilt from the compacted status topic)', async () => {
+    const before = await client.unary('listJobs', {
+      state: S.JOB_STATE_UNSPECIFIED,
+      pageSize: 0,
+      pageToken: '',
+    });
+    const restarted = await startVideoService(env);
+    try {
+      const after = await restarted.client.unary('listJobs', {
+        state: S.JOB_STATE_UNSPECIFIED,
+        pageSize: 0,
+        pageToken: '',
+      });
+      expect(after.jobs.map((j) => [j.jobId, j.state])).toEqual(
+        before.jobs.map((j) => [j.jobId, j.state]),
+      );
+      expect(before.jobs.length).toBeGreaterThanOrEqual(3);
+    } finally {
+      restarted.client.close();
+      await restarted.service.close();
+    }
+  });
+});
