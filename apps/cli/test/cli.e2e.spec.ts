@@ -134,3 +134,66 @@ describe('nextx CLI against the running timeseries service', () => {
     expect(Object.keys(rows[0])).toEqual(['step', 'path1', 'path2', 'path3']);
   });
 });
+
+describe('nextx video generate against the running video service', () => {
+  let service: SpawnedService;
+  let address: string;
+
+  beforeAll(async () => {
+    const port = await freePort();
+    address = `127.0.0.1:${port}`;
+    service = await spawnService(
+      join(root, 'apps/video-service/src/main.ts'),
+      { GRPC_PORT: String(port), METRICS_PORT: '0' },
+      { address },
+    );
+  }, 60_000);
+
+  afterAll(async () => {
+    service?.process.kill('SIGTERM');
+    await service?.exited;
+  });
+
+  it('writes the clip (MP4 when ffmpeg is installed, else GIF) and every frame, with the spec it used', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'nextx-cli-video-'));
+    const { hasH264Encoder } = await import('@nextx/media');
+    const out = join(dir, hasH264Encoder() ? 'clip.mp4' : 'clip.gif');
+    const { stdout } = await nextx(
+      'video',
+      'generate',
+      '--digits',
+      '3,7',
+      '--frames',
+      '32',
+      '--seed',
+      '4',
+      '--out',
+      out,
+      '--frames-dir',
+      join(dir, 'frames'),
+      '--addr',
+      address,
+    );
+    expect(stdout).toMatch(
+      /^wrote 32 frames to .*clip\.(mp4|gif) \((mp4|gif), \d+ bytes; model nbp-mmnist, digits 3,7, motion -?\d+,-?\d+,-?\d+,-?\d+;-?\d+,-?\d+,-?\d+,-?\d+, seed 4;/,
+    );
+    const clip = await readFile(out);
+    expect(clip.length).toBeGreaterThan(1000);
+    const frames = await (await import('node:fs/promises')).readdir(join(dir, 'frames'));
+    expect(frames).toHaveLength(32);
+    await expect(
+      nextx(
+        'video',
+        'generate',
+        '--digits',
+        '3,7',
+        '--frames',
+        '100000',
+        '--out',
+        out,
+        '--addr',
+        address,
+      ),
+    ).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('clip.frames') });
+  }, 180_000);
+});
