@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/install.sh
 export NX_DAEMON=false NX_NO_CLOUD=true
-npx nx run-many -t build --projects=timeseries-service,image-service,cli --outputStyle=static >/dev/null
+npx nx run-many -t build --projects=timeseries-service,image-service,video-service,cli --outputStyle=static >/dev/null
 echo "[nextx] built services into dist/"
 
 source tools/kafka/ensure-broker.sh
@@ -26,12 +26,13 @@ start_service() { # name, then env assignments
 
 start_service timeseries-service "GRPC_PORT=${TIMESERIES_GRPC_PORT:-50055}" "METRICS_PORT=${TIMESERIES_METRICS_PORT:-9465}"
 start_service image-service "GRPC_PORT=${IMAGE_GRPC_PORT:-50051}" "METRICS_PORT=${IMAGE_METRICS_PORT:-9461}"
+start_service video-service "GRPC_PORT=${VIDEO_GRPC_PORT:-50052}" "METRICS_PORT=${VIDEO_METRICS_PORT:-9462}"
 
-for addr in "127.0.0.1:${TIMESERIES_GRPC_PORT:-50055}" "127.0.0.1:${IMAGE_GRPC_PORT:-50051}"; do
+for addr in "127.0.0.1:${TIMESERIES_GRPC_PORT:-50055}" "127.0.0.1:${IMAGE_GRPC_PORT:-50051}" "127.0.0.1:${VIDEO_GRPC_PORT:-50052}"; do
   for _ in $(seq 1 50); do
     if bin/nextx health "$addr" >/dev/null 2>&1; then echo "[nextx] $addr SERVING"; break; fi
     sleep 0.2
   done
 done
-echo "[nextx] all services up; try: bin/nextx describe 127.0.0.1:50055, bin/nextx models --service image"
+echo "[nextx] all services up; try: bin/nextx describe 127.0.0.1:50055, bin/nextx models --service image, bin/nextx video generate --digits 3,7 --frames 32 --out clip.mp4"
 wait
