@@ -112,51 +112,44 @@ def parity(m: VideoLM, path: Path, mode: str) -> dict:
         lg, npast = ort_step(sess, names, L, wids[:, a:b].numpy(), wpos[:, a:b].numpy(), wspa[:, a:b].numpy(),
                              dg2.numpy(), mo2.numpy(), npast)
         got.append(lg)
-    e2 = C.check_parity(f"{mode} KV-cached steps (onnx) vs full-sequence forward (pytorch, block-causal mask)",
+    e2 = C.check_parity(f"{mode} KV-cached steps (onnx) vs full-sequence forward (pytorch, training mask)",
                         {"l": np.concatenate(got, 1)}, {"l": full})
     # (3) trimmed cache: teacher-forced inference over 8 frames with front trimming; the last step's logits vs a
     #     fresh forward of the window that the trimmed cache covers (same relative positions, restarted at 0)
-    seq_ids, seq_pos, seq_spa, steps, regions = [], [], [], [], []
     cc = c2.numpy()
+    plan = []   # (ids, spatial, frame the entries belong to)
     if mode == "nbp":
-        seq_ids = [np.array([V.BOV] + list(cc[0, 0, :63]))] if False else None
-        plan = []   # (ids, spatial, region-action)
         for k in range(B):
-            plan.append(((np.full((2, 1), V.BOV) if k == 0 else cc[:, 0, k - 1:k]), np.full((2, 1), k)))
-        plan.append((np.concatenate([cc[:, 0, B - 1:], np.full((2, B - 1), V.MBOS)], 1), np.tile(np.arange(B), (2, 1))))
+            plan.append(((np.full((2, 1), V.BOV) if k == 0 else cc[:, 0, k - 1:k]), np.full((2, 1), k), 0))
+        plan.append((np.concatenate([cc[:, 0, B - 1:], np.full((2, B - 1), V.MBOS)], 1), np.tile(np.arange(B), (2, 1)), 0))
         for f in range(1, 7):
-            plan.append((cc[:, f], np.tile(np.arange(B), (2, 1))))
+            plan.append((cc[:, f], np.tile(np.arange(B), (2, 1)), f))
+        keep = V.CTX - 1
     else:
         flat = cc.reshape(2, -1)
-        plan = [((np.full((2, 1), V.BOV) if t == 0 else flat[:, t - 1:t]), np.full((2, 1), t % B)) for t in range(7 * B + 1)]
+        plan = [((np.full((2, 1), V.BOV) if t == 0 else flat[:, t - 1:t]), np.full((2, 1), t % B),
+                 0 if t == 0 else (t - 1) // B) for t in range(7 * B + 1)]
+        keep = V.CTX
     npast = empty_past(L, 2, H, D)
-    fed = []            # (ids, spatial, pos) of the entries now in the cache
-    region_of = []      # region index per cached entry
+    fed, frame_of = [], []   # entries now in the cache (ids, spatial, pos) and their frames
     nxt = 0
-    W = V.WIN
-    for si, (ids, spa_) in enumerate(plan):
+    for ids, spa_, fr in plan:
         S = ids.shape[1]
-        # region bookkeeping identical to video_eval.Generator
-        if mode == "nbp":
-            reg = 0 if si <= B else si - B
-        else:
-            reg = 0 if si <= B else 1 + (si - 1 - B) // B
-        while len(region_of) + S > W:
-            first = region_of[0]
-            n = sum(1 for r in region_of if r == first)
+        n = sum(1 for x in frame_of if x < fr - keep + 1)   # same rule as video_eval.Generator / libs/engine FrameWindow
+        if n:
             npast = {k: v[:, :, n:] for k, v in npast.items()}
-            fed, region_of = fed[n:], region_of[n:]
+            fed, frame_of = fed[n:], frame_of[n:]
         pos_ = np.tile(np.arange(nxt, nxt + S), (2, 1))
         lg, npast = ort_step(sess, names, L, ids.astype(np.int64), pos_, spa_.astype(np.int64), dg2.numpy(),
                              mo2.numpy(), npast)
         fed += [(ids[:, j], spa_[:, j], pos_[:, j]) for j in range(S)]
-        region_of += [reg] * S
+        frame_of += [fr] * S
         nxt += S
     # fresh window: the entries of the (trimmed) cache incl. the last fed ones, positions restarted at 0
     fid = np.stack([e[0] for e in fed], 1); fsp = np.stack([e[1] for e in fed], 1)
     fpos = np.stack([e[2] for e in fed], 1); fpos = fpos - fpos[:, :1]
     if mode == "nbp":
-        blk = np.repeat(np.arange(fid.shape[1] // B), B)[None].repeat(2, 0)
+        blk = np.repeat(np.arange(fid.shape[1] // B), B)[None].repeat(2, 0)   # whole frames only after trimming
     else:
         blk = np.arange(fid.shape[1])[None].repeat(2, 0)
     with torch.no_grad():
@@ -225,10 +218,12 @@ def manifest(mode: str, m: VideoLM, ck: dict, vq_ck: dict, par: dict, mnist_dir)
             "frame 0: 64 calls with seq 1: entry k = BOV (k = 0) or f0_{k-1}, position_ids k, spatial_ids k; sample f0_k from logits[:, 0]",
             "frame 1: one call with seq 64: input_ids [f0_63, MBOS x 63], position_ids 64..127, spatial_ids 0..63; logits[:, j] -> f1_j",
             "frame f + 1 (f >= 1): one call with seq 64: input_ids f_f, position_ids continue (+64 per call), spatial_ids 0..63",
-            "trimming: before a block call, if cache entries + 64 > 256 (C = 4 frames' worth), drop the oldest frame's entries from the front "
-            "of every past_key_values tensor: first the frame-0 region (128 entries: [BOV..f0_62] + [f0_63, MBOS x 63]), later one frame (64) "
-            "at a time; attention_mask = ones(batch, past + seq); position ids keep increasing",
-            "steady state: 3 cached frames + the fed frame = 256 entries",
+            "trimming (libs/engine FrameWindow, max_cached_frames = context_frames - 1 = 3): entries belong to the frame they feed "
+            "(frame 0 owns [BOV..f0_62] + [f0_63, MBOS x 63] = 128 entries, frame f >= 1 its 64); before feeding frame F, drop the entries of "
+            "frames < F - 2 from the front of every past_key_values tensor (the first drop, before feeding f3, removes 128 entries, later 64); "
+            "attention_mask = ones(batch, past + seq); position ids keep increasing",
+            "steady state: 2 cached frames + the fed frame = 192 entries (at most 256 = [frame 0 region, f1, fed f2]); the model is trained on "
+            "4-frame windows, so it also supports keeping 3 cached frames (256 entries)",
         ]
         windows = ("(a) clip start: the 256 entries above, targets frames 0..3; (b) random s in 1..11, entries frames s..s+3 "
                    "(block-causal, 4 blocks), targets frames s+1..s+4; 50/50")
@@ -242,8 +237,10 @@ def manifest(mode: str, m: VideoLM, ck: dict, vq_ck: dict, par: dict, mnist_dir)
         }
         inference = [
             "one call per token (seq 1): entry t = BOV (t = 0) or token t - 1, position_ids t, spatial_ids t mod 64; sample token t",
-            "trimming: before a call, if cache entries + 1 > 256 (C = 4 frames' worth), drop the oldest frame's entries from the front: "
-            "first the frame-0 region (65 entries: BOV + f0_0..f0_63), later one frame (64) at a time; position ids keep increasing",
+            "trimming (libs/engine FrameWindow, max_cached_frames = context_frames = 4): entry t belongs to the frame of the token it feeds "
+            "(BOV to frame 0, so frame 0 owns 65 entries); before feeding an entry of frame F, drop the entries of frames < F - 3 from the "
+            "front (the first drop, before feeding f4_0, removes 65 entries, later 64); position ids keep increasing",
+            "cache after a call: at most 257 entries ([BOV, f0..f3] before the first drop), 193..256 in the steady state",
         ]
         windows = ("(a) clip start: 256 entries [BOV, f0, f1, f2, f3_0..f3_62] predicting f0..f3; (b) random s in 1..11, "
                    "entries = tokens of frames s..s+3, each predicting the next token (the last predicts f(s+4)_0); 50/50")

@@ -44,6 +44,19 @@ class VideoLMConfig:
         return self.width // self.heads
 
 
+class LN(nn.Module):
+    """LayerNorm without affine parameters, written out (torch 1.13 exports affine-free LayerNorm invalidly)."""
+
+    def __init__(self, eps=1e-6):
+        super().__init__()
+        self.eps = eps
+
+    def forward(self, x):
+        mu = x.mean(-1, keepdim=True)
+        xc = x - mu
+        return xc * torch.rsqrt(xc.pow(2).mean(-1, keepdim=True) + self.eps)
+
+
 def rotate_half(x):
     x1, x2 = x.chunk(2, dim=-1)
     return torch.cat((-x2, x1), dim=-1)
@@ -54,8 +67,8 @@ class Block(nn.Module):
         super().__init__()
         d = cfg.width
         self.h, self.hd = cfg.heads, cfg.head_dim
-        self.ln1 = nn.LayerNorm(d, elementwise_affine=False, eps=1e-6)
-        self.ln2 = nn.LayerNorm(d, elementwise_affine=False, eps=1e-6)
+        self.ln1 = LN(1e-6)
+        self.ln2 = LN(1e-6)
         self.qkv = nn.Linear(d, 3 * d)
         self.proj = nn.Linear(d, d)
         hid = int(d * cfg.mlp_ratio)
@@ -91,7 +104,7 @@ class VideoLM(nn.Module):
         self.digit_emb = nn.Embedding(cfg.max_digits * cfg.num_digit_classes, d)   # slot-specific classes
         self.motion_lin = nn.Linear(cfg.max_digits * 4, d)
         self.blocks = nn.ModuleList([Block(cfg) for _ in range(cfg.depth)])
-        self.ln_f = nn.LayerNorm(d, elementwise_affine=False, eps=1e-6)
+        self.ln_f = LN(1e-6)
         self.head_ada = nn.Linear(d, 2 * d)
         self.head = nn.Linear(d, cfg.codebook_size)
         inv = 1.0 / (cfg.rope_theta ** (torch.arange(0, cfg.head_dim, 2).float() / cfg.head_dim))
