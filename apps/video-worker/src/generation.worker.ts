@@ -1,0 +1,16 @@
+import { workerData } from 'node:worker_threads';
+import { ModelRepository, serveTasks } from '@nextx/runtime';
+import { chunkTaskHandlers } from './chunk-tasks';
+import type { VideoGenerationSettings } from './config';
+
+/**
+ * The generation thread of a video worker: owns the ONNX sessions, so onnxruntime's synchronous
+ * `run()` never blocks the main thread that heartbeats to Kafka and hears cancel commands.
+ */
+const settings = workerData as VideoGenerationSettings;
+const repository = new ModelRepository(settings.modelsDir, {
+  intraOpThreads: settings.threads,
+  interOpThreads: 1,
+  graphOptimization: 'all',
+});
+serveTasks(chunkTaskHandlers(repository, { cachedFrames: settings.maxFrames }));

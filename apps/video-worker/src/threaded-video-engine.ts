@@ -1,0 +1,47 @@
+import { WorkerPool, workerEntry } from '@nextx/runtime';
+import { CHUNK_TASKS } from './chunk-tasks';
+import type { VideoGenerationSettings } from './config';
+import type {
+  ChunkFrameProgress,
+  ChunkRequest,
+  EngineCallOptions,
+  GeneratedChunk,
+  RenderedClip,
+  RenderRequest,
+  VideoEngine,
+} from './video-engine';
+
+/**
+ * {@link VideoEngine} on one generation thread (`generation.worker`): a worker process runs one
+ * job at a time, and more throughput comes from more worker processes in the consumer group.
+ */
+export class ThreadedVideoEngine implements VideoEngine {
+  private readonly pool: WorkerPool;
+
+  constructor(settings: VideoGenerationSettings) {
+    this.pool = new WorkerPool(workerEntry(import.meta.url, 'generation.worker'), 1, settings);
+  }
+
+  /** Resolves once the generation thread has started. */
+  ready(): Promise<void> {
+    return this.pool.ready();
+  }
+
+  generateChunk(request: ChunkRequest, options: EngineCallOptions = {}): Promise<GeneratedChunk> {
+    return this.pool.run<GeneratedChunk, ChunkFrameProgress>(CHUNK_TASKS.generateChunk, request, {
+      signal: options.signal,
+      onProgress: options.onFrame,
+    });
+  }
+
+  renderClip(request: RenderRequest, options: EngineCallOptions = {}): Promise<RenderedClip> {
+    return this.pool.run<RenderedClip>(CHUNK_TASKS.renderClip, request, {
+      signal: options.signal,
+    });
+  }
+
+  /** Stops the generation thread. */
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+}
