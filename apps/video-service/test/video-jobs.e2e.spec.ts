@@ -124,7 +124,7 @@ describe('video-service job RPCs with the real broker (no worker: jobs stay queu
     await expectInvalid(submit(client, 'k2', { outputFormat: 'avi' }), 'output_format');
     await expectInvalid(
       submit(client, 'k3', { clip: clip({ frames: 5000 }) }),
-      'clip.frames an integer in [1, 4096]',
+      'clip.frames: got 5000 (limit: an integer in [1, 4096])',
     );
     await expectInvalid(submit(client, 'k4', { clip: clip({ digits: [12] }) }), 'clip.digits[0]');
     await expectInvalid(client.unary('getJob', { jobId: 'nope' }), 'job_id');

@@ -159,7 +159,7 @@ describe('video-service over gRPC with the reference video models', () => {
     await expectStatus(
       { frames: 65 },
       status.INVALID_ARGUMENT,
-      'clip.frames an integer in [1, 64]',
+      'clip.frames: got 65 (limit: an integer in [1, 64])',
     );
     await expectStatus({ frames: 0 }, status.INVALID_ARGUMENT, 'clip.frames');
     await expectStatus({ digits: [] }, status.INVALID_ARGUMENT, 'clip.digits');
