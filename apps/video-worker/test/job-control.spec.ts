@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { codecs } from '@nextx/jobs';
 import { testEnv, until } from '@nextx/jobs/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,6 +19,7 @@ const MAX_ATTEMPTS = 3;
 describe('video worker: idempotency, cancel, invalid specs, poison jobs, long chunks (real broker, real model)', () => {
   let harness: JobsHarness;
   let worker: WorkerProcess;
+  let modelsDir: string | undefined;
   /** How the worker's deliveries of `jobId` ended, once it has logged one (it logs after the final status). */
   const deliveries = async (jobId: string) => {
     const outcomes = () =>
@@ -31,10 +33,11 @@ describe('video worker: idempotency, cancel, invalid specs, poison jobs, long ch
 
   beforeAll(async () => {
     requireVideoModel();
+    modelsDir = modelsWithBrokenCopy(BROKEN);
     harness = await JobsHarness.open({
       ...testEnv('video-control'),
       // The reference model and a copy of it with a truncated step graph (the poison job's model).
-      MODELS_DIR: modelsWithBrokenCopy(BROKEN),
+      MODELS_DIR: modelsDir,
       JOBS_MAX_ATTEMPTS: String(MAX_ATTEMPTS),
     });
     worker = await WorkerProcess.start(harness.env);
@@ -42,6 +45,7 @@ describe('video worker: idempotency, cancel, invalid specs, poison jobs, long ch
   afterAll(async () => {
     worker?.kill('SIGKILL');
     await harness?.close();
+    if (modelsDir) rmSync(modelsDir, { recursive: true, force: true });
   });
 
   it('the same idempotency key twice (and concurrently) makes one job, run once', async () => {

@@ -4,6 +4,7 @@ import {
   existsSync,
   mkdtempSync,
   readFileSync,
+  rmSync,
   truncateSync,
   writeFileSync,
 } from 'node:fs';
@@ -251,6 +252,7 @@ export class JobsHarness {
       .catch(() => undefined);
     await this.admin.deleteGroups([this.config.workerGroup]).catch(() => undefined);
     await this.admin.disconnect();
+    rmSync(this.config.chunkDir, { recursive: true, force: true });
   }
 }
 
