@@ -42,8 +42,8 @@ export const videoWorkerEnvSchema = z.object({
   MODELS_DIR: z.string().min(1).optional(),
   /** onnxruntime intra-op threads of the generation thread (a worker runs one job at a time). */
   VIDEO_WORKER_THREADS: envInt(1, 1, 64),
-  /** Most frames one job may ask for. */
-  VIDEO_MAX_FRAMES: envInt(4096, 1, 100_000),
+  /** Most frames one job may ask for (the video service checks submissions against the same variable). */
+  VIDEO_MAX_JOB_FRAMES: envInt(4096, 1, 1_000_000),
   /** Prometheus `/metrics` port; unset or 0 serves none (several workers often share a host). */
   METRICS_PORT: envIntOptional(0, 65535),
   /** Interface of the metrics endpoint. */
@@ -64,7 +64,7 @@ export function loadVideoWorkerConfig(env: NodeJS.ProcessEnv): VideoWorkerConfig
       `invalid configuration: MODELS_DIR=${JSON.stringify(modelsDir)}: folder does not exist`,
     );
   return {
-    generation: { modelsDir, threads: e.VIDEO_WORKER_THREADS, maxFrames: e.VIDEO_MAX_FRAMES },
+    generation: { modelsDir, threads: e.VIDEO_WORKER_THREADS, maxFrames: e.VIDEO_MAX_JOB_FRAMES },
     jobs: loadJobsConfig(env),
     metricsPort: e.METRICS_PORT ?? 0,
     metricsHost: e.METRICS_HOST,

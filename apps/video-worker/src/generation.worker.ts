@@ -13,4 +13,6 @@ const repository = new ModelRepository(settings.modelsDir, {
   interOpThreads: 1,
   graphOptimization: 'all',
 });
-serveTasks(chunkTaskHandlers(repository, { cachedFrames: settings.maxFrames }));
+// Frames decoded while generating are kept for the render, up to a whole 4096-frame job (64 MiB
+// of 64×64 frames); longer jobs decode their oldest frames again.
+serveTasks(chunkTaskHandlers(repository, { cachedFrames: Math.min(settings.maxFrames, 4096) }));
