@@ -54,7 +54,6 @@ export function createVideoJobHandler(options: VideoJobHandlerOptions): JobHandl
   return async (job: JobContext): Promise<JobResult> => {
     const plan = await planOrFail(job, options);
     const jobId = job.spec.jobId;
-    const model = `${plan.clip.model}@${plan.modelVersion}`;
     logger?.info(
       {
         jobId,
@@ -101,7 +100,7 @@ export function createVideoJobHandler(options: VideoJobHandlerOptions): JobHandl
         firstFrame: range.first,
         frames: range.count,
         tokensPerFrame: plan.tokensPerFrame,
-        model,
+        model: plan.modelId,
         seed,
         codes,
       };

@@ -73,6 +73,7 @@ describe('planVideoJob', () => {
       promptFrames: 3,
       format: 'mp4',
       modelVersion: '',
+      modelId: 'nbp-mmnist@1',
     });
     expect(plan.clip).toMatchObject({ frames: 10, fps: 8, seed: 42, temperature: 0.9, topP: 0.95 });
     expect(plan.clip.motions).toHaveLength(2);

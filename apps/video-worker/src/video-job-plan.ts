@@ -16,6 +16,8 @@ export interface VideoJobPlan {
   readonly clip: ResolvedClip;
   /** Model version asked for ('' = whatever the repository holds). */
   readonly modelVersion: string;
+  /** The model as found in the repository, `name@version` (recorded in every chunk). */
+  readonly modelId: string;
   /** Frames per chunk. */
   readonly chunkFrames: number;
   /** Chunks in the job: ⌈frames / chunkFrames⌉. */
@@ -125,6 +127,7 @@ export function planVideoJob(
     jobId: spec.jobId,
     clip,
     modelVersion: version,
+    modelId: `${info.name}@${info.version}`,
     chunkFrames,
     chunkCount: Math.ceil(clip.frames / chunkFrames),
     tokensPerFrame: info.tokensPerFrame,
