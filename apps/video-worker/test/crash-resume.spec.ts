@@ -11,7 +11,7 @@ import {
 } from './support';
 
 // Long enough that the kill lands mid-job with chunks still to go on a busy two-core machine.
-const FRAMES = 48;
+const FRAMES = 80;
 const CHUNK_FRAMES = 4;
 const CHUNKS = FRAMES / CHUNK_FRAMES;
 
