@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { freePort, spawnService, workspaceRoot, type SpawnedService } from '@nextx/grpc/testing';
+import { createKafka, loadJobsConfig } from '@nextx/jobs';
+import { testEnv } from '@nextx/jobs/testing';
 import { loadCo2 } from '@nextx/timeseries/testing';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -195,5 +197,85 @@ describe('nextx video generate against the running video service', () => {
         address,
       ),
     ).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('clip.frames') });
+  }, 180_000);
+});
+
+describe('nextx video submit | watch | get: a long clip as a job through the video service and a worker', () => {
+  const env = testEnv('cli-video-jobs') as Record<string, string>;
+  let service: SpawnedService;
+  let worker: SpawnedService;
+  let address: string;
+
+  beforeAll(async () => {
+    const port = await freePort();
+    address = `127.0.0.1:${port}`;
+    service = await spawnService(
+      join(root, 'apps/video-service/src/main.ts'),
+      { ...env, GRPC_PORT: String(port), METRICS_PORT: '0' },
+      { address },
+    );
+    worker = await spawnService(
+      join(root, 'apps/video-worker/src/main.ts'),
+      { ...env, METRICS_PORT: '0' },
+      { waitForHealth: false },
+    );
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const p of [worker, service]) {
+      p?.process.kill('SIGTERM');
+      await p?.exited;
+    }
+    const admin = createKafka(loadJobsConfig(env)).admin();
+    await admin.connect();
+    await admin
+      .deleteTopics({
+        topics: [
+          env['JOBS_TOPIC'],
+          env['JOBS_STATUS_TOPIC'],
+          env['JOBS_COMMANDS_TOPIC'],
+          env['JOBS_DLQ_TOPIC'],
+        ],
+      })
+      .catch(() => undefined);
+    await admin.disconnect();
+  });
+
+  it('submits once per key, watches to SUCCEEDED, downloads a clip with every frame', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'nextx-cli-jobs-'));
+    const args = [
+      'video',
+      'submit',
+      '--key',
+      'cli-clip-1',
+      '--digits',
+      '4,9',
+      '--frames',
+      '12',
+      '--chunk-frames',
+      '4',
+      '--format',
+      'gif',
+      '--seed',
+      '8',
+      '--addr',
+      address,
+    ];
+    const first = await nextx(...args);
+    const jobId = first.stdout.trim();
+    expect(jobId).toMatch(/^job-[0-9a-f]{32}$/);
+    expect(first.stderr).toContain('submitted');
+    const again = await nextx(...args);
+    expect(again.stdout.trim()).toBe(jobId);
+    expect(again.stderr).toContain('already submitted');
+    const watched = await nextx('video', 'watch', jobId, '--addr', address);
+    expect(watched.stdout).toMatch(new RegExp(`^${jobId}  succeeded  chunks 3/3`));
+    const out = join(dir, 'long.gif');
+    const got = await nextx('video', 'get', jobId, '--out', out, '--addr', address);
+    expect(got.stdout).toContain('(gif)');
+    const { GifReader } = await import('omggif');
+    expect(new GifReader(new Uint8Array(await readFile(out))).numFrames()).toBe(12);
+    const listed = await nextx('video', 'jobs', '--addr', address);
+    expect(listed.stdout).toContain(`${jobId}  succeeded`);
   }, 180_000);
 });
