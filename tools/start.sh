@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/install.sh
 export NX_DAEMON=false NX_NO_CLOUD=true
-npx nx run-many -t build --projects=timeseries-service,image-service,video-service,cli --outputStyle=static >/dev/null
+npx nx run-many -t build --projects=timeseries-service,image-service,video-service,video-worker,cli --outputStyle=static >/dev/null
 echo "[nextx] built services into dist/"
 
 source tools/kafka/ensure-broker.sh
@@ -27,6 +27,7 @@ start_service() { # name, then env assignments
 start_service timeseries-service "GRPC_PORT=${TIMESERIES_GRPC_PORT:-50055}" "METRICS_PORT=${TIMESERIES_METRICS_PORT:-9465}"
 start_service image-service "GRPC_PORT=${IMAGE_GRPC_PORT:-50051}" "METRICS_PORT=${IMAGE_METRICS_PORT:-9461}"
 start_service video-service "GRPC_PORT=${VIDEO_GRPC_PORT:-50052}" "METRICS_PORT=${VIDEO_METRICS_PORT:-9462}"
+start_service video-worker "METRICS_PORT=${VIDEO_WORKER_METRICS_PORT:-9463}"
 
 for addr in "127.0.0.1:${TIMESERIES_GRPC_PORT:-50055}" "127.0.0.1:${IMAGE_GRPC_PORT:-50051}" "127.0.0.1:${VIDEO_GRPC_PORT:-50052}"; do
   for _ in $(seq 1 50); do
