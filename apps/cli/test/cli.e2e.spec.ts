@@ -4,8 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { freePort, spawnService, workspaceRoot, type SpawnedService } from '@nextx/grpc/testing';
-import { createKafka, loadJobsConfig } from '@nextx/jobs';
-import { testEnv } from '@nextx/jobs/testing';
+import { deleteTestTopics, testEnv } from '@nextx/jobs/testing';
 import { loadCo2 } from '@nextx/timeseries/testing';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -226,19 +225,7 @@ describe('nextx video submit | watch | get: a long clip as a job through the vid
       p?.process.kill('SIGTERM');
       await p?.exited;
     }
-    const admin = createKafka(loadJobsConfig(env)).admin();
-    await admin.connect();
-    await admin
-      .deleteTopics({
-        topics: [
-          env['JOBS_TOPIC'],
-          env['JOBS_STATUS_TOPIC'],
-          env['JOBS_COMMANDS_TOPIC'],
-          env['JOBS_DLQ_TOPIC'],
-        ],
-      })
-      .catch(() => undefined);
-    await admin.disconnect();
+    await deleteTestTopics(env);
   });
 
   it('submits once per key, watches to SUCCEEDED, downloads a clip with every frame', async () => {

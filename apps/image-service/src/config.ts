@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
 import {
   envInt,
   loadServiceConfig,
@@ -8,6 +7,7 @@ import {
   serviceEnvSchema,
   type ServiceConfig,
 } from '@nextx/grpc';
+import { bundledModelsDir } from '@nextx/runtime';
 import { z } from 'zod';
 
 /** Image service settings beyond the common ones. */
@@ -30,13 +30,6 @@ export interface ImageServiceSettings {
   readonly fusedRows: number;
 }
 
-/** The repository's own `models/` (the bundled reference models). */
-function bundledModels(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'models')) && dirname(dir) !== dir) dir = dirname(dir);
-  return join(dir, 'models');
-}
-
 const schema = serviceEnvSchema.extend({
   MODELS_DIR: z.string().min(1).optional(),
   IMAGE_WORKERS: envInt(1, 1, 64),
@@ -57,7 +50,7 @@ export function loadImageConfig(env: NodeJS.ProcessEnv): {
   image: ImageServiceSettings;
 } {
   const e = parseEnv(schema, env);
-  const modelsDir = resolve(e.MODELS_DIR ?? bundledModels());
+  const modelsDir = resolve(e.MODELS_DIR ?? bundledModelsDir());
   if (!existsSync(modelsDir))
     throw new Error(`MODELS_DIR=${JSON.stringify(modelsDir)}: folder does not exist`);
   return {

@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { AdmissionQueue, GenerationMetrics } from '@nextx/grpc';
+import { AdmissionQueue, GenerationMetrics, runAdmitted } from '@nextx/grpc';
 import {
   WorkerPool,
   workerEntry,
@@ -54,42 +54,22 @@ export class ImageGenerationService implements OnModuleInit, OnApplicationShutdo
     return this.run('inpaint', task, () => undefined, signal);
   }
 
-  private async run<R>(
+  private run<R>(
     kind: string,
     task: { model: string },
     onProgress: (p: ImageProgress) => void,
     signal: AbortSignal,
   ): Promise<R> {
-    const model = task.model;
-    const accepted = performance.now();
-    this.metrics.waiting.inc({ model });
-    let release;
-    try {
-      release = await this.queue.acquire(signal);
-    } finally {
-      this.metrics.waiting.dec({ model });
-    }
-    const started = performance.now();
-    this.metrics.queueSeconds.observe({ model }, (started - accepted) / 1000);
-    this.metrics.running.inc({ model });
-    let first = true;
-    try {
-      return await this.pool.run<R, ImageProgress>(kind, task, {
-        signal,
-        onProgress: (p) => {
-          if (first)
-            this.metrics.firstProgressSeconds.observe(
-              { model },
-              (performance.now() - accepted) / 1000,
-            );
-          first = false;
-          onProgress(p);
-        },
-      });
-    } finally {
-      this.metrics.computeSeconds.observe({ model }, (performance.now() - started) / 1000);
-      this.metrics.running.dec({ model });
-      release();
-    }
+    return runAdmitted(
+      { queue: this.queue, metrics: this.metrics, model: task.model, signal },
+      (firstProgress) =>
+        this.pool.run<R, ImageProgress>(kind, task, {
+          signal,
+          onProgress: (p) => {
+            firstProgress();
+            onProgress(p);
+          },
+        }),
+    );
   }
 }

@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
 import {
   envInt,
   loadServiceConfig,
@@ -9,6 +8,7 @@ import {
   type ServiceConfig,
 } from '@nextx/grpc';
 import { loadJobsConfig, type JobsConfig } from '@nextx/jobs';
+import { bundledModelsDir } from '@nextx/runtime';
 import { z } from 'zod';
 
 /** Video service settings beyond the common ones. */
@@ -27,13 +27,6 @@ export interface VideoServiceSettings {
   readonly maxFrames: number;
   /** Frames of one video job. */
   readonly maxJobFrames: number;
-}
-
-/** The repository's own `models/` (the bundled reference models). */
-function bundledModels(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'models')) && dirname(dir) !== dir) dir = dirname(dir);
-  return join(dir, 'models');
 }
 
 const schema = serviceEnvSchema.extend({
@@ -59,7 +52,7 @@ export function loadVideoConfig(env: NodeJS.ProcessEnv): {
   jobs: JobsConfig | undefined;
 } {
   const e = parseEnv(schema, env);
-  const modelsDir = resolve(e.MODELS_DIR ?? bundledModels());
+  const modelsDir = resolve(e.MODELS_DIR ?? bundledModelsDir());
   if (!existsSync(modelsDir))
     throw new Error(`MODELS_DIR=${JSON.stringify(modelsDir)}: folder does not exist`);
   return {

@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { AdmissionQueue, GenerationMetrics } from '@nextx/grpc';
+import { AdmissionQueue, GenerationMetrics, runAdmitted } from '@nextx/grpc';
 import {
   WorkerPool,
   workerEntry,
@@ -40,41 +40,21 @@ export class VideoGenerationService implements OnModuleInit, OnApplicationShutdo
   }
 
   /** Queues, runs and reports one clip; `signal` cancels it (queued or running). */
-  async generate(
+  generate(
     task: VideoClipTask,
     onFrame: (frame: VideoFrameProgress) => void,
     signal: AbortSignal,
   ): Promise<VideoClipOutput> {
-    const model = task.model;
-    const accepted = performance.now();
-    this.metrics.waiting.inc({ model });
-    let release;
-    try {
-      release = await this.queue.acquire(signal);
-    } finally {
-      this.metrics.waiting.dec({ model });
-    }
-    const started = performance.now();
-    this.metrics.queueSeconds.observe({ model }, (started - accepted) / 1000);
-    this.metrics.running.inc({ model });
-    let first = true;
-    try {
-      return await this.pool.run<VideoClipOutput, VideoFrameProgress>('clip', task, {
-        signal,
-        onProgress: (frame) => {
-          if (first)
-            this.metrics.firstProgressSeconds.observe(
-              { model },
-              (performance.now() - accepted) / 1000,
-            );
-          first = false;
-          onFrame(frame);
-        },
-      });
-    } finally {
-      this.metrics.computeSeconds.observe({ model }, (performance.now() - started) / 1000);
-      this.metrics.running.dec({ model });
-      release();
-    }
+    return runAdmitted(
+      { queue: this.queue, metrics: this.metrics, model: task.model, signal },
+      (firstProgress) =>
+        this.pool.run<VideoClipOutput, VideoFrameProgress>('clip', task, {
+          signal,
+          onProgress: (frame) => {
+            firstProgress();
+            onFrame(frame);
+          },
+        }),
+    );
   }
 }

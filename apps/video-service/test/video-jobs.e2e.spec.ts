@@ -1,7 +1,6 @@
 import { status, type ServiceError } from '@grpc/grpc-js';
 import type { RunningGrpcService } from '@nextx/grpc';
-import { createKafka, loadJobsConfig } from '@nextx/jobs';
-import { testEnv } from '@nextx/jobs/testing';
+import { deleteTestTopics, testEnv } from '@nextx/jobs/testing';
 import { jobs, type video } from '@nextx/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clip, startVideoService, type Client } from './support';
@@ -39,22 +38,7 @@ describe('video-service job RPCs with the real broker (no worker: jobs stay queu
   afterAll(async () => {
     client?.close();
     await service?.close();
-    const admin = createKafka({
-      brokers: env['KAFKA_BROKERS'].split(','),
-      clientId: 'cleanup',
-    } as never).admin();
-    await admin.connect();
-    await admin
-      .deleteTopics({
-        topics: [
-          env['JOBS_TOPIC'],
-          env['JOBS_STATUS_TOPIC'],
-          env['JOBS_COMMANDS_TOPIC'],
-          env['JOBS_DLQ_TOPIC'],
-        ],
-      })
-      .catch(() => undefined);
-    await admin.disconnect();
+    await deleteTestTopics(env);
   });
 
   it('the same idempotency key twice names one job; get and list see it, with defaults filled in', async () => {

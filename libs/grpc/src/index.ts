@@ -14,3 +14,4 @@ export * from './metrics/grpc-metrics';
 export * from './validation/fields';
 export * from './metrics/generation-metrics';
 export * from './queue/admission-queue';
+export * from './queue/admitted-run';

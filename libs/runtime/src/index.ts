@@ -21,3 +21,4 @@ export * from './pipelines/video-pipeline';
 export * from './pipelines/clip-spec';
 export * from './pipelines/video-tasks';
 export * from './pipelines/clip-quality';
+export * from './repository/bundled-models';

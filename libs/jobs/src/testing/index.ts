@@ -53,3 +53,16 @@ export async function until(
     await sleep(50);
   }
 }
+
+/** Deletes the four topics of a {@link testEnv} pipeline (the shared broker keeps its data). */
+export async function deleteTestTopics(env: NodeJS.ProcessEnv): Promise<void> {
+  const { createKafka } = await import('../kafka/kafka-client');
+  const config = loadJobsConfig(env);
+  const admin = createKafka(config).admin();
+  await admin.connect();
+  const { topics } = config;
+  await admin
+    .deleteTopics({ topics: [topics.jobs, topics.status, topics.commands, topics.deadLetter] })
+    .catch(() => undefined);
+  await admin.disconnect();
+}
