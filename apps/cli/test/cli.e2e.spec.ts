@@ -1,11 +1,13 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { freePort, spawnService, workspaceRoot, type SpawnedService } from '@nextx/grpc/testing';
 import { deleteTestTopics, testEnv } from '@nextx/jobs/testing';
+import { hasH264Encoder } from '@nextx/media';
 import { loadCo2 } from '@nextx/timeseries/testing';
+import { GifReader } from 'omggif';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -157,7 +159,6 @@ describe('nextx video generate against the running video service', () => {
 
   it('writes the clip (MP4 when ffmpeg is installed, else GIF) and every frame, with the spec it used', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'nextx-cli-video-'));
-    const { hasH264Encoder } = await import('@nextx/media');
     const out = join(dir, hasH264Encoder() ? 'clip.mp4' : 'clip.gif');
     const { stdout } = await nextx(
       'video',
@@ -180,7 +181,7 @@ describe('nextx video generate against the running video service', () => {
     );
     const clip = await readFile(out);
     expect(clip.length).toBeGreaterThan(1000);
-    const frames = await (await import('node:fs/promises')).readdir(join(dir, 'frames'));
+    const frames = await readdir(join(dir, 'frames'));
     expect(frames).toHaveLength(32);
     await expect(
       nextx(
@@ -260,7 +261,6 @@ describe('nextx video submit | watch | get: a long clip as a job through the vid
     const out = join(dir, 'long.gif');
     const got = await nextx('video', 'get', jobId, '--out', out, '--addr', address);
     expect(got.stdout).toContain('(gif)');
-    const { GifReader } = await import('omggif');
     expect(new GifReader(new Uint8Array(await readFile(out))).numFrames()).toBe(12);
     const listed = await nextx('video', 'jobs', '--addr', address);
     expect(listed.stdout).toContain(`${jobId}  succeeded`);

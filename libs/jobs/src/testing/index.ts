@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadJobsConfig, type JobsConfig } from '../config/jobs-config';
+import { createKafka } from '../kafka/kafka-client';
 
 /**
  * Environment of an isolated pipeline on the test broker: its own topics, worker group and chunk
@@ -56,7 +57,6 @@ export async function until(
 
 /** Deletes the four topics of a {@link testEnv} pipeline (the shared broker keeps its data). */
 export async function deleteTestTopics(env: NodeJS.ProcessEnv): Promise<void> {
-  const { createKafka } = await import('../kafka/kafka-client');
   const config = loadJobsConfig(env);
   const admin = createKafka(config).admin();
   await admin.connect();
