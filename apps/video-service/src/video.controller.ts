@@ -23,6 +23,9 @@ function modelInfo(info: VideoModelInfo): video.ModelInfo {
     tokensPerFrame: info.tokensPerFrame,
     defaults: { ...info.defaults, minP: 0, guidanceScale: 1 },
     evalJson: JSON.stringify(info.eval ?? {}),
+    maxPosition: info.motion.maxPosition,
+    positionStep: info.motion.positionStep,
+    velocities: [...info.motion.velocities],
   };
 }
 

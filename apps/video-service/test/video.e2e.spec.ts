@@ -50,7 +50,7 @@ describe('video-service over gRPC with the reference video models', () => {
           digits: used.digits,
           motions: used.motions,
           frameSize: model!.frameSize,
-          maxPosition: model!.frameSize - 28,
+          maxPosition: model!.maxPosition,
         },
         classifier,
       );
@@ -165,31 +165,27 @@ describe('video-service over gRPC with the reference video models', () => {
     await expectStatus({ digits: [] }, status.INVALID_ARGUMENT, 'clip.digits');
     await expectStatus({ digits: [1, 2, 3] }, status.INVALID_ARGUMENT, 'clip.digits');
     await expectStatus({ digits: [3, 11] }, status.INVALID_ARGUMENT, 'clip.digits[1]');
+    const { model } = await client.unary('getModel', {
+      model: { name: 'nbp-mmnist', version: '' },
+    });
+    const fastest = Math.max(...model!.velocities);
+    const valid = { x: 0, y: model!.maxPosition, vx: fastest, vy: -fastest };
+    await expectStatus({ motions: [valid] }, status.INVALID_ARGUMENT, 'clip.motions');
     await expectStatus(
-      { motions: [{ x: 1, y: 1, vx: 1, vy: 1 }] },
-      status.INVALID_ARGUMENT,
-      'clip.motions',
-    );
-    await expectStatus(
-      {
-        motions: [
-          { x: 1, y: 1, vx: 1, vy: 1 },
-          { x: 99, y: 1, vx: 1, vy: 1 },
-        ],
-      },
+      { motions: [valid, { ...valid, x: model!.maxPosition + 1 }] },
       status.INVALID_ARGUMENT,
       'clip.motions[1].x',
     );
     await expectStatus(
-      {
-        motions: [
-          { x: 1, y: 1, vx: 0, vy: 1 },
-          { x: 1, y: 1, vx: 1, vy: 1 },
-        ],
-      },
+      { motions: [{ ...valid, vx: 99 }, valid] },
       status.INVALID_ARGUMENT,
       'clip.motions[0].vx',
     );
+    const given = await generate(client, {
+      motions: [valid, { ...valid, x: model!.maxPosition, y: 0 }],
+      frames: 2,
+    });
+    expect(given.clip.used!.motions).toEqual([valid, { ...valid, x: model!.maxPosition, y: 0 }]);
     await expectStatus(
       { sampling: { ...NO_SAMPLING, guidanceScale: 3 } },
       status.INVALID_ARGUMENT,

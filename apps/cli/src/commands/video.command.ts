@@ -287,6 +287,7 @@ export function videoCommand(): Command {
           const agreement = quality['class_agreement'];
           process.stdout.write(
             `${m.model!.name}@${m.model!.version}  family ${m.family}  ${m.frameSize}px  ${m.tokensPerFrame} tokens/frame  context ${m.contextFrames} frames  up to ${m.maxObjects} digits` +
+              `  motion x,y ${m.positionStep > 1 ? `multiples of ${m.positionStep} ` : ''}in 0..${m.maxPosition}, vx,vy in {${m.velocities.join(',')}}` +
               `${agreement !== undefined ? `  per-frame agreement ${agreement}` : ''}\n`,
           );
         }

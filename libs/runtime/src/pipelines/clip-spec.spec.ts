@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from '@nextx/engine';
 import { describe, expect, it } from 'vitest';
 import { resolveClip } from './clip-spec';
-import { bouncingPath } from './object-motion';
+import { bouncingPath, motionRanges } from './object-motion';
 import type { VideoModelInfo } from './video-pipeline';
 
 const info: VideoModelInfo = {
@@ -13,7 +13,7 @@ const info: VideoModelInfo = {
   contextFrames: 4,
   maxObjects: 2,
   numClasses: 10,
-  motion: { maxPosition: 36, maxSpeed: 3 },
+  motion: motionRanges(32, 8, 8, [-8, 0, 8]),
   defaults: { temperature: 0.8, topK: 0, topP: 0.9 },
   eval: {},
 };
@@ -35,10 +35,11 @@ describe('resolveClip', () => {
     expect(clip).toMatchObject({ model: 'nbp-test', fps: 8, seed: 5, temperature: 0.8, topP: 0.9 });
     expect(clip.motions).toHaveLength(2);
     for (const m of clip.motions) {
-      expect(m.x).toBeGreaterThanOrEqual(0);
-      expect(m.x).toBeLessThanOrEqual(36);
-      expect(Math.abs(m.vx)).toBeGreaterThanOrEqual(1);
-      expect(Math.abs(m.vy)).toBeLessThanOrEqual(3);
+      expect([0, 8, 16, 24, 32]).toContain(m.x);
+      expect([0, 8, 16, 24, 32]).toContain(m.y);
+      expect([-8, 0, 8]).toContain(m.vx);
+      expect([-8, 0, 8]).toContain(m.vy);
+      expect(m.vx !== 0 || m.vy !== 0).toBe(true);
     }
     expect(resolveClip(base, info, { maxFrames: 64 }).motions).toEqual(clip.motions);
     expect(resolveClip({ ...base, seed: 0 }, info, { maxFrames: 64 }).seed).toBeGreaterThan(0);
@@ -61,20 +62,25 @@ describe('resolveClip', () => {
     expect(fieldOf(() => resolveClip({ ...base, frames: 0 }, info, limits))).toMatch(
       /^clip.frames/,
     );
-    const motion = { x: 1, y: 2, vx: 1, vy: -1 };
+    const motion = { x: 8, y: 16, vx: 8, vy: -8 };
     expect(fieldOf(() => resolveClip({ ...base, motions: [motion] }, info, limits))).toMatch(
       /^clip.motions none/,
     );
     expect(
       fieldOf(() =>
-        resolveClip({ ...base, motions: [motion, { ...motion, x: 37 }] }, info, limits),
+        resolveClip({ ...base, motions: [motion, { ...motion, x: 12 }] }, info, limits),
       ),
-    ).toBe('clip.motions[1].x 0 … 36');
+    ).toBe('clip.motions[1].x a multiple of 8 in 0 … 32');
     expect(
       fieldOf(() =>
-        resolveClip({ ...base, motions: [{ ...motion, vy: 0 }, motion] }, info, limits),
+        resolveClip({ ...base, motions: [{ ...motion, vy: 3 }, motion] }, info, limits),
       ),
-    ).toMatch(/^clip.motions\[0\].vy a non-zero integer/);
+    ).toBe('clip.motions[0].vy one of -8, 0, 8');
+    expect(
+      fieldOf(() =>
+        resolveClip({ ...base, motions: [{ ...motion, vx: 0, vy: 0 }, motion] }, info, limits),
+      ),
+    ).toBe('clip.motions[0] vx and vy not both 0');
     const sampling = { temperature: 0, topK: 0, topP: 0, minP: 0, guidanceScale: 3 };
     expect(fieldOf(() => resolveClip({ ...base, sampling }, info, limits))).toMatch(
       /^clip.sampling.guidance_scale/,

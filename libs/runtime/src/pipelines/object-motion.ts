@@ -8,25 +8,45 @@ export interface ObjectMotion {
   readonly vy: number;
 }
 
-/** Ranges a Moving-MNIST-style model was trained on. */
+/** Motions a Moving-MNIST-style model was trained on. */
 export interface MotionRanges {
-  /** Largest x / y of the box's top-left corner (frame size − object size). */
+  /** Largest x / y of the box's top-left corner; the walls reflect there and at 0. */
   readonly maxPosition: number;
-  /** Largest |vx| / |vy|; 0 is excluded. */
+  /** x / y are multiples of this (8 when motion runs on the 8-px token grid). */
+  readonly positionStep: number;
+  /** Largest |vx| / |vy| (normalises the motion input). */
   readonly maxSpeed: number;
+  /** Allowed values of vx and of vy; (0, 0) is never allowed. */
+  readonly velocities: readonly number[];
 }
 
-/** Motions drawn from `seed` (uniform positions, uniform non-zero speeds). */
+/** Motion ranges with the model card's optional fields filled in (step 1, every non-zero speed). */
+export function motionRanges(
+  maxPosition: number,
+  maxSpeed: number,
+  positionStep = 1,
+  velocities?: readonly number[],
+): MotionRanges {
+  const nonZero = Array.from({ length: 2 * maxSpeed + 1 }, (_, i) => i - maxSpeed).filter(
+    (v) => v !== 0,
+  );
+  return { maxPosition, maxSpeed, positionStep, velocities: velocities ?? nonZero };
+}
+
+/** Motions drawn from `seed`: uniform grid positions, uniform allowed velocities (not both 0). */
 export function drawMotions(count: number, seed: number, ranges: MotionRanges): ObjectMotion[] {
   const rng = createRng(seed);
-  const int = (n: number) => rng.int(n);
-  const speed = () => (int(ranges.maxSpeed) + 1) * (rng.uniform() < 0.5 ? -1 : 1);
-  return Array.from({ length: count }, () => ({
-    x: int(ranges.maxPosition + 1),
-    y: int(ranges.maxPosition + 1),
-    vx: speed(),
-    vy: speed(),
-  }));
+  const positions = Math.floor(ranges.maxPosition / ranges.positionStep) + 1;
+  const position = () => rng.int(positions) * ranges.positionStep;
+  const velocity = () => ranges.velocities[rng.int(ranges.velocities.length)];
+  return Array.from({ length: count }, () => {
+    const x = position();
+    const y = position();
+    let vx = velocity();
+    let vy = velocity();
+    while (vx === 0 && vy === 0) [vx, vy] = [velocity(), velocity()];
+    return { x, y, vx, vy };
+  });
 }
 
 /** Checks each motion against the ranges; throws INVALID_ARGUMENT naming `field[i].x` etc. */
@@ -35,24 +55,22 @@ export function checkMotions(
   ranges: MotionRanges,
   field: string,
 ): void {
+  const step = ranges.positionStep;
+  const positionLimit =
+    step === 1 ? `0 … ${ranges.maxPosition}` : `a multiple of ${step} in 0 … ${ranges.maxPosition}`;
+  const velocityLimit = `one of ${ranges.velocities.join(', ')}`;
   motions.forEach((m, i) => {
     for (const key of ['x', 'y'] as const) {
-      if (!Number.isInteger(m[key]) || m[key] < 0 || m[key] > ranges.maxPosition)
-        throw new InvalidArgumentError(
-          `${field}[${i}].${key}`,
-          `0 … ${ranges.maxPosition}`,
-          `got ${m[key]}`,
-        );
+      const p = m[key];
+      if (!Number.isInteger(p) || p < 0 || p > ranges.maxPosition || p % step !== 0)
+        throw new InvalidArgumentError(`${field}[${i}].${key}`, positionLimit, `got ${p}`);
     }
     for (const key of ['vx', 'vy'] as const) {
-      const v = m[key];
-      if (!Number.isInteger(v) || v === 0 || Math.abs(v) > ranges.maxSpeed)
-        throw new InvalidArgumentError(
-          `${field}[${i}].${key}`,
-          `a non-zero integer in −${ranges.maxSpeed} … ${ranges.maxSpeed}`,
-          `got ${v}`,
-        );
+      if (!ranges.velocities.includes(m[key]))
+        throw new InvalidArgumentError(`${field}[${i}].${key}`, velocityLimit, `got ${m[key]}`);
     }
+    if (m.vx === 0 && m.vy === 0)
+      throw new InvalidArgumentError(`${field}[${i}]`, 'vx and vy not both 0', 'got 0, 0');
   });
 }
 

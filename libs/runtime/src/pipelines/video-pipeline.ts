@@ -14,7 +14,7 @@ import {
 } from '../models/video-models';
 import type { ModelManifest } from '../manifest/model-manifest';
 import type { LoadedModel, ModelRepository } from '../repository/model-repository';
-import { checkMotions, type MotionRanges, type ObjectMotion } from './object-motion';
+import { checkMotions, motionRanges, type MotionRanges, type ObjectMotion } from './object-motion';
 
 /** Video model families: NBP next-block, and the next-token baseline on the same tokens. */
 export const VIDEO_FAMILIES = ['nbp', 'ntp-video'] as const;
@@ -60,6 +60,8 @@ interface VideoSection {
   object_size?: number;
   max_position?: number;
   max_speed?: number;
+  position_step?: number;
+  velocities?: number[];
   motion_dims?: number;
 }
 
@@ -84,10 +86,12 @@ export function videoModelInfo(manifest: ModelManifest): VideoModelInfo {
     contextFrames: v.context_frames,
     maxObjects: v.max_digits,
     numClasses: v.num_classes ?? 10,
-    motion: {
-      maxPosition: v.max_position ?? v.frame_size - objectSize,
-      maxSpeed: v.max_speed ?? 3,
-    },
+    motion: motionRanges(
+      v.max_position ?? v.frame_size - objectSize,
+      v.max_speed ?? 3,
+      v.position_step,
+      v.velocities,
+    ),
     defaults: { temperature: d['temperature'] ?? 1, topK: d['top_k'] ?? 0, topP: d['top_p'] ?? 1 },
     eval: manifest.eval,
   };

@@ -99,6 +99,12 @@ export interface ModelInfo {
   evalJson: string;
   /** Tokens per frame. */
   tokensPerFrame: number;
+  /** Largest x / y of an object's box (walls reflect there and at 0). */
+  maxPosition: number;
+  /** Object positions are multiples of this. */
+  positionStep: number;
+  /** Allowed velocities per axis, pixels per frame. */
+  velocities: number[];
 }
 
 /** Response of ListModels. */

@@ -11,15 +11,18 @@ export const protobufPackage = "nextx.video.clip.v1";
 
 export const protobufFileName = "nextx/video/clip/v1/clip.proto";
 
-/** Initial placement and velocity of one moving object (e.g. a digit), in pixels. */
+/**
+ * Initial placement and velocity of one moving object (e.g. a digit), in pixels. The allowed
+ * values are the model's (VideoGeneration.GetModel: max_position, position_step, velocities).
+ */
 export interface ObjectMotion {
-  /** Left edge of the object's box in the first frame, 0 … frame size − object size. */
+  /** Left edge of the object's box in the first frame: a multiple of position_step in 0 … max_position. */
   x: number;
-  /** Top edge of the object's box in the first frame, 0 … frame size − object size. */
+  /** Top edge of the object's box in the first frame: a multiple of position_step in 0 … max_position. */
   y: number;
-  /** Horizontal velocity, pixels per frame (the model card gives the range; 0 is not allowed). */
+  /** Horizontal velocity, pixels per frame: one of the model's velocities (vx and vy not both 0). */
   vx: number;
-  /** Vertical velocity, pixels per frame. */
+  /** Vertical velocity, pixels per frame: one of the model's velocities. */
   vy: number;
 }
 
