@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from '@nextx/engine';
 import type { jobs } from '@nextx/proto';
-import type { VideoModelInfo } from '@nextx/runtime';
+import { motionRanges, type VideoModelInfo } from '@nextx/runtime';
 import { describe, expect, it } from 'vitest';
 import {
   chunkRange,
@@ -20,7 +20,7 @@ const info: VideoModelInfo = {
   contextFrames: 4,
   maxObjects: 2,
   numClasses: 10,
-  motion: { maxPosition: 36, maxSpeed: 3 },
+  motion: motionRanges(36, 3),
   defaults: { temperature: 0.9, topK: 0, topP: 0.95 },
   eval: {},
 };
