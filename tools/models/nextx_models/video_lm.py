@@ -231,7 +231,7 @@ def contract(cfg: VideoLMConfig, file: str) -> dict:
                              "note": "RoPE entry index; keeps increasing after the cache is trimmed (only differences matter)"},
             "spatial_ids": {"dtype": "int64", "shape": ["batch", "seq"], "note": "0..63: position in the frame of the token this entry predicts"},
             "digits": {"dtype": "int64", "shape": ["batch", 2], "note": "class per digit slot, 10 = no digit"},
-            "motion": {"dtype": "float32", "shape": ["batch", 2, 4], "note": "[x0/36, y0/36, vx/3, vy/3] per digit, zeros if absent"},
+            "motion": {"dtype": "float32", "shape": ["batch", 2, 4], "note": "[x0/32, y0/32, vx/8, vy/8] per digit, zeros if absent (x0, y0 in {0,8,..,32}, vx, vy in {-8,0,8})"},
             "past_key_values.{i}.key": {"dtype": "float32", "shape": ["batch", H, "past", D], "i": f"0..{L - 1}"},
             "past_key_values.{i}.value": {"dtype": "float32", "shape": ["batch", H, "past", D], "i": f"0..{L - 1}"},
         },
