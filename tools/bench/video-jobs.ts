@@ -24,6 +24,8 @@ const model = process.argv[3] ?? 'nbp-mmnist';
 /** The job mix: clip lengths in frames, cycled; chunks of 4 frames (the model's context). */
 const FRAMES = [4, 8, 16, 32];
 const CHUNK_FRAMES = 4;
+/** Jobs submitted one at a time before the burst (latency without queueing). */
+const IDLE_JOBS = 10;
 const root = workspaceRoot();
 const pct = (xs: number[], p: number) =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
@@ -83,6 +85,31 @@ interface Run {
   firstProgressP95: number;
   completionP50: number;
   wallSeconds: number;
+  idleFirstProgressP50: number;
+  idleFirstProgressP95: number;
+}
+
+/**
+ * Watches the jobs of `keys` from before they are submitted (so no status is missed): when each
+ * became RUNNING, stored its first chunk, and SUCCEEDED; `ended` resolves once all succeeded.
+ */
+function track(store: Pick<JobStateStore, 'watch'>, keys: readonly string[]) {
+  const started = new Map<string, number>();
+  const firstProgress = new Map<string, number>();
+  const done = new Map<string, number>();
+  const ended = Promise.all(
+    keys.map(async (key) => {
+      const id = jobIdFor(key);
+      for await (const status of store.watch(id)) {
+        const now = performance.now();
+        if (status.state === jobs.JobState.JOB_STATE_RUNNING && !started.has(id))
+          started.set(id, now);
+        if (status.chunksDone >= 1 && !firstProgress.has(id)) firstProgress.set(id, now);
+        if (status.state === jobs.JobState.JOB_STATE_SUCCEEDED) done.set(id, now);
+      }
+    }),
+  ).then(() => undefined);
+  return { started, firstProgress, done, ended };
 }
 
 async function measure(workerCount: number): Promise<Run> {
@@ -114,22 +141,20 @@ async function measure(workerCount: number): Promise<Run> {
       if (round === 10) throw new Error('a worker got no warm-up job in 10 rounds');
     }
 
-    const started = new Map<string, number>();
-    const firstProgress = new Map<string, number>();
-    const done = new Map<string, number>();
-    const submittedAt = new Map<string, number>();
-    // Watch every job from before its submission, so no status is missed.
+    // One job at a time on an idle group: the latency without queueing.
+    const idleFirstProgress: number[] = [];
+    for (let i = 0; i < IDLE_JOBS; i++) {
+      const timing = track(store, [`idle-${i}`]);
+      const at = performance.now();
+      await submit(`idle-${i}`, video(CHUNK_FRAMES * 2, 500 + i));
+      await timing.ended;
+      idleFirstProgress.push((timing.firstProgress.get(jobIdFor(`idle-${i}`)) ?? NaN) - at);
+    }
+
+    // The burst: every job submitted at once.
     const keys = Array.from({ length: total }, (_, i) => `job-${i}`);
-    const watches = keys.map(async (key) => {
-      const id = jobIdFor(key);
-      for await (const status of store.watch(id)) {
-        const now = performance.now();
-        if (status.state === jobs.JobState.JOB_STATE_RUNNING && !started.has(id))
-          started.set(id, now);
-        if (status.chunksDone >= 1 && !firstProgress.has(id)) firstProgress.set(id, now);
-        if (status.state === jobs.JobState.JOB_STATE_SUCCEEDED) done.set(id, now);
-      }
-    });
+    const { started, firstProgress, done, ended } = track(store, keys);
+    const submittedAt = new Map<string, number>();
     const t0 = performance.now();
     await Promise.all(
       keys.map(async (key, i) => {
@@ -138,8 +163,7 @@ async function measure(workerCount: number): Promise<Run> {
         submittedAt.set(job.jobId, at);
       }),
     );
-    await until(`${total} jobs`, () => done.size === total, 600_000);
-    await Promise.all(watches);
+    await ended;
     const wall = Math.max(...done.values()) - t0;
     const since = (m: Map<string, number>) =>
       [...m].map(([id, at]) => at - (submittedAt.get(id) ?? t0));
@@ -152,6 +176,8 @@ async function measure(workerCount: number): Promise<Run> {
       firstProgressP95: pct(since(firstProgress), 95),
       completionP50: pct(since(done), 50),
       wallSeconds: wall / 1000,
+      idleFirstProgressP50: pct(idleFirstProgress, 50),
+      idleFirstProgressP95: pct(idleFirstProgress, 95),
     };
   } finally {
     for (const w of workers) w.process.kill('SIGTERM');
@@ -177,24 +203,29 @@ try {
   const one = await measure(1);
   const two = await measure(2);
   const rows: [string, (r: Run) => number, number][] = [
-    ['jobs per minute', (r) => r.jobsPerMinute, 1],
-    ['submit → RUNNING p50 (ms)', (r) => r.startP50, 0],
-    ['submit → RUNNING p95 (ms)', (r) => r.startP95, 0],
-    ['submit → first progress p50 (ms)', (r) => r.firstProgressP50, 0],
-    ['submit → first progress p95 (ms)', (r) => r.firstProgressP95, 0],
-    ['submit → SUCCEEDED p50 (ms)', (r) => r.completionP50, 0],
-    ['wall time (s)', (r) => r.wallSeconds, 1],
+    ['idle: submit → first progress p50 (ms)', (r) => r.idleFirstProgressP50, 0],
+    ['idle: submit → first progress p95 (ms)', (r) => r.idleFirstProgressP95, 0],
+    ['burst: jobs per minute', (r) => r.jobsPerMinute, 1],
+    ['burst: submit → RUNNING p50 (ms)', (r) => r.startP50, 0],
+    ['burst: submit → RUNNING p95 (ms)', (r) => r.startP95, 0],
+    ['burst: submit → first progress p50 (ms)', (r) => r.firstProgressP50, 0],
+    ['burst: submit → first progress p95 (ms)', (r) => r.firstProgressP95, 0],
+    ['burst: submit → SUCCEEDED p50 (ms)', (r) => r.completionP50, 0],
+    ['burst: wall time (s)', (r) => r.wallSeconds, 1],
   ];
   console.log(
-    `${'metric'.padEnd(34)}${'1 worker'.padStart(12)}${'2 workers'.padStart(12)}${'2w / 1w'.padStart(10)}`,
+    `${'metric'.padEnd(42)}${'1 worker'.padStart(12)}${'2 workers'.padStart(12)}${'2w / 1w'.padStart(10)}`,
   );
   for (const [name, get, digits] of rows) {
     console.log(
-      `${name.padEnd(34)}${get(one).toFixed(digits).padStart(12)}${get(two).toFixed(digits).padStart(12)}` +
+      `${name.padEnd(42)}${get(one).toFixed(digits).padStart(12)}${get(two).toFixed(digits).padStart(12)}` +
         `${(get(two) / get(one)).toFixed(2).padStart(10)}`,
     );
   }
-  console.log('first progress = the first status with a stored chunk (chunks_done ≥ 1)');
+  console.log(
+    `first progress = the first status with a stored chunk (chunks_done ≥ 1); idle = ${IDLE_JOBS} jobs ` +
+      `of ${CHUNK_FRAMES * 2} frames one at a time; burst = all ${total} jobs submitted at once`,
+  );
 } finally {
   stopBroker();
 }
