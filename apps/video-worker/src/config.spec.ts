@@ -1,6 +1,7 @@
 import { ConfigError } from '@nextx/grpc';
 import { describe, expect, it } from 'vitest';
-import { bundledModelsDir, loadVideoWorkerConfig } from './config';
+import { bundledModelsDir } from '@nextx/runtime';
+import { loadVideoWorkerConfig } from './config';
 
 const kafka = { KAFKA_BROKERS: '127.0.0.1:9092' };
 

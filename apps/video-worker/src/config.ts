@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
 import { ConfigError, envInt, envIntOptional, parseEnv } from '@nextx/grpc';
 import { loadJobsConfig, type JobsConfig } from '@nextx/jobs';
+import { bundledModelsDir } from '@nextx/runtime';
 import { z } from 'zod';
 
 /** Settings of the generation side of a video worker. */
@@ -27,13 +27,6 @@ export interface VideoWorkerConfig {
   readonly metricsHost: string;
   /** pino log level. */
   readonly logLevel: z.infer<typeof videoWorkerEnvSchema>['LOG_LEVEL'];
-}
-
-/** The repository's own `models/` (the bundled reference models), found above this file. */
-export function bundledModelsDir(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'models')) && dirname(dir) !== dir) dir = dirname(dir);
-  return join(dir, 'models');
 }
 
 /** Environment of the video worker beyond the job-pipeline variables of `loadJobsConfig`. */

@@ -9,10 +9,9 @@ import {
   type JobContext,
 } from '@nextx/jobs';
 import type { jobs } from '@nextx/proto';
-import { ModelRepository } from '@nextx/runtime';
+import { bundledModelsDir, ModelRepository } from '@nextx/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeChunk } from './chunk-codec';
-import { bundledModelsDir } from './config';
 import { ThreadedVideoEngine } from './threaded-video-engine';
 import { createVideoJobHandler } from './video-job-handler';
 
