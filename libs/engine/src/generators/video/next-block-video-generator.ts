@@ -53,7 +53,7 @@ export class NextBlockVideoGenerator<Conditions, Frame> implements Generator<
     options: GenerationOptions,
   ): AsyncIterable<GenerationEvent<VideoResult<Frame>>> {
     const { tokensPerFrame: b, bovId, middleBosId, maxCachedFrames } = this.layout;
-    const prompt = promptFrames(request.prompt, b, maxCachedFrames - 1);
+    const prompt = promptFrames(request.prompt, b, maxCachedFrames);
     const primed = prompt.length / b;
     const total = primed + request.frames;
     const all = new Int32Array(total * b);

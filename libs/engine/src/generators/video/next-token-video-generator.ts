@@ -40,7 +40,7 @@ export class NextTokenVideoGenerator<Conditions, Frame> implements Generator<
     options: GenerationOptions,
   ): AsyncIterable<GenerationEvent<VideoResult<Frame>>> {
     const { tokensPerFrame: b, bovId, maxCachedFrames } = this.layout;
-    const prompt = promptFrames(request.prompt, b, maxCachedFrames - 1);
+    const prompt = promptFrames(request.prompt, b, maxCachedFrames);
     const primed = prompt.length / b;
     const end = (primed + request.frames) * b;
     const all = new Int32Array(end);

@@ -27,7 +27,7 @@ export interface VideoRequest<Conditions> {
   /**
    * Codes of whole frames that precede the clip, [frames, tokensPerFrame] row-major: the model
    * continues from them (a long clip generated chunk by chunk primes each chunk with the last
-   * frames of the previous one). Only the last `maxCachedFrames − 1` frames matter.
+   * frames of the previous one). Only the last `maxCachedFrames` frames matter (a step never sees more).
    */
   readonly prompt?: Int32Array;
 }

@@ -66,14 +66,15 @@ describe('NextBlockVideoGenerator (NBP, one frame per block)', () => {
   it('continues from a prompt: its last frames go in as blocks, the first new frame comes from the last', async () => {
     const model = new RecordingVideoStepModel(V, 64);
     const generator = new NextBlockVideoGenerator(model, layout, decoder);
-    // Three prompt frames; with 3 cached frames only the last two are fed.
-    const prompt = Int32Array.from({ length: 3 * B }, (_, i) => i % V);
+    // Four prompt frames; with 3 cached frames only the last three are fed.
+    const prompt = Int32Array.from({ length: 4 * B }, (_, i) => (i * 5) % V);
     const result = await runToResult(generator.generate({ ...request(2), prompt }, { seed: 1 }));
     expect(result.codes).toHaveLength(2 * B);
-    expect(result.steps).toBe(1 + 2);
+    expect(result.steps).toBe(2 + 2);
     const c = Array.from(result.codes);
-    expect(model.cache.map((e) => e.id)).toEqual([...prompt.slice(B, 3 * B), ...c.slice(0, B)]);
-    expect(c[0]).toBe((prompt[2 * B] * 7 + 0 + 10) % V);
+    expect(model.cache.map((e) => e.id)).toEqual([...prompt.slice(2 * B, 4 * B), ...c.slice(0, B)]);
+    expect(c[0]).toBe((prompt[3 * B] * 7 + 0 + 10) % V);
+    expect(model.cache[0].position).toBe(B);
     await expect(
       runToResult(generator.generate({ ...request(1), prompt: prompt.subarray(1) }, { seed: 1 })),
     ).rejects.toThrow(/prompt/);
