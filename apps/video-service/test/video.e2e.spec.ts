@@ -1,10 +1,9 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { status, type ServiceError } from '@grpc/grpc-js';
 import { checkHealth, describeServer, type RunningGrpcService } from '@nextx/grpc';
-import { decodePng, hasH264Encoder } from '@nextx/media';
+import { decodePng, hasH264Encoder, probeClip } from '@nextx/media';
 import type { video } from '@nextx/proto';
 import { clipQuality, DigitClassifier, ModelRepository } from '@nextx/runtime';
 import { GifReader } from 'omggif';
@@ -109,27 +108,7 @@ describe('video-service over gRPC with the reference video models', () => {
       expect(out.clip).toMatchObject({ format: 'mp4', mimeType: 'video/mp4' });
       const file = join(mkdtempSync(join(tmpdir(), 'nextx-video-')), 'clip.mp4');
       writeFileSync(file, out.clip.data);
-      const probe = spawnSync(
-        'ffprobe',
-        [
-          '-v',
-          'error',
-          '-count_frames',
-          '-select_streams',
-          'v:0',
-          '-show_entries',
-          'stream=codec_name,nb_read_frames,r_frame_rate',
-          '-of',
-          'json',
-          file,
-        ],
-        { encoding: 'utf8' },
-      );
-      expect(JSON.parse(probe.stdout).streams[0]).toMatchObject({
-        codec_name: 'h264',
-        nb_read_frames: '12',
-        r_frame_rate: '6/1',
-      });
+      expect(probeClip(file)).toMatchObject({ codec: 'h264', frames: 12, frameRate: '6/1' });
     },
   );
 

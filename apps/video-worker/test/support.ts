@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import {
   cpSync,
   existsSync,
@@ -24,6 +23,7 @@ import {
   type JobsConfig,
 } from '@nextx/jobs';
 import { until } from '@nextx/jobs/testing';
+import { probeClip } from '@nextx/media';
 import { jobs } from '@nextx/proto';
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import { decodeChunk, type VideoChunk } from '../src/chunk-codec';
@@ -258,23 +258,7 @@ export class JobsHarness {
 
 /** Frames of an encoded clip file, counted by ffprobe (decoding every frame). */
 export function countFrames(fileUri: string): number {
-  const out = execFileSync(
-    'ffprobe',
-    [
-      '-v',
-      'error',
-      '-count_frames',
-      '-select_streams',
-      'v:0',
-      '-show_entries',
-      'stream=nb_read_frames',
-      '-of',
-      'csv=p=0',
-      new URL(fileUri).pathname,
-    ],
-    { encoding: 'utf8' },
-  );
-  return Number(out.trim());
+  return probeClip(new URL(fileUri).pathname).frames;
 }
 
 /**

@@ -5,3 +5,4 @@ export * from './video/grey-clip';
 export * from './video/gif-encoder';
 export * from './video/mp4-encoder';
 export * from './video/clip-encoder';
+export * from './video/probe-clip';

@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +5,7 @@ import { GifReader } from 'omggif';
 import { describe, expect, it } from 'vitest';
 import { encodeClip, resolveClipFormat } from './clip-encoder';
 import { hasH264Encoder } from './mp4-encoder';
+import { probeClip } from './probe-clip';
 
 /** A bright 4×4 square moving one pixel per frame over a 16×16 black frame. */
 function movingSquare(frames: number): Float32Array[] {
@@ -38,29 +38,12 @@ describe('clip encoders', () => {
       const clip = await encodeClip({ frames: movingSquare(12), size: 16, fps: 8 }, 'mp4', 4);
       const file = join(mkdtempSync(join(tmpdir(), 'nextx-test-')), 'clip.mp4');
       writeFileSync(file, clip.data);
-      const probe = spawnSync(
-        'ffprobe',
-        [
-          '-v',
-          'error',
-          '-count_frames',
-          '-select_streams',
-          'v:0',
-          '-show_entries',
-          'stream=codec_name,width,height,nb_read_frames,r_frame_rate',
-          '-of',
-          'json',
-          file,
-        ],
-        { encoding: 'utf8' },
-      );
-      const stream = JSON.parse(probe.stdout).streams[0];
-      expect(stream).toMatchObject({
-        codec_name: 'h264',
+      expect(probeClip(file)).toEqual({
+        codec: 'h264',
         width: 64,
         height: 64,
-        nb_read_frames: '12',
-        r_frame_rate: '8/1',
+        frames: 12,
+        frameRate: '8/1',
       });
     },
   );
