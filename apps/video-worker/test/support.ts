@@ -14,7 +14,6 @@ import {
   FsChunkStore,
   JobStateStore,
   JobSubmitter,
-  TopicFollower,
   codecs,
   createIdempotentProducer,
   createKafka,
@@ -22,7 +21,7 @@ import {
   loadJobsConfig,
   type JobsConfig,
 } from '@nextx/jobs';
-import { until } from '@nextx/jobs/testing';
+import { readTopic, until } from '@nextx/jobs/testing';
 import { probeClip } from '@nextx/media';
 import { jobs } from '@nextx/proto';
 import type { Admin, Kafka, Producer } from 'kafkajs';
@@ -212,20 +211,8 @@ export class JobsHarness {
   }
 
   /** Every record of `topic` (read with a private group), decoded. */
-  async readAll<T>(topic: string, decode: (b: Buffer) => T): Promise<{ key: string; value: T }[]> {
-    const records: { key: string; value: T }[] = [];
-    const follower = new TopicFollower(this.kafka, {
-      topic,
-      groupPrefix: `${this.config.clientId}.reader`,
-      sessionTimeoutMs: this.config.sessionTimeoutMs,
-      heartbeatIntervalMs: this.config.heartbeatIntervalMs,
-      onRecord: ({ key, value }) => {
-        if (value) records.push({ key, value: decode(value) });
-      },
-    });
-    await follower.start();
-    await follower.stop();
-    return records;
+  readAll<T>(topic: string, decode: (b: Buffer) => T): Promise<{ key: string; value: T }[]> {
+    return readTopic(this.kafka, this.config, topic, decode);
   }
 
   /** Status records of `jobId` in the status topic that say `state`. */

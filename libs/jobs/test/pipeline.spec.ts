@@ -12,7 +12,6 @@ import {
   JobStateStore,
   JobSubmitter,
   JobWorker,
-  TopicFollower,
   codecs,
   createIdempotentProducer,
   createKafka,
@@ -22,7 +21,7 @@ import {
   type JobOutcome,
   type JobsConfig,
 } from '../src';
-import { testConfig, until } from './support';
+import { readTopic, testConfig, until } from './support';
 
 const S = jobs.JobState;
 
@@ -73,20 +72,8 @@ class Pipeline {
   }
 
   /** Every record of `topic` (read with a private group), decoded by `decode`. */
-  async readAll<T>(topic: string, decode: (b: Buffer) => T): Promise<{ key: string; value: T }[]> {
-    const records: { key: string; value: T }[] = [];
-    const follower = new TopicFollower(this.kafka, {
-      topic,
-      groupPrefix: `${this.config.clientId}.reader`,
-      sessionTimeoutMs: this.config.sessionTimeoutMs,
-      heartbeatIntervalMs: this.config.heartbeatIntervalMs,
-      onRecord: ({ key, value }) => {
-        if (value) records.push({ key, value: decode(value) });
-      },
-    });
-    await follower.start();
-    await follower.stop();
-    return records;
+  readAll<T>(topic: string, decode: (b: Buffer) => T): Promise<{ key: string; value: T }[]> {
+    return readTopic(this.kafka, this.config, topic, decode);
   }
 
   async close(): Promise<void> {

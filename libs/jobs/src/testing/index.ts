@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadJobsConfig, type JobsConfig } from '../config/jobs-config';
-import { createKafka } from '../kafka/kafka-client';
+import { createKafka, type KafkaLike } from '../kafka/kafka-client';
+import { TopicFollower } from '../state/topic-follower';
 
 /**
  * Environment of an isolated pipeline on the test broker: its own topics, worker group and chunk
@@ -65,4 +66,26 @@ export async function deleteTestTopics(env: NodeJS.ProcessEnv): Promise<void> {
     .deleteTopics({ topics: [topics.jobs, topics.status, topics.commands, topics.deadLetter] })
     .catch(() => undefined);
   await admin.disconnect();
+}
+
+/** Every record of `topic` from the beginning (read with a private group), decoded by `decode`. */
+export async function readTopic<T>(
+  kafka: KafkaLike,
+  config: JobsConfig,
+  topic: string,
+  decode: (b: Buffer) => T,
+): Promise<{ key: string; value: T }[]> {
+  const records: { key: string; value: T }[] = [];
+  const follower = new TopicFollower(kafka, {
+    topic,
+    groupPrefix: `${config.clientId}.reader`,
+    sessionTimeoutMs: config.sessionTimeoutMs,
+    heartbeatIntervalMs: config.heartbeatIntervalMs,
+    onRecord: ({ key, value }) => {
+      if (value) records.push({ key, value: decode(value) });
+    },
+  });
+  await follower.start();
+  await follower.stop();
+  return records;
 }

@@ -7,12 +7,12 @@ import {
 import type { VideoStepModel } from '../../generation/step-model';
 import { InvalidArgumentError } from '../../errors/invalid-argument';
 import { createRng } from '../../random/rng';
+import { FrameStream } from './frame-stream';
 import { FrameWindow } from './frame-window';
 import { FrameTokenSampler } from './frame-token-sampler';
 import {
   promptFrames,
   type FrameDecoder,
-  type FramePreview,
   type VideoRequest,
   type VideoResult,
   type VideoTokenLayout,
@@ -60,23 +60,12 @@ export class NextBlockVideoGenerator<Conditions, Frame> implements Generator<
     all.set(prompt);
     const rng = createRng(options.seed);
     const rows = this.sampler.rows(request.sampling, this.model.vocabSize);
-    const frames: Frame[] = [];
     const ids = new Int32Array(b);
     const spatial = Int32Array.from({ length: b }, (_, j) => j);
     const window = new FrameWindow(this.model);
+    const stream = new FrameStream(this.decoder, all, b, primed, request.frames);
     this.model.reset(1, request.conditions);
-    let frameStart = performance.now();
     let steps = 0;
-
-    const emit = async (frame: number): Promise<GenerationEvent<VideoResult<Frame>>> => {
-      const decoded = await this.decoder.decode(all.subarray(frame * b, (frame + 1) * b));
-      frames.push(decoded);
-      const now = performance.now();
-      const index = frame - primed;
-      const preview: FramePreview<Frame> = { index, frame: decoded, ms: now - frameStart };
-      frameStart = now;
-      return { type: 'progress', step: index + 1, total: request.frames, stage: 'frame', preview };
-    };
 
     if (primed === 0) {
       // Frame 0, token k: fed BOV (k = 0) or token k − 1, predicting token k.
@@ -88,7 +77,7 @@ export class NextBlockVideoGenerator<Conditions, Frame> implements Generator<
         all[k] = rows.sample(logits, 0, k, all.subarray(0, k), rng);
         steps++;
       }
-      yield await emit(0);
+      yield await stream.emit(0);
     }
     for (let frame = 1; frame < total; frame++) {
       throwIfAborted(options.signal, steps);
@@ -106,9 +95,12 @@ export class NextBlockVideoGenerator<Conditions, Frame> implements Generator<
       if (frame < primed) continue;
       const out = all.subarray(frame * b, (frame + 1) * b);
       for (let j = 0; j < b; j++) out[j] = rows.sample(logits, j, j, out.subarray(0, j), rng);
-      yield await emit(frame);
+      yield await stream.emit(frame);
     }
     throwIfAborted(options.signal, steps);
-    yield { type: 'result', result: { codes: all.slice(primed * b), frames, steps } };
+    yield {
+      type: 'result',
+      result: { codes: all.slice(primed * b), frames: stream.frames, steps },
+    };
   }
 }

@@ -6,12 +6,12 @@ import {
 } from '../../generation/generator';
 import type { VideoStepModel } from '../../generation/step-model';
 import { createRng } from '../../random/rng';
+import { FrameStream } from './frame-stream';
 import { FrameWindow } from './frame-window';
 import { FrameTokenSampler } from './frame-token-sampler';
 import {
   promptFrames,
   type FrameDecoder,
-  type FramePreview,
   type VideoRequest,
   type VideoResult,
   type VideoTokenLayout,
@@ -47,12 +47,11 @@ export class NextTokenVideoGenerator<Conditions, Frame> implements Generator<
     all.set(prompt);
     const rng = createRng(options.seed);
     const rows = this.sampler.rows(request.sampling, this.model.vocabSize);
-    const frames: Frame[] = [];
     const ids = new Int32Array(b);
     const spatial = new Int32Array(b);
     const window = new FrameWindow(this.model);
+    const stream = new FrameStream(this.decoder, all, b, primed, request.frames);
     this.model.reset(1, request.conditions);
-    let frameStart = performance.now();
     let steps = 0;
     let logits: Float32Array = new Float32Array(0);
 
@@ -85,16 +84,12 @@ export class NextTokenVideoGenerator<Conditions, Frame> implements Generator<
         row = b - 1;
       }
       all[t] = rows.sample(logits, row, t, all.subarray(frame * b, t), rng);
-      if (k !== b - 1) continue;
-      const decoded = await this.decoder.decode(all.subarray(frame * b, (frame + 1) * b));
-      frames.push(decoded);
-      const now = performance.now();
-      const index = frame - primed;
-      const preview: FramePreview<Frame> = { index, frame: decoded, ms: now - frameStart };
-      frameStart = now;
-      yield { type: 'progress', step: index + 1, total: request.frames, stage: 'frame', preview };
+      if (k === b - 1) yield await stream.emit(frame);
     }
     throwIfAborted(options.signal, steps);
-    yield { type: 'result', result: { codes: all.slice(primed * b), frames, steps } };
+    yield {
+      type: 'result',
+      result: { codes: all.slice(primed * b), frames: stream.frames, steps },
+    };
   }
 }
