@@ -21,6 +21,10 @@ serveTasks({
     }
     return { steps: step, logits: new Float32Array(10) };
   },
+  async crash(payload: { code: number }) {
+    // Ends this worker thread, not the process: what a native crash in a session looks like to the pool.
+    process.exit(payload.code);
+  },
   async fail() {
     throw Object.assign(new RangeError('bad thing'), { field: 'x' });
   },

@@ -77,4 +77,11 @@ describe('WorkerPool', () => {
       field: 'x',
     });
   });
+
+  it('fails the task of a worker that dies and serves the next task on a replacement', async () => {
+    await expect(pool.run('crash', { code: 7 })).rejects.toThrow('worker exited with code 7');
+    const after = await pool.run<{ steps: number }>('classifyLoop', { steps: 2, batch: 1 });
+    expect(after.steps).toBe(2);
+    expect(pool.load()).toEqual([0]);
+  });
 });

@@ -73,37 +73,57 @@ export class WorkerPool {
   private nextId = 1;
   private closed = false;
 
-  constructor(entry: WorkerEntry, size: number, workerData: unknown = {}) {
-    for (let i = 0; i < size; i++) {
-      const worker = entry.bootstrap
-        ? new Worker(entry.bootstrap, { eval: true, env: entry.env, workerData })
-        : new Worker(entry.url, { env: entry.env, workerData });
-      const pending = new Map<number, Pending>();
-      const ready = new Promise<void>((resolve, reject) => {
-        worker.once('error', reject);
-        worker.on('message', (message: FromWorker) => {
-          if (message.type === 'ready') return resolve();
-          const task = pending.get(message.id);
-          if (!task) return;
-          if (message.type === 'progress') task.onProgress?.(message.event as never);
-          else {
-            pending.delete(message.id);
-            if (message.type === 'result') task.resolve(message.result);
-            else task.reject(new WorkerTaskError(message.error));
-          }
-        });
+  constructor(
+    private readonly entry: WorkerEntry,
+    size: number,
+    private readonly workerData: unknown = {},
+  ) {
+    for (let i = 0; i < size; i++) this.workers.push(this.spawn(i));
+  }
+
+  /**
+   * Starts worker `index`. A worker that dies after it was ready (a native crash, an uncaught
+   * error, `process.exit` in a task) fails its running tasks and is replaced, so later tasks do
+   * not wait forever on a dead thread; one that dies while starting is not, or a broken entry
+   * would restart without end.
+   */
+  private spawn(index: number): PoolWorker {
+    const { entry, workerData } = this;
+    const worker = entry.bootstrap
+      ? new Worker(entry.bootstrap, { eval: true, env: entry.env, workerData })
+      : new Worker(entry.url, { env: entry.env, workerData });
+    const pending = new Map<number, Pending>();
+    let started = false;
+    const ready = new Promise<void>((resolve, reject) => {
+      worker.once('error', reject);
+      worker.on('message', (message: FromWorker) => {
+        if (message.type === 'ready') {
+          started = true;
+          return resolve();
+        }
+        const task = pending.get(message.id);
+        if (!task) return;
+        if (message.type === 'progress') task.onProgress?.(message.event as never);
+        else {
+          pending.delete(message.id);
+          if (message.type === 'result') task.resolve(message.result);
+          else task.reject(new WorkerTaskError(message.error));
+        }
       });
-      worker.on('error', (error) => {
-        for (const task of pending.values()) task.reject(error);
-        pending.clear();
-      });
-      worker.on('exit', (code) => {
-        for (const task of pending.values())
-          task.reject(new Error(`worker exited with code ${code}`));
-        pending.clear();
-      });
-      this.workers.push({ worker, ready, pending });
-    }
+    });
+    // Keeps a start failure from surfacing as an unhandled rejection before anyone awaits it.
+    ready.catch(() => undefined);
+    worker.on('error', (error) => {
+      for (const task of pending.values()) task.reject(error);
+      pending.clear();
+    });
+    worker.on('exit', (code) => {
+      for (const task of pending.values())
+        task.reject(new Error(`worker exited with code ${code}`));
+      pending.clear();
+      if (started && !this.closed) this.workers[index] = this.spawn(index);
+    });
+    return { worker, ready, pending };
   }
 
   /** Resolves when every worker has started (and loaded what its entry loads at start). */
