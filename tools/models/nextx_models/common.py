@@ -15,7 +15,7 @@ import torch
 TOOLS_DIR = Path(__file__).resolve().parents[1]
 REPO = TOOLS_DIR.parents[1]
 MODELS_DIR = REPO / "models"
-CACHE_DIR = TOOLS_DIR / ".cache"
+CACHE_DIR = Path(os.environ["NEXTX_CACHE"]) if os.environ.get("NEXTX_CACHE") else TOOLS_DIR / ".cache"
 OPSET = 17
 TEST_PER_CLASS = 200
 NUM_CLASSES = 10

@@ -5,7 +5,7 @@
     tools/models/run.sh ntp [--seconds S]   # models/ntp-mmnist
     tools/models/run.sh video               # all of the above + both evals
 
-Layout (block B = one frame = 64 tokens, context C = 4 frames, BOV = 512, MBOS = 513):
+Layout (block B = one frame = 64 tokens, context C = 4 frames, BOV = K, MBOS = K + 1, K = MM.VOCAB codes):
   nbp: [BOV, f0_0 .. f0_62] token phase (causal, entry k predicts f0_k), [f0_63, MBOS x 63] (predicts frame 1,
        bidirectional in the block), then whole frames f1, f2, ... (fed frame f predicts frame f + 1, entry j
        predicts token j). Block-causal: an entry sees every earlier block and its own block bidirectionally.
@@ -30,7 +30,7 @@ from . import common as C
 from . import mmnist as MM
 from .video_lm import VideoLM, VideoLMConfig, block_mask, contract, export
 
-K = 512
+K = MM.VOCAB
 BOV, MBOS = K, K + 1
 B_TOK = MM.TOKENS       # 64 tokens per frame = one block
 CTX = 4                 # context frames
@@ -38,7 +38,7 @@ WIN = CTX * B_TOK       # 256 entries
 MAX_OFFSET = 1200
 NAMES = {"nbp": "nbp-mmnist", "ntp": "ntp-mmnist"}
 FAMILIES = {"nbp": "nbp", "ntp": "ntp-video"}
-TRAIN_CLIPS, EVAL_CLIPS = 5000, 200
+TRAIN_CLIPS, EVAL_CLIPS = 20000, 200
 CLIP_START_FRACTION = 0.7   # share of clip-start windows (a): frame 0 is sampled token by token and needs the gradient
 
 
@@ -119,7 +119,7 @@ def loss_of(m: VideoLM, batch):
 
 
 def make_model(mode: str) -> VideoLM:
-    return VideoLM(VideoLMConfig(mode=mode))
+    return VideoLM(VideoLMConfig(mode=mode, codebook_size=K))
 
 
 def ckpt_path(mode):

@@ -209,7 +209,7 @@ def manifest(mode: str, m: VideoLM, ck: dict, vq_ck: dict, par: dict, mnist_dir)
                                    "token, then the last token of the first block is fed together with B-1 middle-BOS entries whose "
                                    "outputs predict the whole next block; afterwards every step feeds the previous block (forward_with_past "
                                    "with an all-ones mask = bidirectional inside the fed block, full view of the cache); training mask "
-                                   "nbp/lm_transformer.py get_attn_mask is block-causal. Differences: one MBOS id (513) whose target "
+                                   "nbp/lm_transformer.py get_attn_mask is block-causal. Differences: one MBOS id (codebook size + 1) whose target "
                                    "position comes from spatial_ids instead of B-1 distinct middle-BOS ids; the token phase is trained "
                                    "causally as it is sampled (officially the first block is trained from B BOV entries); conditions "
                                    "are not sequence entries."),
@@ -244,7 +244,10 @@ def manifest(mode: str, m: VideoLM, ck: dict, vq_ck: dict, par: dict, mnist_dir)
         ]
         windows = ("(a) clip start: 256 entries [BOV, f0, f1, f2, f3_0..f3_62] predicting f0..f3; (b) random s in 1..11, "
                    "entries = tokens of frames s..s+3, each predicting the next token (the last predicts f(s+4)_0); 70 % (a) / 30 % (b), the same split as nbp")
-    tok = {"kind": "VQ per frame (single codebook, downsample 8)", "codebook_size": vq_ck["config"]["vocab"],
+    arch = vq_ck["config"].get("arch", "conv")
+    kind = ("VQ per 8x8 cell (single codebook; every cell encoded and decoded on its own, so a digit moved by whole "
+            "cells gets exactly the moved codes)" if arch == "patch" else "VQ per frame (single codebook, downsample 8)")
+    tok = {"kind": kind, "arch": arch, "codebook_size": vq_ck["config"]["vocab"],
            "latent_channels": vq_ck["config"]["cvae"], "grid": [8, 8], "frame": [1, 64, 64],
            "parameters": vq_ck["parameters"], "test_reconstruction_mse": round(vq_ck["test_mse"], 6),
            "codes_used_test": vq_ck["codes_used_test"], "test_frames": vq_ck["test_frames"],
@@ -272,7 +275,7 @@ def manifest(mode: str, m: VideoLM, ck: dict, vq_ck: dict, par: dict, mnist_dir)
                           "positions stay multiples of 8; tools/models/nextx_models/mmnist.py trajectory()",
                   "digits_encoding": "digits[b] = [class of slot 0, class of slot 1 or 10]",
                   "conditioning": "digit embedding (per slot) + linear(motion) added to every entry embedding and AdaLN in every block; not cache entries",
-                  "layout": layout, "inference": inference, "sample_only": "logits cover the 512 codes only"},
+                  "layout": layout, "inference": inference, "sample_only": f"logits cover the {V.K} codes only"},
         "defaults": {"temperature": 1.0, "top_k": 0, "top_p": 1.0,
                      "official_nbp_defaults": "scripts/lm_eval/eval_ucf.sh: top_k 16000 of a 64000 vocabulary (1/4), top_p 0.9, cfg 0"},
         "parameters": C.count_params(m),

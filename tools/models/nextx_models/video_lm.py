@@ -34,6 +34,8 @@ class VideoLMConfig:
     num_digit_classes: int = 11  # 0..9, 10 = no digit
     max_digits: int = 2
     rope_theta: float = 10000.0
+    position_levels: int = 4     # x0 / max_position * 4 in {0..4}: start cell of the digit box on the token grid
+    velocity_levels: int = 1     # v / max_speed in {-1, 0, 1}
 
     @property
     def vocab_in(self):
@@ -103,6 +105,11 @@ class VideoLM(nn.Module):
         self.spatial_emb = nn.Embedding(cfg.spatial, d)
         self.digit_emb = nn.Embedding(cfg.max_digits * cfg.num_digit_classes, d)   # slot-specific classes
         self.motion_lin = nn.Linear(cfg.max_digits * 4, d)
+        # the grid-aligned start cell and velocity as learned tables too: where a digit box starts is a threshold
+        # on x0, which a linear map of x0 makes the network learn slowly
+        npos, nvel = cfg.position_levels + 1, 2 * cfg.velocity_levels + 1
+        self.start_emb = nn.Embedding(cfg.max_digits * npos * npos, d)
+        self.velocity_emb = nn.Embedding(cfg.max_digits * nvel * nvel, d)
         self.blocks = nn.ModuleList([Block(cfg) for _ in range(cfg.depth)])
         self.ln_f = LN(1e-6)
         self.head_ada = nn.Linear(d, 2 * d)
@@ -125,7 +132,16 @@ class VideoLM(nn.Module):
                 nn.init.zeros_(m.bias)
 
     def condition(self, digits, motion):
-        c = self.digit_emb(digits + self.slot_offset).sum(1) + self.motion_lin(motion.reshape(motion.shape[0], -1))
+        cfg = self.cfg
+        npos, nvel = cfg.position_levels + 1, 2 * cfg.velocity_levels + 1
+        cell = torch.round(motion[..., :2] * cfg.position_levels).long().clamp(0, cfg.position_levels)     # B,2,2
+        vel = (torch.round(motion[..., 2:] * cfg.velocity_levels).long() + cfg.velocity_levels).clamp(0, nvel - 1)
+        slot = torch.arange(cfg.max_digits, device=motion.device).unsqueeze(0)
+        start = self.start_emb(slot * npos * npos + cell[..., 1] * npos + cell[..., 0])
+        velocity = self.velocity_emb(slot * nvel * nvel + vel[..., 1] * nvel + vel[..., 0])
+        present = (digits != cfg.num_digit_classes - 1).unsqueeze(-1).float()                             # B,2,1
+        c = (self.digit_emb(digits + self.slot_offset).sum(1) + self.motion_lin(motion.reshape(motion.shape[0], -1))
+             + ((start + velocity) * present).sum(1))
         return c
 
     def rope(self, position_ids):
