@@ -53,6 +53,7 @@ export function chunkTaskHandlers(
         conditions: pipeline.conditions(request.digits, request.motions),
         sampling: request.sampling,
         prompt: request.prompt,
+        firstFrame: request.firstFrame,
       },
       { seed: request.seed, signal: context.signal },
     );

@@ -19,6 +19,8 @@ export interface ChunkRequest {
   readonly seed: number;
   /** Codes of the frames before the chunk, [frames, tokensPerFrame]; none for the first chunk. */
   readonly prompt?: Int32Array;
+  /** Index in the whole clip of the chunk's first frame (the model places the digits on their paths by it). */
+  readonly firstFrame: number;
 }
 
 /** The generated chunk. */

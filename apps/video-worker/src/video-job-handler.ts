@@ -90,6 +90,7 @@ export function createVideoJobHandler(options: VideoJobHandlerOptions): JobHandl
           frames: range.count,
           seed,
           prompt,
+          firstFrame: range.first,
         },
         { signal: job.signal },
       );

@@ -12,7 +12,8 @@ Layout (block B = one frame = 64 tokens, context C = 4 frames, BOV = K, MBOS = K
   ntp: [BOV, f0_0, f0_1, ...] causal, each entry predicts the next token.
 Training windows (70 % / 30 %, CLIP_START_FRACTION): (a) the clip start, 256 entries (nbp: predicts frames 0..3; ntp: the first 256
 tokens); (b) from a random frame s >= 1, no BOV, frames s..s+3 as 256 entries predicting frames s+1..s+4 (nbp,
-block-causal) or the next token (ntp). RoPE positions start at a random offset in [0, 1200].
+block-causal) or the next token (ntp). position_ids are entry indices counted from the clip's first entry
+(position_ids // 64 = frame of the predicted token; the model derives its path hint from it).
 """
 from __future__ import annotations
 
@@ -35,7 +36,6 @@ BOV, MBOS = K, K + 1
 B_TOK = MM.TOKENS       # 64 tokens per frame = one block
 CTX = 4                 # context frames
 WIN = CTX * B_TOK       # 256 entries
-MAX_OFFSET = 1200
 NAMES = {"nbp": "nbp-mmnist", "ntp": "ntp-mmnist"}
 FAMILIES = {"nbp": "nbp", "ntp": "ntp-video"}
 TRAIN_CLIPS, EVAL_CLIPS = 20000, 200
@@ -64,7 +64,7 @@ def clip_codes(split: str, mnist_dir=None):
     return codes, digits, motion
 
 
-def windows(mode: str, codes: torch.Tensor, start: torch.Tensor, offset: torch.Tensor):
+def windows(mode: str, codes: torch.Tensor, start: torch.Tensor):
     """codes (B,16,64); start (B,) 0 = clip start window (a), s >= 1 = window (b) from frame s.
     Returns ids, targets, position_ids, spatial_ids, block_ids, each (B, 256)."""
     Bn = codes.shape[0]
@@ -99,7 +99,10 @@ def windows(mode: str, codes: torch.Tensor, start: torch.Tensor, offset: torch.T
                 tgt[i] = f[1:WIN + 1]
                 spa[i] = (e + 1) % B_TOK
                 blk[i] = e
-    pos = offset.unsqueeze(1) + e.unsqueeze(0)
+    # entry index in the whole clip: nbp's frame 0 owns 128 entries, so fed frame s starts at (s + 1) * 64; in ntp the
+    # BOV comes first, so token s * 64 is entry s * 64 + 1
+    first = torch.where(start == 0, 0, (start + 1) * B_TOK if mode == "nbp" else start * B_TOK + 1)
+    pos = first.unsqueeze(1) + e.unsqueeze(0)
     return ids, tgt, pos, spa, blk
 
 
@@ -107,8 +110,7 @@ def sample_batch(mode, codes, digits, motion, bs, gen):
     idx = torch.randint(0, len(codes), (bs,), generator=gen)
     start = torch.where(torch.rand(bs, generator=gen) < CLIP_START_FRACTION, torch.zeros(bs, dtype=torch.long),
                         torch.randint(1, MM.FRAMES - CTX, (bs,), generator=gen))   # s in 1..11
-    offset = torch.randint(0, MAX_OFFSET + 1, (bs,), generator=gen)
-    ids, tgt, pos, spa, blk = windows(mode, codes[idx], start, offset)
+    ids, tgt, pos, spa, blk = windows(mode, codes[idx], start)
     return ids, tgt, pos, spa, blk, digits[idx], motion[idx], start
 
 

@@ -101,7 +101,7 @@ def parity(m: VideoLM, path: Path, mode: str) -> dict:
     # (2) cached steps (inference layout) vs one full-sequence block-causal forward of window (a)
     codes, digits, motion = (torch.from_numpy(a) for a in V.clip_codes("eval"))
     c2, dg2, mo2 = codes[:2], digits[:2], motion[:2]
-    wids, _, wpos, wspa, wblk = V.windows(mode, c2, torch.zeros(2, dtype=torch.long), torch.zeros(2, dtype=torch.long))
+    wids, _, wpos, wspa, wblk = V.windows(mode, c2, torch.zeros(2, dtype=torch.long))
     with torch.no_grad():
         full = m(wids, wpos, wspa, dg2, mo2, block_mask(wblk))[0].numpy()
     npast = empty_past(L, 2, H, D)
@@ -115,7 +115,7 @@ def parity(m: VideoLM, path: Path, mode: str) -> dict:
     e2 = C.check_parity(f"{mode} KV-cached steps (onnx) vs full-sequence forward (pytorch, training mask)",
                         {"l": np.concatenate(got, 1)}, {"l": full})
     # (3) trimmed cache: teacher-forced inference over 8 frames with front trimming; the last step's logits vs a
-    #     fresh forward of the window that the trimmed cache covers (same relative positions, restarted at 0)
+    #     fresh forward of the window that the trimmed cache covers (same positions)
     cc = c2.numpy()
     plan = []   # (ids, spatial, frame the entries belong to)
     if mode == "nbp":
@@ -145,9 +145,9 @@ def parity(m: VideoLM, path: Path, mode: str) -> dict:
         fed += [(ids[:, j], spa_[:, j], pos_[:, j]) for j in range(S)]
         frame_of += [fr] * S
         nxt += S
-    # fresh window: the entries of the (trimmed) cache incl. the last fed ones, positions restarted at 0
+    # fresh window: the entries of the (trimmed) cache incl. the last fed ones
     fid = np.stack([e[0] for e in fed], 1); fsp = np.stack([e[1] for e in fed], 1)
-    fpos = np.stack([e[2] for e in fed], 1); fpos = fpos - fpos[:, :1]
+    fpos = np.stack([e[2] for e in fed], 1)
     if mode == "nbp":
         blk = np.repeat(np.arange(fid.shape[1] // B), B)[None].repeat(2, 0)   # whole frames only after trimming
     else:
@@ -163,12 +163,14 @@ def parity(m: VideoLM, path: Path, mode: str) -> dict:
     tv = float(0.5 * np.abs(sm(lg.astype(np.float64)) - sm(fresh[:, -S_last:].astype(np.float64))).sum(-1).max())
     print(f"[parity] {mode} trimmed-cache continuation vs fresh window forward: max |logit diff| {d3:.4g}, "
           f"max total-variation distance of the token distributions {tv:.4g}", flush=True)
-    # (4) RoPE relativity: the fresh window with positions shifted by +777 gives the same logits
+    # (4) RoPE relativity: shifting the positions by one period of the bouncing paths (8 frames: the path hint is
+    #     unchanged) gives the same logits
+    period = 2 * m.cfg.position_levels * m.cfg.block
     with torch.no_grad():
-        shifted = m(torch.from_numpy(fid).long(), torch.from_numpy(fpos + 777).long(), torch.from_numpy(fsp).long(),
+        shifted = m(torch.from_numpy(fid).long(), torch.from_numpy(fpos + period).long(), torch.from_numpy(fsp).long(),
                     dg2, mo2, block_mask(torch.from_numpy(blk)))[0].numpy()
     e4 = C.max_abs_diff(shifted, fresh)
-    print(f"[parity] {mode} position offset +777 vs 0 (same window): {e4:.3g}", flush=True)
+    print(f"[parity] {mode} position offset +{period} (one path period) vs none (same window): {e4:.3g}", flush=True)
     return {"step_onnx_vs_pytorch_with_past": e1,
             "kv_cached_steps_vs_full_sequence": e2,
             "kv_cached_steps_layout": ("nbp: 64 one-token steps [BOV, f0_0..f0_62] then blocks [f0_63, MBOS x 63], f1, f2 "
@@ -178,7 +180,7 @@ def parity(m: VideoLM, path: Path, mode: str) -> dict:
                 "max_abs_logit_diff": d3, "relative_to_max_logit": rel, "max_total_variation": tv,
                 "cache_entries_at_comparison": int(len(fed)),
                 "setup": ("teacher-forced real eval clip, 7 frames fed with front trimming; logits of the last step vs one "
-                          "forward of the entries the trimmed cache holds (positions restarted at 0). Not expected to be 0: "
+                          "forward of the entries the trimmed cache holds (same positions). Not expected to be 0: "
                           "cached keys/values of layers >= 1 were computed while the dropped entries were visible")},
             "rope_position_offset_invariance": e4,
             "tolerance": 1e-4}
@@ -203,7 +205,7 @@ def manifest(mode: str, m: VideoLM, ck: dict, vq_ck: dict, par: dict, mnist_dir)
             "entries": "[BOV, f0_0 .. f0_62] (64 entries, token phase) + [f0_63, MBOS x 63] (64) + f1 (64) + f2 (64) + ...",
             "targets": "token phase: entry k predicts f0_k; block [f0_63, MBOS x 63]: entry j predicts f1_j; fed frame f (f >= 1): entry j predicts f(f+1)_j",
             "spatial_ids": "entry k of the token phase: k; block entries: 0..63 (the target position j)",
-            "position_ids": "entry index: 0, 1, 2, ... over all entries ever fed (never reset after trimming)",
+            "position_ids": "entry index: 0, 1, 2, ... over all entries of the clip (never reset after trimming); position_ids // 64 = frame of the predicted token. Continuing from prompt frames that start at clip frame a: the first fed prompt frame's entries start at (a + 1) * 64",
             "attention": "block-causal: token phase causal (one entry per call), a block sees all earlier entries and itself bidirectionally",
             "official_alignment": ("RenShuhuai-Andy/NBP nbp/modules/gpt.py hybrid_sample_with_past: the first block is sampled token by "
                                    "token, then the last token of the first block is fed together with B-1 middle-BOS entries whose "
@@ -232,7 +234,7 @@ def manifest(mode: str, m: VideoLM, ck: dict, vq_ck: dict, par: dict, mnist_dir)
             "entries": "[BOV, f0_0, f0_1, ..., f0_63, f1_0, ...]",
             "targets": "entry t predicts token t of the flattened clip (BOV -> f0_0, f0_k -> f0_{k+1}, f0_63 -> f1_0, ...)",
             "spatial_ids": "t mod 64 (position in its frame of the predicted token)",
-            "position_ids": "entry index t (never reset after trimming)",
+            "position_ids": "entry index t (never reset after trimming); t // 64 = frame of the predicted token. Continuing from prompt frames that start at clip frame a: the first fed prompt token is entry a * 64 + 1",
             "attention": "causal",
         }
         inference = [
@@ -289,7 +291,7 @@ def manifest(mode: str, m: VideoLM, ck: dict, vq_ck: dict, par: dict, mnist_dir)
                      "lr": ck["lr"], "optimizer": "AdamW (0.9, 0.95), weight decay 0.05 on matrices, grad clip 1",
                      "schedule": "100-step warm-up, cosine over the time budget to 5 % (progress = elapsed / budget)",
                      "budget_seconds": ck["budget_seconds"], "seconds": ck["seconds"], "threads": ck["threads"],
-                     "windows": windows, "position_offset": f"uniform integer in [0, {V.MAX_OFFSET}] per window",
+                     "windows": windows, "positions": "entry index in the whole clip (window (b) from frame s starts at (s + 1) * 64 for nbp, s * 64 + 1 for ntp)",
                      "train_clips": V.TRAIN_CLIPS, "windows_seen": ck["step"] * ck["batch"],
                      "loss_log": ck["log"][-5:]},
         "data": MM.data_description(Path(mnist_dir)),

@@ -36,6 +36,9 @@ class VideoLMConfig:
     rope_theta: float = 10000.0
     position_levels: int = 4     # x0 / max_position * 4 in {0..4}: start cell of the digit box on the token grid
     velocity_levels: int = 1     # v / max_speed in {-1, 0, 1}
+    block: int = 64              # entries per frame: position_ids // block = frame of the predicted token
+    grid: int = 8                # cells per frame side
+    box_cells: int = 4           # a 28x28 digit at a cell-aligned position covers 4x4 cells
 
     @property
     def vocab_in(self):
@@ -110,6 +113,8 @@ class VideoLM(nn.Module):
         npos, nvel = cfg.position_levels + 1, 2 * cfg.velocity_levels + 1
         self.start_emb = nn.Embedding(cfg.max_digits * npos * npos, d)
         self.velocity_emb = nn.Embedding(cfg.max_digits * nvel * nvel, d)
+        # path hint: which cell of which digit's box the predicted token lies in, on the bouncing path
+        self.box_emb = nn.Embedding(cfg.max_digits * (cfg.box_cells ** 2 + 1), d)
         self.blocks = nn.ModuleList([Block(cfg) for _ in range(cfg.depth)])
         self.ln_f = LN(1e-6)
         self.head_ada = nn.Linear(d, 2 * d)
@@ -144,6 +149,26 @@ class VideoLM(nn.Module):
              + ((start + velocity) * present).sum(1))
         return c
 
+    def box_cells(self, position_ids, spatial_ids, digits, motion):
+        """Index (B, S, slots) of the cell of digit slot d's box that the predicted token lies in (0..15, 16 = outside
+        or no digit). The box moves on the straight bouncing path of mmnist.trajectory: in cells, start s, velocity
+        v in {-1, 0, 1}, reflected at 0 and L = position_levels, i.e. a triangle wave of period 2L in s + v * frame.
+        The frame comes from the entry index (position_ids // block, entries counted from the clip's first one), so
+        the step graph needs no extra input."""
+        cfg = self.cfg
+        L, n = cfg.position_levels, cfg.box_cells
+        frame = torch.div(position_ids, cfg.block, rounding_mode="floor").unsqueeze(-1)                   # B,S,1
+        start = torch.round(motion[..., :2] * L).long().unsqueeze(1)                                      # B,1,2,2
+        vel = torch.round(motion[..., 2:] * cfg.velocity_levels).long().unsqueeze(1)
+        p = torch.remainder(start + vel * frame.unsqueeze(-1), 2 * L)                                      # B,S,2,2
+        p = torch.where(p > L, 2 * L - p, p)
+        row = torch.div(spatial_ids, cfg.grid, rounding_mode="floor").unsqueeze(-1)                       # B,S,1
+        col = torch.remainder(spatial_ids, cfg.grid).unsqueeze(-1)
+        dr, dc = row - p[..., 1], col - p[..., 0]                                                          # B,S,2
+        present = (digits != cfg.num_digit_classes - 1).unsqueeze(1)
+        inside = (dr >= 0) & (dr < n) & (dc >= 0) & (dc < n) & present
+        return torch.where(inside, dr * n + dc, torch.full_like(dr, n * n))
+
     def rope(self, position_ids):
         freqs = position_ids.float().unsqueeze(-1) * self.inv_freq
         emb = torch.cat([freqs, freqs], -1)
@@ -152,7 +177,10 @@ class VideoLM(nn.Module):
     def forward(self, input_ids, position_ids, spatial_ids, digits, motion, mask, past=None):
         """mask: additive float mask [B, 1, S, P+S] (0 attend, NEG blocked)."""
         c = self.condition(digits, motion)
-        x = self.tok_emb(input_ids) + self.spatial_emb(spatial_ids) + c.unsqueeze(1)
+        cells = self.box_cells(position_ids, spatial_ids, digits, motion)
+        slot = torch.arange(self.cfg.max_digits, device=cells.device) * (self.cfg.box_cells ** 2 + 1)
+        x = (self.tok_emb(input_ids) + self.spatial_emb(spatial_ids) + c.unsqueeze(1)
+             + self.box_emb(cells + slot).sum(2))
         cs = F.silu(c)
         cos, sin = self.rope(position_ids)
         presents = []
@@ -244,7 +272,9 @@ def contract(cfg: VideoLMConfig, file: str) -> dict:
             "input_ids": {"dtype": "int64", "shape": ["batch", "seq"], "note": "codes 0..511, BOV 512, MBOS 513"},
             "attention_mask": {"dtype": "int64", "shape": ["batch", "past + seq"], "note": "1 = attend, 0 = padding"},
             "position_ids": {"dtype": "int64", "shape": ["batch", "seq"],
-                             "note": "RoPE entry index; keeps increasing after the cache is trimmed (only differences matter)"},
+                             "note": (f"entry index counted from the clip's first entry (BOV = 0), also after the cache is trimmed "
+                                      f"and when continuing from prompt frames: RoPE uses only differences, but position_ids // "
+                                      f"{cfg.block} is the frame of the predicted token, which places the digit boxes on their paths")},
             "spatial_ids": {"dtype": "int64", "shape": ["batch", "seq"], "note": "0..63: position in the frame of the token this entry predicts"},
             "digits": {"dtype": "int64", "shape": ["batch", 2], "note": "class per digit slot, 10 = no digit"},
             "motion": {"dtype": "float32", "shape": ["batch", 2, 4], "note": "[x0/32, y0/32, vx/8, vy/8] per digit, zeros if absent (x0, y0 in {0,8,..,32}, vx, vy in {-8,0,8})"},

@@ -62,8 +62,10 @@ export interface ScaleAccumulator {
  * A video backbone over frame tokens (NBP next-block or next-token): every fed entry carries the
  * token id and the spatial position (within its frame) of the token it predicts; conditions are
  * fixed per sequence and never occupy cache entries, so the cache holds only token entries and
- * can be trimmed from the front as the clip slides past the model's context. Positions are
- * relative (RoPE), so entry indices keep increasing across a trim and distances stay exact.
+ * can be trimmed from the front as the clip slides past the model's context. Positions count
+ * entries from the clip's first one and keep increasing across a trim: attention (RoPE) uses only
+ * their differences, so distances stay exact, and a model may read the frame of the predicted
+ * token from them (the Moving-MNIST models place each digit on its path that way).
  */
 export interface VideoStepModel<Conditions> {
   /** Logits per entry (the codebook size). */
@@ -72,8 +74,12 @@ export interface VideoStepModel<Conditions> {
   readonly capacity: number;
   /** Entries cached now. */
   readonly length: number;
-  /** Empties the cache for `batch` sequences generated under `conditions`. */
-  reset(batch: number, conditions: Conditions): void;
+  /**
+   * Empties the cache for `batch` sequences generated under `conditions`; the next fed entry gets
+   * position `firstPosition` (0: the clip's first entry; a loop continuing from prompt frames
+   * passes the position those frames' entries have in the whole clip).
+   */
+  reset(batch: number, conditions: Conditions, firstPosition?: number): void;
   /**
    * Feeds `count` entries per row ([batch, count] ids and target positions); returns logits
    * [batch, count, vocabSize], valid until the next call.

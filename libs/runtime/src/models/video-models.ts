@@ -28,7 +28,8 @@ export interface VideoStepDims {
  * `spatial_ids`, `digits`, `motion`, `past_key_values.*` → `logits`, `present.*`) as a
  * {@link VideoStepModel}. Ids, positions, mask, logits and the KV cache live in buffers
  * allocated once; trimming the window moves the kept KV entries to the front in place, and
- * RoPE positions keep counting up across trims, so attention distances are unchanged.
+ * positions keep counting entries of the whole clip across trims, so attention distances are
+ * unchanged and `position_ids // tokensPerFrame` stays the predicted token's frame.
  */
 export class OnnxVideoStepModel implements VideoStepModel<ObjectConditions> {
   readonly vocabSize: number;
@@ -70,10 +71,10 @@ export class OnnxVideoStepModel implements VideoStepModel<ObjectConditions> {
     return this.cache.length;
   }
 
-  reset(batch: number, conditions: ObjectConditions): void {
+  reset(batch: number, conditions: ObjectConditions, firstPosition = 0): void {
     if (batch !== 1) throw new RangeError(`video step model runs one clip at a time, got ${batch}`);
     this.cache.reset(1);
-    this.nextPosition = 0;
+    this.nextPosition = firstPosition;
     for (let i = 0; i < this.dims.slots; i++) this.digits[i] = BigInt(conditions.digits[i]);
     this.motion.set(conditions.motion.subarray(0, this.motion.length));
   }

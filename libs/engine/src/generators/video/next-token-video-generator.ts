@@ -40,7 +40,7 @@ export class NextTokenVideoGenerator<Conditions, Frame> implements Generator<
     options: GenerationOptions,
   ): AsyncIterable<GenerationEvent<VideoResult<Frame>>> {
     const { tokensPerFrame: b, bovId, maxCachedFrames } = this.layout;
-    const prompt = promptFrames(request.prompt, b, maxCachedFrames);
+    const { codes: prompt, firstFrame } = promptFrames(request, b, maxCachedFrames);
     const primed = prompt.length / b;
     const end = (primed + request.frames) * b;
     const all = new Int32Array(end);
@@ -51,7 +51,8 @@ export class NextTokenVideoGenerator<Conditions, Frame> implements Generator<
     const spatial = new Int32Array(b);
     const window = new FrameWindow(this.model);
     const stream = new FrameStream(this.decoder, all, b, primed, request.frames);
-    this.model.reset(1, request.conditions);
+    // The BOV is entry 0, so token f·b of the clip is fed as entry f·b + 1.
+    this.model.reset(1, request.conditions, primed === 0 ? 0 : firstFrame * b + 1);
     let steps = 0;
     let logits: Float32Array = new Float32Array(0);
 

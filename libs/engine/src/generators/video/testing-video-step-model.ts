@@ -4,7 +4,7 @@ import type { VideoStepModel } from '../../generation/step-model';
 export interface RecordedEntry {
   readonly id: number;
   readonly spatial: number;
-  /** Entry index since reset (what a RoPE backbone rotates by). */
+  /** Entry index in the clip (what a RoPE backbone rotates by). */
   readonly position: number;
 }
 
@@ -30,9 +30,9 @@ export class RecordingVideoStepModel implements VideoStepModel<string> {
     return this.cache.length;
   }
 
-  reset(_batch: number, conditions: string): void {
+  reset(_batch: number, conditions: string, firstPosition = 0): void {
     this.cache = [];
-    this.next = 0;
+    this.next = firstPosition;
     this.conditions = conditions;
     this.dropped = [];
   }

@@ -30,6 +30,11 @@ export interface VideoRequest<Conditions> {
    * frames of the previous one). Only the last `maxCachedFrames` frames matter (a step never sees more).
    */
   readonly prompt?: Int32Array;
+  /**
+   * Index in the whole clip of the first frame to generate; the prompt frames are the ones just
+   * before it. Default: the prompt starts the clip (the number of prompt frames, 0 without one).
+   */
+  readonly firstFrame?: number;
 }
 
 /** A decoded frame, streamed as the `preview` of a `frame` progress event. */
@@ -52,13 +57,21 @@ export interface VideoResult<Frame> {
 /** Decodes the codes of one frame. */
 export type FrameDecoder<Frame> = Decoder<Int32Array, Frame>;
 
+/** The prompt frames a loop feeds and where they sit in the whole clip. */
+export interface FedPrompt {
+  /** Codes of the fed prompt frames: whole frames only, the last `keep` of the prompt. */
+  readonly codes: Int32Array;
+  /** Clip index of the first fed prompt frame (of the first generated frame without a prompt). */
+  readonly firstFrame: number;
+}
+
 /** The prompt frames a loop feeds: whole frames only, the last `keep` of them. */
 export function promptFrames(
-  prompt: Int32Array | undefined,
+  request: Pick<VideoRequest<unknown>, 'prompt' | 'firstFrame'>,
   tokensPerFrame: number,
   keep: number,
-): Int32Array {
-  if (!prompt || prompt.length === 0) return new Int32Array(0);
+): FedPrompt {
+  const prompt = request.prompt ?? new Int32Array(0);
   if (prompt.length % tokensPerFrame !== 0) {
     throw new InvalidArgumentError(
       'prompt',
@@ -67,5 +80,17 @@ export function promptFrames(
     );
   }
   const frames = prompt.length / tokensPerFrame;
-  return prompt.subarray(Math.max(0, frames - keep) * tokensPerFrame);
+  const first = request.firstFrame ?? frames;
+  if (!Number.isInteger(first) || first < frames) {
+    throw new InvalidArgumentError(
+      'first_frame',
+      `an integer >= the ${frames} prompt frames before it`,
+      `got ${first}`,
+    );
+  }
+  const fed = Math.min(frames, keep);
+  return {
+    codes: prompt.subarray((frames - fed) * tokensPerFrame),
+    firstFrame: first - fed,
+  };
 }

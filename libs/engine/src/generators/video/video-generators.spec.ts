@@ -74,10 +74,26 @@ describe('NextBlockVideoGenerator (NBP, one frame per block)', () => {
     const c = Array.from(result.codes);
     expect(model.cache.map((e) => e.id)).toEqual([...prompt.slice(2 * B, 4 * B), ...c.slice(0, B)]);
     expect(c[0]).toBe((prompt[3 * B] * 7 + 0 + 10) % V);
-    expect(model.cache[0].position).toBe(B);
+    // Prompt frames 0..3 start the clip; fed frames 1..3 sit where NBP puts fed frame f, at
+    // entry (f + 1)·B, and frame 1 has left the cache: it starts at fed frame 2.
+    expect(model.cache[0].position).toBe(3 * B);
     await expect(
       runToResult(generator.generate({ ...request(1), prompt: prompt.subarray(1) }, { seed: 1 })),
     ).rejects.toThrow(/prompt/);
+  });
+
+  it('places prompt entries at their positions in the whole clip (firstFrame)', async () => {
+    const model = new RecordingVideoStepModel(V, 64);
+    const generator = new NextBlockVideoGenerator(model, layout, decoder);
+    const prompt = Int32Array.from({ length: 2 * B }, (_, i) => i % V);
+    await runToResult(generator.generate({ ...request(1), prompt, firstFrame: 10 }, { seed: 1 }));
+    // Prompt = clip frames 8 and 9: fed frame 8 starts at entry 9·B.
+    expect(model.cache.map((e) => e.position)).toEqual(
+      Array.from({ length: 2 * B }, (_, i) => 9 * B + i),
+    );
+    await expect(
+      runToResult(generator.generate({ ...request(1), prompt, firstFrame: 1 }, { seed: 1 })),
+    ).rejects.toThrow(/first_frame/);
   });
 
   it('gives identical frames for the same seed and different ones for another seed', async () => {
@@ -139,5 +155,17 @@ describe('NextTokenVideoGenerator (next-token baseline)', () => {
     // The last prompt entry (spatial target 0 of the next frame) predicts the first new token.
     expect(c[0]).toBe((prompt[2 * B - 1] * 7 + 0 + 10) % V);
     expect(model.cache.slice(0, 2 * B).map((e) => e.spatial)).toEqual([1, 2, 3, 0, 1, 2, 3, 0]);
+    // Entry 0 of the clip is the BOV, so token f·B is entry f·B + 1; prompt frame 0 has left the
+    // cache by now, and the cache starts at prompt frame 1.
+    expect(model.cache[0].position).toBe(B + 1);
+  });
+
+  it('places prompt tokens at their positions in the whole clip (firstFrame)', async () => {
+    const model = new RecordingVideoStepModel(V, 3 * B + 1);
+    const generator = new NextTokenVideoGenerator(model, layout, decoder);
+    const prompt = Int32Array.from({ length: 2 * B }, (_, i) => i % V);
+    await runToResult(generator.generate({ ...request(1), prompt, firstFrame: 5 }, { seed: 1 }));
+    // Prompt = clip frames 3 and 4: token 3·B is entry 3·B + 1.
+    expect(model.cache[0].position).toBe(3 * B + 1);
   });
 });
