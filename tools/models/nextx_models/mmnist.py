@@ -272,10 +272,10 @@ def ink_crops(x: torch.Tensor, size: int) -> torch.Tensor:
 def train_vq(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("--mnist", default=str(C.default_mnist_dir()))
-    ap.add_argument("--seconds", type=float, default=540)
+    ap.add_argument("--seconds", type=float, default=300)
     ap.add_argument("--vocab", type=int, default=VOCAB)
     ap.add_argument("--cvae", type=int, default=16)
-    ap.add_argument("--batch", type=int, default=64)
+    ap.add_argument("--batch", type=int, default=128)
     ap.add_argument("--crop", type=int, default=32, help="train on 8-aligned crops of this size around ink (0 = full frames)")
     ap.add_argument("--arch", choices=["patch", "conv"], default="patch",
                     help="patch: every 8x8 cell coded on its own (shift-exact on the token grid); conv: overlapping receptive fields")

@@ -204,7 +204,7 @@ def ceiling(folder: Path, clips, digits, motion, scorer: ClipScorer) -> dict:
 
 SWEEP = [
     {"temperature": 1.0, "top_k": 0, "top_p": 1.0},
-    {"temperature": 1.0, "top_k": 128, "top_p": 0.9},   # NBP official: top_k 1/4 of the vocabulary, top_p 0.9
+    {"temperature": 1.0, "top_k": 64, "top_p": 0.9},    # NBP official: top_k 1/4 of the vocabulary (256 codes), top_p 0.9
     {"temperature": 0.8, "top_k": 0, "top_p": 1.0},
     {"temperature": 0.7, "top_k": 0, "top_p": 0.9},
     {"temperature": 0.5, "top_k": 0, "top_p": 1.0},

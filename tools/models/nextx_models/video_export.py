@@ -276,7 +276,11 @@ def manifest(mode: str, m: VideoLM, ck: dict, vq_ck: dict, par: dict, mnist_dir)
                   "path": "x_{t+1} = x_t + vx; if x < 0: x = -x, vx = -vx; if x > 32: x = 64 - x, vx = -vx (same for y); "
                           "positions stay multiples of 8; tools/models/nextx_models/mmnist.py trajectory()",
                   "digits_encoding": "digits[b] = [class of slot 0, class of slot 1 or 10]",
-                  "conditioning": "digit embedding (per slot) + linear(motion) added to every entry embedding and AdaLN in every block; not cache entries",
+                  "conditioning": ("digit embedding (per slot) + linear(motion) + learned tables of the start cell and velocity, added to every "
+                                   "entry embedding and AdaLN in every block; not cache entries. Path hint per entry: the frame of the "
+                                   "predicted token (position_ids // 64) places each digit's 4x4-cell box on its bouncing path "
+                                   "(video_lm.VideoLM.box_cells, the same rule as mmnist.trajectory), and a learned embedding of "
+                                   "the box cell the predicted token lies in (or 'outside') is added to the entry"),
                   "layout": layout, "inference": inference, "sample_only": f"logits cover the {V.K} codes only"},
         "defaults": {"temperature": 1.0, "top_k": 0, "top_p": 1.0,
                      "official_nbp_defaults": "scripts/lm_eval/eval_ucf.sh: top_k 16000 of a 64000 vocabulary (1/4), top_p 0.9, cfg 0"},
