@@ -214,7 +214,7 @@ def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("mode", choices=["nbp", "ntp"])
     ap.add_argument("--mnist", default=str(C.default_mnist_dir()))
-    ap.add_argument("--seconds", type=float, default=1800)
+    ap.add_argument("--seconds", type=float, default=4800)
     ap.add_argument("--steps", type=int, default=None)
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--lr", type=float, default=2e-3)
