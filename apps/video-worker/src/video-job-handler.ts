@@ -90,7 +90,8 @@ export function createVideoJobHandler(options: VideoJobHandlerOptions): JobHandl
           frames: range.count,
           seed,
           prompt,
-          firstFrame: range.first,
+          // Without prompt frames a chunk can only start a clip afresh (frame 0).
+          firstFrame: prompt ? range.first : 0,
         },
         { signal: job.signal },
       );

@@ -64,7 +64,8 @@ export class NextBlockVideoGenerator<Conditions, Frame> implements Generator<
     const spatial = Int32Array.from({ length: b }, (_, j) => j);
     const window = new FrameWindow(this.model);
     const stream = new FrameStream(this.decoder, all, b, primed, request.frames);
-    // Frame 0 owns 2 blocks of entries (its tokens, then [f0_63, MBOS…]), so fed frame f ≥ 1 starts at entry (f + 1)·b.
+    // Frame 0 owns 2 blocks of entries (its tokens, then [f0_63, MBOS…]), so the block that feeds
+    // frame f (and predicts f + 1) starts at entry (f + 1)·b.
     this.model.reset(1, request.conditions, primed === 0 ? 0 : (firstFrame + 1) * b);
     let steps = 0;
 

@@ -61,7 +61,7 @@ export type FrameDecoder<Frame> = Decoder<Int32Array, Frame>;
 export interface FedPrompt {
   /** Codes of the fed prompt frames: whole frames only, the last `keep` of the prompt. */
   readonly codes: Int32Array;
-  /** Clip index of the first fed prompt frame (of the first generated frame without a prompt). */
+  /** Clip index of the first fed prompt frame (0 without a prompt). */
   readonly firstFrame: number;
 }
 
@@ -81,10 +81,14 @@ export function promptFrames(
   }
   const frames = prompt.length / tokensPerFrame;
   const first = request.firstFrame ?? frames;
-  if (!Number.isInteger(first) || first < frames) {
+  // Without a prompt a loop starts the clip from its begin-of-video entry: frame 0.
+  const valid = Number.isInteger(first) && (frames === 0 ? first === 0 : first >= frames);
+  if (!valid) {
     throw new InvalidArgumentError(
       'first_frame',
-      `an integer >= the ${frames} prompt frames before it`,
+      frames === 0
+        ? '0 without prompt frames'
+        : `an integer >= the ${frames} prompt frames before it`,
       `got ${first}`,
     );
   }

@@ -94,6 +94,9 @@ describe('NextBlockVideoGenerator (NBP, one frame per block)', () => {
     await expect(
       runToResult(generator.generate({ ...request(1), prompt, firstFrame: 1 }, { seed: 1 })),
     ).rejects.toThrow(/first_frame/);
+    await expect(
+      runToResult(generator.generate({ ...request(1), firstFrame: 3 }, { seed: 1 })),
+    ).rejects.toThrow(/first_frame.*0 without prompt frames/);
   });
 
   it('gives identical frames for the same seed and different ones for another seed', async () => {
