@@ -5,7 +5,13 @@ import { status, type ServiceError } from '@grpc/grpc-js';
 import { checkHealth, describeServer, type RunningGrpcService } from '@nextx/grpc';
 import { decodePng, hasH264Encoder, probeClip } from '@nextx/media';
 import type { video } from '@nextx/proto';
-import { clipQuality, DigitClassifier, ModelRepository } from '@nextx/runtime';
+import {
+  clipQuality,
+  DigitClassifier,
+  ModelRepository,
+  poolClipQuality,
+  type ClipQuality,
+} from '@nextx/runtime';
 import { GifReader } from 'omggif';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadVideoConfig } from '../src/config';
@@ -37,15 +43,13 @@ describe('video-service over gRPC with the reference video models', () => {
       model: { name: 'nbp-mmnist', version: '' },
     });
     const recorded = Number(JSON.parse(model!.evalJson)['class_agreement']);
-    let agreed = 0;
-    let counted = 0;
-    const perClip: number[] = [];
+    const qualities: ClipQuality[] = [];
     for (let i = 0; i < 24; i++) {
       // One or two digits, half each, as in the recorded eval.
       const digits = i % 2 === 0 ? [i % 10, (i * 7 + 3) % 10] : [i % 10];
       const out = await generate(client, { digits, frames: 16, seed: 500 + i });
       const used = out.clip.used!;
-      const q = await clipQuality(
+      const quality = await clipQuality(
         pixelsOf(out.frames),
         {
           digits: used.digits,
@@ -55,21 +59,11 @@ describe('video-service over gRPC with the reference video models', () => {
         },
         classifier,
       );
-      agreed += q.agreed;
-      counted += q.counted;
-      if (q.counted > 0) perClip.push(q.agreement);
+      qualities.push(quality);
     }
-    const agreement = agreed / counted;
-    // The frames of one clip share its digits, so crops are not independent: the spread between
-    // clips (not the crop count) sets the standard error.
-    const mean = perClip.reduce((a, b) => a + b, 0) / perClip.length;
-    const sd = Math.sqrt(perClip.reduce((a, b) => a + (b - mean) ** 2, 0) / (perClip.length - 1));
-    const se = Math.max(
-      sd / Math.sqrt(perClip.length),
-      Math.sqrt((recorded * (1 - recorded)) / counted),
-    );
+    const { agreement, counted, clips, standardError: se } = poolClipQuality(qualities, recorded);
     console.log(
-      `nbp-mmnist over the service: per-frame agreement ${agreement.toFixed(3)} on ${counted} crops of ${perClip.length} clips, standard error ${se.toFixed(3)} (model.json ${recorded})`,
+      `nbp-mmnist over the service: per-frame agreement ${agreement.toFixed(3)} on ${counted} crops of ${clips} clips, standard error ${se.toFixed(3)} (model.json ${recorded})`,
     );
     expect(counted).toBeGreaterThan(200);
     expect(agreement).toBeGreaterThanOrEqual(recorded - 3 * se);

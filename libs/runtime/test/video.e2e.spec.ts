@@ -6,6 +6,8 @@ import {
   clipQuality,
   drawMotions,
   loadVideoPipeline,
+  poolClipQuality,
+  type ClipQuality,
   type ObjectMotion,
   type VideoPipeline,
 } from '../src';
@@ -72,45 +74,30 @@ describe('nbp-mmnist continued chunk by chunk from prompt frames', () => {
     const recorded = Number(
       (pipeline.model.manifest.eval as Record<string, unknown>)['class_agreement'],
     );
-    let agreed = 0;
-    let counted = 0;
-    let unplacedAgreed = 0;
-    let unplacedCounted = 0;
-    const placedErrors: number[] = [];
-    const unplacedErrors: number[] = [];
-    const perClip: number[] = [];
+    const placed: ClipQuality[] = [];
+    const unplaced: ClipQuality[] = [];
     for (let i = 0; i < CLIPS; i++) {
       const digits = i % 2 === 0 ? [i % 10, (i * 3 + 1) % 10] : [i % 10];
       const motions = drawMotions(digits.length, 900 + i, pipeline.info.motion);
-      const placed = await chunked(digits, motions, 900 + i, true);
+      placed.push(await chunked(digits, motions, 900 + i, true));
       // Control: the same chunks without their place in the clip; the model then draws the
       // digits where they were at the start of the clip, off the path.
-      const unplaced = await chunked(digits, motions, 900 + i, false);
-      agreed += placed.agreed;
-      counted += placed.counted;
-      if (placed.counted > 0) perClip.push(placed.agreement);
-      unplacedAgreed += unplaced.agreed;
-      unplacedCounted += unplaced.counted;
-      // NaN where no crop of the clip had ink near its path box.
-      if (Number.isFinite(placed.centroidErrorPx)) placedErrors.push(placed.centroidErrorPx);
-      if (Number.isFinite(unplaced.centroidErrorPx)) unplacedErrors.push(unplaced.centroidErrorPx);
+      unplaced.push(await chunked(digits, motions, 900 + i, false));
     }
-    const agreement = agreed / counted;
-    const unplacedAgreement = unplacedAgreed / unplacedCounted;
-    const meanOf = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-    const mean = perClip.reduce((a, b) => a + b, 0) / perClip.length;
-    const sd = Math.sqrt(perClip.reduce((a, b) => a + (b - mean) ** 2, 0) / (perClip.length - 1));
-    const se = Math.max(
-      sd / Math.sqrt(perClip.length),
-      Math.sqrt((recorded * (1 - recorded)) / counted),
-    );
+    const {
+      agreement,
+      counted,
+      centroidErrorPx,
+      standardError: se,
+    } = poolClipQuality(placed, recorded);
+    const control = poolClipQuality(unplaced, recorded);
     console.log(
       `32 frames in 4 chunks: agreement ${agreement.toFixed(3)} on ${counted} crops (model.json ${recorded}, 16 frames in one run), ` +
-        `centroid error ${meanOf(placedErrors).toFixed(2)} px; without firstFrame: agreement ${unplacedAgreement.toFixed(3)}, ` +
-        `centroid error ${meanOf(unplacedErrors).toFixed(2)} px`,
+        `centroid error ${centroidErrorPx.toFixed(2)} px; without firstFrame: agreement ${control.agreement.toFixed(3)}, ` +
+        `centroid error ${control.centroidErrorPx.toFixed(2)} px`,
     );
     expect(counted).toBeGreaterThan(200);
     expect(agreement).toBeGreaterThanOrEqual(recorded - 3 * se);
-    expect(unplacedAgreement).toBeLessThan(agreement - 3 * se);
+    expect(control.agreement).toBeLessThan(agreement - 3 * se);
   }, 300_000);
 });

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { DigitClassifier } from '../models/digit-classifier';
 import { ModelRepository } from '../repository/model-repository';
 import { referenceModelsDir } from '../testing/reference-models';
-import { clipQuality } from './clip-quality';
+import { clipQuality, poolClipQuality, type ClipQuality } from './clip-quality';
 import { bouncingPath, drawMotions, motionRanges, type ObjectMotion } from './object-motion';
 
 const require = createRequire(import.meta.url);
@@ -72,5 +72,28 @@ describe('clipQuality on real Moving-MNIST clips', () => {
     console.log(
       `real clips: agreement ${(agreed / counted).toFixed(3)} over ${counted} crops, wrong labels ${(wrong / counted).toFixed(3)}, centroid error ${centroidError.toFixed(2)} px`,
     );
+  });
+});
+
+describe('poolClipQuality', () => {
+  const clip = (agreed: number, counted: number, centroidErrorPx: number): ClipQuality => ({
+    agreement: counted ? agreed / counted : Number.NaN,
+    agreed,
+    counted,
+    excluded: 0,
+    perFrame: [],
+    centroidErrorPx,
+  });
+
+  it('pools crops, takes the standard error from the spread between clips and skips empty clips', () => {
+    const pooled = poolClipQuality([clip(10, 10, 1), clip(0, 10, 3), clip(0, 0, Number.NaN)], 0.5);
+    expect(pooled).toMatchObject({ agreement: 0.5, counted: 20, clips: 2, centroidErrorPx: 2 });
+    // Per-clip 1 and 0: sd = √0.5, over √2 clips → 0.5 (above the binomial √(0.25 / 20)).
+    expect(pooled.standardError).toBeCloseTo(0.5, 10);
+  });
+
+  it('never reports less than the binomial error of the expected agreement over the crops', () => {
+    const pooled = poolClipQuality([clip(9, 10, 1), clip(9, 10, 1)], 0.9);
+    expect(pooled.standardError).toBeCloseTo(Math.sqrt((0.9 * 0.1) / 20), 10);
   });
 });

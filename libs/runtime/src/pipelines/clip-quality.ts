@@ -128,3 +128,45 @@ function centroid(
   }
   return mass > 0 ? [sx / mass, sy / mass] : [Number.NaN, Number.NaN];
 }
+
+/** {@link ClipQuality} of several clips taken together. */
+export interface PooledClipQuality {
+  /** Agreed crops over counted crops, all clips together. */
+  readonly agreement: number;
+  readonly counted: number;
+  /** Clips with at least one counted crop. */
+  readonly clips: number;
+  /**
+   * Standard error of `agreement`: the spread of per-clip agreement over √clips (the crops of one
+   * clip share its digits, so they are not independent), and never below the binomial error of
+   * `expected` over the counted crops.
+   */
+  readonly standardError: number;
+  /** Mean centroid error over the clips that had one (NaN if none). */
+  readonly centroidErrorPx: number;
+}
+
+/** Pools per-clip quality; `expected` is the agreement the pooled figure is compared with. */
+export function poolClipQuality(
+  qualities: readonly ClipQuality[],
+  expected: number,
+): PooledClipQuality {
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const agreed = qualities.reduce((a, q) => a + q.agreed, 0);
+  const counted = qualities.reduce((a, q) => a + q.counted, 0);
+  const perClip = qualities.filter((q) => q.counted > 0).map((q) => q.agreement);
+  const m = mean(perClip);
+  const sd = Math.sqrt(perClip.reduce((a, x) => a + (x - m) ** 2, 0) / (perClip.length - 1));
+  return {
+    agreement: agreed / counted,
+    counted,
+    clips: perClip.length,
+    standardError: Math.max(
+      sd / Math.sqrt(perClip.length),
+      Math.sqrt((expected * (1 - expected)) / counted),
+    ),
+    centroidErrorPx: mean(
+      qualities.map((q) => q.centroidErrorPx).filter((e) => Number.isFinite(e)),
+    ),
+  };
+}
