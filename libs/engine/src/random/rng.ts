@@ -1,4 +1,4 @@
-import { mersenne } from 'pure-rand/generator/mersenne';
+import { mersenneFromState } from 'pure-rand/generator/mersenne';
 import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 
 /** A seeded source of randomness: the same seed always yields the same sequence. */
@@ -11,18 +11,25 @@ export interface Rng {
   int(n: number): number;
 }
 
-/** Largest seed accepted: seeds travel as protobuf uint64 but are handled as JS numbers. */
+/**
+ * Largest seed accepted: seeds travel as protobuf uint64 but are decoded as JS numbers
+ * (proto-loader `longs: Number`), which hold integers exactly only up to 2^53 − 1; services
+ * refuse larger seeds with INVALID_ARGUMENT instead of rounding them onto another seed.
+ */
 export const MAX_SEED = Number.MAX_SAFE_INTEGER;
 
 /**
- * Mersenne Twister (pure-rand) behind the {@link Rng} interface. Seeds up to 2^53 are folded
- * into the generator's 32-bit state so that every safe integer gives its own stream.
+ * Mersenne Twister (pure-rand) behind the {@link Rng} interface. Every seed in [0, MAX_SEED]
+ * gets its own stream: see {@link mersenneState} for why no two seeds share one.
  */
 export function createRng(seed: number): Rng {
   if (!Number.isSafeInteger(seed) || seed < 0) {
     throw new RangeError(`seed must be an integer in [0, ${MAX_SEED}], got ${seed}`);
   }
-  const generator = mersenne((seed ^ Math.floor(seed / 2 ** 32)) | 0);
+  const generator = mersenneFromState([
+    0,
+    ...mersenneState(seed >>> 0, Math.floor(seed / 2 ** 32)),
+  ]);
   let spareNormal: number | undefined;
   const uniform = () => uniformFloat64(generator);
   return {
@@ -48,4 +55,35 @@ export function createRng(seed: number): Rng {
 /** A fresh seed for requests that did not pass one (reported back so the call can be replayed). */
 export function randomSeed(): number {
   return Math.floor(Math.random() * 2 ** 32);
+}
+
+const N = 624;
+const M = 397;
+const MATRIX_A = 0x9908b0df;
+const UPPER = 0x80000000;
+const LOWER = 0x7fffffff;
+const INIT_MULTIPLIER = 1812433253;
+
+/**
+ * The twisted MT19937 state of the 64-bit seed `hi·2^32 + lo` (words as signed int32, as
+ * pure-rand keeps them). It is MT's `init_genrand(lo)` with `hi` xor-ed into word 2 before the
+ * rest of the words are derived from it, so seeds below 2^32 keep the exact stream pure-rand's
+ * `mersenne(seed)` gives them. No two seeds share a stream: word 1 is a bijection of `lo` and
+ * word 2 then fixes `hi`; MT ignores only the low 31 bits of word 0, and its twist is a
+ * bijection of the remaining state, so different seeds differ within the first 624 outputs.
+ * (Folding the high word into a 32-bit seed, as before, made 261 and 2^40 + 5 collide.)
+ */
+function mersenneState(lo: number, hi: number): number[] {
+  const mt = new Array<number>(N);
+  mt[0] = lo | 0;
+  for (let i = 1; i < N; i++) {
+    const previous = mt[i - 1] ^ (mt[i - 1] >>> 30);
+    mt[i] = (Math.imul(INIT_MULTIPLIER, previous) + i) | 0;
+    if (i === 2) mt[i] ^= hi;
+  }
+  for (let i = 0; i < N; i++) {
+    const y = (mt[i] & UPPER) | (mt[(i + 1) % N] & LOWER);
+    mt[i] = mt[(i + M) % N] ^ (y >>> 1) ^ (-(y & 1) & MATRIX_A);
+  }
+  return mt;
 }
