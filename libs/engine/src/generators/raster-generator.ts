@@ -1,5 +1,4 @@
 import type { Decoder } from '../generation/decoder';
-import { applyCfg } from '../guidance/apply-cfg';
 import {
   throwIfAborted,
   type GenerationEvent,
@@ -7,9 +6,12 @@ import {
   type Generator,
 } from '../generation/generator';
 import type { TokenStepModel } from '../generation/step-model';
+import { ConstantGuidance } from '../guidance/constant-guidance';
+import { CategoricalHead } from '../heads/categorical-head';
 import { createRng } from '../random/rng';
-import { buildLogitsProcessors, type SamplingOptions } from '../sampling/build-logits-processors';
-import { CategoricalSampler } from '../sampling/categorical-sampler';
+import type { SamplingOptions } from '../sampling/build-logits-processors';
+import { RasterSchedule } from '../schedules/raster-schedule';
+import { stepsOf } from '../schedules/schedule';
 
 /** How a class-conditional raster model lays out its vocabulary. */
 export interface RasterTokenLayout {
@@ -40,13 +42,12 @@ export interface RasterResult<Media> {
 }
 
 /**
- * LlamaGen's loop (`autoregressive/models/generate.py`): prefill the class token (null class in
- * the second half of a doubled batch for CFG), then one token per step in raster order with
- * guidance on the logits, the processor chain, and categorical sampling; codes go to the decoder.
+ * LlamaGen's loop (`autoregressive/models/generate.py`) over the {@link RasterSchedule}: step 0
+ * prefills the class token (null class in the second half of a doubled batch for CFG), every
+ * later step feeds the token just drawn; the {@link CategoricalHead} guides the logits, runs the
+ * processor chain and samples; codes go to the decoder.
  */
 export class RasterGenerator<Media> implements Generator<RasterRequest, RasterResult<Media>> {
-  private readonly sampler = new CategoricalSampler();
-
   constructor(
     private readonly model: TokenStepModel,
     private readonly layout: RasterTokenLayout,
@@ -57,13 +58,14 @@ export class RasterGenerator<Media> implements Generator<RasterRequest, RasterRe
     request: RasterRequest,
     options: GenerationOptions,
   ): AsyncIterable<GenerationEvent<RasterResult<Media>>> {
-    const { tokensPerImage, codeOffset, codebookSize } = this.layout;
+    const { tokensPerImage, codeOffset } = this.layout;
     const images = request.classLabels.length;
-    const guided = request.guidanceScale !== 1;
-    const rows = guided ? 2 * images : images;
+    const head = rasterHead(this.layout, request);
+    const guided = head.branches === 2;
+    const schedule = new RasterSchedule({ length: tokensPerImage, prefixLength: 1 });
+    const rows = head.branches * images;
     const vocab = this.model.vocabSize;
     const rng = createRng(options.seed);
-    const processors = buildLogitsProcessors(request.sampling);
     const codes = new Int32Array(images * tokensPerImage);
     const input = new Int32Array(rows);
     const guidedLogits = new Float32Array(images * vocab);
@@ -74,26 +76,28 @@ export class RasterGenerator<Media> implements Generator<RasterRequest, RasterRe
     });
     this.model.reset(rows);
     try {
-      for (let t = 0; t < tokensPerImage; t++) {
-        throwIfAborted(options.signal, t);
-        const logits = await this.model.forward(input, 1);
-        if (guided) applyCfg(logits, images, vocab, request.guidanceScale, guidedLogits);
-        else guidedLogits.set(logits.subarray(0, images * vocab));
+      for (const plan of stepsOf(schedule)) {
+        const t = plan.positions[0];
+        throwIfAborted(options.signal, plan.index);
+        const logits = await this.model.forward(input, plan.inputLength);
+        head.guide(logits, images, vocab, { step: t, totalSteps: tokensPerImage }, guidedLogits);
         for (let i = 0; i < images; i++) {
           const row = guidedLogits.subarray(i * vocab, (i + 1) * vocab);
-          // Only image codes may follow; class ids live in the same vocabulary.
-          row.fill(Number.NEGATIVE_INFINITY, 0, codeOffset);
-          row.fill(Number.NEGATIVE_INFINITY, codeOffset + codebookSize);
-          processors.process(row, {
-            step: t,
-            generated: codes.subarray(i * tokensPerImage, i * tokensPerImage + t),
-          });
-          const id = this.sampler.sample(row, rng);
+          const id = head.sample(
+            row,
+            { step: t, generated: codes.subarray(i * tokensPerImage, i * tokensPerImage + t) },
+            rng,
+          );
           codes[i * tokensPerImage + t] = id - codeOffset;
           input[i] = id;
           if (guided) input[images + i] = id;
         }
-        yield { type: 'progress', step: t + 1, total: tokensPerImage, stage: 'token' };
+        yield {
+          type: 'progress',
+          step: plan.index + 1,
+          total: schedule.totalSteps,
+          stage: 'token',
+        };
       }
     } finally {
       this.model.release();
@@ -102,4 +106,17 @@ export class RasterGenerator<Media> implements Generator<RasterRequest, RasterRe
     const media = await this.decoder.decode({ codes, images });
     yield { type: 'result', result: { codes, media } };
   }
+}
+
+/**
+ * The categorical head of a raster request: LlamaGen's constant guidance `u + (c − u)·s` unless
+ * the scale is 1, the request's processors, and only image codes drawable (class ids live in the
+ * same vocabulary).
+ */
+export function rasterHead(layout: RasterTokenLayout, request: RasterRequest): CategoricalHead {
+  return new CategoricalHead({
+    sampling: request.sampling,
+    guidance: request.guidanceScale !== 1 ? new ConstantGuidance(request.guidanceScale) : undefined,
+    allowed: [layout.codeOffset, layout.codeOffset + layout.codebookSize],
+  });
 }

@@ -6,16 +6,20 @@ import {
   type Generator,
 } from '../generation/generator';
 import type { TokenStepModel } from '../generation/step-model';
-import { applyCfg } from '../guidance/apply-cfg';
+import type { Head } from '../heads/head';
 import { createRng } from '../random/rng';
-import { buildLogitsProcessors } from '../sampling/build-logits-processors';
-import type { LogitsProcessor } from '../sampling/logits-processor';
 import { CategoricalSampler } from '../sampling/categorical-sampler';
-import { softmax } from '../sampling/softmax';
+import { RasterSchedule } from '../schedules/raster-schedule';
+import { stepsOf, type StepPlan } from '../schedules/schedule';
 import type { AcceptanceRule } from '../speculative/acceptance-rule';
 import { AcceptanceStats } from '../speculative/acceptance-stats';
 import { verifyDraft } from '../speculative/verify-draft';
-import type { RasterRequest, RasterResult, RasterTokenLayout } from './raster-generator';
+import {
+  rasterHead,
+  type RasterRequest,
+  type RasterResult,
+  type RasterTokenLayout,
+} from './raster-generator';
 
 /** Speculative decoding settings. */
 export interface SpeculativeSettings {
@@ -37,9 +41,10 @@ export interface SpeculativeRasterResult<Media> extends RasterResult<Media> {
  * Raster generation with speculative decoding (Leviathan et al.; LANTERN's relaxed acceptance
  * for image tokens): a small draft proposes γ tokens one by one, the target scores all of them in
  * one forward, {@link verifyDraft} keeps a prefix and adds one corrected or bonus token, and both
- * KV caches roll back to what was kept. Guidance and the processor chain apply to both models'
- * distributions, so the output follows the target's processed distribution (exactly for the
- * standard rule). Images are generated one at a time: rows of a batch would accept different
+ * KV caches roll back to what was kept. It walks the raster loop's {@link RasterSchedule}, several
+ * steps per target forward, and both models' distributions come from the raster loop's
+ * {@link CategoricalHead} (guidance, processors), so the output follows the target's processed
+ * distribution (exactly for the standard rule). Images are generated one at a time: rows of a batch would accept different
  * numbers of tokens and their caches would drift apart.
  */
 export class SpeculativeRasterGenerator<Media> implements Generator<
@@ -63,7 +68,9 @@ export class SpeculativeRasterGenerator<Media> implements Generator<
     const { tokensPerImage } = this.layout;
     const images = request.classLabels.length;
     const rng = createRng(options.seed);
-    const processors = buildLogitsProcessors(request.sampling);
+    const head = rasterHead(this.layout, request);
+    const rows = head.branches;
+    const plans = [...stepsOf(new RasterSchedule({ length: tokensPerImage, prefixLength: 1 }))];
     const codes = new Int32Array(images * tokensPerImage);
     const stats = new AcceptanceStats();
     let targetForwards = 0;
@@ -71,8 +78,6 @@ export class SpeculativeRasterGenerator<Media> implements Generator<
       for (let i = 0; i < images; i++) {
         const sequence = [this.layout.classToken(request.classLabels[i])];
         const uncondPrefix = this.layout.nullClassToken;
-        const guided = request.guidanceScale !== 1;
-        const rows = guided ? 2 : 1;
         this.target.reset(rows);
         this.draft.reset(rows);
         let done = 0;
@@ -84,15 +89,7 @@ export class SpeculativeRasterGenerator<Media> implements Generator<
           const drafted: number[] = [];
           let draftLogits = await this.feed(this.draft, sequence, uncondPrefix, rows);
           for (let j = 0; j < gamma; j++) {
-            const q = this.distribution(
-              draftLogits,
-              0,
-              rows,
-              request.guidanceScale,
-              processors,
-              done + j,
-              sequence,
-            );
+            const q = this.distribution(head, draftLogits, 0, rows, plans[done + j], sequence);
             const token = this.sampler.sampleWeights(q, rng);
             draftProbs.push(q);
             drafted.push(token);
@@ -115,15 +112,7 @@ export class SpeculativeRasterGenerator<Media> implements Generator<
           );
           targetForwards++;
           const targetProbs = Array.from({ length: gamma + 1 }, (_, j) =>
-            this.distribution(
-              targetLogits,
-              unseen - 1 + j,
-              rows,
-              request.guidanceScale,
-              processors,
-              done + j,
-              sequence,
-            ),
+            this.distribution(head, targetLogits, unseen - 1 + j, rows, plans[done + j], sequence),
           );
           const verdict = verifyDraft({
             targetProbs,
@@ -137,7 +126,7 @@ export class SpeculativeRasterGenerator<Media> implements Generator<
           this.target.truncate(before + unseen + verdict.accepted);
           this.draft.truncate(Math.min(this.draft.length, sequence.length + verdict.accepted));
           for (const token of verdict.tokens.slice(0, tokensPerImage - done)) {
-            codes[i * tokensPerImage + done] = token - this.layout.codeOffset;
+            codes[i * tokensPerImage + plans[done].positions[0]] = token - this.layout.codeOffset;
             sequence.push(token);
             done++;
           }
@@ -203,16 +192,16 @@ export class SpeculativeRasterGenerator<Media> implements Generator<
   }
 
   /**
-   * Processed probabilities at `position` of [rows, positions, vocab] logits (or of packed
-   * [rows, vocab] rows when position is 0 and the logits hold one position per row).
+   * The head's probabilities at `position` of [rows, positions, vocab] logits (or of packed
+   * [rows, vocab] rows when position is 0 and the logits hold one position per row), for the
+   * raster step `plan`.
    */
   private distribution(
+    head: Head,
     logits: Float32Array,
     position: number,
     rows: number,
-    scale: number,
-    processors: LogitsProcessor,
-    step: number,
+    plan: StepPlan,
     sequence: readonly number[],
   ): Float32Array {
     const vocab = this.target.vocabSize;
@@ -223,12 +212,14 @@ export class SpeculativeRasterGenerator<Media> implements Generator<
         logits.subarray((r * positions + position) * vocab, (r * positions + position + 1) * vocab),
         r * vocab,
       );
-    const row = new Float32Array(vocab);
-    if (rows === 2) applyCfg(pair, 1, vocab, scale, row);
-    else row.set(pair);
-    row.fill(Number.NEGATIVE_INFINITY, 0, this.layout.codeOffset);
-    row.fill(Number.NEGATIVE_INFINITY, this.layout.codeOffset + this.layout.codebookSize);
-    processors.process(row, { step, generated: sequence.slice(1) });
-    return softmax(row, row);
+    const step = plan.positions[0];
+    const row = head.guide(
+      pair,
+      1,
+      vocab,
+      { step, totalSteps: this.layout.tokensPerImage },
+      new Float32Array(vocab),
+    );
+    return head.probabilities(row, { step, generated: sequence.slice(1) });
   }
 }

@@ -36,6 +36,27 @@ describe('NextBlockSchedule', () => {
     expect(schedule.stepAt(1).attention).toBe('causal');
   });
 
+  it('after a prompt of whole blocks, writes one block per step from the prompt’s last block', () => {
+    const schedule = new NextBlockSchedule({
+      totalTokens: 8,
+      blockSize: 4,
+      prefixLength: 0,
+      promptBlocks: 3,
+    });
+    expect(schedule.totalSteps).toBe(2);
+    const plans = [...stepsOf(schedule)];
+    expect(
+      plans.map((p) => [p.kind, p.block, p.inputStart, p.inputLength, p.middleBosCount]),
+    ).toEqual([
+      ['block', 0, 0, 12, 0],
+      ['block', 1, 12, 4, 0],
+    ]);
+    expect(Array.from(plans[1].positions)).toEqual([4, 5, 6, 7]);
+    expect(() => new NextBlockSchedule({ totalTokens: 8, blockSize: 4, prefixLength: 0 })).toThrow(
+      InvalidArgumentError,
+    );
+  });
+
   it('rejects a token count that is not a multiple of the block size', () => {
     expect(() => new NextBlockSchedule({ totalTokens: 10, blockSize: 4 })).toThrow(
       InvalidArgumentError,

@@ -26,8 +26,15 @@ export interface NextBlockScheduleOptions {
   readonly totalTokens: number;
   /** Tokens per block B (NBP: 16, one latent row). */
   readonly blockSize: number;
-  /** Entries prefilled at step 0 (condition + BOV). Default 1. */
+  /** Entries prefilled at step 0 (condition + BOV). Default 1; may be 0 with `promptBlocks`. */
   readonly prefixLength?: number;
+  /**
+   * Whole blocks given before the first generated one (a video prompt), fed after the prefix.
+   * With a prompt nothing is generated token by token: step i feeds the block before block i
+   * (the prompt's last block at step 0, which also prefills the earlier prompt blocks) and
+   * writes block i. Default 0.
+   */
+  readonly promptBlocks?: number;
 }
 
 /**
@@ -35,7 +42,8 @@ export interface NextBlockScheduleOptions {
  * 0 … B − 1), then one block per step — the step feeds B entries (bidirectional among
  * themselves, causal to the cache) and entry j predicts token j of the next block. So there are
  * B + (blocks − 1) steps; at step B the fed block is the last token of block 0 followed by
- * B − 1 middle-BOS ids, which are dropped from the output.
+ * B − 1 middle-BOS ids, which are dropped from the output. After a prompt of whole blocks every
+ * step is a block step (NBP continuing from given frames).
  */
 export class NextBlockSchedule implements Schedule<BlockStepPlan> {
   readonly name = 'next-block';
@@ -44,6 +52,7 @@ export class NextBlockSchedule implements Schedule<BlockStepPlan> {
   readonly blockSize: number;
   readonly blockCount: number;
   readonly prefixLength: number;
+  readonly promptBlocks: number;
 
   constructor(options: NextBlockScheduleOptions) {
     checkPositiveInteger('total_tokens', options.totalTokens);
@@ -55,17 +64,39 @@ export class NextBlockSchedule implements Schedule<BlockStepPlan> {
         `got ${options.totalTokens}`,
       );
     }
+    this.promptBlocks = options.promptBlocks ?? 0;
+    if (!Number.isInteger(this.promptBlocks) || this.promptBlocks < 0) {
+      throw new InvalidArgumentError('prompt_blocks', '>= 0 integer', `got ${this.promptBlocks}`);
+    }
     this.prefixLength = options.prefixLength ?? 1;
-    checkPositiveInteger('prefix_length', this.prefixLength);
+    if (this.promptBlocks === 0) checkPositiveInteger('prefix_length', this.prefixLength);
+    else if (!Number.isInteger(this.prefixLength) || this.prefixLength < 0) {
+      throw new InvalidArgumentError('prefix_length', '>= 0 integer', `got ${this.prefixLength}`);
+    }
     this.blockSize = options.blockSize;
     this.totalTokens = options.totalTokens;
     this.blockCount = options.totalTokens / options.blockSize;
-    this.totalSteps = this.blockSize + this.blockCount - 1;
+    this.totalSteps =
+      this.promptBlocks > 0 ? this.blockCount : this.blockSize + this.blockCount - 1;
   }
 
   stepAt(i: number): BlockStepPlan {
     checkStepIndex(this, i);
     const b = this.blockSize;
+    if (this.promptBlocks > 0) {
+      const fedBefore = this.prefixLength + (this.promptBlocks - 1 + i) * b;
+      return {
+        index: i,
+        positions: range(i * b, (i + 1) * b),
+        commits: true,
+        attention: 'bidirectional-in-block',
+        inputStart: i === 0 ? 0 : fedBefore,
+        inputLength: i === 0 ? fedBefore + b : b,
+        block: i,
+        kind: 'block',
+        middleBosCount: 0,
+      };
+    }
     if (i < b) {
       return {
         index: i,

@@ -25,6 +25,11 @@ const SCHEDULES: ReadonlyArray<[string, () => Schedule]> = [
   ],
   ['NextBlockSchedule, one block', () => new NextBlockSchedule({ totalTokens: 4, blockSize: 4 })],
   [
+    'NextBlockSchedule, after a prompt',
+    () =>
+      new NextBlockSchedule({ totalTokens: 12, blockSize: 4, prefixLength: 0, promptBlocks: 2 }),
+  ],
+  [
     'MaskedSetSchedule, 64 iterations',
     () => new MaskedSetSchedule({ seqLen: 256, numIter: 64, rng: createRng(1) }),
   ],

@@ -6,10 +6,12 @@ import {
 } from '../../generation/generator';
 import type { VideoStepModel } from '../../generation/step-model';
 import { InvalidArgumentError } from '../../errors/invalid-argument';
+import { CategoricalHead } from '../../heads/categorical-head';
 import { createRng } from '../../random/rng';
+import { NextBlockSchedule } from '../../schedules/next-block-schedule';
+import { stepsOf } from '../../schedules/schedule';
 import { FrameStream } from './frame-stream';
 import { FrameWindow } from './frame-window';
-import { FrameTokenSampler } from './frame-token-sampler';
 import {
   promptFrames,
   type FrameDecoder,
@@ -24,8 +26,8 @@ export interface NextBlockVideoLayout extends VideoTokenLayout {
 }
 
 /**
- * NBP's semi-autoregressive loop (`hybrid_sample_with_past`, the {@link NextBlockSchedule} order)
- * with one frame per block: frame 0 token by token from the begin-of-video id, then one step per
+ * NBP's semi-autoregressive loop (`hybrid_sample_with_past`), walking the {@link NextBlockSchedule}
+ * with one frame per block and sampling with the {@link CategoricalHead}: frame 0 token by token from the begin-of-video id, then one step per
  * frame — the fed block (frame f − 1; for f = 1 the last token of frame 0 followed by middle-BOS
  * ids) attends bidirectionally to itself and causally to the cache, and entry j's logits give
  * token j of frame f, each position sampled independently. With a prompt, its frames are fed as
@@ -37,8 +39,6 @@ export class NextBlockVideoGenerator<Conditions, Frame> implements Generator<
   VideoRequest<Conditions>,
   VideoResult<Frame>
 > {
-  private readonly sampler = new FrameTokenSampler();
-
   constructor(
     private readonly model: VideoStepModel<Conditions>,
     private readonly layout: NextBlockVideoLayout,
@@ -59,7 +59,16 @@ export class NextBlockVideoGenerator<Conditions, Frame> implements Generator<
     const all = new Int32Array(total * b);
     all.set(prompt);
     const rng = createRng(options.seed);
-    const rows = this.sampler.rows(request.sampling, this.model.vocabSize);
+    const head = new CategoricalHead({ sampling: request.sampling });
+    const vocab = this.model.vocabSize;
+    const sample = (logits: Float32Array, row: number, step: number, generated: Int32Array) =>
+      head.sample(logits.subarray(row * vocab, (row + 1) * vocab), { step, generated }, rng);
+    const schedule = new NextBlockSchedule({
+      totalTokens: request.frames * b,
+      blockSize: b,
+      prefixLength: primed === 0 ? 1 : 0,
+      promptBlocks: primed,
+    });
     const ids = new Int32Array(b);
     const spatial = Int32Array.from({ length: b }, (_, j) => j);
     const window = new FrameWindow(this.model);
@@ -68,24 +77,32 @@ export class NextBlockVideoGenerator<Conditions, Frame> implements Generator<
     // frame f (and predicts f + 1) starts at entry (f + 1)·b.
     this.model.reset(1, request.conditions, primed === 0 ? 0 : (firstFrame + 1) * b);
     let steps = 0;
-
-    if (primed === 0) {
-      // Frame 0, token k: fed BOV (k = 0) or token k − 1, predicting token k.
-      for (let k = 0; k < b; k++) {
-        throwIfAborted(options.signal, steps);
+    // Step 0 after a prompt also prefills the prompt frames before its last one.
+    for (let frame = 1; frame < primed; frame++) {
+      throwIfAborted(options.signal, steps);
+      window.keepFrom(frame - maxCachedFrames);
+      ids.set(all.subarray((frame - 1) * b, frame * b));
+      await this.model.forward(ids, spatial, b);
+      window.fed(frame - 1, b);
+      steps++;
+    }
+    for (const plan of stepsOf(schedule)) {
+      throwIfAborted(options.signal, steps);
+      if (plan.kind === 'token') {
+        // Frame 0, token k: fed BOV (k = 0) or token k − 1, predicting token k.
+        const k = plan.positions[0];
         ids[0] = k === 0 ? bovId : all[k - 1];
         const logits = await this.model.forward(ids.subarray(0, 1), spatial.subarray(k, k + 1), 1);
         window.fed(0, 1);
-        all[k] = rows.sample(logits, 0, k, all.subarray(0, k), rng);
+        all[k] = sample(logits, 0, k, all.subarray(0, k));
         steps++;
+        if (k === b - 1) yield await stream.emit(0);
+        continue;
       }
-      yield await stream.emit(0);
-    }
-    for (let frame = 1; frame < total; frame++) {
-      throwIfAborted(options.signal, steps);
+      const frame = primed + plan.block;
       const input = frame - 1;
       window.keepFrom(input - maxCachedFrames + 1);
-      if (primed === 0 && frame === 1) {
+      if (plan.middleBosCount > 0) {
         ids[0] = all[b - 1];
         ids.fill(middleBosId, 1);
       } else {
@@ -94,9 +111,8 @@ export class NextBlockVideoGenerator<Conditions, Frame> implements Generator<
       const logits = await this.model.forward(ids, spatial, b);
       window.fed(input, b);
       steps++;
-      if (frame < primed) continue;
       const out = all.subarray(frame * b, (frame + 1) * b);
-      for (let j = 0; j < b; j++) out[j] = rows.sample(logits, j, j, out.subarray(0, j), rng);
+      for (let j = 0; j < b; j++) out[j] = sample(logits, j, j, out.subarray(0, j));
       yield await stream.emit(frame);
     }
     throwIfAborted(options.signal, steps);
