@@ -17,6 +17,8 @@ export interface ImageModelEntry {
     minP: number;
   };
   readonly draft?: string;
+  /** Whether the manifest names a LANTERN neighbour table (needed by `lantern`). */
+  readonly lanternTable: boolean;
 }
 
 const IMAGE_FAMILIES: Record<string, 'var' | 'raster'> = { var: 'var', llamagen: 'raster' };
@@ -50,6 +52,7 @@ export class ImageCatalog {
         },
         draft: manifests.find((m) => (m as Record<string, unknown>)['draft_for'] === manifest.name)
           ?.name,
+        lanternTable: typeof contract['lantern_neighbours']?.['file'] === 'string',
       });
     }
     return new ImageCatalog(entries);

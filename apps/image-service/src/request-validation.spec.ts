@@ -6,7 +6,12 @@ import type { ImageServiceSettings } from './config';
 import type { ImageCatalog, ImageModelEntry } from './image-catalog';
 import { validateGenerate } from './request-validation';
 
-const entry = (name: string, family: 'var' | 'raster', draft?: string): ImageModelEntry => ({
+const entry = (
+  name: string,
+  family: 'var' | 'raster',
+  draft?: string,
+  lanternTable = draft !== undefined,
+): ImageModelEntry => ({
   manifest: { name, family, version: '1', contract: { graphs: {} } } as unknown as ModelManifest,
   family,
   numClasses: 10,
@@ -14,8 +19,13 @@ const entry = (name: string, family: 'var' | 'raster', draft?: string): ImageMod
   vocabSize: 256,
   defaults: { guidanceScale: 3, temperature: 1, topK: 0, topP: 1, minP: 0 },
   draft,
+  lanternTable,
 });
-const models = [entry('var-x', 'var'), entry('raster-x', 'raster', 'raster-x-draft')];
+const models = [
+  entry('var-x', 'var'),
+  entry('raster-x', 'raster', 'raster-x-draft'),
+  entry('raster-no-table', 'raster', 'raster-no-table-draft', false),
+];
 const catalog = {
   get: (name: string) => {
     const found = models.find((m) => m.manifest.name === name);
@@ -57,6 +67,14 @@ describe('validateGenerate', () => {
       settings,
     );
     expect(task.speculative).toBe('lantern');
+  });
+
+  it('refuses LANTERN on a model without a neighbour table, naming the field; standard still runs', () => {
+    const request = { ...base, model: { name: 'raster-no-table', version: '' }, speculative: true };
+    const call = () => validateGenerate({ ...request, lantern: true }, catalog, settings);
+    expect(call).toThrow(InvalidArgumentError);
+    expect(call).toThrow(/^lantern: model raster-no-table has no LANTERN neighbour table/);
+    expect(validateGenerate(request, catalog, settings).task.speculative).toBe('standard');
   });
 
   it.each([

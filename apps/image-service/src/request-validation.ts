@@ -39,6 +39,12 @@ export function validateGenerate(
       'only with speculative = true',
       'speculative is false',
     );
+  if (request.lantern && !entry.lanternTable)
+    throw new InvalidArgumentError(
+      'lantern',
+      'models with a LANTERN neighbour table',
+      `model ${entry.manifest.name} has no LANTERN neighbour table`,
+    );
   return {
     entry,
     task: {

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import {
+  InvalidArgumentError,
   runToResult,
   LanternAcceptance,
   SpeculativeRasterGenerator,
@@ -99,19 +100,35 @@ export function imageTaskHandlers(
     }
     return entry;
   };
-  // Draft pipeline and LANTERN table of a target model, loaded on its first speculative request.
-  const drafts = new Map<string, Promise<{ draft: RasterPipeline; neighbours: NeighbourTable }>>();
+  // Draft pipeline and LANTERN table of a target model, each loaded on the first request that
+  // needs it: standard speculative decoding runs without a table.
+  const drafts = new Map<string, Promise<RasterPipeline>>();
   const draftOf = (pipeline: RasterPipeline) => {
     const name = pipeline.model.manifest.name;
     let entry = drafts.get(name);
     if (!entry) {
       const draftName = pipeline.draftName;
-      if (!draftName) throw new Error(`model ${name} has no draft model`);
-      entry = Promise.all([
-        loadRasterPipeline(repository, draftName, { maxBatch: 2, decoderFrom: pipeline.model }),
-        loadNeighbours(pipeline),
-      ]).then(([draft, neighbours]) => ({ draft, neighbours }));
+      if (!draftName)
+        throw new InvalidArgumentError(
+          'speculative',
+          'raster models with a draft',
+          `model ${name} has no draft model`,
+        );
+      entry = loadRasterPipeline(repository, draftName, {
+        maxBatch: 2,
+        decoderFrom: pipeline.model,
+      });
       drafts.set(name, entry);
+    }
+    return entry;
+  };
+  const tables = new Map<string, Promise<NeighbourTable>>();
+  const neighboursOf = (pipeline: RasterPipeline) => {
+    const name = pipeline.model.manifest.name;
+    let entry = tables.get(name);
+    if (!entry) {
+      entry = loadNeighbours(pipeline);
+      tables.set(name, entry);
     }
     return entry;
   };
@@ -157,11 +174,11 @@ export function imageTaskHandlers(
       const { pipeline, fused } = await rasterPipeline(task.model);
       const request = { classLabels, guidanceScale: task.guidanceScale, sampling };
       if (task.speculative !== 'off') {
-        const { draft, neighbours } = await draftOf(pipeline);
+        const draft = await draftOf(pipeline);
         const rule =
           task.speculative === 'lantern'
             ? new LanternAcceptance({
-                neighbours,
+                neighbours: await neighboursOf(pipeline),
                 k: pipeline.speculative.lanternK,
                 delta: pipeline.speculative.lanternDelta,
               })
@@ -249,7 +266,11 @@ export function imageTaskHandlers(
 async function loadNeighbours(pipeline: RasterPipeline): Promise<NeighbourTable> {
   const file = pipeline.neighboursFile;
   if (!file)
-    throw new Error(`model ${pipeline.model.manifest.name} has no LANTERN neighbour table`);
+    throw new InvalidArgumentError(
+      'lantern',
+      'models with a LANTERN neighbour table',
+      `model ${pipeline.model.manifest.name} has no LANTERN neighbour table`,
+    );
   const json = JSON.parse(await readFile(pipeline.model.file(file), 'utf8')) as {
     k: number;
     neighbours: number[][];
