@@ -1,4 +1,5 @@
 import { ForceTokenLogitsProcessor } from './force-token';
+import { GreedyLogitsWarper } from './greedy';
 import { LogitsProcessorList } from './logits-processor';
 import { MinPLogitsWarper } from './min-p';
 import { SuppressTokensLogitsProcessor } from './suppress-tokens';
@@ -8,7 +9,7 @@ import { TopPLogitsWarper } from './top-p';
 
 /** Sampling options as requests carry them; an omitted field means "off". */
 export interface SamplingOptions {
-  /** Divides logits; 1 (or omitted) is a no-op, 0 is near-greedy. */
+  /** Divides logits; 1 (or omitted) is a no-op, 0 is greedy ({@link GreedyLogitsWarper}). */
   readonly temperature?: number;
   /** Keep the k most likely tokens; 0 (or omitted) is off. */
   readonly topK?: number;
@@ -26,7 +27,8 @@ export interface SamplingOptions {
 
 /**
  * Builds the processor chain in Hugging Face's order: processors that edit the vocabulary
- * (suppressed, then forced tokens) before the warpers temperature → top-k → top-p → min-p.
+ * (suppressed, then forced tokens) before the warpers temperature → top-k → top-p → min-p;
+ * temperature 0 is greedy, which leaves the later warpers one token to keep.
  * Options at their neutral value add nothing, so the default chain is empty.
  */
 export function buildLogitsProcessors(options: SamplingOptions = {}): LogitsProcessorList {
@@ -35,7 +37,8 @@ export function buildLogitsProcessors(options: SamplingOptions = {}): LogitsProc
   const list = new LogitsProcessorList();
   if (suppressTokens !== undefined) list.push(new SuppressTokensLogitsProcessor(suppressTokens));
   if (forcedTokens !== undefined) list.push(new ForceTokenLogitsProcessor(forcedTokens));
-  if (temperature !== undefined && temperature !== 1)
+  if (temperature === 0) list.push(new GreedyLogitsWarper());
+  else if (temperature !== undefined && temperature !== 1)
     list.push(new TemperatureLogitsWarper(temperature));
   if (topK !== undefined && topK !== 0) list.push(new TopKLogitsWarper(topK, minTokensToKeep));
   if (topP !== undefined && topP < 1) list.push(new TopPLogitsWarper(topP, minTokensToKeep));

@@ -1,5 +1,6 @@
 export * from './logits-processor';
 export * from './temperature';
+export * from './greedy';
 export * from './top-k';
 export * from './top-p';
 export * from './min-p';

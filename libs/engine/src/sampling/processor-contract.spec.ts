@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../random/rng';
 import { ForceTokenLogitsProcessor } from './force-token';
+import { GreedyLogitsWarper } from './greedy';
 import type { LogitsProcessor } from './logits-processor';
 import { MinPLogitsWarper } from './min-p';
 import { softmax } from './softmax';
@@ -25,6 +26,7 @@ const processors: Record<string, LogitsProcessor> = {
   'top-p': new TopPLogitsWarper(0.8),
   'min-p': new MinPLogitsWarper(0.2),
   suppress: new SuppressTokensLogitsProcessor([0, 3]),
+  greedy: new GreedyLogitsWarper(),
 };
 
 /** Forcing overrides earlier masks by design, so it is held to everything but "never unmasks". */

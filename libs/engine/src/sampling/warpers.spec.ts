@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildLogitsProcessors } from './build-logits-processors';
 import { ForceTokenLogitsProcessor } from './force-token';
+import { GreedyLogitsWarper } from './greedy';
 import { LogitsProcessorList, type LogitsContext } from './logits-processor';
 import { MinPLogitsWarper } from './min-p';
 import { SuppressTokensLogitsProcessor } from './suppress-tokens';
@@ -32,6 +33,15 @@ describe('TemperatureLogitsWarper', () => {
     new TemperatureLogitsWarper(0).process(cold);
     expect(cold[0]).toBeCloseTo(100, 3);
     expect(() => new TemperatureLogitsWarper(-1)).toThrow(RangeError);
+  });
+});
+
+describe('GreedyLogitsWarper (temperature 0)', () => {
+  it('keeps only the first largest logit, and buildLogitsProcessors uses it for temperature 0', () => {
+    expect(kept(new GreedyLogitsWarper(), [1, 3, 3, -Infinity, 2])).toEqual([1]);
+    expect(kept(buildLogitsProcessors({ temperature: 0, topK: 3 }), [0.5, 0.2, 0.50001])).toEqual([
+      2,
+    ]);
   });
 });
 
