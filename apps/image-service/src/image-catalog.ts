@@ -1,4 +1,5 @@
 import { NotFoundError } from '@nextx/engine';
+import { varGuidanceScale } from '@nextx/image';
 import type { ModelManifest, ModelRepository } from '@nextx/runtime';
 
 /** What the service needs to know about an image model without loading it. */
@@ -44,7 +45,9 @@ export class ImageCatalog {
         imageSize: 32,
         vocabSize: family === 'var' ? v['codebook_size'] : layout['codebook_size'],
         defaults: {
-          guidanceScale: d['cfg_scale'] ?? (family === 'var' ? 1.5 : 1),
+          // The API's scale (1 = off); a VAR manifest holds VAR's own cfg, the ramp's final t.
+          guidanceScale:
+            family === 'var' ? varGuidanceScale(d['cfg_scale'] ?? 1.5) : (d['cfg_scale'] ?? 1),
           temperature: d['temperature'] ?? 1,
           topK: d['top_k'] ?? 0,
           topP: d['top_p'] ?? 1,

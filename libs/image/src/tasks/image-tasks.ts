@@ -14,13 +14,14 @@ import type { ImageBatch } from '../models/code-decoder';
 import type { FusedDecoder, ModelRepository, TaskContext, TaskHandler } from '@nextx/runtime';
 import { keptTokens } from '../models/var-models';
 import { loadRasterPipeline, type RasterPipeline } from '../pipelines/raster-pipeline';
-import { loadVarPipeline, type VarPipeline } from '../pipelines/var-pipeline';
+import { loadVarPipeline, varCfg, type VarPipeline } from '../pipelines/var-pipeline';
 
 /** Model, class, seed and sampling of an image task (defaults already resolved by the service). */
 export interface ImageTaskBase {
   readonly model: string;
   readonly classLabel: number;
   readonly seed: number;
+  /** The API's guidance scale (1 = off, > 1 = guided); each family converts it to its formula. */
   readonly guidanceScale: number;
   readonly temperature: number;
   readonly topK: number;
@@ -164,10 +165,11 @@ export function imageTaskHandlers(
     let events: AsyncIterable<GenerationEvent<{ media: ImageBatch; acceptanceRate?: number }>>;
     if ((await family(task.model)) === 'var') {
       const pipeline = await varPipeline(task.model);
+      const cfg = varCfg(task.guidanceScale);
       events = pipeline
-        .generator((task.guidanceScale !== 0 ? 2 : 1) * task.numImages)
+        .generator((cfg !== 0 ? 2 : 1) * task.numImages)
         .generate(
-          { classLabels, cfg: task.guidanceScale, sampling, previews: true },
+          { classLabels, cfg, sampling, previews: true },
           { seed: task.seed, signal: context.signal },
         );
     } else {
@@ -243,11 +245,12 @@ export function imageTaskHandlers(
       topP: task.topP,
       minP: task.minP,
     };
+    const cfg = varCfg(task.guidanceScale);
     const result = await runToResult(
-      pipeline.generator(task.guidanceScale !== 0 ? 2 : 1).generate(
+      pipeline.generator(cfg !== 0 ? 2 : 1).generate(
         {
           classLabels: [task.classLabel],
-          cfg: task.guidanceScale,
+          cfg,
           sampling,
           teacherForcing: { codes, keep },
         },
