@@ -34,7 +34,7 @@ async function measure(fusion: 'on' | 'off') {
       classLabel: seed % 10,
       numImages: 1,
       seed: seed + 1,
-      sampling: { guidanceScale: 0, temperature: 0, topK: 0, topP: 0, minP: 0 },
+      sampling: {},
       speculative: false,
       lantern: false,
     })) {

@@ -39,7 +39,7 @@ function video(frames: number, seed: number): jobs.VideoJobSpec {
       frames,
       fps: 8,
       seed,
-      sampling: { temperature: 0, topK: 0, topP: 0, minP: 0, guidanceScale: 0 },
+      sampling: {},
     },
     chunkFrames: CHUNK_FRAMES,
     outputFormat: 'gif',

@@ -40,7 +40,7 @@ const base: image.GenerateRequest = {
   classLabel: 3,
   numImages: 0,
   seed: 0,
-  sampling: { guidanceScale: 0, temperature: 0, topK: 0, topP: 0, minP: 0 },
+  sampling: {},
   speculative: false,
   lantern: false,
 };
@@ -58,6 +58,37 @@ describe('validateGenerate', () => {
       speculative: 'off',
     });
     expect(task.seed).toBeGreaterThan(0);
+  });
+
+  it('honours explicit values the default differs from: top_k 0 = off, temperature 0 = greedy, guidance 1 = off', () => {
+    const tuned = {
+      ...models[0],
+      defaults: { guidanceScale: 3, temperature: 0.7, topK: 50, topP: 0.9, minP: 0.1 },
+    };
+    const one = { ...catalog, get: () => tuned } as unknown as ImageCatalog;
+    expect(validateGenerate(base, one, settings).task).toMatchObject({
+      guidanceScale: 3,
+      temperature: 0.7,
+      topK: 50,
+      topP: 0.9,
+      minP: 0.1,
+    });
+    const explicit = { guidanceScale: 1, temperature: 0, topK: 0, topP: 1, minP: 0 };
+    expect(validateGenerate({ ...base, sampling: explicit }, one, settings).task).toMatchObject(
+      explicit,
+    );
+    // Only the fields that are set replace defaults.
+    expect(validateGenerate({ ...base, sampling: { topK: 0 } }, one, settings).task).toMatchObject({
+      guidanceScale: 3,
+      temperature: 0.7,
+      topK: 0,
+    });
+  });
+
+  it('refuses guidance below 1 (1 is off) now that 0 no longer means default', () => {
+    const call = () =>
+      validateGenerate({ ...base, sampling: { guidanceScale: 0 } }, catalog, settings);
+    expect(call).toThrow(/^sampling.guidance_scale: got 0 \(limit: a number in \[1, 20\]\)/);
   });
 
   it('resolves speculative decoding for raster models with a draft', () => {

@@ -58,24 +58,27 @@ export function validateGenerate(
   };
 }
 
-/** Fills zero fields with the model's defaults and checks the ranges. */
+/**
+ * Fills unset fields with the model's defaults and checks the ranges; a set field is used as
+ * given (temperature 0 = greedy, top_k 0 = off, guidance 1 = off), as common.proto states.
+ */
 export function resolveSampling(
-  sampling: common.SamplingSettings | undefined,
+  sampling: common.SamplingSettings | null | undefined,
   entry: ImageModelEntry,
 ): { guidanceScale: number; temperature: number; topK: number; topP: number; minP: number } {
-  const s = sampling ?? { temperature: 0, topK: 0, topP: 0, minP: 0, guidanceScale: 0 };
+  const s = sampling ?? {};
   const d = entry.defaults;
   return {
     guidanceScale: check.range(
       'sampling.guidance_scale',
-      s.guidanceScale || d.guidanceScale,
-      0,
+      s.guidanceScale ?? d.guidanceScale,
+      1,
       20,
     ),
-    temperature: check.range('sampling.temperature', s.temperature || d.temperature, 0.01, 10),
-    topK: check.range('sampling.top_k', s.topK || d.topK, 0, entry.vocabSize, true),
-    topP: check.range('sampling.top_p', s.topP || d.topP, 0.01, 1),
-    minP: check.range('sampling.min_p', s.minP || d.minP, 0, 0.99),
+    temperature: check.range('sampling.temperature', s.temperature ?? d.temperature, 0, 10),
+    topK: check.range('sampling.top_k', s.topK ?? d.topK, 0, entry.vocabSize, true),
+    topP: check.range('sampling.top_p', s.topP ?? d.topP, 0.01, 1),
+    minP: check.range('sampling.min_p', s.minP ?? d.minP, 0, 0.99),
   };
 }
 

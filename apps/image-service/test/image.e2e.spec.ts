@@ -19,7 +19,8 @@ import { imageServiceDefinition } from '../src/image.module';
 import { ImageGenerationService } from '../src/image-generation.service';
 
 type Client = TypedGrpcClient<image.ImageGenerationClient>;
-const SAMPLING = { guidanceScale: 0, temperature: 0, topK: 0, topP: 0, minP: 0 };
+// Every field unset: the model's defaults.
+const SAMPLING = {};
 
 async function collect(client: Client, request: Partial<image.GenerateRequest>, settings = {}) {
   const messages: image.GenerateResponse[] = [];

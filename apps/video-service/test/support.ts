@@ -5,7 +5,8 @@ import { loadVideoConfig } from '../src/config';
 import { videoServiceDefinition } from '../src/video.module';
 
 export type Client = TypedGrpcClient<video.VideoGenerationClient>;
-export const NO_SAMPLING = { temperature: 0, topK: 0, topP: 0, minP: 0, guidanceScale: 0 };
+/** Every sampling field unset: the model's defaults. */
+export const NO_SAMPLING = {};
 
 export function clip(overrides: Partial<video.GenerateClipRequest['clip']> = {}) {
   return {

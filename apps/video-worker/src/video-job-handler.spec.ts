@@ -31,7 +31,7 @@ function spec(frames: number, chunkFrames: number, digits = [2, 5]): jobs.JobSpe
         frames,
         fps: 8,
         seed: 31,
-        sampling: { temperature: 0, topK: 0, topP: 0, minP: 0, guidanceScale: 0 },
+        sampling: {},
       },
       chunkFrames,
       outputFormat: 'gif',

@@ -57,7 +57,7 @@ export function videoSpec(
       frames: 8,
       fps: 8,
       seed: 11,
-      sampling: { temperature: 0, topK: 0, topP: 0, minP: 0, guidanceScale: 0 },
+      sampling: {},
       ...clip,
     },
     chunkFrames: 0,

@@ -4,7 +4,8 @@ import { decodePng, encodeGridPng, type PixelBatch } from '@nextx/media';
 import { image, PROTO_FILES } from '@nextx/proto';
 import { SingleBar, Presets } from 'cli-progress';
 import { Command } from 'commander';
-import { DEFAULT_ADDRESSES, intOption, numberOption } from './options';
+import { DEFAULT_ADDRESSES, intOption } from './options';
+import { samplingOptions, samplingSettings } from './sampling';
 
 function imageClient(address: string) {
   return new TypedGrpcClient<image.ImageGenerationClient>(
@@ -26,17 +27,12 @@ function stack(pngs: Uint8Array[]): PixelBatch {
 /** `nextx image …`: generate (with a progress bar fed by the stream). */
 export function imageCommand(): Command {
   const command = new Command('image').description('image generation service');
-  command
-    .command('generate')
+  samplingOptions(command.command('generate'), true)
     .description('generate images of one class; writes a PNG grid (one image per cell)')
     .requiredOption('-m, --model <name>', 'image model, e.g. var-mnist or llama-mnist')
     .requiredOption('-c, --class <label>', 'class label', intOption(0))
     .option('-n, --num <n>', 'number of images', intOption(1), 16)
     .option('--seed <n>', 'seed (0 = random)', intOption(0), 0)
-    .option('--guidance <s>', 'guidance scale (0 = model default)', numberOption(0, 20), 0)
-    .option('--temperature <t>', 'temperature (0 = model default)', numberOption(0, 10), 0)
-    .option('--top-k <k>', 'top-k (0 = model default)', intOption(0), 0)
-    .option('--top-p <p>', 'top-p (0 = model default)', numberOption(0, 1), 0)
     .option('--speculative', 'speculative decoding with the model draft (raster)')
     .option('--lantern', 'LANTERN relaxed acceptance (with --speculative)')
     .option('--columns <n>', 'grid columns', intOption(1), 8)
@@ -58,13 +54,7 @@ export function imageCommand(): Command {
             classLabel: o.class,
             numImages: o.num,
             seed: o.seed,
-            sampling: {
-              guidanceScale: o.guidance,
-              temperature: o.temperature,
-              topK: o.topK,
-              topP: o.topP,
-              minP: 0,
-            },
+            sampling: samplingSettings(o),
             speculative: !!o.speculative,
             lantern: !!o.lantern,
           },

@@ -3,7 +3,8 @@ import { TypedGrpcClient } from '@nextx/grpc';
 import { jobs, PROTO_FILES, video } from '@nextx/proto';
 import { SingleBar, Presets } from 'cli-progress';
 import { Command, InvalidArgumentError } from 'commander';
-import { DEFAULT_ADDRESSES, intOption, numberOption } from './options';
+import { DEFAULT_ADDRESSES, intOption } from './options';
+import { samplingOptions, samplingSettings, type SamplingFlags } from './sampling';
 
 function videoClient(address: string) {
   return new TypedGrpcClient<video.VideoGenerationClient>(
@@ -41,7 +42,7 @@ function formatOf(path: string): 'mp4' | 'gif' {
 
 /** Options shared by `generate` and `submit`: what clip to make. */
 function clipOptions(command: Command): Command {
-  return command
+  return samplingOptions(command, false)
     .option('-m, --model <name>', 'video model', 'nbp-mmnist')
     .requiredOption('-d, --digits <list>', 'digits of the clip, e.g. 3,7', digitsOption)
     .option(
@@ -52,9 +53,6 @@ function clipOptions(command: Command): Command {
     .option('-f, --frames <n>', 'frames to generate', intOption(1), 32)
     .option('--fps <n>', 'frames per second of the clip', intOption(1, 60), 8)
     .option('--seed <n>', 'seed (0 = random)', intOption(0), 0)
-    .option('--temperature <t>', 'temperature (0 = model default)', numberOption(0, 10), 0)
-    .option('--top-k <k>', 'top-k (0 = model default)', intOption(0), 0)
-    .option('--top-p <p>', 'top-p (0 = model default)', numberOption(0, 1), 0)
     .option('--addr <host:port>', 'video service address', DEFAULT_ADDRESSES.video);
 }
 
@@ -66,10 +64,7 @@ function clipSpec(o: Record<string, never>) {
     frames: number;
     fps: number;
     seed: number;
-    temperature: number;
-    topK: number;
-    topP: number;
-  };
+  } & SamplingFlags;
   return {
     model: { name: opts.model, version: '' },
     digits: opts.digits,
@@ -77,13 +72,7 @@ function clipSpec(o: Record<string, never>) {
     frames: opts.frames,
     fps: opts.fps,
     seed: opts.seed,
-    sampling: {
-      temperature: opts.temperature,
-      topK: opts.topK,
-      topP: opts.topP,
-      minP: 0,
-      guidanceScale: 0,
-    },
+    sampling: samplingSettings(opts),
   };
 }
 

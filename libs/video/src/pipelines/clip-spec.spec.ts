@@ -91,6 +91,33 @@ describe('resolveClip', () => {
   });
 });
 
+describe('resolveClip sampling', () => {
+  const tuned = { ...info, defaults: { temperature: 0.8, topK: 40, topP: 0.9 } };
+  const limits = { maxFrames: 64 };
+
+  it('takes the model default for every unset field', () => {
+    for (const sampling of [undefined, null, {}])
+      expect(resolveClip({ ...base, sampling }, tuned, limits)).toMatchObject({
+        temperature: 0.8,
+        topK: 40,
+        topP: 0.9,
+        minP: 0,
+      });
+  });
+
+  it('honours explicit values: top_k 0 = off, temperature 0 = greedy, guidance 1 = off', () => {
+    const sampling = { temperature: 0, topK: 0, guidanceScale: 1 };
+    expect(resolveClip({ ...base, sampling }, tuned, limits)).toMatchObject({
+      temperature: 0,
+      topK: 0,
+      topP: 0.9,
+    });
+    expect(
+      fieldOf(() => resolveClip({ ...base, sampling: { guidanceScale: 0 } }, tuned, limits)),
+    ).toBe('clip.sampling.guidance_scale unset or 1 (video models have no unconditional branch)');
+  });
+});
+
 describe('bouncingPath', () => {
   it('moves in a straight line and mirrors at the walls', () => {
     const path = bouncingPath({ x: 34, y: 1, vx: 3, vy: -2 }, 4, 36);

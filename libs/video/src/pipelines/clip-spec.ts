@@ -9,13 +9,14 @@ export interface ClipSpecInput {
   readonly frames: number;
   readonly fps: number;
   readonly seed: number;
+  /** Unset fields (and no sampling at all) take the model's defaults. */
   readonly sampling?: {
-    readonly temperature: number;
-    readonly topK: number;
-    readonly topP: number;
-    readonly minP: number;
-    readonly guidanceScale: number;
-  };
+    readonly temperature?: number;
+    readonly topK?: number;
+    readonly topP?: number;
+    readonly minP?: number;
+    readonly guidanceScale?: number;
+  } | null;
 }
 
 /** A checked clip with every default filled in: what a generation (or a job) runs. */
@@ -56,7 +57,8 @@ function inRange(field: string, value: number, min: number, max: number, integer
 
 /**
  * Checks a clip against the model and the limits and fills the defaults: seed 0 → a fresh seed,
- * no motions → drawn from the seed, zero sampling fields → the model's defaults. Errors name
+ * no motions → drawn from the seed, unset sampling fields → the model's defaults (set ones are
+ * used as given: temperature 0 = greedy, top_k 0 = off). Errors name
  * the field under `prefix` (e.g. `clip.frames`) and the limit.
  */
 export function resolveClip(
@@ -86,11 +88,11 @@ export function resolveClip(
       `got ${motions.length}`,
     );
   checkMotions(motions, info.motion, field('motions'));
-  const s = spec.sampling ?? { temperature: 0, topK: 0, topP: 0, minP: 0, guidanceScale: 0 };
-  if (s.guidanceScale !== 0 && s.guidanceScale !== 1)
+  const s = spec.sampling ?? {};
+  if (s.guidanceScale !== undefined && s.guidanceScale !== 1)
     throw new InvalidArgumentError(
       field('sampling.guidance_scale'),
-      '0 or 1 (video models have no unconditional branch)',
+      'unset or 1 (video models have no unconditional branch)',
       `got ${s.guidanceScale}`,
     );
   const d = info.defaults;
@@ -101,9 +103,9 @@ export function resolveClip(
     frames,
     fps,
     seed,
-    temperature: inRange(field('sampling.temperature'), s.temperature || d.temperature, 0.01, 10),
-    topK: inRange(field('sampling.top_k'), s.topK || d.topK, 0, 1 << 20, true),
-    topP: inRange(field('sampling.top_p'), s.topP || d.topP, 0.01, 1),
-    minP: inRange(field('sampling.min_p'), s.minP, 0, 0.99),
+    temperature: inRange(field('sampling.temperature'), s.temperature ?? d.temperature, 0, 10),
+    topK: inRange(field('sampling.top_k'), s.topK ?? d.topK, 0, 1 << 20, true),
+    topP: inRange(field('sampling.top_p'), s.topP ?? d.topP, 0.01, 1),
+    minP: inRange(field('sampling.min_p'), s.minP ?? 0, 0, 0.99),
   };
 }

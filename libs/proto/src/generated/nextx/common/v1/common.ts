@@ -32,18 +32,37 @@ export interface ProgressEvent {
   previewPng: Uint8Array;
 }
 
-/** Sampling settings shared by every categorical head. */
+/**
+ * Sampling settings shared by every categorical head. Every field is optional: an unset field
+ * takes the model's default (ListModels shows them), a set field is used as given, 0 included.
+ */
 export interface SamplingSettings {
-  /** Softmax temperature, > 0. */
-  temperature: number;
-  /** Keep only the k most likely tokens; 0 disables. */
-  topK: number;
-  /** Nucleus sampling mass in (0, 1]; 1 disables. */
-  topP: number;
-  /** Drop tokens whose probability is below min_p times the top probability; 0 disables. */
-  minP: number;
-  /** Classifier-free guidance scale; 1 (or 0) disables guidance. */
-  guidanceScale: number;
+  /**
+   * Softmax temperature in [0, 10]. 0 = greedy decoding: always the most likely token (the
+   * lowest id among equally likely ones), so the output no longer depends on the seed.
+   */
+  temperature?:
+    | number
+    | undefined;
+  /** Keep only the k most likely tokens (and those tied with the k-th); 0 = off (all tokens). */
+  topK?:
+    | number
+    | undefined;
+  /** Nucleus sampling mass in [0.01, 1]; 1 = off. */
+  topP?:
+    | number
+    | undefined;
+  /** Drop tokens whose probability is below min_p times the top probability, in [0, 0.99]; 0 = off. */
+  minP?:
+    | number
+    | undefined;
+  /**
+   * Classifier-free guidance scale s in [1, 20]: 1 = off, > 1 = guided. Each family turns s into
+   * its own formula: raster (LlamaGen) u + (c − u)·s at every token; VAR (1 + t)·c − t·u with t
+   * ramping from 0 at the first scale to s − 1 at the last. Models without an unconditional
+   * branch (video) accept only 1.
+   */
+  guidanceScale?: number | undefined;
 }
 
 /**
