@@ -4,7 +4,6 @@ import { ConstantGuidance } from './constant-guidance';
 import type { GuidanceSchedule } from './guidance-schedule';
 import { LinearRampGuidance } from './linear-ramp-guidance';
 import { MarRampGuidance, marMaskLength } from './mar-ramp-guidance';
-import { PerStepGuidance } from './per-step-guidance';
 
 describe('applyCfg', () => {
   it('computes uncond + (cond − uncond)·scale on a hand example, for two rows', () => {
@@ -57,7 +56,6 @@ const schedules: Record<string, GuidanceSchedule> = {
   constant: new ConstantGuidance(4),
   'VAR linear ramp': new LinearRampGuidance(1.5),
   'MAR ramp': new MarRampGuidance(2.9, 256),
-  'NBP per step': PerStepGuidance.nbp(1.5, 10),
 };
 
 describe.each(Object.entries(schedules))('GuidanceSchedule contract: %s', (_name, schedule) => {
@@ -101,14 +99,5 @@ describe('guidance schedules against their formulas', () => {
     expect([0, 1, 2, 3, 7].map((s) => marMaskLength(s, 8, 4))).toEqual([3, 2, 1, 1, 1]);
     const ramp = new MarRampGuidance(2, 4);
     expect([0, 1, 2, 3].map((s) => ramp.scaleAt(s, 8))).toEqual([1.25, 1.5, 1.75, 1.75]);
-  });
-
-  it('PerStepGuidance: explicit list and NBP’s t = cfg_ratio·n', () => {
-    const list = new PerStepGuidance([1, 2.5, 7]);
-    expect([0, 1, 2].map((s) => list.scaleAt(s, 3))).toEqual([1, 2.5, 7]);
-    expect(() => list.scaleAt(3, 4)).toThrow(RangeError);
-    const nbp = PerStepGuidance.nbp(1.5, 16);
-    expect([0, 1, 4, 15].map((n) => nbp.scaleAt(n, 16))).toEqual([1, 2.5, 7, 23.5]);
-    expect(PerStepGuidance.nbp(1.5, 4, false).scaleAt(3, 4)).toBe(2.5);
   });
 });

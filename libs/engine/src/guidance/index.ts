@@ -3,4 +3,3 @@ export type { GuidanceSchedule } from './guidance-schedule';
 export * from './constant-guidance';
 export * from './linear-ramp-guidance';
 export * from './mar-ramp-guidance';
-export * from './per-step-guidance';

@@ -1,8 +1,6 @@
-import { ForceTokenLogitsProcessor } from './force-token';
 import { GreedyLogitsWarper } from './greedy';
 import { LogitsProcessorList } from './logits-processor';
 import { MinPLogitsWarper } from './min-p';
-import { SuppressTokensLogitsProcessor } from './suppress-tokens';
 import { TemperatureLogitsWarper } from './temperature';
 import { TopKLogitsWarper } from './top-k';
 import { TopPLogitsWarper } from './top-p';
@@ -19,24 +17,17 @@ export interface SamplingOptions {
   readonly minP?: number;
   /** Tokens the warpers never mask (HF `min_tokens_to_keep`), default 1. */
   readonly minTokensToKeep?: number;
-  /** Ids masked at every step. */
-  readonly suppressTokens?: Iterable<number>;
-  /** Step → id forced at that step. */
-  readonly forcedTokens?: ReadonlyMap<number, number> | Iterable<readonly [number, number]>;
 }
 
 /**
- * Builds the processor chain in Hugging Face's order: processors that edit the vocabulary
- * (suppressed, then forced tokens) before the warpers temperature → top-k → top-p → min-p;
+ * Builds the processor chain in Hugging Face's warper order temperature → top-k → top-p → min-p;
  * temperature 0 is greedy, which leaves the later warpers one token to keep.
  * Options at their neutral value add nothing, so the default chain is empty.
  */
 export function buildLogitsProcessors(options: SamplingOptions = {}): LogitsProcessorList {
-  const { temperature, topK, topP, minP, suppressTokens, forcedTokens } = options;
+  const { temperature, topK, topP, minP } = options;
   const minTokensToKeep = options.minTokensToKeep ?? 1;
   const list = new LogitsProcessorList();
-  if (suppressTokens !== undefined) list.push(new SuppressTokensLogitsProcessor(suppressTokens));
-  if (forcedTokens !== undefined) list.push(new ForceTokenLogitsProcessor(forcedTokens));
   if (temperature === 0) list.push(new GreedyLogitsWarper());
   else if (temperature !== undefined && temperature !== 1)
     list.push(new TemperatureLogitsWarper(temperature));

@@ -15,41 +15,6 @@ export class CategoricalSampler {
     return this.sampleRange(logits, 0, logits.length, rng.uniform());
   }
 
-  /** The id of the largest logit; the first one on ties, as `argmax`. */
-  greedy(logits: Float32Array): number {
-    let best = 0;
-    for (let i = 1; i < logits.length; i++) {
-      if (logits[i] > logits[best]) best = i;
-    }
-    return best;
-  }
-
-  /**
-   * Samples every row of a `[rows, vocab]` block independently (a VAR scale, an NBP block),
-   * drawing uniforms in row order so the result depends only on the seed.
-   * @param out receives one id per row
-   */
-  sampleRows(
-    logits: Float32Array,
-    rows: number,
-    vocab: number,
-    rng: Rng,
-    out: Int32Array,
-  ): Int32Array {
-    if (logits.length < rows * vocab) {
-      throw new RangeError(
-        `logits hold ${logits.length} values, need rows × vocab = ${rows * vocab}`,
-      );
-    }
-    if (out.length < rows) {
-      throw new RangeError(`out holds ${out.length} ids, needs ${rows}`);
-    }
-    for (let r = 0; r < rows; r++) {
-      out[r] = this.sampleRange(logits, r * vocab, vocab, rng.uniform());
-    }
-    return out;
-  }
-
   /**
    * Samples an index with probability proportional to non-negative `weights` (probabilities need
    * not sum to 1). Used for speculative decoding's residual distributions.

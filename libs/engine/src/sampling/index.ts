@@ -4,8 +4,6 @@ export * from './greedy';
 export * from './top-k';
 export * from './top-p';
 export * from './min-p';
-export * from './suppress-tokens';
-export * from './force-token';
 export * from './build-logits-processors';
 export * from './softmax';
 export * from './categorical-sampler';

@@ -1,10 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { buildLogitsProcessors } from './build-logits-processors';
-import { ForceTokenLogitsProcessor } from './force-token';
 import { GreedyLogitsWarper } from './greedy';
 import { LogitsProcessorList, type LogitsContext } from './logits-processor';
 import { MinPLogitsWarper } from './min-p';
-import { SuppressTokensLogitsProcessor } from './suppress-tokens';
 import { TemperatureLogitsWarper } from './temperature';
 import { TopKLogitsWarper } from './top-k';
 import { TopPLogitsWarper } from './top-p';
@@ -112,36 +110,15 @@ describe('MinPLogitsWarper (HF: keep prob >= min_p · max prob)', () => {
   });
 });
 
-describe('SuppressTokensLogitsProcessor and ForceTokenLogitsProcessor', () => {
-  it('masks suppressed ids at every step, ignoring ids past the vocabulary', () => {
-    expect(kept(new SuppressTokensLogitsProcessor([0, 2, 99]), [1, 2, 3, 4])).toEqual([1, 3]);
-  });
-
-  it('forces a token only at its step', () => {
-    const force = new ForceTokenLogitsProcessor([[1, 2]]);
-    expect(kept(force, [5, 4, 3], { step: 0, generated: [] })).toEqual([0, 1, 2]);
-    const row = Float32Array.from([5, 4, 3]);
-    force.process(row, { step: 1, generated: [0] });
-    expect([...row]).toEqual([-Infinity, -Infinity, 0]);
-    expect(() => force.process(Float32Array.from([0, 0]), { step: 1, generated: [0] })).toThrow(
-      RangeError,
-    );
-  });
-});
-
 describe('buildLogitsProcessors', () => {
-  it('orders processors as HF: suppress, force, temperature, top-k, top-p, min-p', () => {
+  it('orders processors as HF: temperature, top-k, top-p, min-p', () => {
     const list = buildLogitsProcessors({
       temperature: 0.7,
       topK: 5,
       topP: 0.9,
       minP: 0.05,
-      suppressTokens: [1],
-      forcedTokens: new Map([[3, 0]]),
     });
     expect([...list].map((p) => p.constructor.name)).toEqual([
-      'SuppressTokensLogitsProcessor',
-      'ForceTokenLogitsProcessor',
       'TemperatureLogitsWarper',
       'TopKLogitsWarper',
       'TopPLogitsWarper',

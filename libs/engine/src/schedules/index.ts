@@ -4,5 +4,3 @@ export * from './next-scale-schedule';
 export * from './next-block-schedule';
 export * from './masked-set-schedule';
 export * from './cell-flow-schedule';
-export * from './delay-pattern-schedule';
-export * from './horizon-schedule';

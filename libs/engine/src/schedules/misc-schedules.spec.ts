@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { CellFlowSchedule } from './cell-flow-schedule';
-import { HorizonSchedule } from './horizon-schedule';
 import { RasterSchedule } from './raster-schedule';
 import { stepsOf } from './schedule';
 
@@ -45,25 +44,5 @@ describe('CellFlowSchedule', () => {
   it("ramps guidance over cells like xAR's s_k = 1 + (cfg − 1)·k/3", () => {
     const schedule = new CellFlowSchedule({ cellCount: 4, cellSize: 64, flowSteps: 2 });
     expect([0, 2, 4, 6].map((i) => schedule.stepAt(i).cfgRatio)).toEqual([0, 1 / 3, 2 / 3, 1]);
-  });
-});
-
-describe('HorizonSchedule', () => {
-  it('cuts a 150-step horizon into chunks of 64, 64 and 22 that restart on the extended context', () => {
-    const schedule = new HorizonSchedule({ horizon: 150, predictionLength: 64 });
-    expect(schedule.chunkCount).toBe(3);
-    const starts = [...stepsOf(schedule)].filter((p) => p.startsChunk);
-    expect(starts.map((p) => [p.index, p.chunk, p.chunkLength, p.appendedToContext])).toEqual([
-      [0, 0, 64, 0],
-      [64, 1, 64, 64],
-      [128, 2, 22, 128],
-    ]);
-    expect(schedule.stepAt(149).offsetInChunk).toBe(21);
-  });
-
-  it('is a single chunk when the horizon fits in the prediction length', () => {
-    const schedule = new HorizonSchedule({ horizon: 12, predictionLength: 64 });
-    expect(schedule.chunkCount).toBe(1);
-    expect(schedule.stepAt(11).chunkLength).toBe(12);
   });
 });

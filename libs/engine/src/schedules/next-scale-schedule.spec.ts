@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../errors/invalid-argument';
-import { NextScaleSchedule, VAR_SMALL_PATCH_NUMS, phiIndex, phiTicks } from './next-scale-schedule';
+import { NextScaleSchedule, phiIndex, phiTicks } from './next-scale-schedule';
+
+/** The small VAR scales (130 tokens on an 8×8 map). */
+const VAR_SMALL_PATCH_NUMS = [1, 2, 3, 4, 6, 8];
 
 describe('NextScaleSchedule', () => {
   it('VAR scales: Σ pn² = 680 in 10 steps; small scales 1,2,3,4,6,8: 130 in 6', () => {

@@ -10,9 +10,6 @@ import {
 /** VAR-d16…d30 scales: 680 tokens on a 16×16 map. */
 export const VAR_PATCH_NUMS: readonly number[] = [1, 2, 3, 4, 5, 6, 8, 10, 13, 16];
 
-/** The small VAR scales (130 tokens on an 8×8 map). */
-export const VAR_SMALL_PATCH_NUMS: readonly number[] = [1, 2, 3, 4, 6, 8];
-
 /** A step of {@link NextScaleSchedule}: one whole scale. */
 export interface ScaleStepPlan extends StepPlan {
   /** Side length pn of the scale (pn² tokens). */

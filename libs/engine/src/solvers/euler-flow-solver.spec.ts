@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EulerFlowSolver } from './euler-flow-solver';
-import { solveFlow } from './flow-solver';
-import { gaussianVelocity } from './testing';
+import { gaussianVelocity, solveFlow } from './testing';
 
 /** Largest distance to the exact flow map x ↦ μ + σ·x (monotone affine map from N(0,1) to N(μ,σ²)). */
 function mapError(numSteps: number): number {

@@ -2,8 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../errors/invalid-argument';
 import { createRng } from '../random/rng';
 import { EulerMaruyamaFlowSolver } from './euler-maruyama-flow-solver';
-import { solveFlow } from './flow-solver';
-import { gaussianVelocity, moments } from './testing';
+import { gaussianVelocity, moments, solveFlow } from './testing';
 
 const MU = 1.5;
 const SIGMA = 0.5;

@@ -3,9 +3,9 @@ import { InvalidArgumentError } from '../errors/invalid-argument';
 import { createRng } from '../random/rng';
 import { EulerFlowSolver } from './euler-flow-solver';
 import { EulerMaruyamaFlowSolver } from './euler-maruyama-flow-solver';
-import { solveFlow, type FlowSolver } from './flow-solver';
+import type { FlowSolver } from './flow-solver';
 import { HeunFlowSolver } from './heun-flow-solver';
-import { gaussianVelocity, moments } from './testing';
+import { gaussianVelocity, moments, solveFlow } from './testing';
 
 /**
  * Every solver, a step count at which it should transport a Gaussian accurately, and the std bias

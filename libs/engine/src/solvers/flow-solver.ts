@@ -52,30 +52,14 @@ export interface FlowSolver {
   step(velocity: Float32Array, index: number, sample: Float32Array, rng?: Rng): void;
 }
 
-/** A velocity model: `v(x_t, t)` for the whole sample (synchronous form, e.g. a test field). */
-export type VelocityFn = (sample: Float32Array, t: number) => Float32Array;
-
 /** An asynchronous velocity model, e.g. an ONNX forward. */
 export type AsyncVelocityFn = (sample: Float32Array, t: number) => Promise<Float32Array>;
 
 /**
- * Runs the whole loop of `solver` on `sample` (noise at t = 1) in place and returns it.
- * The solver must already have its timesteps set.
+ * Runs the whole loop of `solver` on `sample` (noise at t = 1) in place and returns it, calling
+ * an asynchronous model (an ONNX forward) once per entry of `timesteps`; stops between steps
+ * when `signal` aborts. The solver must already have its timesteps set.
  */
-export function solveFlow(
-  solver: FlowSolver,
-  sample: Float32Array,
-  velocity: VelocityFn,
-  rng?: Rng,
-): Float32Array {
-  const { timesteps } = solver;
-  for (let i = 0; i < timesteps.length; i++) {
-    solver.step(velocity(sample, timesteps[i]), i, sample, rng);
-  }
-  return sample;
-}
-
-/** {@link solveFlow} for an asynchronous model; stops between steps when `signal` aborts. */
 export async function solveFlowAsync(
   solver: FlowSolver,
   sample: Float32Array,

@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../errors/invalid-argument';
 import { createRng } from '../random/rng';
 import { EulerFlowSolver } from './euler-flow-solver';
-import { solveFlow, type FlowSolver } from './flow-solver';
+import type { FlowSolver } from './flow-solver';
 import { HeunFlowSolver } from './heun-flow-solver';
-import { gaussianVelocity, moments } from './testing';
+import { gaussianVelocity, moments, solveFlow } from './testing';
 
 const MU = 1.5;
 const SIGMA = 0.5;

@@ -1,4 +1,25 @@
-import type { VelocityFn } from './flow-solver';
+import type { FlowSolver } from './flow-solver';
+import type { Rng } from '../random/rng';
+
+/** A velocity model: `v(x_t, t)` for the whole sample (synchronous form, e.g. a test field). */
+export type VelocityFn = (sample: Float32Array, t: number) => Float32Array;
+
+/**
+ * Runs the whole loop of `solver` on `sample` (noise at t = 1) in place and returns it.
+ * The solver must already have its timesteps set.
+ */
+export function solveFlow(
+  solver: FlowSolver,
+  sample: Float32Array,
+  velocity: VelocityFn,
+  rng?: Rng,
+): Float32Array {
+  const { timesteps } = solver;
+  for (let i = 0; i < timesteps.length; i++) {
+    solver.step(velocity(sample, timesteps[i]), i, sample, rng);
+  }
+  return sample;
+}
 
 /**
  * The exact marginal velocity of the linear path `x_t = (1 − t)·x + t·ε` when the data is

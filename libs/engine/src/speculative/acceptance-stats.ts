@@ -1,4 +1,3 @@
-import type { AcceptanceRule } from './acceptance-rule';
 import type { VerifyDraftResult } from './verify-draft';
 
 /** Running acceptance statistics of a speculative decoder (per request or per service). */
@@ -37,29 +36,4 @@ export class AcceptanceStats {
   reset(): void {
     this.rounds = this.drafted = this.accepted = this.emitted = 0;
   }
-}
-
-/**
- * Probability that one draft token x ~ q is kept: `α = Σₓ q(x)·a(x)`. For
- * {@link StandardAcceptance} this is `Σ min(p, q) = 1 − TV(p, q)` (Leviathan et al., §3.3).
- */
-export function expectedAcceptanceRate(
-  target: Float32Array,
-  draft: Float32Array,
-  rule: AcceptanceRule,
-): number {
-  let alpha = 0;
-  for (let x = 0; x < draft.length; x++) {
-    if (draft[x] > 0) alpha += draft[x] * rule.acceptanceProbability(target, draft, x);
-  }
-  return alpha;
-}
-
-/**
- * Expected tokens per round for i.i.d. acceptance rate α and γ drafts:
- * `(1 − α^{γ+1}) / (1 − α)` (Leviathan et al., eq. 1), `γ + 1` when α = 1.
- */
-export function expectedTokensPerRound(alpha: number, gamma: number): number {
-  if (alpha >= 1) return gamma + 1;
-  return (1 - alpha ** (gamma + 1)) / (1 - alpha);
 }

@@ -1,12 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../random/rng';
-import {
-  expectedAcceptanceRate,
-  expectedTokensPerRound,
-  AcceptanceStats,
-} from './acceptance-stats';
+import { AcceptanceStats } from './acceptance-stats';
 import { LanternAcceptance } from './lantern-acceptance';
-import { buildNeighbourTable } from './neighbour-table';
+import { buildNeighbourTable, expectedAcceptanceRate, expectedTokensPerRound } from './testing';
 import { StandardAcceptance } from './standard-acceptance';
 import { verifyDraft } from './verify-draft';
 

@@ -4,9 +4,10 @@ import { CategoricalSampler } from '../sampling/categorical-sampler';
 import { softmax } from '../sampling/softmax';
 import { chiSquareTest } from '../sampling/testing/chi-square';
 import type { AcceptanceRule } from './acceptance-rule';
-import { AcceptanceStats, expectedAcceptanceRate } from './acceptance-stats';
+import { AcceptanceStats } from './acceptance-stats';
 import { LanternAcceptance } from './lantern-acceptance';
-import { buildNeighbourTable, type NeighbourTable } from './neighbour-table';
+import type { NeighbourTable } from './neighbour-table';
+import { buildNeighbourTable, expectedAcceptanceRate } from './testing';
 import { StandardAcceptance } from './standard-acceptance';
 import { verifyDraft } from './verify-draft';
 

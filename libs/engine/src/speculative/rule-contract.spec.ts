@@ -3,7 +3,7 @@ import { createRng } from '../random/rng';
 import { softmax } from '../sampling/softmax';
 import type { AcceptanceRule } from './acceptance-rule';
 import { LanternAcceptance } from './lantern-acceptance';
-import { buildNeighbourTable } from './neighbour-table';
+import { buildNeighbourTable } from './testing';
 import { StandardAcceptance } from './standard-acceptance';
 
 const VOCAB = 32;

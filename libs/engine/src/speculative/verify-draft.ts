@@ -14,8 +14,6 @@ export interface VerifyDraftOptions {
   readonly rule: AcceptanceRule;
   /** Source of the acceptance uniforms and of the final draw. */
   readonly rng: Rng;
-  /** Vocabulary-sized buffer for the residual; allocated per rejection when omitted. */
-  readonly scratch?: Float32Array;
 }
 
 /** Outcome of {@link verifyDraft}. */
@@ -51,8 +49,7 @@ export function verifyDraft(options: VerifyDraftOptions): VerifyDraftResult {
       tokens.push(token);
       continue;
     }
-    const residual =
-      options.scratch?.length === target.length ? options.scratch : new Float32Array(target.length);
+    const residual = new Float32Array(target.length);
     rule.residual(target, draft, token, residual);
     tokens.push(sampler.sampleWeights(residual, rng));
     return { accepted: i, tokens };
