@@ -23,9 +23,12 @@ export interface GenerateRequest {
   classLabel: number;
   /** Images to generate. */
   numImages: number;
-  /** Seed; 0 = pick one (returned in the result). */
+  /**
+   * Seed in 1 … 2^53 − 1 (9007199254740991, the largest integer every JSON/JS client keeps exact); larger
+   * seeds are refused with INVALID_ARGUMENT. Each seed has its own random stream. 0 = pick one (returned in the result).
+   */
   seed: number;
-  /** Sampling and guidance; zero fields take the model's defaults. */
+  /** Sampling and guidance; unset fields take the model's defaults. */
   sampling?:
     | SamplingSettings
     | undefined;
@@ -89,9 +92,12 @@ export interface InpaintRequest {
   maskPng: Uint8Array;
   /** Class to condition on. */
   classLabel: number;
-  /** Seed; 0 = pick one. */
+  /**
+   * Seed in 1 … 2^53 − 1 (9007199254740991, the largest integer every JSON/JS client keeps exact); larger
+   * seeds are refused with INVALID_ARGUMENT. Each seed has its own random stream. 0 = pick one.
+   */
   seed: number;
-  /** Sampling and guidance; zero fields take the model's defaults. */
+  /** Sampling and guidance; unset fields take the model's defaults. */
   sampling?: SamplingSettings | undefined;
 }
 

@@ -40,9 +40,15 @@ export interface ClipSpec {
   frames: number;
   /** Frames per second of the encoded clip; 0 = 8. */
   fps: number;
-  /** Seed; 0 = pick one (returned with the result). Same seed and spec ⇒ same frames. */
+  /**
+   * Seed in 1 … 2^53 − 1 (9007199254740991, the largest integer every JSON/JS client keeps exact); larger
+   * seeds are refused with INVALID_ARGUMENT. Each seed has its own random stream. 0 = pick one (returned with the result). Same seed and spec ⇒ same frames.
+   */
   seed: number;
-  /** Sampling; zero fields take the model's defaults. Guidance is not supported by video models. */
+  /**
+   * Sampling; unset fields take the model's defaults. Guidance is not supported by video models
+   * (guidance_scale unset or 1).
+   */
   sampling?: SamplingSettings | undefined;
 }
 
