@@ -24,8 +24,9 @@ export interface GenerateRequest {
   /** Images to generate. */
   numImages: number;
   /**
-   * Seed in 1 … 2^53 − 1 (9007199254740991, the largest integer every JSON/JS client keeps exact); larger
-   * seeds are refused with INVALID_ARGUMENT. Each seed has its own random stream. 0 = pick one (returned in the result).
+   * Seed in 1 … 2^53 − 1 (9007199254740991, the largest integer JSON/JS clients keep exact);
+   * larger seeds are refused with INVALID_ARGUMENT. Each seed has its own random stream.
+   * 0 = pick one (returned in the result).
    */
   seed: number;
   /** Sampling and guidance; unset fields take the model's defaults. */
@@ -93,8 +94,9 @@ export interface InpaintRequest {
   /** Class to condition on. */
   classLabel: number;
   /**
-   * Seed in 1 … 2^53 − 1 (9007199254740991, the largest integer every JSON/JS client keeps exact); larger
-   * seeds are refused with INVALID_ARGUMENT. Each seed has its own random stream. 0 = pick one.
+   * Seed in 1 … 2^53 − 1 (9007199254740991, the largest integer JSON/JS clients keep exact);
+   * larger seeds are refused with INVALID_ARGUMENT. Each seed has its own random stream.
+   * 0 = pick one.
    */
   seed: number;
   /** Sampling and guidance; unset fields take the model's defaults. */

@@ -62,8 +62,9 @@ export interface ModelSpec {
     | ArNetOptions
     | undefined;
   /**
-   * Seed for training (AR-Net init and batches) and for sample paths, in 1 … 2^53 − 1 (9007199254740991, the largest integer every JSON/JS client keeps exact); larger
-   * seeds are refused with INVALID_ARGUMENT. Each seed has its own random stream. 0 = pick one.
+   * Seed for training (AR-Net init and batches) and for sample paths, in 1 … 2^53 − 1
+   * (9007199254740991, the largest integer JSON/JS clients keep exact); larger seeds are
+   * refused with INVALID_ARGUMENT. Each seed has its own random stream. 0 = pick one.
    */
   seed: number;
 }

@@ -41,8 +41,9 @@ export interface ClipSpec {
   /** Frames per second of the encoded clip; 0 = 8. */
   fps: number;
   /**
-   * Seed in 1 … 2^53 − 1 (9007199254740991, the largest integer every JSON/JS client keeps exact); larger
-   * seeds are refused with INVALID_ARGUMENT. Each seed has its own random stream. 0 = pick one (returned with the result). Same seed and spec ⇒ same frames.
+   * Seed in 1 … 2^53 − 1 (9007199254740991, the largest integer JSON/JS clients keep exact);
+   * larger seeds are refused with INVALID_ARGUMENT. Each seed has its own random stream.
+   * 0 = pick one (returned with the result). Same seed and spec ⇒ same frames.
    */
   seed: number;
   /**
