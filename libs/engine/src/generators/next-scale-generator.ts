@@ -39,8 +39,8 @@ export interface NextScaleResult<Media> {
  * VAR's `autoregressive_infer_cfg` over the {@link NextScaleSchedule}: for each scale, one forward
  * over all its positions (the first scale is the class start token), then the
  * {@link CategoricalHead} with VAR's linear guidance ramp samples every position independently
- * with the processor chain, then f̂ accumulation gives the next scale's
- * input; the decoder turns the final f̂ into images (and, if asked, each partial f̂ into a preview).
+ * with the processor chain, then f̂ accumulation gives the next scale's input; the decoder turns
+ * the final f̂ into images (and, if asked, each partial f̂ into a preview).
  */
 export class NextScaleGenerator<Media> implements Generator<
   NextScaleRequest,

@@ -41,11 +41,11 @@ export interface SpeculativeRasterResult<Media> extends RasterResult<Media> {
  * Raster generation with speculative decoding (Leviathan et al.; LANTERN's relaxed acceptance
  * for image tokens): a small draft proposes γ tokens one by one, the target scores all of them in
  * one forward, {@link verifyDraft} keeps a prefix and adds one corrected or bonus token, and both
- * KV caches roll back to what was kept. It walks the raster loop's {@link RasterSchedule}, several
- * steps per target forward, and both models' distributions come from the raster loop's
+ * KV caches roll back to what was kept. It walks the raster loop's {@link RasterSchedule},
+ * several steps per target forward, and both models' distributions come from the raster loop's
  * {@link CategoricalHead} (guidance, processors), so the output follows the target's processed
- * distribution (exactly for the standard rule). Images are generated one at a time: rows of a batch would accept different
- * numbers of tokens and their caches would drift apart.
+ * distribution (exactly for the standard rule). Images are generated one at a time: rows of a
+ * batch would accept different numbers of tokens and their caches would drift apart.
  */
 export class SpeculativeRasterGenerator<Media> implements Generator<
   RasterRequest,
