@@ -5,4 +5,6 @@ cd "$(dirname "$0")/.."
 npx buf lint
 rm -rf libs/proto/src/generated
 npx buf generate
+# google.rpc error details (from the google-proto-files package), with binary encode/decode.
+npx buf generate --template buf.gen.googleapis.yaml
 npx prettier --log-level warn --write libs/proto/src/generated >/dev/null

@@ -3,7 +3,9 @@ import {
   checkHealth,
   describeServer,
   ERROR_DETAIL_KEY,
+  ErrorReason,
   JsonLogger,
+  readStatusDetails,
   startGrpcService,
   TypedGrpcClient,
   type RunningGrpcService,
@@ -46,6 +48,10 @@ async function expectInvalid(call: Promise<unknown>, field: string, limit: RegEx
   const detail = JSON.parse(String(error!.metadata.get(ERROR_DETAIL_KEY)[0]));
   expect(detail.field).toBe(field);
   expect(detail.limit).toMatch(limit);
+  // The standard google.rpc.BadRequest in grpc-status-details-bin names the same field.
+  const violations = readStatusDetails(error!)?.badRequest?.fieldViolations;
+  expect(violations?.map((v) => v.field)).toEqual([field]);
+  expect(violations![0].description).toMatch(limit);
 }
 
 describe('timeseries-service over gRPC on loopback', () => {
@@ -245,8 +251,15 @@ describe('timeseries-service over gRPC on loopback', () => {
           seasonLength: 0,
         },
       });
-      await expect(smallClient.unary('forecast', big)).rejects.toMatchObject({
+      const refused = await smallClient.unary('forecast', big).catch((e: ServiceError) => e);
+      expect(refused).toMatchObject({
         code: status.RESOURCE_EXHAUSTED,
+      });
+      // Told apart from a full queue (also RESOURCE_EXHAUSTED) by its ErrorInfo reason.
+      expect(readStatusDetails(refused as ServiceError)?.errorInfo).toMatchObject({
+        reason: ErrorReason.MESSAGE_TOO_LARGE,
+        domain: 'nextx',
+        metadata: { limit_bytes: '4096' },
       });
       expect((await smallClient.unary('forecast', request())).point).toHaveLength(12);
     } finally {

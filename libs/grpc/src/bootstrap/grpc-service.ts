@@ -15,6 +15,7 @@ import { protoRoot } from '@nextx/proto';
 import { ConfigError, type ServiceConfig } from '../config/env-config';
 import { GrpcExceptionFilter } from '../errors/grpc-exception.filter';
 import { HealthService } from '../health/health.service';
+import { messageTooLargeInterceptor } from '../limits/message-too-large.interceptor';
 import { JsonLogger } from '../logging/json-logger';
 import { GrpcCallInterceptor } from '../metrics/grpc-call.interceptor';
 import { GrpcMetrics } from '../metrics/grpc-metrics';
@@ -144,6 +145,8 @@ export async function startGrpcService(
       loader: { ...LOADER_OPTIONS, includeDirs: [protoRoot()] },
       gracefulShutdown: true,
       maxReceiveMessageLength: config.maxMessageBytes,
+      // Nest hands channelOptions to `new grpc.Server`, whose ServerOptions take interceptors.
+      channelOptions: { interceptors: [messageTooLargeInterceptor(config.maxMessageBytes)] },
       onLoadPackageDefinition: (packageDefinition, server) => {
         ref.server = server as unknown as Server;
         new ReflectionService(packageDefinition).addToServer(server);
