@@ -2,7 +2,9 @@ import { status, type ServiceError } from '@grpc/grpc-js';
 import {
   checkHealth,
   describeServer,
+  ErrorReason,
   JsonLogger,
+  readStatusDetails,
   startGrpcService,
   TypedGrpcClient,
   type RunningGrpcService,
@@ -243,6 +245,15 @@ describe('image-service over gRPC with the reference models', () => {
       const error = (await collect(client, request).catch((e: ServiceError) => e)) as ServiceError;
       expect(error.code, text).toBe(code);
       expect(error.details).toContain(text);
+      // The same, read as a standard client would: google.rpc details in grpc-status-details-bin.
+      const decoded = readStatusDetails(error);
+      if (code === status.INVALID_ARGUMENT)
+        expect(decoded?.badRequest?.fieldViolations.map((v) => v.field)).toEqual([text]);
+      if (code === status.NOT_FOUND)
+        expect(decoded?.resourceInfo).toMatchObject({
+          resourceType: 'image model',
+          resourceName: text,
+        });
     };
     await expectStatus(
       { model: { name: 'no-such-model', version: '' } },
@@ -349,6 +360,10 @@ describe('image-service queue, cancellation and responsiveness', () => {
       (e: ServiceError) => e,
     )) as ServiceError;
     expect(refused.code).toBe(status.RESOURCE_EXHAUSTED);
+    const details = readStatusDetails(refused);
+    expect(details?.errorInfo?.reason).toBe(ErrorReason.QUEUE_FULL);
+    const delay = details?.retryInfo?.retryDelay;
+    expect(delay!.seconds * 1000 + delay!.nanos / 1e6).toBeGreaterThan(0);
     controller.abort();
     const ended = await first;
     // The client sees CANCELLED (or just the end of the stream) and never the result.

@@ -1,5 +1,5 @@
 import { status, type ServiceError } from '@grpc/grpc-js';
-import type { RunningGrpcService } from '@nextx/grpc';
+import { readStatusDetails, type RunningGrpcService } from '@nextx/grpc';
 import { deleteTestTopics, testEnv } from '@nextx/jobs/testing';
 import { jobs, type video } from '@nextx/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -101,6 +101,9 @@ describe('video-service job RPCs with the real broker (no worker: jobs stay queu
       const e = await failure(call);
       expect(e.code, field).toBe(status.INVALID_ARGUMENT);
       expect(e.details).toContain(field);
+      expect(readStatusDetails(e)?.badRequest?.fieldViolations.map((v) => v.field)).toEqual([
+        field.split(':')[0],
+      ]);
     };
     await expectInvalid(submit(client, ''), 'idempotency_key');
     await expectInvalid(submit(client, 'x'.repeat(201)), 'idempotency_key');
@@ -112,9 +115,12 @@ describe('video-service job RPCs with the real broker (no worker: jobs stay queu
     );
     await expectInvalid(submit(client, 'k4', { clip: clip({ digits: [12] }) }), 'clip.digits[0]');
     await expectInvalid(client.unary('getJob', { jobId: 'nope' }), 'job_id');
-    expect((await failure(client.unary('getJob', { jobId: `job-${'f'.repeat(32)}` }))).code).toBe(
-      status.NOT_FOUND,
-    );
+    const unknown = await failure(client.unary('getJob', { jobId: `job-${'f'.repeat(32)}` }));
+    expect(unknown.code).toBe(status.NOT_FOUND);
+    expect(readStatusDetails(unknown)?.resourceInfo).toMatchObject({
+      resourceType: 'job',
+      resourceName: `job-${'f'.repeat(32)}`,
+    });
     const { jobs: none } = await client.unary('listJobs', {
       state: S.JOB_STATE_UNSPECIFIED,
       pageSize: 0,

@@ -2,7 +2,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { status, type ServiceError } from '@grpc/grpc-js';
-import { checkHealth, describeServer, type RunningGrpcService } from '@nextx/grpc';
+import {
+  checkHealth,
+  describeServer,
+  ErrorReason,
+  readStatusDetails,
+  type RunningGrpcService,
+} from '@nextx/grpc';
 import { ModelRepository, ReferenceClassifier } from '@nextx/runtime';
 import { clipQuality, poolClipQuality, type ClipQuality } from '@nextx/video';
 import { decodePng, hasH264Encoder, probeClip } from '@nextx/media';
@@ -122,6 +128,17 @@ describe('video-service over gRPC with the reference video models', () => {
       )) as ServiceError;
       expect(error.code, text).toBe(code);
       expect(error.details).toContain(text);
+      // The same, read as a standard client would: google.rpc details in grpc-status-details-bin.
+      const decoded = readStatusDetails(error);
+      if (code === status.INVALID_ARGUMENT)
+        expect(decoded?.badRequest?.fieldViolations.map((v) => v.field)).toEqual([
+          text.split(':')[0],
+        ]);
+      if (code === status.NOT_FOUND)
+        expect(decoded?.resourceInfo).toMatchObject({
+          resourceType: 'video model',
+          resourceName: text,
+        });
     };
     await expectStatus(
       { model: { name: 'no-such-model', version: '' } },
@@ -237,6 +254,10 @@ describe('video-service queue and cancellation', () => {
       (e: ServiceError) => e,
     )) as ServiceError;
     expect(refused.code).toBe(status.RESOURCE_EXHAUSTED);
+    const details = readStatusDetails(refused);
+    expect(details?.errorInfo?.reason).toBe(ErrorReason.QUEUE_FULL);
+    const delay = details?.retryInfo?.retryDelay;
+    expect(delay!.seconds * 1000 + delay!.nanos / 1e6).toBeGreaterThan(0);
     controller.abort();
     expect(((await long) as ServiceError).code).toBe(status.CANCELLED);
     const queue = service.app.get(VideoGenerationService).queue;
