@@ -9,7 +9,7 @@ import {
   TypedGrpcClient,
   type RunningGrpcService,
 } from '@nextx/grpc';
-import { DigitClassifier } from '@nextx/image';
+import { DigitClassifier, type ImageTasks } from '@nextx/image';
 import { ModelRepository } from '@nextx/runtime';
 import { freePort, healthCheckLatencies } from '@nextx/grpc/testing';
 import { decodePng, encodePng } from '@nextx/media';
@@ -18,7 +18,8 @@ import { image, PROTO_FILES } from '@nextx/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadImageConfig } from '../src/config';
 import { imageServiceDefinition } from '../src/image.module';
-import { ImageGenerationService } from '../src/image-generation.service';
+import type { GenerationService } from '@nextx/serving';
+import { IMAGE_GENERATION } from '../src/tokens';
 
 type Client = TypedGrpcClient<image.ImageGenerationClient>;
 const SAMPLING = { guidanceScale: 0, temperature: 0, topK: 0, topP: 0, minP: 0 };
@@ -334,7 +335,7 @@ describe('image-service queue, cancellation and responsiveness', () => {
     controller.abort();
     await running;
     // The aborted generation stops within a step and gives its slot back.
-    const queue = service.app.get(ImageGenerationService).queue;
+    const queue = service.app.get<GenerationService<ImageTasks>>(IMAGE_GENERATION).queue;
     for (let i = 0; i < 50 && queue.runningCount > 0; i++)
       await new Promise((r) => setTimeout(r, 100));
     expect(queue.runningCount).toBe(0);

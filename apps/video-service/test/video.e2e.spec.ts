@@ -16,7 +16,9 @@ import type { video } from '@nextx/proto';
 import { GifReader } from 'omggif';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadVideoConfig } from '../src/config';
-import { VideoGenerationService } from '../src/video-generation.service';
+import type { GenerationService } from '@nextx/serving';
+import type { VideoTasks } from '@nextx/video';
+import { VIDEO_GENERATION } from '../src/tokens';
 import { clip, generate, NO_SAMPLING, startVideoService, type Client } from './support';
 
 const pixelsOf = (frames: video.Frame[]) => frames.map((f) => decodePng(f.png).pixels);
@@ -260,7 +262,7 @@ describe('video-service queue and cancellation', () => {
     expect(delay!.seconds * 1000 + delay!.nanos / 1e6).toBeGreaterThan(0);
     controller.abort();
     expect(((await long) as ServiceError).code).toBe(status.CANCELLED);
-    const queue = service.app.get(VideoGenerationService).queue;
+    const queue = service.app.get<GenerationService<VideoTasks>>(VIDEO_GENERATION).queue;
     for (let i = 0; i < 50 && queue.runningCount > 0; i++)
       await new Promise((r) => setTimeout(r, 100));
     expect(queue.runningCount).toBe(0);

@@ -11,3 +11,5 @@ export * from './worker/worker-protocol';
 export * from './models/fused-decoder';
 export * from './repository/bundled-models';
 export * from './models/reference-classifier';
+export * from './worker/cached-loader';
+export * from './worker/serve-model-tasks';

@@ -10,7 +10,14 @@ import {
 } from '@nextx/engine';
 import { encodePng } from '@nextx/media';
 import type { ImageBatch } from '../models/code-decoder';
-import type { FusedDecoder, ModelRepository, TaskContext, TaskHandler } from '@nextx/runtime';
+import {
+  CachedLoader,
+  type FusedDecoder,
+  type ModelRepository,
+  type Task,
+  type TaskContext,
+  type TaskHandlers,
+} from '@nextx/runtime';
 import { keptTokens } from '../models/var-models';
 import { loadRasterPipeline, type RasterPipeline } from '../pipelines/raster-pipeline';
 import { loadVarPipeline, type VarPipeline } from '../pipelines/var-pipeline';
@@ -56,6 +63,12 @@ export interface ImageProgress {
   readonly previewPng?: Uint8Array;
 }
 
+/** The image tasks of a generation worker, by kind. */
+export interface ImageTasks {
+  readonly generate: Task<ImageGenerateTask, ImageProgress, ImageGenerateOutput>;
+  readonly inpaint: Task<ImageInpaintTask, never, { png: Uint8Array }>;
+}
+
 /** Worker-side settings. */
 export interface ImageTaskOptions {
   /** Rows (images, doubled by CFG) of the shared fused batch of each raster model. */
@@ -71,62 +84,32 @@ export interface ImageTaskOptions {
 export function imageTaskHandlers(
   repository: ModelRepository,
   options: ImageTaskOptions,
-): Record<string, TaskHandler> {
-  const raster = new Map<string, Promise<{ pipeline: RasterPipeline; fused?: FusedDecoder }>>();
-  const vars = new Map<string, Promise<VarPipeline>>();
+): TaskHandlers<ImageTasks> {
   // Families never change while a worker runs: read each manifest once, not per request.
-  const families = new Map<string, Promise<string>>();
-  const family = (name: string) => {
-    let entry = families.get(name);
-    if (!entry) {
-      entry = repository.manifest(name).then((m) => m.family);
-      entry.catch(() => families.delete(name));
-      families.set(name, entry);
-    }
-    return entry;
-  };
-
-  const rasterPipeline = (name: string) => {
-    let entry = raster.get(name);
-    if (!entry) {
-      entry = loadRasterPipeline(repository, name, { maxBatch: options.fusedRows }).then(
-        (pipeline) => ({
-          pipeline,
-          fused: options.fusion ? pipeline.fused() : undefined,
-        }),
-      );
-      raster.set(name, entry);
-    }
-    return entry;
-  };
+  const families = new CachedLoader((name: string) =>
+    repository.manifest(name).then((m) => m.family),
+  );
+  const raster = new CachedLoader((name: string) =>
+    loadRasterPipeline(repository, name, { maxBatch: options.fusedRows }).then((pipeline) => ({
+      pipeline,
+      fused: options.fusion ? pipeline.fused() : undefined,
+    })),
+  );
+  const vars = new CachedLoader((name: string) => loadVarPipeline(repository, name));
   // Draft pipeline and LANTERN table of a target model, loaded on its first speculative request.
-  const drafts = new Map<string, Promise<{ draft: RasterPipeline; neighbours: NeighbourTable }>>();
-  const draftOf = (pipeline: RasterPipeline) => {
-    const name = pipeline.model.manifest.name;
-    let entry = drafts.get(name);
-    if (!entry) {
-      const draftName = pipeline.draftName;
-      if (!draftName) throw new Error(`model ${name} has no draft model`);
-      entry = Promise.all([
-        loadRasterPipeline(repository, draftName, { maxBatch: 2, decoderFrom: pipeline.model }),
-        loadNeighbours(pipeline),
-      ]).then(([draft, neighbours]) => ({ draft, neighbours }));
-      drafts.set(name, entry);
-    }
-    return entry;
-  };
-  const varPipeline = (name: string) => {
-    let entry = vars.get(name);
-    if (!entry) {
-      entry = loadVarPipeline(repository, name);
-      vars.set(name, entry);
-    }
-    return entry;
-  };
+  const drafts = new CachedLoader(async (pipeline: RasterPipeline) => {
+    const draftName = pipeline.draftName;
+    if (!draftName) throw new Error(`model ${pipeline.model.manifest.name} has no draft model`);
+    const [draft, neighbours] = await Promise.all([
+      loadRasterPipeline(repository, draftName, { maxBatch: 2, decoderFrom: pipeline.model }),
+      loadNeighbours(pipeline),
+    ]);
+    return { draft, neighbours };
+  });
 
   const generate = async (
     task: ImageGenerateTask,
-    context: TaskContext,
+    context: TaskContext<ImageProgress>,
   ): Promise<ImageGenerateOutput> => {
     const classLabels = new Array<number>(task.numImages).fill(task.classLabel);
     const sampling = {
@@ -145,8 +128,8 @@ export function imageTaskHandlers(
       } satisfies ImageProgress);
     };
     let events: AsyncIterable<GenerationEvent<{ media: ImageBatch; acceptanceRate?: number }>>;
-    if ((await family(task.model)) === 'var') {
-      const pipeline = await varPipeline(task.model);
+    if ((await families.get(task.model)) === 'var') {
+      const pipeline = await vars.get(task.model);
       events = pipeline
         .generator((task.guidanceScale !== 0 ? 2 : 1) * task.numImages)
         .generate(
@@ -154,10 +137,10 @@ export function imageTaskHandlers(
           { seed: task.seed, signal: context.signal },
         );
     } else {
-      const { pipeline, fused } = await rasterPipeline(task.model);
+      const { pipeline, fused } = await raster.get(task.model);
       const request = { classLabels, guidanceScale: task.guidanceScale, sampling };
       if (task.speculative !== 'off') {
-        const { draft, neighbours } = await draftOf(pipeline);
+        const { draft, neighbours } = await drafts.get(pipeline);
         const rule =
           task.speculative === 'lantern'
             ? new LanternAcceptance({
@@ -207,9 +190,9 @@ export function imageTaskHandlers(
   };
   const inpaint = async (
     task: ImageInpaintTask,
-    context: TaskContext,
+    context: TaskContext<never>,
   ): Promise<{ png: Uint8Array }> => {
-    const pipeline = await varPipeline(task.model);
+    const pipeline = await vars.get(task.model);
     if (!pipeline.encoder) throw new Error(`model ${task.model} exports no encoder graph`);
     const input = {
       pixels: task.image,
@@ -243,7 +226,7 @@ export function imageTaskHandlers(
     );
     return { png: new Uint8Array(encodePng({ ...input, pixels: out })) };
   };
-  return { generate: generate as TaskHandler, inpaint: inpaint as TaskHandler };
+  return { generate, inpaint };
 }
 
 async function loadNeighbours(pipeline: RasterPipeline): Promise<NeighbourTable> {
