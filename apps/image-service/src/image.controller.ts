@@ -1,6 +1,7 @@
 import { Controller, Inject } from '@nestjs/common';
 import type { ImageTaskBase, ImageTasks } from '@nextx/image';
-import { image } from '@nextx/proto';
+import { modelQuality } from '@nextx/grpc';
+import { image, models } from '@nextx/proto';
 import type { GenerationService } from '@nextx/serving';
 import { Observable } from 'rxjs';
 import type { ImageServiceSettings } from './config';
@@ -8,13 +9,18 @@ import type { ImageCatalog, ImageModelEntry } from './image-catalog';
 import { validateGenerate, validateInpaint } from './request-validation';
 import { IMAGE_CATALOG, IMAGE_GENERATION, IMAGE_SETTINGS } from './tokens';
 
-function modelInfo(entry: ImageModelEntry): image.ModelInfo {
+const FAMILIES = {
+  var: models.ModelFamily.MODEL_FAMILY_VAR,
+  raster: models.ModelFamily.MODEL_FAMILY_RASTER,
+} as const;
+
+/** The common `ModelInfo` of an image model, with its image details. */
+function modelInfo(entry: ImageModelEntry): models.ModelInfo {
   const d = entry.defaults;
   return {
     model: { name: entry.manifest.name, version: entry.manifest.version },
-    family: entry.family,
-    numClasses: entry.numClasses,
-    imageSize: entry.imageSize,
+    family: FAMILIES[entry.family],
+    description: String(entry.manifest['task'] ?? ''),
     defaults: {
       guidanceScale: d.guidanceScale,
       temperature: d.temperature,
@@ -22,8 +28,8 @@ function modelInfo(entry: ImageModelEntry): image.ModelInfo {
       topP: d.topP,
       minP: d.minP,
     },
-    evalJson: JSON.stringify(entry.manifest.eval ?? {}),
-    hasDraft: !!entry.draft,
+    quality: modelQuality(entry.manifest.eval),
+    image: { numClasses: entry.numClasses, imageSize: entry.imageSize, hasDraft: !!entry.draft },
   };
 }
 
@@ -101,11 +107,11 @@ export class ImageController implements image.ImageGenerationController {
     };
   }
 
-  listModels(): image.ListModelsResponse {
+  listModels(): models.ListModelsResponse {
     return { models: this.catalog.list().map(modelInfo) };
   }
 
-  getModel(request: image.GetModelRequest): image.GetModelResponse {
+  getModel(request: models.GetModelRequest): models.GetModelResponse {
     return {
       model: modelInfo(this.catalog.get(request.model?.name ?? '', request.model?.version)),
     };

@@ -3,6 +3,7 @@ import {
   checkHealth,
   describeServer,
   ErrorReason,
+  fromStruct,
   JsonLogger,
   readStatusDetails,
   startGrpcService,
@@ -14,13 +15,14 @@ import { ModelRepository } from '@nextx/runtime';
 import { freePort, healthCheckLatencies } from '@nextx/grpc/testing';
 import { decodePng, encodePng } from '@nextx/media';
 import { createRequire } from 'node:module';
-import { image, PROTO_FILES } from '@nextx/proto';
+import { image, models, PROTO_FILES } from '@nextx/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadImageConfig } from '../src/config';
 import { imageServiceDefinition } from '../src/image.module';
 import type { GenerationService } from '@nextx/serving';
 import { IMAGE_GENERATION } from '../src/tokens';
 
+const { ModelFamily } = models;
 type Client = TypedGrpcClient<image.ImageGenerationClient>;
 const SAMPLING = { guidanceScale: 0, temperature: 0, topK: 0, topP: 0, minP: 0 };
 
@@ -86,10 +88,10 @@ describe('image-service over gRPC with the reference models', () => {
     it(`${model}: generated digits reach the class agreement recorded in model.json (200 samples)`, async () => {
       const { models } = await client.unary('listModels', {});
       const info = models.find((m) => m.model?.name === model)!;
-      const recorded = Number(JSON.parse(info.evalJson)['class_agreement']);
+      const recorded = info.quality!.classAgreement!;
       const pngs: Uint8Array[] = [];
       const labels: number[] = [];
-      for (let c = 0; c < info.numClasses; c++) {
+      for (let c = 0; c < info.image!.numClasses; c++) {
         const { images } = await collect(client, {
           model: { name: model, version: '' },
           classLabel: c,
@@ -291,11 +293,22 @@ describe('image-service over gRPC with the reference models', () => {
     const { model } = await client.unary('getModel', {
       model: { name: 'llama-mnist', version: '' },
     });
-    expect(model).toMatchObject({ family: 'raster', numClasses: 10, hasDraft: true });
+    expect(model).toMatchObject({
+      family: ModelFamily.MODEL_FAMILY_RASTER,
+      image: { numClasses: 10, hasDraft: true },
+    });
     const { model: varModel } = await client.unary('getModel', {
       model: { name: 'var-mnist', version: '' },
     });
-    expect(varModel).toMatchObject({ family: 'var', numClasses: 10, hasDraft: false });
+    expect(varModel).toMatchObject({
+      family: ModelFamily.MODEL_FAMILY_VAR,
+      image: { numClasses: 10, hasDraft: false },
+    });
+    // Size and quality as model.json records them: typed figures, and the whole eval as a Struct.
+    expect(varModel!.image!.imageSize).toBe(32);
+    const recorded = fromStruct(varModel!.quality!.eval);
+    expect(recorded['class_agreement']).toBe(varModel!.quality!.classAgreement);
+    expect(recorded['command']).toBe('tools/models/run.sh eval var-mnist');
     expect(await checkHealth(service.address, 'nextx.image.v1.ImageGeneration')).toBe('SERVING');
     expect((await describeServer(service.address)).map((s) => s.name)).toContain(
       'nextx.image.v1.ImageGeneration',

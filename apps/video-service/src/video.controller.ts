@@ -1,31 +1,41 @@
 import { Controller, Inject } from '@nestjs/common';
 import { InvalidArgumentError } from '@nextx/engine';
-import { video } from '@nextx/proto';
+import { modelQuality } from '@nextx/grpc';
+import { models, video } from '@nextx/proto';
 import type { GenerationService } from '@nextx/serving';
-import type { VideoModelInfo, VideoTasks } from '@nextx/video';
+import type { VideoTasks } from '@nextx/video';
 import { Observable } from 'rxjs';
 import { checkClip, checkFormat, clipSpecOf } from './clip-requests';
 import type { VideoServiceSettings } from './config';
-import type { VideoCatalog } from './video-catalog';
+import type { VideoCatalog, VideoCatalogEntry } from './video-catalog';
 import { VideoJobsService } from './video-jobs.service';
 import { VIDEO_CATALOG, VIDEO_GENERATION, VIDEO_SETTINGS } from './tokens';
 
 const OUTPUT_PIECE_BYTES = 1 << 20;
 const MAX_PAGE_SIZE = 1000;
 
-function modelInfo(info: VideoModelInfo): video.ModelInfo {
+const FAMILIES = {
+  nbp: models.ModelFamily.MODEL_FAMILY_NBP,
+  'ntp-video': models.ModelFamily.MODEL_FAMILY_NTP_VIDEO,
+} as const;
+
+/** The common `ModelInfo` of a video model, with its frame and motion details. */
+function modelInfo(info: VideoCatalogEntry): models.ModelInfo {
   return {
     model: { name: info.name, version: info.version },
-    family: info.family,
-    frameSize: info.frameSize,
-    contextFrames: info.contextFrames,
-    maxObjects: info.maxObjects,
-    tokensPerFrame: info.tokensPerFrame,
+    family: FAMILIES[info.family],
+    description: info.description,
     defaults: { ...info.defaults, minP: 0, guidanceScale: 1 },
-    evalJson: JSON.stringify(info.eval ?? {}),
-    maxPosition: info.motion.maxPosition,
-    positionStep: info.motion.positionStep,
-    velocities: [...info.motion.velocities],
+    quality: modelQuality(info.eval),
+    video: {
+      frameSize: info.frameSize,
+      contextFrames: info.contextFrames,
+      maxObjects: info.maxObjects,
+      tokensPerFrame: info.tokensPerFrame,
+      maxPosition: info.motion.maxPosition,
+      positionStep: info.motion.positionStep,
+      velocities: [...info.motion.velocities],
+    },
   };
 }
 
@@ -103,11 +113,11 @@ export class VideoController implements video.VideoGenerationController {
     });
   }
 
-  listModels(): video.ListModelsResponse {
+  listModels(): models.ListModelsResponse {
     return { models: this.catalog.list().map(modelInfo) };
   }
 
-  getModel(request: video.GetModelRequest): video.GetModelResponse {
+  getModel(request: models.GetModelRequest): models.GetModelResponse {
     return {
       model: modelInfo(this.catalog.get(request.model?.name ?? '', request.model?.version)),
     };

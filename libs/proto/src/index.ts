@@ -7,3 +7,4 @@ export * as video from './generated/nextx/video/v1/video';
 export * as videoClip from './generated/nextx/video/clip/v1/clip';
 export * as rpcStatus from './generated/googleapis/google/rpc/status';
 export * as rpcDetails from './generated/googleapis/google/rpc/error_details';
+export * as models from './generated/nextx/common/v1/model';

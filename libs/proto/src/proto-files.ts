@@ -23,6 +23,7 @@ export function protoRoot(): string {
 /** Proto file of one API area, relative to {@link protoRoot}. */
 export const PROTO_FILES = {
   common: 'nextx/common/v1/common.proto',
+  models: 'nextx/common/v1/model.proto',
   timeseries: 'nextx/timeseries/v1/timeseries.proto',
   image: 'nextx/image/v1/image.proto',
   jobs: 'nextx/jobs/v1/jobs.proto',

@@ -3,6 +3,7 @@ import { TypedGrpcClient } from '@nextx/grpc';
 import { jobs, PROTO_FILES, video } from '@nextx/proto';
 import { SingleBar, Presets } from 'cli-progress';
 import { Command, InvalidArgumentError } from 'commander';
+import { printModels } from './models.command';
 import { DEFAULT_ADDRESSES, intOption, numberOption } from './options';
 
 function videoClient(address: string) {
@@ -276,24 +277,8 @@ export function videoCommand(): Command {
 
   command
     .command('models')
-    .description('video models the service has loaded')
+    .description('video models the service has loaded (same as nextx models --service video)')
     .option('--addr <host:port>', 'video service address', DEFAULT_ADDRESSES.video)
-    .action(async (o) => {
-      const client = videoClient(o.addr);
-      try {
-        const { models } = await client.unary('listModels', {});
-        for (const m of models) {
-          const quality = JSON.parse(m.evalJson || '{}') as Record<string, unknown>;
-          const agreement = quality['class_agreement'];
-          process.stdout.write(
-            `${m.model!.name}@${m.model!.version}  family ${m.family}  ${m.frameSize}px  ${m.tokensPerFrame} tokens/frame  context ${m.contextFrames} frames  up to ${m.maxObjects} digits` +
-              `  motion x,y ${m.positionStep > 1 ? `multiples of ${m.positionStep} ` : ''}in 0..${m.maxPosition}, vx,vy in {${m.velocities.join(',')}}` +
-              `${agreement !== undefined ? `  per-frame agreement ${agreement}` : ''}\n`,
-          );
-        }
-      } finally {
-        client.close();
-      }
-    });
+    .action(async (o) => printModels('video', o.addr));
   return command;
 }

@@ -7,7 +7,8 @@
 /* eslint-disable */
 import { GrpcMethod, GrpcStreamMethod } from "@nestjs/microservices";
 import { Observable } from "rxjs";
-import { ModelRef, ProgressEvent, SamplingSettings } from "../../common/v1/common.js";
+import { ProgressEvent } from "../../common/v1/common.js";
+import { GetModelRequest, GetModelResponse, ListModelsRequest, ListModelsResponse } from "../../common/v1/model.js";
 import { JobState, JobStatus } from "../../jobs/v1/jobs.js";
 import { ClipSpec } from "../clip/v1/clip.js";
 
@@ -71,58 +72,6 @@ export interface GenerateClipResponse {
     | undefined;
   /** The encoded clip; the last message. */
   clip?: Clip | undefined;
-}
-
-/** Request of ListModels. */
-export interface ListModelsRequest {
-}
-
-/** A loaded video model. */
-export interface ModelInfo {
-  /** Name and version. */
-  model?:
-    | ModelRef
-    | undefined;
-  /** Family: "nbp" (next-block) or "ntp-video" (next-token baseline). */
-  family: string;
-  /** Frame size in pixels (square). */
-  frameSize: number;
-  /** Frames the model attends to; longer clips slide over the most recent frames. */
-  contextFrames: number;
-  /** Most objects (digits) per clip. */
-  maxObjects: number;
-  /** Default sampling settings. */
-  defaults?:
-    | SamplingSettings
-    | undefined;
-  /** Recorded quality (model.json eval), as JSON. */
-  evalJson: string;
-  /** Tokens per frame. */
-  tokensPerFrame: number;
-  /** Largest x / y of an object's box (walls reflect there and at 0). */
-  maxPosition: number;
-  /** Object positions are multiples of this. */
-  positionStep: number;
-  /** Allowed velocities per axis, pixels per frame. */
-  velocities: number[];
-}
-
-/** Response of ListModels. */
-export interface ListModelsResponse {
-  /** Loaded models. */
-  models: ModelInfo[];
-}
-
-/** Request of GetModel. */
-export interface GetModelRequest {
-  /** Model to describe. */
-  model?: ModelRef | undefined;
-}
-
-/** Response of GetModel. */
-export interface GetModelResponse {
-  /** The model. */
-  model?: ModelInfo | undefined;
 }
 
 /** Request of SubmitVideoJob. */
@@ -236,7 +185,7 @@ export interface VideoGenerationClient {
 
   generateClip(request: GenerateClipRequest): Observable<GenerateClipResponse>;
 
-  /** Models this service has loaded. */
+  /** Models this service has loaded (details: nextx.common.v1.VideoModelDetails). */
 
   listModels(request: ListModelsRequest): Observable<ListModelsResponse>;
 
@@ -282,7 +231,7 @@ export interface VideoGenerationController {
 
   generateClip(request: GenerateClipRequest): Observable<GenerateClipResponse>;
 
-  /** Models this service has loaded. */
+  /** Models this service has loaded (details: nextx.common.v1.VideoModelDetails). */
 
   listModels(
     request: ListModelsRequest,
