@@ -57,6 +57,13 @@ describe('nextx CLI against the running timeseries service', () => {
     expect(stdout).toContain('nextx.timeseries.v1.TimeSeries\n  Forecast\n  Generate');
   });
 
+  it('nextx models --service timeseries lists the fitting methods like any service lists models', async () => {
+    const { stdout } = await nextx('models', '--service', 'timeseries', '--addr', address);
+    const lines = stdout.trim().split('\n');
+    expect(lines.map((line) => line.split('  ')[0])).toEqual(['auto@1', 'ar@1', 'arnet@1']);
+    expect(lines[2]).toContain('family arnet');
+  });
+
   it('nextx forecast writes the forecast CSV with dates and quantiles, and an SVG plot', async () => {
     const out = join(dir, 'forecast.csv');
     const plot = join(dir, 'forecast.svg');
