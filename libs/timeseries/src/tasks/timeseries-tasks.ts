@@ -39,6 +39,7 @@ export const timeSeriesTaskHandlers: TaskHandlers<TimeSeriesTasks> = {
 
 function portable(model: FittedSeriesModel): PortableFittedModel {
   // A function cannot be structured-cloned to the main thread.
-  const { predictor: _, ...rest } = model;
+  const { predictor, ...rest } = model;
+  void predictor;
   return rest;
 }
