@@ -4,3 +4,4 @@ export * from './models/var-models';
 export * from './pipelines/raster-pipeline';
 export * from './pipelines/var-pipeline';
 export * from './tasks/image-tasks';
+export * from './catalog/image-catalog';
