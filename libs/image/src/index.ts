@@ -1,5 +1,5 @@
 export * from './models/code-decoder';
-export * from './models/digit-classifier';
+export * from './quality/digit-classifier';
 export * from './models/var-models';
 export * from './pipelines/raster-pipeline';
 export * from './pipelines/var-pipeline';
