@@ -11,6 +11,7 @@ export * from './health/health.service';
 export * from './logging/json-logger';
 export * from './metrics/grpc-call.interceptor';
 export * from './metrics/grpc-metrics';
+export * from './reflection/compiled-reflection';
 export * from './validation/fields';
 export * from './metrics/generation-metrics';
 export * from './queue/admission-queue';
