@@ -18,7 +18,7 @@ if ! command -v ffmpeg >/dev/null 2>&1 && [ -z "${FFMPEG_PATH:-}" ]; then
   fi
 fi
 
-# grpcurl and grpc_health_probe: the e2e tests drive every service with them, the way a third-party
+# grpcurl and grpc-health-probe: the e2e tests drive every service with them, the way a third-party
 # client would (reflection, health). Built from the Go module proxy into .tools/bin (git-ignored),
 # once per pinned version. The versions build with Go >= 1.18, so Debian's golang-go (1.19 on
 # bookworm) serves where no newer Go is installed.
@@ -34,7 +34,7 @@ build_go_tool() {
 if ! command -v go >/dev/null 2>&1 && [ -x /usr/local/go/bin/go ]; then export PATH="$PATH:/usr/local/go/bin"; fi
 if ! command -v go >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "[nextx] installing Go (apt-get golang-go) to build grpcurl and grpc_health_probe"
+    echo "[nextx] installing Go (apt-get golang-go) to build grpcurl and grpc-health-probe"
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends golang-go ca-certificates >/dev/null
   else
     echo "[nextx] Go not found and apt-get not usable: the grpcurl tests will fail" >&2
@@ -43,6 +43,6 @@ fi
 if command -v go >/dev/null 2>&1; then
   build_go_tool grpcurl github.com/fullstorydev/grpcurl \
     github.com/fullstorydev/grpcurl/cmd/grpcurl "$GRPCURL_VERSION"
-  build_go_tool grpc_health_probe github.com/grpc-ecosystem/grpc-health-probe \
+  build_go_tool grpc-health-probe github.com/grpc-ecosystem/grpc-health-probe \
     github.com/grpc-ecosystem/grpc-health-probe "$GRPC_HEALTH_PROBE_VERSION"
 fi

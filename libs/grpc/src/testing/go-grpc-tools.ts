@@ -7,7 +7,7 @@ import { workspaceRoot } from './spawned-service';
 const run = promisify(execFile);
 
 /** A command-line gRPC tool that `tools/install.sh` builds into `.tools/bin`. */
-export type GoGrpcTool = 'grpcurl' | 'grpc_health_probe';
+export type GoGrpcTool = 'grpcurl' | 'grpc-health-probe';
 
 /**
  * Absolute path of a tool in `.tools/bin`.
@@ -25,10 +25,13 @@ export function goGrpcToolPath(tool: GoGrpcTool): string {
   return path;
 }
 
-async function runTool(tool: GoGrpcTool, args: readonly string[]): Promise<string> {
+async function runTool(
+  tool: GoGrpcTool,
+  args: readonly string[],
+): Promise<{ stdout: string; stderr: string }> {
+  const path = goGrpcToolPath(tool);
   try {
-    const { stdout } = await run(goGrpcToolPath(tool), [...args], { timeout: 30_000 });
-    return stdout;
+    return await run(path, [...args], { timeout: 30_000 });
   } catch (error) {
     const failed = error as Error & { stdout?: string; stderr?: string };
     throw new Error(
@@ -45,24 +48,27 @@ async function runTool(tool: GoGrpcTool, args: readonly string[]): Promise<strin
  *   a request body is passed with `data`.
  * @throws Error with grpcurl's stderr when it exits non-zero.
  */
-export function grpcurl(
+export async function grpcurl(
   address: string,
   args: readonly string[],
   data?: object,
 ): Promise<string> {
   const body = data === undefined ? [] : ['-d', JSON.stringify(data)];
-  return runTool('grpcurl', ['-plaintext', ...body, address, ...args]);
+  const { stdout } = await runTool('grpcurl', ['-plaintext', ...body, address, ...args]);
+  return stdout;
 }
 
 /**
- * Runs `grpc_health_probe` against `address` (overall health, or one `service`) and returns its
- * output (`status: SERVING`).
+ * Runs `grpc-health-probe` against `address` (overall health, or one `service`) and returns its
+ * report (`status: SERVING`).
  *
  * @throws Error when the probe exits non-zero (not SERVING, or no answer).
  */
-export function grpcHealthProbe(address: string, service?: string): Promise<string> {
-  return runTool('grpc_health_probe', [
+export async function grpcHealthProbe(address: string, service?: string): Promise<string> {
+  const { stdout, stderr } = await runTool('grpc-health-probe', [
     `-addr=${address}`,
     ...(service === undefined ? [] : [`-service=${service}`]),
   ]);
+  // The probe reports through Go's log package, which writes to stderr.
+  return stdout + stderr;
 }
