@@ -1,5 +1,6 @@
 import { workerData } from 'node:worker_threads';
-import { imageTaskHandlers, ModelRepository, serveTasks } from '@nextx/runtime';
+import { imageTaskHandlers } from '@nextx/image';
+import { ModelRepository, serveTasks } from '@nextx/runtime';
 import type { ImageServiceSettings } from './config';
 
 /** A generation worker: owns the ONNX sessions and runs the engine's loops off the main thread. */

@@ -1,13 +1,12 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { AdmissionQueue, GenerationMetrics, runAdmitted } from '@nextx/grpc';
-import {
-  WorkerPool,
-  workerEntry,
-  type ImageGenerateOutput,
-  type ImageGenerateTask,
-  type ImageInpaintTask,
-  type ImageProgress,
-} from '@nextx/runtime';
+import type {
+  ImageGenerateOutput,
+  ImageGenerateTask,
+  ImageInpaintTask,
+  ImageProgress,
+} from '@nextx/image';
+import { WorkerPool, workerEntry } from '@nextx/runtime';
+import { AdmissionQueue, GenerationMetrics, runAdmitted } from '@nextx/serving';
 import type { ImageServiceSettings } from './config';
 import { IMAGE_SETTINGS } from './tokens';
 

@@ -1,5 +1,5 @@
 import { Controller, Inject } from '@nestjs/common';
-import type { ImageTaskBase } from '@nextx/runtime';
+import type { ImageTaskBase } from '@nextx/image';
 import { image } from '@nextx/proto';
 import { Observable } from 'rxjs';
 import type { ImageServiceSettings } from './config';

@@ -1,7 +1,8 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { GenerationMetrics, GrpcMetrics, type GrpcServiceDefinition } from '@nextx/grpc';
-import { image, PROTO_FILES } from '@nextx/proto';
+import { GrpcMetrics, type GrpcServiceDefinition } from '@nextx/grpc';
 import { ModelRepository } from '@nextx/runtime';
+import { GenerationMetrics } from '@nextx/serving';
+import { image, PROTO_FILES } from '@nextx/proto';
 import type { ImageServiceSettings } from './config';
 import { ImageCatalog } from './image-catalog';
 import { ImageController } from './image.controller';

@@ -7,11 +7,12 @@ import {
   TypedGrpcClient,
   type RunningGrpcService,
 } from '@nextx/grpc';
+import { DigitClassifier } from '@nextx/image';
+import { ModelRepository } from '@nextx/runtime';
 import { freePort, healthCheckLatencies } from '@nextx/grpc/testing';
 import { decodePng, encodePng } from '@nextx/media';
 import { createRequire } from 'node:module';
 import { image, PROTO_FILES } from '@nextx/proto';
-import { DigitClassifier, ModelRepository } from '@nextx/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadImageConfig } from '../src/config';
 import { imageServiceDefinition } from '../src/image.module';

@@ -1,5 +1,6 @@
 import { workerData } from 'node:worker_threads';
-import { ModelRepository, serveTasks, videoTaskHandlers } from '@nextx/runtime';
+import { ModelRepository, serveTasks } from '@nextx/runtime';
+import { videoTaskHandlers } from '@nextx/video';
 import type { VideoServiceSettings } from './config';
 
 /** A generation worker: owns the ONNX sessions and runs the video loops off the main thread. */

@@ -1,12 +1,7 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { AdmissionQueue, GenerationMetrics, runAdmitted } from '@nextx/grpc';
-import {
-  WorkerPool,
-  workerEntry,
-  type VideoClipOutput,
-  type VideoClipTask,
-  type VideoFrameProgress,
-} from '@nextx/runtime';
+import { WorkerPool, workerEntry } from '@nextx/runtime';
+import { AdmissionQueue, GenerationMetrics, runAdmitted } from '@nextx/serving';
+import type { VideoClipOutput, VideoClipTask, VideoFrameProgress } from '@nextx/video';
 import type { VideoServiceSettings } from './config';
 import { VIDEO_SETTINGS } from './tokens';
 

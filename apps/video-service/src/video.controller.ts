@@ -1,7 +1,7 @@
 import { Controller, Inject } from '@nestjs/common';
 import { InvalidArgumentError } from '@nextx/engine';
 import { video } from '@nextx/proto';
-import type { VideoModelInfo } from '@nextx/runtime';
+import type { VideoModelInfo } from '@nextx/video';
 import { Observable } from 'rxjs';
 import { checkClip, checkFormat, clipSpecOf } from './clip-requests';
 import type { VideoServiceSettings } from './config';

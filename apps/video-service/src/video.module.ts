@@ -1,8 +1,9 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { GenerationMetrics, GrpcMetrics, type GrpcServiceDefinition } from '@nextx/grpc';
+import { GrpcMetrics, type GrpcServiceDefinition } from '@nextx/grpc';
+import { ModelRepository } from '@nextx/runtime';
+import { GenerationMetrics } from '@nextx/serving';
 import type { JobsConfig } from '@nextx/jobs';
 import { PROTO_FILES, video } from '@nextx/proto';
-import { ModelRepository } from '@nextx/runtime';
 import type { VideoServiceSettings } from './config';
 import { VideoCatalog } from './video-catalog';
 import { VideoController } from './video.controller';

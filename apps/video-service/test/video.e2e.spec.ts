@@ -3,15 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { status, type ServiceError } from '@grpc/grpc-js';
 import { checkHealth, describeServer, type RunningGrpcService } from '@nextx/grpc';
+import { ModelRepository, ReferenceClassifier } from '@nextx/runtime';
+import { clipQuality, poolClipQuality, type ClipQuality } from '@nextx/video';
 import { decodePng, hasH264Encoder, probeClip } from '@nextx/media';
 import type { video } from '@nextx/proto';
-import {
-  clipQuality,
-  DigitClassifier,
-  ModelRepository,
-  poolClipQuality,
-  type ClipQuality,
-} from '@nextx/runtime';
 import { GifReader } from 'omggif';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadVideoConfig } from '../src/config';
@@ -23,12 +18,12 @@ const pixelsOf = (frames: video.Frame[]) => frames.map((f) => decodePng(f.png).p
 describe('video-service over gRPC with the reference video models', () => {
   let service: RunningGrpcService;
   let client: Client;
-  let classifier: DigitClassifier;
+  let classifier: ReferenceClassifier;
 
   beforeAll(async () => {
     ({ service, client } = await startVideoService({ VIDEO_MAX_FRAMES: '64' }));
     const repository = new ModelRepository(loadVideoConfig({}).video.modelsDir);
-    classifier = new DigitClassifier(
+    classifier = new ReferenceClassifier(
       (await repository.load('mnist-classifier')).graph('classifier'),
     );
   }, 120_000);

@@ -1,6 +1,6 @@
 import { workerData } from 'node:worker_threads';
 import { ModelRepository, serveTasks } from '@nextx/runtime';
-import { chunkTaskHandlers } from './chunk-tasks';
+import { chunkTaskHandlers } from '@nextx/video';
 import type { VideoGenerationSettings } from './config';
 
 /**

@@ -1,15 +1,15 @@
 import { WorkerPool, workerEntry } from '@nextx/runtime';
-import { CHUNK_TASKS } from './chunk-tasks';
+import {
+  CHUNK_TASKS,
+  type ChunkFrameProgress,
+  type ChunkRequest,
+  type EngineCallOptions,
+  type GeneratedChunk,
+  type RenderedClip,
+  type RenderRequest,
+  type VideoEngine,
+} from '@nextx/video';
 import type { VideoGenerationSettings } from './config';
-import type {
-  ChunkFrameProgress,
-  ChunkRequest,
-  EngineCallOptions,
-  GeneratedChunk,
-  RenderedClip,
-  RenderRequest,
-  VideoEngine,
-} from './video-engine';
 
 /**
  * {@link VideoEngine} on one generation thread (`generation.worker`): a worker process runs one

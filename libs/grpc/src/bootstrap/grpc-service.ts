@@ -11,7 +11,7 @@ import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
 import type { Server } from '@grpc/grpc-js';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
 import { protoRoot } from '@nextx/proto';
-import { ConfigError, type ServiceConfig } from '../config/env-config';
+import { ConfigError, type ServiceConfig } from '@nextx/config';
 import { GrpcExceptionFilter } from '../errors/grpc-exception.filter';
 import { HEALTH_SERVICE_NAME, HealthService } from '../health/health.service';
 import { JsonLogger } from '../logging/json-logger';

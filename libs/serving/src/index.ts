@@ -1,0 +1,3 @@
+export * from './admission-queue';
+export * from './admitted-run';
+export * from './generation-metrics';
