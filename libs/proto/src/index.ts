@@ -5,3 +5,4 @@ export * as image from './generated/nextx/image/v1/image';
 export * as jobs from './generated/nextx/jobs/v1/jobs';
 export * as video from './generated/nextx/video/v1/video';
 export * as videoClip from './generated/nextx/video/clip/v1/clip';
+export { fileDescriptorsOfServices } from './descriptor-set';
