@@ -1,7 +1,7 @@
 import { Controller, Inject } from '@nestjs/common';
 import { check } from '@nextx/grpc';
 import { type models, timeseries } from '@nextx/proto';
-import { futureTimestamps, type FittedSeriesModel, type ForecastResult } from '@nextx/timeseries';
+import { futureTimestamps, type FittedSeriesModel } from '@nextx/timeseries';
 import { FitWorkers } from './fit-workers';
 import { TimeSeriesModels } from './timeseries-models';
 import { TIMESERIES_LIMITS } from './tokens';

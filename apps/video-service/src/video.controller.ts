@@ -3,11 +3,10 @@ import { InvalidArgumentError } from '@nextx/engine';
 import { modelQuality } from '@nextx/grpc';
 import { models, video } from '@nextx/proto';
 import type { GenerationService } from '@nextx/serving';
-import type { VideoTasks } from '@nextx/video';
+import type { VideoTasks, VideoCatalog, VideoCatalogEntry } from '@nextx/video';
 import { Observable } from 'rxjs';
 import { checkClip, checkFormat, clipSpecOf } from './clip-requests';
 import type { VideoServiceSettings } from './config';
-import type { VideoCatalog, VideoCatalogEntry } from './video-catalog';
 import { VideoJobsService } from './video-jobs.service';
 import { VIDEO_CATALOG, VIDEO_GENERATION, VIDEO_SETTINGS } from './tokens';
 

@@ -15,4 +15,5 @@ export * from './messages/model-quality';
 export * from './messages/struct-json';
 export * from './metrics/grpc-call.interceptor';
 export * from './metrics/grpc-metrics';
+export * from './reflection/compiled-reflection';
 export * from './validation/fields';

@@ -8,3 +8,4 @@ export * as videoClip from './generated/nextx/video/clip/v1/clip';
 export * as rpcStatus from './generated/googleapis/google/rpc/status';
 export * as rpcDetails from './generated/googleapis/google/rpc/error_details';
 export * as models from './generated/nextx/common/v1/model';
+export { fileDescriptorsOfServices } from './descriptor-set';

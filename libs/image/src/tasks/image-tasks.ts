@@ -12,7 +12,6 @@ import { encodePng } from '@nextx/media';
 import type { ImageBatch } from '../models/code-decoder';
 import {
   CachedLoader,
-  type FusedDecoder,
   type ModelRepository,
   type Task,
   type TaskContext,
@@ -20,7 +19,7 @@ import {
 } from '@nextx/runtime';
 import { keptTokens } from '../models/var-models';
 import { loadRasterPipeline, type RasterPipeline } from '../pipelines/raster-pipeline';
-import { loadVarPipeline, type VarPipeline } from '../pipelines/var-pipeline';
+import { loadVarPipeline } from '../pipelines/var-pipeline';
 
 /** Model, class, seed and sampling of an image task (defaults already resolved by the service). */
 export interface ImageTaskBase {

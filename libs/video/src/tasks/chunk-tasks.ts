@@ -8,7 +8,7 @@ import {
   type TaskHandlers,
 } from '@nextx/runtime';
 import { OnnxFrameDecoder } from '../models/video-models';
-import { loadVideoPipeline, type VideoPipeline } from '../pipelines/video-pipeline';
+import { loadVideoPipeline } from '../pipelines/video-pipeline';
 import type {
   ChunkFrameProgress,
   ChunkRequest,

@@ -1,6 +1,6 @@
 import { NotFoundError } from '@nextx/engine';
 import type { ModelRepository } from '@nextx/runtime';
-import { VIDEO_FAMILIES, videoModelInfo, type VideoModelInfo } from '@nextx/video';
+import { VIDEO_FAMILIES, videoModelInfo, type VideoModelInfo } from '../pipelines/video-pipeline';
 
 /** A video model as the service lists it. */
 export interface VideoCatalogEntry extends VideoModelInfo {

@@ -1,5 +1,5 @@
 import { NotFoundError } from '@nextx/engine';
-import { readImageModelFacts, type ImageModelFacts } from '@nextx/image';
+import { readImageModelFacts, type ImageModelFacts } from '../models/image-manifest';
 import type { ModelManifest, ModelRepository } from '@nextx/runtime';
 
 /** What the service needs to know about an image model without loading it. */
