@@ -47,6 +47,10 @@ describe('image-service through grpcurl and grpc-health-probe', () => {
     expect(models.map((m: { model: { name: string } }) => m.model.name)).toEqual(
       expect.arrayContaining(['llama-mnist', 'var-mnist']),
     );
+    // The common ModelInfo: the recorded eval is a Struct, so JSON clients read it as an object.
+    const info = models.find((m: { model: { name: string } }) => m.model.name === 'var-mnist');
+    expect(info).toMatchObject({ family: 'MODEL_FAMILY_VAR', image: { imageSize: 32 } });
+    expect(info.quality.eval.class_agreement).toBe(info.quality.classAgreement);
   });
 
   it('grpc-health-probe sees the server and the service SERVING', async () => {

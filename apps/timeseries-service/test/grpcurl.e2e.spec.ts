@@ -56,6 +56,22 @@ describe('timeseries-service through grpcurl and grpc-health-probe', () => {
     expect(response.model).toMatchObject({ method: 'METHOD_AR', order: 2 });
   });
 
+  it("lists the fitting methods through the common ListModels and reads a missing model's ResourceInfo", async () => {
+    const { models } = JSON.parse(await grpcurl(service.address, [`${SERVICE}/ListModels`], {}));
+    expect(models.map((m: { model: { name: string } }) => m.model.name)).toEqual([
+      'auto',
+      'ar',
+      'arnet',
+    ]);
+    // grpcurl decodes the google.rpc details of grpc-status-details-bin, their types found
+    // through reflection like everything else.
+    const refused = await grpcurl(service.address, [`${SERVICE}/GetModel`], {
+      model: { name: 'prophet' },
+    }).catch((e: Error) => e.message);
+    expect(refused).toContain('"@type": "type.googleapis.com/google.rpc.ResourceInfo"');
+    expect(refused).toContain('"resourceName": "prophet"');
+  });
+
   it('grpc-health-probe sees the server and the service SERVING', async () => {
     expect(await grpcHealthProbe(service.address)).toContain('status: SERVING');
     expect(await grpcHealthProbe(service.address, SERVICE)).toContain('status: SERVING');

@@ -34,9 +34,14 @@ function compiledFiles(): FileDescriptor[] {
  * every type and every import of a file they are given.
  *
  * @param serviceNames fully-qualified services, e.g. `nextx.image.v1.ImageGeneration`.
- * @throws Error naming a service that no compiled file declares.
+ * @param alsoFiles further compiled files to include (with their imports), e.g. the
+ *   `google/rpc/error_details.proto` whose messages travel packed in `Any`s.
+ * @throws Error naming a service or file that was not compiled.
  */
-export function fileDescriptorsOfServices(serviceNames: readonly string[]): Uint8Array[] {
+export function fileDescriptorsOfServices(
+  serviceNames: readonly string[],
+  alsoFiles: readonly string[] = [],
+): Uint8Array[] {
   const files = compiledFiles();
   const byName = new Map(files.map((file) => [file.name, file]));
   const pending = serviceNames.map((service) => {
@@ -46,6 +51,11 @@ export function fileDescriptorsOfServices(serviceNames: readonly string[]): Uint
     if (!file) throw new Error(`no compiled proto file declares ${service}; run npm run generate`);
     return file;
   });
+  for (const name of alsoFiles) {
+    const file = byName.get(name);
+    if (!file) throw new Error(`${name} was not compiled; run npm run generate`);
+    pending.push(file);
+  }
   const selected = new Set<FileDescriptor>();
   for (let file = pending.pop(); file; file = pending.pop()) {
     if (selected.has(file)) continue;

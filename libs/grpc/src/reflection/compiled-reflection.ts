@@ -4,6 +4,13 @@ import { ReflectionService } from '@grpc/reflection';
 import { fileDescriptorsOfServices } from '@nextx/proto';
 
 /**
+ * Served besides the services' own files: the google.rpc detail messages packed in
+ * `grpc-status-details-bin` are not imported by any service, and a reflection client such as
+ * grpcurl can only print a detail whose type it can look up.
+ */
+const ERROR_DETAIL_FILES = ['google/rpc/error_details.proto'];
+
+/**
  * Registers server reflection (`grpc.reflection.v1` and `v1alpha`) for `serviceNames`, serving
  * the compiled descriptors that `npm run generate` embeds (buf's `FileDescriptorProto`s of the
  * files declaring them and of all their imports).
@@ -22,7 +29,7 @@ export function addCompiledReflection(
   const compiled: ProtobufTypeDefinition = {
     format: 'compiled FileDescriptorProtos',
     type: {},
-    fileDescriptorProtos: fileDescriptorsOfServices(serviceNames).map((bytes) =>
+    fileDescriptorProtos: fileDescriptorsOfServices(serviceNames, ERROR_DETAIL_FILES).map((bytes) =>
       Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength),
     ),
   };
