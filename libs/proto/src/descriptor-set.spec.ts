@@ -26,11 +26,26 @@ describe('fileDescriptorsOfServices', () => {
         .map((f) => f.name)
         .sort(),
     ).toEqual([
+      'google/protobuf/struct.proto',
       'nextx/common/v1/common.proto',
+      'nextx/common/v1/model.proto',
       'nextx/jobs/v1/jobs.proto',
       'nextx/video/clip/v1/clip.proto',
       'nextx/video/v1/video.proto',
     ]);
+  });
+
+  it('adds files asked for besides the services, with their imports', () => {
+    const names = fileDescriptorsOfServices(
+      ['nextx.timeseries.v1.TimeSeries'],
+      ['google/rpc/error_details.proto'],
+    ).map((b) => (FileDescriptorProto.decode(b) as unknown as Decoded).name);
+    expect(names).toEqual(
+      expect.arrayContaining(['google/rpc/error_details.proto', 'google/protobuf/duration.proto']),
+    );
+    expect(() => fileDescriptorsOfServices([], ['nope.proto'])).toThrow(
+      /nope\.proto was not compiled/,
+    );
   });
 
   it('keeps the compiler’s fully-qualified type names', () => {
