@@ -164,6 +164,14 @@ describe('nextx video generate against the running video service', () => {
     await service?.exited;
   });
 
+  it('nextx models --service video and nextx video models print the same common ModelInfo lines', async () => {
+    const { stdout } = await nextx('models', '--service', 'video', '--addr', address);
+    const nbp = stdout.split('\n').find((line) => line.startsWith('nbp-mmnist@'));
+    expect(nbp).toContain('family nbp  64px  64 tokens/frame');
+    expect(nbp).toMatch(/per-frame agreement 0\.\d+/);
+    expect((await nextx('video', 'models', '--addr', address)).stdout).toBe(stdout);
+  });
+
   it('writes the clip (MP4 when ffmpeg is installed, else GIF) and every frame, with the spec it used', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'nextx-cli-video-'));
     const out = join(dir, hasH264Encoder() ? 'clip.mp4' : 'clip.gif');
