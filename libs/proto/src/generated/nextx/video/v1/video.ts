@@ -8,7 +8,7 @@
 import { GrpcMethod, GrpcStreamMethod } from "@nestjs/microservices";
 import { Observable } from "rxjs";
 import { ModelRef, ProgressEvent, SamplingSettings } from "../../common/v1/common.js";
-import { JobState, JobStatus } from "../../jobs/v1/jobs.js";
+import { Job, JobState } from "../../common/v1/job.js";
 import { ClipSpec } from "../clip/v1/clip.js";
 
 export const protobufPackage = "nextx.video.v1";
@@ -143,7 +143,7 @@ export interface SubmitVideoJobRequest {
 export interface SubmitVideoJobResponse {
   /** The job (a resubmitted key returns the existing job's latest state). */
   job?:
-    | JobStatus
+    | Job
     | undefined;
   /** False when the idempotency key named an existing job. */
   created: boolean;
@@ -158,7 +158,7 @@ export interface GetJobRequest {
 /** Response of GetJob. */
 export interface GetJobResponse {
   /** The job. */
-  job?: JobStatus | undefined;
+  job?: Job | undefined;
 }
 
 /** Request of WatchJob. */
@@ -170,7 +170,7 @@ export interface WatchJobRequest {
 /** A message of the WatchJob stream. */
 export interface WatchJobResponse {
   /** The job's state after a change (the first message is the current state). */
-  job?: JobStatus | undefined;
+  job?: Job | undefined;
 }
 
 /** Request of CancelJob. */
@@ -184,7 +184,7 @@ export interface CancelJobRequest {
 /** Response of CancelJob. */
 export interface CancelJobResponse {
   /** The job's state when the request was accepted (CANCELLED follows within one chunk). */
-  job?: JobStatus | undefined;
+  job?: Job | undefined;
 }
 
 /** Request of ListJobs. */
@@ -200,7 +200,7 @@ export interface ListJobsRequest {
 /** Response of ListJobs. */
 export interface ListJobsResponse {
   /** Jobs, newest first. */
-  jobs: JobStatus[];
+  jobs: Job[];
   /** Pass to get the next page; empty = no more. */
   nextPageToken: string;
 }
@@ -264,7 +264,7 @@ export interface VideoGenerationClient {
 
   listJobs(request: ListJobsRequest): Observable<ListJobsResponse>;
 
-  /** Streams the encoded output of a SUCCEEDED job. */
+  /** Streams the encoded output of a SUCCEEDED job (outputs are addressed by job id only). */
 
   getJobOutput(request: GetJobOutputRequest): Observable<GetJobOutputResponse>;
 }
@@ -314,7 +314,7 @@ export interface VideoGenerationController {
 
   listJobs(request: ListJobsRequest): Promise<ListJobsResponse> | Observable<ListJobsResponse> | ListJobsResponse;
 
-  /** Streams the encoded output of a SUCCEEDED job. */
+  /** Streams the encoded output of a SUCCEEDED job (outputs are addressed by job id only). */
 
   getJobOutput(request: GetJobOutputRequest): Observable<GetJobOutputResponse>;
 }
