@@ -2,16 +2,32 @@ import nx from '@nx/eslint-plugin';
 import prettier from 'eslint-config-prettier';
 
 /** Imports that only the I/O edges of the system may use. */
-const IO_PACKAGES = ['@nestjs/*', '@grpc/*', 'grpc-health-check', 'kafkajs', 'onnxruntime-node', 'onnxruntime-*'];
+const IO_PACKAGES = [
+  '@nestjs/*',
+  '@grpc/*',
+  'grpc-health-check',
+  'kafkajs',
+  'onnxruntime-node',
+  'onnxruntime-*',
+];
 /** Only libs/runtime (type:runtime) touches onnxruntime, as transformers.js keeps it in one backend file. */
 const ORT = ['onnxruntime-node', 'onnxruntime-*'];
+/** Transport and messaging: the runtime layer stays usable outside a service (benchmarks, tools). */
+const TRANSPORT_PACKAGES = ['@nestjs/*', '@grpc/*', 'grpc-health-check', 'kafkajs'];
 
 export default [
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],
   prettier,
   {
-    ignores: ['**/dist', '**/node_modules', 'libs/proto/src/generated/**', 'models/**', 'tools/models/**', '**/vitest.config.ts'],
+    ignores: [
+      '**/dist',
+      '**/node_modules',
+      'libs/proto/src/generated/**',
+      'models/**',
+      'tools/models/**',
+      '**/vitest.config.ts',
+    ],
   },
   {
     files: ['**/*.ts'],
@@ -22,29 +38,69 @@ export default [
           enforceBuildableLibDependency: false,
           allow: [],
           depConstraints: [
+            // Layers (type:*): apps → platform → modality → runtime → core/util; api is generated code.
             {
               sourceTag: 'type:app',
-              onlyDependOnLibsWithTags: ['type:platform', 'type:runtime', 'type:core', 'type:api'],
+              onlyDependOnLibsWithTags: [
+                'type:platform',
+                'type:modality',
+                'type:runtime',
+                'type:core',
+                'type:util',
+                'type:api',
+              ],
               bannedExternalImports: ORT,
             },
             {
               sourceTag: 'type:platform',
-              onlyDependOnLibsWithTags: ['type:platform', 'type:runtime', 'type:core', 'type:api'],
+              onlyDependOnLibsWithTags: [
+                'type:platform',
+                'type:runtime',
+                'type:core',
+                'type:util',
+                'type:api',
+              ],
               bannedExternalImports: ORT,
             },
-            { sourceTag: 'type:runtime', onlyDependOnLibsWithTags: ['type:runtime', 'type:core'] },
+            {
+              sourceTag: 'type:modality',
+              onlyDependOnLibsWithTags: ['type:runtime', 'type:core', 'type:util'],
+              bannedExternalImports: IO_PACKAGES,
+            },
+            {
+              sourceTag: 'type:runtime',
+              onlyDependOnLibsWithTags: ['type:runtime', 'type:core', 'type:util'],
+              bannedExternalImports: TRANSPORT_PACKAGES,
+            },
             { sourceTag: 'type:api', onlyDependOnLibsWithTags: ['type:api'] },
             {
               sourceTag: 'type:core',
               onlyDependOnLibsWithTags: ['type:core'],
               bannedExternalImports: IO_PACKAGES,
             },
+            {
+              sourceTag: 'type:util',
+              onlyDependOnLibsWithTags: ['type:util'],
+              bannedExternalImports: IO_PACKAGES,
+            },
+            // Scopes: a modality's libs and app see only themselves and shared code, never another modality.
             { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
-            { sourceTag: 'scope:timeseries', onlyDependOnLibsWithTags: ['scope:timeseries', 'scope:shared'] },
+            {
+              sourceTag: 'scope:timeseries',
+              onlyDependOnLibsWithTags: ['scope:timeseries', 'scope:shared'],
+            },
             { sourceTag: 'scope:image', onlyDependOnLibsWithTags: ['scope:image', 'scope:shared'] },
             { sourceTag: 'scope:video', onlyDependOnLibsWithTags: ['scope:video', 'scope:shared'] },
-            // The CLI is a client of every modality.
-            { sourceTag: 'scope:cli', onlyDependOnLibsWithTags: ['scope:shared', 'scope:timeseries', 'scope:image', 'scope:video'] },
+            // The CLI is a client of every modality's API.
+            {
+              sourceTag: 'scope:cli',
+              onlyDependOnLibsWithTags: [
+                'scope:shared',
+                'scope:timeseries',
+                'scope:image',
+                'scope:video',
+              ],
+            },
           ],
         },
       ],

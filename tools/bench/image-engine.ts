@@ -13,13 +13,13 @@ import {
 } from '@nextx/engine';
 import {
   DigitClassifier,
-  ModelRepository,
   loadRasterPipeline,
   loadVarPipeline,
   type ImageBatch,
-} from '@nextx/runtime';
+} from '@nextx/image';
+import { ModelRepository } from '@nextx/runtime';
 import { readFile } from 'node:fs/promises';
-import { referenceModelsDir } from '../../libs/runtime/src/testing/reference-models';
+import { referenceModelsDir } from '@nextx/runtime/testing';
 
 const rounds = Number(process.argv[2] ?? 3);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

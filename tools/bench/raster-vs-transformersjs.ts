@@ -5,8 +5,9 @@
 // Usage: npx tsx tools/bench/raster-vs-transformersjs.ts [rounds=7]
 import { AutoModelForCausalLM, env, Tensor } from '@huggingface/transformers';
 import { RasterGenerator, runToResult } from '@nextx/engine';
-import { ModelRepository, loadRasterPipeline } from '@nextx/runtime';
-import { referenceModelsDir } from '../../libs/runtime/src/testing/reference-models';
+import { loadRasterPipeline } from '@nextx/image';
+import { ModelRepository } from '@nextx/runtime';
+import { referenceModelsDir } from '@nextx/runtime/testing';
 
 const rounds = Number(process.argv[2] ?? 7);
 const MODEL = 'llama-mnist';

@@ -5,16 +5,15 @@
 //     the front, so the steady per-frame cost stays flat as the clip grows
 // Usage: npx tsx tools/bench/video-engine.ts [rounds=3]
 import { runToResult, type FramePreview, type ProgressEvent } from '@nextx/engine';
+import { ModelRepository, ReferenceClassifier } from '@nextx/runtime';
 import {
   clipQuality,
-  DigitClassifier,
   drawMotions,
   loadVideoPipeline,
-  ModelRepository,
   type VideoFrame,
   type VideoPipeline,
-} from '@nextx/runtime';
-import { referenceModelsDir } from '../../libs/runtime/src/testing/reference-models';
+} from '@nextx/video';
+import { referenceModelsDir } from '@nextx/runtime/testing';
 
 const rounds = Number(process.argv[2] ?? 3);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -25,7 +24,7 @@ const repository = new ModelRepository(referenceModelsDir(), {
 });
 const nbp = await loadVideoPipeline(repository, 'nbp-mmnist');
 const ntp = await loadVideoPipeline(repository, 'ntp-mmnist');
-const classifier = new DigitClassifier(
+const classifier = new ReferenceClassifier(
   (await repository.load('mnist-classifier')).graph('classifier'),
 );
 

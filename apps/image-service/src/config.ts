@@ -6,7 +6,7 @@ import {
   parseEnv,
   serviceEnvSchema,
   type ServiceConfig,
-} from '@nextx/grpc';
+} from '@nextx/config';
 import { bundledModelsDir } from '@nextx/runtime';
 import { z } from 'zod';
 

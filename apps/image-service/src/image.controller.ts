@@ -1,12 +1,12 @@
 import { Controller, Inject } from '@nestjs/common';
-import type { ImageTaskBase } from '@nextx/runtime';
+import type { ImageTaskBase, ImageTasks } from '@nextx/image';
 import { image } from '@nextx/proto';
+import type { GenerationService } from '@nextx/serving';
 import { Observable } from 'rxjs';
 import type { ImageServiceSettings } from './config';
 import type { ImageCatalog, ImageModelEntry } from './image-catalog';
-import { ImageGenerationService } from './image-generation.service';
 import { validateGenerate, validateInpaint } from './request-validation';
-import { IMAGE_CATALOG, IMAGE_SETTINGS } from './tokens';
+import { IMAGE_CATALOG, IMAGE_GENERATION, IMAGE_SETTINGS } from './tokens';
 
 function modelInfo(entry: ImageModelEntry): image.ModelInfo {
   const d = entry.defaults;
@@ -49,7 +49,7 @@ export class ImageController implements image.ImageGenerationController {
   constructor(
     @Inject(IMAGE_CATALOG) private readonly catalog: ImageCatalog,
     @Inject(IMAGE_SETTINGS) private readonly settings: ImageServiceSettings,
-    @Inject(ImageGenerationService) private readonly generation: ImageGenerationService,
+    @Inject(IMAGE_GENERATION) private readonly generation: GenerationService<ImageTasks>,
   ) {}
 
   generate(request: image.GenerateRequest): Observable<image.GenerateResponse> {
@@ -59,9 +59,9 @@ export class ImageController implements image.ImageGenerationController {
       const controller = new AbortController();
       const accepted = performance.now();
       this.generation
-        .generate(
-          task,
-          (p) =>
+        .run('generate', task, {
+          signal: controller.signal,
+          onProgress: (p) =>
             subscriber.next({
               progress: {
                 step: p.step,
@@ -71,8 +71,7 @@ export class ImageController implements image.ImageGenerationController {
                 previewPng: p.previewPng ?? new Uint8Array(),
               },
             }),
-          controller.signal,
-        )
+        })
         .then((out) => {
           subscriber.next({
             images: {
@@ -93,7 +92,9 @@ export class ImageController implements image.ImageGenerationController {
 
   async inpaint(request: image.InpaintRequest): Promise<image.InpaintResponse> {
     const { task, entry } = validateInpaint(request, this.catalog);
-    const { png } = await this.generation.inpaint(task, new AbortController().signal);
+    const { png } = await this.generation.run('inpaint', task, {
+      signal: new AbortController().signal,
+    });
     return {
       png,
       settings: usedSettings(entry, task, false),

@@ -1,8 +1,8 @@
 import { InvalidArgumentError, MAX_SEED, randomSeed } from '@nextx/engine';
 import { check } from '@nextx/grpc';
+import type { ImageGenerateTask, ImageInpaintTask } from '@nextx/image';
 import type { common, image } from '@nextx/proto';
 import { decodePng } from '@nextx/media';
-import type { ImageGenerateTask, ImageInpaintTask } from '@nextx/runtime';
 import type { ImageCatalog, ImageModelEntry } from './image-catalog';
 import type { ImageServiceSettings } from './config';
 

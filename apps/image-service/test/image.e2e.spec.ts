@@ -7,15 +7,17 @@ import {
   TypedGrpcClient,
   type RunningGrpcService,
 } from '@nextx/grpc';
+import { DigitClassifier, type ImageTasks } from '@nextx/image';
+import { ModelRepository } from '@nextx/runtime';
 import { freePort, healthCheckLatencies } from '@nextx/grpc/testing';
 import { decodePng, encodePng } from '@nextx/media';
 import { createRequire } from 'node:module';
 import { image, PROTO_FILES } from '@nextx/proto';
-import { DigitClassifier, ModelRepository } from '@nextx/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadImageConfig } from '../src/config';
 import { imageServiceDefinition } from '../src/image.module';
-import { ImageGenerationService } from '../src/image-generation.service';
+import type { GenerationService } from '@nextx/serving';
+import { IMAGE_GENERATION } from '../src/tokens';
 
 type Client = TypedGrpcClient<image.ImageGenerationClient>;
 const SAMPLING = { guidanceScale: 0, temperature: 0, topK: 0, topP: 0, minP: 0 };
@@ -322,7 +324,7 @@ describe('image-service queue, cancellation and responsiveness', () => {
     controller.abort();
     await running;
     // The aborted generation stops within a step and gives its slot back.
-    const queue = service.app.get(ImageGenerationService).queue;
+    const queue = service.app.get<GenerationService<ImageTasks>>(IMAGE_GENERATION).queue;
     for (let i = 0; i < 50 && queue.runningCount > 0; i++)
       await new Promise((r) => setTimeout(r, 100));
     expect(queue.runningCount).toBe(0);

@@ -4,7 +4,7 @@ import {
   parseEnv,
   serviceEnvSchema,
   type ServiceConfig,
-} from '@nextx/grpc';
+} from '@nextx/config';
 import { z } from 'zod';
 
 /** Per-request limits of the time-series service. */

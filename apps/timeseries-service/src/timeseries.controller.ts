@@ -1,7 +1,7 @@
 import { Controller, Inject } from '@nestjs/common';
 import { check } from '@nextx/grpc';
 import { timeseries } from '@nextx/proto';
-import { futureTimestamps, type FittedSeriesModel, type ForecastResult } from '@nextx/timeseries';
+import { futureTimestamps, type FittedSeriesModel } from '@nextx/timeseries';
 import { FitWorkers } from './fit-workers';
 import { TIMESERIES_LIMITS } from './tokens';
 import type { TimeSeriesLimits } from './config';
@@ -54,9 +54,7 @@ export class TimeSeriesController implements timeseries.TimeSeriesController {
     validateSimulationSize('horizon', horizon, numPaths, this.limits);
     const model = validateModelSpec(request.model, series, this.limits);
 
-    const result = await this.workers.pool.run<
-      Omit<ForecastResult, 'model'> & { model: Omit<FittedSeriesModel, 'predictor'> }
-    >('forecast', {
+    const result = await this.workers.pool.run('forecast', {
       values,
       options: { horizon, quantiles: request.quantiles, numPaths, model },
     });
@@ -85,10 +83,7 @@ export class TimeSeriesController implements timeseries.TimeSeriesController {
     validateSimulationSize('length', length, numPaths, this.limits);
     const model = validateModelSpec(request.model, request.series!, this.limits);
 
-    const result = await this.workers.pool.run<{
-      paths: Float64Array[];
-      model: Omit<FittedSeriesModel, 'predictor'>;
-    }>('generate', {
+    const result = await this.workers.pool.run('generate', {
       values,
       options: { length, numPaths, continueSeries: request.continueSeries, model },
     });

@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from '@nextx/engine';
 import { resolveClipFormat, type ClipFormat } from '@nextx/media';
 import type { videoClip } from '@nextx/proto';
-import { resolveClip, type ResolvedClip, type VideoModelInfo } from '@nextx/runtime';
+import { resolveClip, type ResolvedClip, type VideoModelInfo } from '@nextx/video';
 import type { VideoCatalog } from './video-catalog';
 
 /** Resolves the model of a clip spec and checks the spec; `prefix` names the request field. */

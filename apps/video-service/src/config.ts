@@ -6,9 +6,9 @@ import {
   parseEnv,
   serviceEnvSchema,
   type ServiceConfig,
-} from '@nextx/grpc';
-import { loadJobsConfig, type JobsConfig } from '@nextx/jobs';
+} from '@nextx/config';
 import { bundledModelsDir } from '@nextx/runtime';
+import { loadJobsConfig, type JobsConfig } from '@nextx/jobs';
 import { z } from 'zod';
 
 /** Video service settings beyond the common ones. */

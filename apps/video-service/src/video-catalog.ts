@@ -1,10 +1,6 @@
 import { NotFoundError } from '@nextx/engine';
-import {
-  VIDEO_FAMILIES,
-  videoModelInfo,
-  type ModelRepository,
-  type VideoModelInfo,
-} from '@nextx/runtime';
+import type { ModelRepository } from '@nextx/runtime';
+import { VIDEO_FAMILIES, videoModelInfo, type VideoModelInfo } from '@nextx/video';
 
 /** The video models of the repository, read from their manifests (no sessions on this thread). */
 export class VideoCatalog {

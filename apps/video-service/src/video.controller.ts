@@ -1,14 +1,14 @@
 import { Controller, Inject } from '@nestjs/common';
 import { InvalidArgumentError } from '@nextx/engine';
 import { video } from '@nextx/proto';
-import type { VideoModelInfo } from '@nextx/runtime';
+import type { GenerationService } from '@nextx/serving';
+import type { VideoModelInfo, VideoTasks } from '@nextx/video';
 import { Observable } from 'rxjs';
 import { checkClip, checkFormat, clipSpecOf } from './clip-requests';
 import type { VideoServiceSettings } from './config';
 import type { VideoCatalog } from './video-catalog';
-import { VideoGenerationService } from './video-generation.service';
 import { VideoJobsService } from './video-jobs.service';
-import { VIDEO_CATALOG, VIDEO_SETTINGS } from './tokens';
+import { VIDEO_CATALOG, VIDEO_GENERATION, VIDEO_SETTINGS } from './tokens';
 
 const OUTPUT_PIECE_BYTES = 1 << 20;
 const MAX_PAGE_SIZE = 1000;
@@ -48,7 +48,7 @@ export class VideoController implements video.VideoGenerationController {
   constructor(
     @Inject(VIDEO_CATALOG) private readonly catalog: VideoCatalog,
     @Inject(VIDEO_SETTINGS) private readonly settings: VideoServiceSettings,
-    @Inject(VideoGenerationService) private readonly generation: VideoGenerationService,
+    @Inject(VIDEO_GENERATION) private readonly generation: GenerationService<VideoTasks>,
     @Inject(VideoJobsService) private readonly jobs: VideoJobsService,
   ) {}
 
@@ -60,23 +60,26 @@ export class VideoController implements video.VideoGenerationController {
       const controller = new AbortController();
       const accepted = performance.now();
       this.generation
-        .generate(
+        .run(
+          'clip',
           { ...clip, format },
-          (frame) => {
-            subscriber.next({
-              frame: { index: frame.index, png: frame.png, generationMs: frame.ms },
-            });
-            subscriber.next({
-              progress: {
-                step: frame.index + 1,
-                total: frame.total,
-                stage: 'frame',
-                elapsedMs: performance.now() - accepted,
-                previewPng: new Uint8Array(),
-              },
-            });
+          {
+            signal: controller.signal,
+            onProgress: (frame) => {
+              subscriber.next({
+                frame: { index: frame.index, png: frame.png, generationMs: frame.ms },
+              });
+              subscriber.next({
+                progress: {
+                  step: frame.index + 1,
+                  total: frame.total,
+                  stage: 'frame',
+                  elapsedMs: performance.now() - accepted,
+                  previewPng: new Uint8Array(),
+                },
+              });
+            },
           },
-          controller.signal,
         )
         .then((out) => {
           subscriber.next({

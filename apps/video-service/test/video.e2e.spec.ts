@@ -3,19 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { status, type ServiceError } from '@grpc/grpc-js';
 import { checkHealth, describeServer, type RunningGrpcService } from '@nextx/grpc';
+import { ModelRepository, ReferenceClassifier } from '@nextx/runtime';
+import { clipQuality, poolClipQuality, type ClipQuality } from '@nextx/video';
 import { decodePng, hasH264Encoder, probeClip } from '@nextx/media';
 import type { video } from '@nextx/proto';
-import {
-  clipQuality,
-  DigitClassifier,
-  ModelRepository,
-  poolClipQuality,
-  type ClipQuality,
-} from '@nextx/runtime';
 import { GifReader } from 'omggif';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadVideoConfig } from '../src/config';
-import { VideoGenerationService } from '../src/video-generation.service';
+import type { GenerationService } from '@nextx/serving';
+import type { VideoTasks } from '@nextx/video';
+import { VIDEO_GENERATION } from '../src/tokens';
 import { clip, generate, NO_SAMPLING, startVideoService, type Client } from './support';
 
 const pixelsOf = (frames: video.Frame[]) => frames.map((f) => decodePng(f.png).pixels);
@@ -23,12 +20,12 @@ const pixelsOf = (frames: video.Frame[]) => frames.map((f) => decodePng(f.png).p
 describe('video-service over gRPC with the reference video models', () => {
   let service: RunningGrpcService;
   let client: Client;
-  let classifier: DigitClassifier;
+  let classifier: ReferenceClassifier;
 
   beforeAll(async () => {
     ({ service, client } = await startVideoService({ VIDEO_MAX_FRAMES: '64' }));
     const repository = new ModelRepository(loadVideoConfig({}).video.modelsDir);
-    classifier = new DigitClassifier(
+    classifier = new ReferenceClassifier(
       (await repository.load('mnist-classifier')).graph('classifier'),
     );
   }, 120_000);
@@ -244,7 +241,7 @@ describe('video-service queue and cancellation', () => {
     expect(refused.code).toBe(status.RESOURCE_EXHAUSTED);
     controller.abort();
     expect(((await long) as ServiceError).code).toBe(status.CANCELLED);
-    const queue = service.app.get(VideoGenerationService).queue;
+    const queue = service.app.get<GenerationService<VideoTasks>>(VIDEO_GENERATION).queue;
     for (let i = 0; i < 50 && queue.runningCount > 0; i++)
       await new Promise((r) => setTimeout(r, 100));
     expect(queue.runningCount).toBe(0);

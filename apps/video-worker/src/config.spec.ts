@@ -1,6 +1,6 @@
-import { ConfigError } from '@nextx/grpc';
-import { describe, expect, it } from 'vitest';
+import { ConfigError } from '@nextx/config';
 import { bundledModelsDir } from '@nextx/runtime';
+import { describe, expect, it } from 'vitest';
 import { loadVideoWorkerConfig } from './config';
 
 const kafka = { KAFKA_BROKERS: '127.0.0.1:9092' };

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { ConfigError, envInt, envIntOptional, parseEnv } from '@nextx/grpc';
-import { loadJobsConfig, type JobsConfig } from '@nextx/jobs';
+import { ConfigError, envInt, envIntOptional, parseEnv } from '@nextx/config';
 import { bundledModelsDir } from '@nextx/runtime';
+import { loadJobsConfig, type JobsConfig } from '@nextx/jobs';
 import { z } from 'zod';
 
 /** Settings of the generation side of a video worker. */

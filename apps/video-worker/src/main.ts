@@ -1,7 +1,8 @@
-import { ConfigError, JsonLogger } from '@nextx/grpc';
+import { ConfigError } from '@nextx/config';
+import { JsonLogger } from '@nextx/grpc';
+import { ModelRepository } from '@nextx/runtime';
 import { createKafka, FsChunkStore, JobWorker } from '@nextx/jobs';
 import { hasH264Encoder } from '@nextx/media';
-import { ModelRepository } from '@nextx/runtime';
 import { loadVideoWorkerConfig } from './config';
 import { handlerByKind } from './job-kinds';
 import { ThreadedVideoEngine } from './threaded-video-engine';

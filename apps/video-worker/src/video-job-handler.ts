@@ -5,10 +5,10 @@ import {
   type JobHandler,
   type JobResult,
 } from '@nextx/jobs';
-import { ContractError, videoModelInfo, type ModelRepository } from '@nextx/runtime';
+import { ContractError, type ModelRepository } from '@nextx/runtime';
+import { videoModelInfo, type VideoEngine } from '@nextx/video';
 import type { Logger } from 'pino';
 import { encodeChunk, readExpectedChunk, type VideoChunk } from './chunk-codec';
-import type { VideoEngine } from './video-engine';
 import {
   chunkRange,
   chunkSeed,

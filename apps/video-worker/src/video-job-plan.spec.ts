@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from '@nextx/engine';
 import type { jobs, videoJob } from '@nextx/proto';
-import { motionRanges, type VideoModelInfo } from '@nextx/runtime';
+import { motionRanges, type VideoModelInfo } from '@nextx/video';
 import { describe, expect, it } from 'vitest';
 import {
   chunkRange,

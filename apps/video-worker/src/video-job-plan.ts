@@ -2,12 +2,7 @@ import { createHash } from 'node:crypto';
 import { InvalidArgumentError } from '@nextx/engine';
 import type { jobs, videoClip } from '@nextx/proto';
 import type { ClipFormat } from '@nextx/media';
-import {
-  resolveClip,
-  type ClipLimits,
-  type ResolvedClip,
-  type VideoModelInfo,
-} from '@nextx/runtime';
+import { resolveClip, type ClipLimits, type ResolvedClip, type VideoModelInfo } from '@nextx/video';
 import { videoJobSpecOf } from './video-job-spec';
 
 /** A checked video job with every default filled in: what the handler runs, chunk by chunk. */

@@ -7,3 +7,4 @@ export * from './metrics';
 export * from './series-model';
 export * from './simulate';
 export * from './timestamps';
+export * from './tasks/timeseries-tasks';

@@ -12,7 +12,7 @@ import type { Server } from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
 import { protoRoot } from '@nextx/proto';
-import { ConfigError, type ServiceConfig } from '../config/env-config';
+import { ConfigError, type ServiceConfig } from '@nextx/config';
 import { GrpcExceptionFilter } from '../errors/grpc-exception.filter';
 import { HealthService } from '../health/health.service';
 import { JsonLogger } from '../logging/json-logger';

@@ -1,4 +1,4 @@
-import { ConfigError } from '@nextx/grpc';
+import { ConfigError } from '@nextx/config';
 import { describe, expect, it } from 'vitest';
 import { loadJobsConfig } from './jobs-config';
 

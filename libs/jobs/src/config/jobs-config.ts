@@ -1,6 +1,6 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, envInt, parseEnv } from '@nextx/grpc';
+import { ConfigError, envInt, parseEnv } from '@nextx/config';
 import { z } from 'zod';
 
 const DAY_MS = 24 * 60 * 60 * 1000;

@@ -1,0 +1,6 @@
+export * from './models/code-decoder';
+export * from './models/digit-classifier';
+export * from './models/var-models';
+export * from './pipelines/raster-pipeline';
+export * from './pipelines/var-pipeline';
+export * from './tasks/image-tasks';

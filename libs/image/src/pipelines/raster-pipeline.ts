@@ -1,0 +1,127 @@
+import { readFile } from 'node:fs/promises';
+import { RasterGenerator, type RasterTokenLayout, type TokenStepModel } from '@nextx/engine';
+import { OnnxCodeDecoder, type ImageBatch } from '../models/code-decoder';
+import {
+  FusedDecoder,
+  OptimumDecoderStepModel,
+  type DecoderDims,
+  type LoadedModel,
+  type ModelRepository,
+} from '@nextx/runtime';
+
+/** Default sampling of a raster model, from its `model.json`. */
+export interface RasterDefaults {
+  readonly guidanceScale: number;
+  readonly temperature: number;
+  readonly topK: number;
+  readonly topP: number;
+}
+
+/** Everything needed to generate with one raster (LlamaGen-style) model. */
+export interface RasterPipeline {
+  readonly model: LoadedModel;
+  readonly layout: RasterTokenLayout;
+  readonly dims: DecoderDims;
+  readonly defaults: RasterDefaults;
+  readonly decoder: OnnxCodeDecoder;
+  /** Name of the draft model in the same repository (its manifest says `draft_for` this model). */
+  readonly draftName?: string;
+  /** Speculative settings (from the draft's manifest `defaults.speculative`). */
+  readonly speculative: { draftTokens: number; lanternK: number; lanternDelta: number };
+  /** LANTERN neighbour table file, relative to the model folder. */
+  readonly neighboursFile?: string;
+  /** A generator over its own (unfused) step model. */
+  generator(stepModel?: TokenStepModel): RasterGenerator<ImageBatch>;
+  /** A private step model (batch up to `maxBatch`, default `dims.maxBatch`). */
+  stepModel(maxBatch?: number): OptimumDecoderStepModel;
+  /** A shared decoder that fuses concurrent generations into one batch per step. */
+  fused(): FusedDecoder;
+}
+
+/** Most draft tokens per speculative round (sizes the KV caches). */
+export const MAX_DRAFT_TOKENS = 8;
+
+interface HfConfig {
+  num_attention_heads: number;
+  head_dim?: number;
+  hidden_size: number;
+  vocab_size: number;
+  max_position_embeddings: number;
+}
+
+/**
+ * Builds a raster pipeline from the manifest: token layout (`contract.token_layout`), decoder
+ * dims (the Hugging Face `config.json` next to it), defaults, the LM graph and the VQ decoder
+ * graph (`decoderFrom` lets a draft model reuse its target's decoder).
+ */
+export async function loadRasterPipeline(
+  repository: ModelRepository,
+  name: string,
+  options: { maxBatch: number; decoderFrom?: LoadedModel },
+): Promise<RasterPipeline> {
+  const model = await repository.load(name);
+  const contract = model.manifest.contract as unknown as {
+    token_layout: {
+      codebook_size: number;
+      code_token_offset: number;
+      class_token_offset: number;
+      null_class_token: number;
+      image_tokens: number;
+    };
+  };
+  const t = contract.token_layout;
+  const config = JSON.parse(await readFile(model.file('config.json'), 'utf8')) as HfConfig;
+  const dims: DecoderDims = {
+    heads: config.num_attention_heads,
+    headDim: config.head_dim ?? config.hidden_size / config.num_attention_heads,
+    vocabSize: config.vocab_size,
+    // Room for the prefix, every image token and a speculative round's drafts.
+    maxLength: Math.min(config.max_position_embeddings, t.image_tokens + 1 + MAX_DRAFT_TOKENS),
+    maxBatch: options.maxBatch,
+  };
+  const layout: RasterTokenLayout = {
+    tokensPerImage: t.image_tokens,
+    codeOffset: t.code_token_offset,
+    codebookSize: t.codebook_size,
+    classToken: (c) => t.class_token_offset + c,
+    nullClassToken: t.null_class_token,
+  };
+  const d = (model.manifest.defaults ?? {}) as Record<string, number>;
+  const defaults: RasterDefaults = {
+    guidanceScale: d['cfg_scale'] ?? 1,
+    temperature: d['temperature'] ?? 1,
+    topK: d['top_k'] ?? 0,
+    topP: d['top_p'] ?? 1,
+  };
+  const decoder = new OnnxCodeDecoder(
+    (options.decoderFrom ?? model).graph('decoder'),
+    t.image_tokens,
+  );
+  const lm = model.graph('decoder_lm');
+  const stepModel = (maxBatch = dims.maxBatch) =>
+    new OptimumDecoderStepModel(lm, { ...dims, maxBatch });
+  const draft = (await repository.list()).find(
+    (m) => (m as Record<string, unknown>)['draft_for'] === name,
+  );
+  const spec = ((draft?.defaults as Record<string, unknown> | undefined)?.['speculative'] ??
+    {}) as Record<string, number>;
+  const neighbours = (model.manifest.contract as Record<string, unknown>)['lantern_neighbours'] as
+    { file?: string } | undefined;
+  return {
+    model,
+    layout,
+    dims,
+    defaults,
+    decoder,
+    draftName: draft?.name,
+    speculative: {
+      draftTokens: Math.min(spec['draft_tokens'] ?? 4, MAX_DRAFT_TOKENS),
+      lanternK: spec['lantern_k'] ?? 8,
+      lanternDelta: spec['lantern_delta'] ?? 0.1,
+    },
+    neighboursFile: typeof neighbours === 'object' ? neighbours.file : undefined,
+    stepModel,
+    generator: (step = stepModel()) => new RasterGenerator(step, layout, decoder),
+    fused: () => new FusedDecoder(lm, dims),
+  };
+}

@@ -1,0 +1,240 @@
+import { readFile } from 'node:fs/promises';
+import {
+  runToResult,
+  LanternAcceptance,
+  SpeculativeRasterGenerator,
+  StandardAcceptance,
+  type GenerationEvent,
+  type NeighbourTable,
+  type ProgressEvent,
+} from '@nextx/engine';
+import { encodePng } from '@nextx/media';
+import type { ImageBatch } from '../models/code-decoder';
+import {
+  CachedLoader,
+  type ModelRepository,
+  type Task,
+  type TaskContext,
+  type TaskHandlers,
+} from '@nextx/runtime';
+import { keptTokens } from '../models/var-models';
+import { loadRasterPipeline, type RasterPipeline } from '../pipelines/raster-pipeline';
+import { loadVarPipeline } from '../pipelines/var-pipeline';
+
+/** Model, class, seed and sampling of an image task (defaults already resolved by the service). */
+export interface ImageTaskBase {
+  readonly model: string;
+  readonly classLabel: number;
+  readonly seed: number;
+  readonly guidanceScale: number;
+  readonly temperature: number;
+  readonly topK: number;
+  readonly topP: number;
+  readonly minP: number;
+}
+
+/** A generate task as the service hands it to a worker. */
+export interface ImageGenerateTask extends ImageTaskBase {
+  readonly numImages: number;
+  /** Raster only: speculative decoding with the model's draft ('lantern' uses its relaxed rule). */
+  readonly speculative: 'off' | 'standard' | 'lantern';
+}
+
+/** An in-painting task: one image and its mask, both [32 × 32] grey in [0, 1] (mask 1 = regenerate). */
+export interface ImageInpaintTask extends ImageTaskBase {
+  readonly image: Float32Array;
+  readonly mask: Float32Array;
+  readonly size: number;
+}
+
+/** What a generate task returns. */
+export interface ImageGenerateOutput {
+  readonly png: Uint8Array[];
+  readonly steps: number;
+  readonly acceptanceRate: number;
+}
+
+/** Progress as sent to the main thread (preview as PNG bytes). */
+export interface ImageProgress {
+  readonly step: number;
+  readonly total: number;
+  readonly stage: string;
+  readonly previewPng?: Uint8Array;
+}
+
+/** The image tasks of a generation worker, by kind. */
+export interface ImageTasks {
+  readonly generate: Task<ImageGenerateTask, ImageProgress, ImageGenerateOutput>;
+  readonly inpaint: Task<ImageInpaintTask, never, { png: Uint8Array }>;
+}
+
+/** Worker-side settings. */
+export interface ImageTaskOptions {
+  /** Rows (images, doubled by CFG) of the shared fused batch of each raster model. */
+  readonly fusedRows: number;
+  /** Batch concurrent raster requests into one forward per step. */
+  readonly fusion: boolean;
+}
+
+/**
+ * The image tasks a generation worker serves: pipelines are built once per model and kept;
+ * concurrent raster requests share one {@link FusedDecoder} (temporal fusion).
+ */
+export function imageTaskHandlers(
+  repository: ModelRepository,
+  options: ImageTaskOptions,
+): TaskHandlers<ImageTasks> {
+  // Families never change while a worker runs: read each manifest once, not per request.
+  const families = new CachedLoader((name: string) =>
+    repository.manifest(name).then((m) => m.family),
+  );
+  const raster = new CachedLoader((name: string) =>
+    loadRasterPipeline(repository, name, { maxBatch: options.fusedRows }).then((pipeline) => ({
+      pipeline,
+      fused: options.fusion ? pipeline.fused() : undefined,
+    })),
+  );
+  const vars = new CachedLoader((name: string) => loadVarPipeline(repository, name));
+  // Draft pipeline and LANTERN table of a target model, loaded on its first speculative request.
+  const drafts = new CachedLoader(async (pipeline: RasterPipeline) => {
+    const draftName = pipeline.draftName;
+    if (!draftName) throw new Error(`model ${pipeline.model.manifest.name} has no draft model`);
+    const [draft, neighbours] = await Promise.all([
+      loadRasterPipeline(repository, draftName, { maxBatch: 2, decoderFrom: pipeline.model }),
+      loadNeighbours(pipeline),
+    ]);
+    return { draft, neighbours };
+  });
+
+  const generate = async (
+    task: ImageGenerateTask,
+    context: TaskContext<ImageProgress>,
+  ): Promise<ImageGenerateOutput> => {
+    const classLabels = new Array<number>(task.numImages).fill(task.classLabel);
+    const sampling = {
+      temperature: task.temperature,
+      topK: task.topK,
+      topP: task.topP,
+      minP: task.minP,
+    };
+    const forward = (e: ProgressEvent) => {
+      const preview = e.preview as ImageBatch | undefined;
+      context.progress({
+        step: e.step,
+        total: e.total,
+        stage: e.stage,
+        previewPng: preview ? new Uint8Array(encodePng(preview, 0)) : undefined,
+      } satisfies ImageProgress);
+    };
+    let events: AsyncIterable<GenerationEvent<{ media: ImageBatch; acceptanceRate?: number }>>;
+    if ((await families.get(task.model)) === 'var') {
+      const pipeline = await vars.get(task.model);
+      events = pipeline
+        .generator((task.guidanceScale !== 0 ? 2 : 1) * task.numImages)
+        .generate(
+          { classLabels, cfg: task.guidanceScale, sampling, previews: true },
+          { seed: task.seed, signal: context.signal },
+        );
+    } else {
+      const { pipeline, fused } = await raster.get(task.model);
+      const request = { classLabels, guidanceScale: task.guidanceScale, sampling };
+      if (task.speculative !== 'off') {
+        const { draft, neighbours } = await drafts.get(pipeline);
+        const rule =
+          task.speculative === 'lantern'
+            ? new LanternAcceptance({
+                neighbours,
+                k: pipeline.speculative.lanternK,
+                delta: pipeline.speculative.lanternDelta,
+              })
+            : new StandardAcceptance();
+        const generator = new SpeculativeRasterGenerator(
+          pipeline.stepModel(2),
+          draft.stepModel(2),
+          pipeline.layout,
+          pipeline.decoder,
+          {
+            draftTokens: pipeline.speculative.draftTokens,
+            rule,
+          },
+        );
+        events = generator.generate(request, { seed: task.seed, signal: context.signal });
+      } else {
+        // A request that does not fit the shared batch runs on a step model of its own.
+        const rows = (task.guidanceScale !== 1 ? 2 : 1) * task.numImages;
+        const model =
+          fused && fused.rows + rows <= options.fusedRows
+            ? fused.sequence()
+            : pipeline.stepModel(rows);
+        events = pipeline
+          .generator(model)
+          .generate(request, { seed: task.seed, signal: context.signal });
+      }
+    }
+    let steps = 0;
+    for await (const event of events) {
+      if (event.type === 'progress') {
+        steps = event.step;
+        forward(event);
+        continue;
+      }
+      const media = event.result.media;
+      return {
+        png: Array.from({ length: media.images }, (_, i) => new Uint8Array(encodePng(media, i))),
+        steps,
+        acceptanceRate: event.result.acceptanceRate ?? 0,
+      };
+    }
+    throw new Error('generation ended without a result');
+  };
+  const inpaint = async (
+    task: ImageInpaintTask,
+    context: TaskContext<never>,
+  ): Promise<{ png: Uint8Array }> => {
+    const pipeline = await vars.get(task.model);
+    if (!pipeline.encoder) throw new Error(`model ${task.model} exports no encoder graph`);
+    const input = {
+      pixels: task.image,
+      images: 1,
+      channels: 1,
+      height: task.size,
+      width: task.size,
+    };
+    const codes = await pipeline.encoder.encode(input);
+    const keep = keptTokens(task.mask, task.size, task.size, pipeline.scales);
+    const sampling = {
+      temperature: task.temperature,
+      topK: task.topK,
+      topP: task.topP,
+      minP: task.minP,
+    };
+    const result = await runToResult(
+      pipeline.generator(task.guidanceScale !== 0 ? 2 : 1).generate(
+        {
+          classLabels: [task.classLabel],
+          cfg: task.guidanceScale,
+          sampling,
+          teacherForcing: { codes, keep },
+        },
+        { seed: task.seed, signal: context.signal },
+      ),
+    );
+    // Unmasked pixels are the input's own; the masked region is the model's.
+    const out = result.media.pixels.map(
+      (v, i) => task.mask[i] * v + (1 - task.mask[i]) * task.image[i],
+    );
+    return { png: new Uint8Array(encodePng({ ...input, pixels: out })) };
+  };
+  return { generate, inpaint };
+}
+
+async function loadNeighbours(pipeline: RasterPipeline): Promise<NeighbourTable> {
+  const file = pipeline.neighboursFile;
+  if (!file)
+    throw new Error(`model ${pipeline.model.manifest.name} has no LANTERN neighbour table`);
+  const json = JSON.parse(await readFile(pipeline.model.file(file), 'utf8')) as {
+    k: number;
+    neighbours: number[][];
+  };
+  return { indices: Int32Array.from(json.neighbours.flat()), width: json.k };
+}

@@ -1,0 +1,47 @@
+import type { GenerationMetrics } from './generation-metrics';
+import type { AdmissionQueue } from './admission-queue';
+
+/** What {@link runAdmitted} runs behind. */
+export interface AdmittedRunOptions {
+  readonly queue: AdmissionQueue;
+  readonly metrics: GenerationMetrics;
+  /** Metrics label. */
+  readonly model: string;
+  /** Cancels the wait for a slot (and is passed on to the work by the caller). */
+  readonly signal: AbortSignal;
+}
+
+/**
+ * Runs one generation behind the admission queue and records it: waiting and running gauges,
+ * queue time, compute time, and time from acceptance to the first progress event (the work
+ * calls `firstProgress` on each progress event; only the first one counts).
+ */
+export async function runAdmitted<R>(
+  options: AdmittedRunOptions,
+  work: (firstProgress: () => void) => Promise<R>,
+): Promise<R> {
+  const { queue, metrics, model } = options;
+  const accepted = performance.now();
+  metrics.waiting.inc({ model });
+  let release;
+  try {
+    release = await queue.acquire(options.signal);
+  } finally {
+    metrics.waiting.dec({ model });
+  }
+  const started = performance.now();
+  metrics.queueSeconds.observe({ model }, (started - accepted) / 1000);
+  metrics.running.inc({ model });
+  let first = true;
+  try {
+    return await work(() => {
+      if (first)
+        metrics.firstProgressSeconds.observe({ model }, (performance.now() - accepted) / 1000);
+      first = false;
+    });
+  } finally {
+    metrics.computeSeconds.observe({ model }, (performance.now() - started) / 1000);
+    metrics.running.dec({ model });
+    release();
+  }
+}
