@@ -45,6 +45,24 @@ describe('publicJob', () => {
     expect(JSON.stringify(job)).not.toMatch(/host-4242|file:|\/var\/lib/);
   });
 
+  it('keeps the error but not the directories of the files it names', () => {
+    const error = (text: string) => publicJob({ ...running, error: text }).error;
+    expect(
+      error(
+        'Load model from /tmp/nextx-models-Tm/nbp-broken/step.onnx failed:Protobuf parsing failed.',
+      ),
+    ).toBe('Load model from …/step.onnx failed:Protobuf parsing failed.');
+    expect(
+      error("ENOENT: no such file or directory, open '/srv/chunks/job-1/chunk-000002.bin'"),
+    ).toBe("ENOENT: no such file or directory, open '…/chunk-000002.bin'");
+    expect(error('output file:///srv/chunks/job-1/clip.mp4 is missing')).toBe(
+      'output …/clip.mp4 is missing',
+    );
+    expect(error('video.clip.frames: got 5000 (limit: 1 … 4096); chunk 3/4, a/b')).toBe(
+      'video.clip.frames: got 5000 (limit: 1 … 4096); chunk 3/4, a/b',
+    );
+  });
+
   it('maps every state both ways', () => {
     for (const state of Object.values(jobs.JobState)) {
       const mapped = publicJob({ ...running, state }).state;

@@ -20,9 +20,21 @@ const INTERNAL_STATE = Object.fromEntries(
 ) as Readonly<Record<commonJob.JobState, jobs.JobState>>;
 
 /**
+ * Directories of absolute paths and file URLs in free text (not `3/4` or `a/b`): errors raised on
+ * a worker name files there, e.g. onnxruntime's "Load model from /srv/models/m/step.onnx failed".
+ */
+const SERVER_DIRECTORIES = /(?:file:\/\/)?(?<![\w.~-])\/(?:[^\s/'"()<>]+\/)+/g;
+
+/** `error` with the server's directories cut out, keeping the file names that say what failed. */
+function publicError(error: string): string {
+  return error.replace(SERVER_DIRECTORIES, '…/');
+}
+
+/**
  * What a client sees of job `status`. Fields are copied one by one rather than spread, so a
  * field added to the internal status (like the worker id, the output URI and the checkpoint's
- * storage URI today) stays internal until it is added here on purpose.
+ * storage URI today) stays internal until it is added here on purpose; the error keeps its
+ * message but not the server's directories.
  */
 export function publicJob(status: jobs.JobStatus): commonJob.Job {
   return {
@@ -33,7 +45,7 @@ export function publicJob(status: jobs.JobStatus): commonJob.Job {
     chunksDone: status.chunksDone,
     chunksTotal: status.chunksTotal,
     attempts: status.attempts,
-    error: status.error,
+    error: publicError(status.error),
     submittedAtMs: status.submittedAtMs,
     updatedAtMs: status.updatedAtMs,
     startedAtMs: status.startedAtMs,
