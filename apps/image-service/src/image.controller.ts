@@ -1,10 +1,9 @@
 import { Controller, Inject } from '@nestjs/common';
-import type { ImageTaskBase, ImageTasks } from '@nextx/image';
+import type { ImageTaskBase, ImageTasks, ImageCatalog, ImageModelEntry } from '@nextx/image';
 import { image } from '@nextx/proto';
 import type { GenerationService } from '@nextx/serving';
 import { Observable } from 'rxjs';
 import type { ImageServiceSettings } from './config';
-import type { ImageCatalog, ImageModelEntry } from './image-catalog';
 import { validateGenerate, validateInpaint } from './request-validation';
 import { IMAGE_CATALOG, IMAGE_GENERATION, IMAGE_SETTINGS } from './tokens';
 

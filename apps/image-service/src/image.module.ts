@@ -1,11 +1,10 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { GrpcServiceDefinition } from '@nextx/grpc';
-import type { ImageTasks } from '@nextx/image';
+import { type ImageTasks, ImageCatalog } from '@nextx/image';
 import { ModelRepository, workerEntry } from '@nextx/runtime';
 import { generationProviders } from '@nextx/serving';
 import { image, PROTO_FILES } from '@nextx/proto';
 import type { ImageServiceSettings } from './config';
-import { ImageCatalog } from './image-catalog';
 import { ImageController } from './image.controller';
 import { IMAGE_CATALOG, IMAGE_GENERATION, IMAGE_SETTINGS } from './tokens';
 

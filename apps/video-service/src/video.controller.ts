@@ -2,11 +2,10 @@ import { Controller, Inject } from '@nestjs/common';
 import { InvalidArgumentError } from '@nextx/engine';
 import { video } from '@nextx/proto';
 import type { GenerationService } from '@nextx/serving';
-import type { VideoModelInfo, VideoTasks } from '@nextx/video';
+import type { VideoModelInfo, VideoTasks, VideoCatalog } from '@nextx/video';
 import { Observable } from 'rxjs';
 import { checkClip, checkFormat, clipSpecOf } from './clip-requests';
 import type { VideoServiceSettings } from './config';
-import type { VideoCatalog } from './video-catalog';
 import { VideoJobsService } from './video-jobs.service';
 import { VIDEO_CATALOG, VIDEO_GENERATION, VIDEO_SETTINGS } from './tokens';
 

@@ -10,4 +10,5 @@ export * from './health/health.service';
 export * from './logging/json-logger';
 export * from './metrics/grpc-call.interceptor';
 export * from './metrics/grpc-metrics';
+export * from './reflection/compiled-reflection';
 export * from './validation/fields';

@@ -8,3 +8,4 @@ export * as jobs from './generated/nextx/jobs/v1/jobs';
 export * as video from './generated/nextx/video/v1/video';
 export * as videoJob from './generated/nextx/video/v1/video_job';
 export * as videoClip from './generated/nextx/video/clip/v1/clip';
+export { fileDescriptorsOfServices } from './descriptor-set';

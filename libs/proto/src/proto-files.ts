@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 
 /**
  * Directory holding `nextx/<area>/v1/*.proto`. Services load the .proto files at run time
- * (gRPC and reflection need the descriptors), so the folder ships beside the code:
+ * (grpc-js serves from them; reflection serves the compiled set embedded in
+ * `generated/descriptor-set.ts`), so the folder ships beside the code:
  * `NEXTX_PROTO_DIR` wins, otherwise the nearest `proto/` above this module (source tree or bundle).
  */
 export function protoRoot(): string {

@@ -1,4 +1,5 @@
 export * from './kv/kv-cache';
+export * from './kv/optimum-names';
 export * from './manifest/contract-check';
 export * from './manifest/family-contracts';
 export * from './manifest/model-manifest';

@@ -1,6 +1,6 @@
 import type { TokenStepModel } from '@nextx/engine';
 import { KvCache } from '../kv/kv-cache';
-import { countLayers } from '../manifest/family-contracts';
+import { countLayers } from '../kv/optimum-names';
 import type { OnnxGraph, TensorValue } from '../session/onnx-graph';
 
 /** Shape facts of a decoder, from its manifest. */

@@ -5,8 +5,8 @@ import {
   type ForecastOptions,
   type ForecastResult,
   type GenerateOptions,
-} from '../forecaster';
-import type { FittedSeriesModel } from '../series-model';
+} from '../pipelines/forecaster';
+import type { FittedSeriesModel } from '../models/series-model';
 
 /** A fitted model as it crosses the thread boundary (its predictor function stays behind). */
 export type PortableFittedModel = Omit<FittedSeriesModel, 'predictor'>;

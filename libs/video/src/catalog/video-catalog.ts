@@ -1,6 +1,6 @@
 import { NotFoundError } from '@nextx/engine';
 import type { ModelRepository } from '@nextx/runtime';
-import { VIDEO_FAMILIES, videoModelInfo, type VideoModelInfo } from '@nextx/video';
+import { VIDEO_FAMILIES, videoModelInfo, type VideoModelInfo } from '../pipelines/video-pipeline';
 
 /** The video models of the repository, read from their manifests (no sessions on this thread). */
 export class VideoCatalog {
