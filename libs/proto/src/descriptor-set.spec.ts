@@ -27,7 +27,8 @@ describe('fileDescriptorsOfServices', () => {
         .sort(),
     ).toEqual([
       'nextx/common/v1/common.proto',
-      'nextx/jobs/v1/jobs.proto',
+      // The public job messages; the Kafka envelope (nextx/jobs/v1/jobs.proto) is not reachable.
+      'nextx/common/v1/job.proto',
       'nextx/video/clip/v1/clip.proto',
       'nextx/video/v1/video.proto',
     ]);
