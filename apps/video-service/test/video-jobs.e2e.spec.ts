@@ -160,10 +160,13 @@ describe('video-service job RPCs with the real broker (no worker: jobs stay queu
       messages: [{ key: jobId, value: codecs.status.encode(published) }],
     });
     await producer.disconnect();
-    await until('the service to see the worker status', async () => {
-      const { job } = await client.unary('getJob', { jobId });
-      return job!.state === S.JOB_STATE_SUCCEEDED;
-    });
+    // NOT_FOUND until the service's state store has read the record.
+    await until('the service to see the worker status', () =>
+      client.unary('getJob', { jobId }).then(
+        ({ job }) => job!.state === S.JOB_STATE_SUCCEEDED,
+        () => false,
+      ),
+    );
 
     const { job } = await client.unary('getJob', { jobId });
     const { jobs: listed } = await client.unary('listJobs', {
