@@ -2,7 +2,6 @@ export * from './chunks/chunk-store';
 export * from './chunks/fs-chunk-store';
 export * from './codec/job-codec';
 export * from './codec/job-params';
-export * from './codec/message-codec';
 export * from './config/jobs-config';
 export * from './ids';
 export * from './kafka/kafka-client';
