@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { freePort, spawnService, workspaceRoot, type SpawnedService } from '@nextx/grpc/testing';
@@ -279,5 +279,12 @@ describe('nextx video submit | watch | get: a long clip as a job through the vid
     expect(new GifReader(new Uint8Array(await readFile(out))).numFrames()).toBe(12);
     const listed = await nextx('video', 'jobs', '--addr', address);
     expect(listed.stdout).toContain(`${jobId}  succeeded`);
+    // The job is shown and fetched by its id: no worker host, no path of the chunk store.
+    for (const shown of [watched.stdout, listed.stdout]) {
+      expect(shown).toContain(`output: nextx video get ${jobId}`);
+      expect(shown).not.toContain('file:');
+      expect(shown).not.toContain(env['JOBS_CHUNK_DIR']);
+      expect(shown).not.toContain(`${hostname()}-`);
+    }
   }, 180_000);
 });

@@ -25,9 +25,11 @@ export function protoRoot(): string {
 export const PROTO_FILES = {
   common: 'nextx/common/v1/common.proto',
   models: 'nextx/common/v1/model.proto',
+  commonJob: 'nextx/common/v1/job.proto',
   timeseries: 'nextx/timeseries/v1/timeseries.proto',
   image: 'nextx/image/v1/image.proto',
   jobs: 'nextx/jobs/v1/jobs.proto',
   videoClip: 'nextx/video/clip/v1/clip.proto',
   video: 'nextx/video/v1/video.proto',
+  videoJob: 'nextx/video/v1/video_job.proto',
 } as const;

@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { TypedGrpcClient } from '@nextx/grpc';
-import { jobs, PROTO_FILES, video } from '@nextx/proto';
+import { commonJob, PROTO_FILES, video } from '@nextx/proto';
 import { SingleBar, Presets } from 'cli-progress';
 import { Command, InvalidArgumentError } from 'commander';
 import { printModels } from './models.command';
@@ -89,16 +89,22 @@ function clipSpec(o: Record<string, never>) {
 }
 
 const STATE_NAMES: Record<string, string> = Object.fromEntries(
-  Object.values(jobs.JobState).map((s) => [s, String(s).replace('JOB_STATE_', '').toLowerCase()]),
+  Object.values(commonJob.JobState).map((s) => [
+    s,
+    String(s).replace('JOB_STATE_', '').toLowerCase(),
+  ]),
 );
 
-function describeJob(job: jobs.JobStatus): string {
+function describeJob(job: commonJob.Job): string {
   const parts = [
     `${job.jobId}  ${STATE_NAMES[job.state] ?? job.state}`,
     `chunks ${job.chunksDone}/${job.chunksTotal || '?'}`,
     job.attempts ? `attempts ${job.attempts}` : '',
     job.error ? `error: ${job.error}` : '',
-    job.outputUri ? `output ${job.outputUri}` : '',
+    // Outputs are fetched by job id; where the workers stored them is the service's business.
+    job.state === commonJob.JobState.JOB_STATE_SUCCEEDED
+      ? `output: nextx video get ${job.jobId} --out <file>`
+      : '',
   ];
   return parts.filter(Boolean).join('  ');
 }
@@ -198,7 +204,7 @@ export function videoCommand(): Command {
         Presets.shades_classic,
       );
       let started = false;
-      let last: jobs.JobStatus | undefined;
+      let last: commonJob.Job | undefined;
       try {
         for await (const { job } of client.stream('watchJob', { jobId })) {
           last = job!;
@@ -214,7 +220,7 @@ export function videoCommand(): Command {
         client.close();
       }
       if (last) process.stdout.write(`${describeJob(last)}\n`);
-      if (last?.state !== jobs.JobState.JOB_STATE_SUCCEEDED) process.exitCode = 2;
+      if (last?.state !== commonJob.JobState.JOB_STATE_SUCCEEDED) process.exitCode = 2;
     });
 
   command
@@ -265,7 +271,7 @@ export function videoCommand(): Command {
       const client = videoClient(o.addr);
       try {
         const { jobs: list } = await client.unary('listJobs', {
-          state: jobs.JobState.JOB_STATE_UNSPECIFIED,
+          state: commonJob.JobState.JOB_STATE_UNSPECIFIED,
           pageSize: o.limit,
           pageToken: '',
         });

@@ -1,5 +1,15 @@
-import type { TensorValue } from '../session/onnx-graph';
-import { KV_KINDS, pastName, presentName, type KvKind } from './optimum-names';
+import type { OnnxGraph, TensorValue } from '../session/onnx-graph';
+import { countLayers, KV_KINDS, pastName, presentName, type KvKind } from './optimum-names';
+
+/** Buffer sizes of a {@link KvCache}. */
+export interface KvCacheShape {
+  readonly heads: number;
+  readonly headDim: number;
+  /** Longest sequence (positions) the buffers hold. */
+  readonly maxLength: number;
+  /** Largest batch the buffers hold. */
+  readonly maxBatch: number;
+}
 
 /** Where {@link KvCache.relayout} takes a block of rows from and puts it. */
 export interface KvRowMove {
@@ -38,6 +48,12 @@ export class KvCache {
     const size = maxBatch * heads * maxLength * headDim;
     this.front = Array.from({ length: 2 * layers }, () => new Float32Array(size));
     this.back = Array.from({ length: 2 * layers }, () => new Float32Array(size));
+  }
+
+  /** A cache for a decoder graph, with as many layers as the graph has `past_key_values.*` inputs. */
+  static forGraph(graph: Pick<OnnxGraph, 'inputNames'>, shape: KvCacheShape): KvCache {
+    const { heads, headDim, maxLength, maxBatch } = shape;
+    return new KvCache(countLayers(graph.inputNames), heads, headDim, maxLength, maxBatch);
   }
 
   /** Cached positions. */

@@ -1,6 +1,5 @@
 import type { TokenStepModel } from '@nextx/engine';
 import { KvCache, type KvRowMove } from '../kv/kv-cache';
-import { countLayers } from '../kv/optimum-names';
 import type { OnnxGraph, TensorValue } from '../session/onnx-graph';
 import type { DecoderDims } from './optimum-decoder';
 
@@ -54,13 +53,7 @@ export class FusedDecoder {
     private readonly graph: OnnxGraph,
     readonly dims: DecoderDims,
   ) {
-    this.cache = new KvCache(
-      countLayers(graph.inputNames),
-      dims.heads,
-      dims.headDim,
-      dims.maxLength,
-      dims.maxBatch,
-    );
+    this.cache = KvCache.forGraph(graph, dims);
     this.ids = new BigInt64Array(dims.maxBatch);
     this.positions = new BigInt64Array(dims.maxBatch);
     this.mask = new BigInt64Array(dims.maxBatch * dims.maxLength);

@@ -8,8 +8,8 @@
 import { GrpcMethod, GrpcStreamMethod } from "@nestjs/microservices";
 import { Observable } from "rxjs";
 import { ProgressEvent } from "../../common/v1/common.js";
+import { Job, JobState } from "../../common/v1/job.js";
 import { GetModelRequest, GetModelResponse, ListModelsRequest, ListModelsResponse } from "../../common/v1/model.js";
-import { JobState, JobStatus } from "../../jobs/v1/jobs.js";
 import { ClipSpec } from "../clip/v1/clip.js";
 
 export const protobufPackage = "nextx.video.v1";
@@ -92,7 +92,7 @@ export interface SubmitVideoJobRequest {
 export interface SubmitVideoJobResponse {
   /** The job (a resubmitted key returns the existing job's latest state). */
   job?:
-    | JobStatus
+    | Job
     | undefined;
   /** False when the idempotency key named an existing job. */
   created: boolean;
@@ -107,7 +107,7 @@ export interface GetJobRequest {
 /** Response of GetJob. */
 export interface GetJobResponse {
   /** The job. */
-  job?: JobStatus | undefined;
+  job?: Job | undefined;
 }
 
 /** Request of WatchJob. */
@@ -119,7 +119,7 @@ export interface WatchJobRequest {
 /** A message of the WatchJob stream. */
 export interface WatchJobResponse {
   /** The job's state after a change (the first message is the current state). */
-  job?: JobStatus | undefined;
+  job?: Job | undefined;
 }
 
 /** Request of CancelJob. */
@@ -133,7 +133,7 @@ export interface CancelJobRequest {
 /** Response of CancelJob. */
 export interface CancelJobResponse {
   /** The job's state when the request was accepted (CANCELLED follows within one chunk). */
-  job?: JobStatus | undefined;
+  job?: Job | undefined;
 }
 
 /** Request of ListJobs. */
@@ -149,7 +149,7 @@ export interface ListJobsRequest {
 /** Response of ListJobs. */
 export interface ListJobsResponse {
   /** Jobs, newest first. */
-  jobs: JobStatus[];
+  jobs: Job[];
   /** Pass to get the next page; empty = no more. */
   nextPageToken: string;
 }
@@ -213,7 +213,7 @@ export interface VideoGenerationClient {
 
   listJobs(request: ListJobsRequest): Observable<ListJobsResponse>;
 
-  /** Streams the encoded output of a SUCCEEDED job. */
+  /** Streams the encoded output of a SUCCEEDED job (outputs are addressed by job id only). */
 
   getJobOutput(request: GetJobOutputRequest): Observable<GetJobOutputResponse>;
 }
@@ -263,7 +263,7 @@ export interface VideoGenerationController {
 
   listJobs(request: ListJobsRequest): Promise<ListJobsResponse> | Observable<ListJobsResponse> | ListJobsResponse;
 
-  /** Streams the encoded output of a SUCCEEDED job. */
+  /** Streams the encoded output of a SUCCEEDED job (outputs are addressed by job id only). */
 
   getJobOutput(request: GetJobOutputRequest): Observable<GetJobOutputResponse>;
 }
