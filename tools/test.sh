@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `npm test`: installs, checks that generated code matches proto/, then lints, type-checks and
+# `npm test`: installs, checks that generated code matches proto/ and that proto/ keeps
+# compatibility with its committed baseline (buf breaking), then lints, type-checks and
 # runs every project's tests through Nx (real services on loopback, started by the tests; a real
 # Kafka broker from tools/kafka unless KAFKA_BROKERS points at one).
 set -euo pipefail
@@ -14,6 +15,13 @@ bash proto/generate.sh
 if ! git diff --quiet -- libs/proto/src/generated 2>/dev/null; then
   echo "[nextx] libs/proto/src/generated differs from what proto/ generates; run npm run generate and commit" >&2
   git --no-pager diff --stat -- libs/proto/src/generated >&2
+  exit 1
+fi
+
+echo "[nextx] buf breaking against the committed baseline proto/baseline/nextx-v1.binpb"
+if ! npm run -s proto:breaking; then
+  echo "[nextx] proto/ breaks wire or source compatibility with the baseline. Undo the change, or," >&2
+  echo "[nextx] when the break is intended (see proto/baseline/README.md): npm run proto:baseline and commit" >&2
   exit 1
 fi
 

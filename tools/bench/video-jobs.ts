@@ -17,7 +17,8 @@ import {
   loadJobsConfig,
 } from '@nextx/jobs';
 import { testEnv, until } from '@nextx/jobs/testing';
-import { jobs } from '@nextx/proto';
+import { jobs, type videoJob } from '@nextx/proto';
+import { videoJobParams } from '../../apps/video-worker/src/video-job-spec';
 
 const total = Number(process.argv[2] ?? 40);
 const model = process.argv[3] ?? 'nbp-mmnist';
@@ -30,7 +31,7 @@ const root = workspaceRoot();
 const pct = (xs: number[], p: number) =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
 
-function video(frames: number, seed: number): jobs.VideoJobSpec {
+function video(frames: number, seed: number): videoJob.VideoJobSpec {
   return {
     clip: {
       model: { name: model, version: '' },
@@ -125,8 +126,8 @@ async function measure(workerCount: number): Promise<Run> {
   await store.start();
   const submitter = new JobSubmitter({ producer, store, config });
   const workers = await Promise.all(Array.from({ length: workerCount }, () => startWorker(env)));
-  const submit = (key: string, spec: jobs.VideoJobSpec) =>
-    submitter.submit({ idempotencyKey: key, kind: 'video', video: spec });
+  const submit = (key: string, spec: videoJob.VideoJobSpec) =>
+    submitter.submit({ idempotencyKey: key, kind: 'video', params: videoJobParams.pack(spec) });
   const succeeded = (id: string) => store.get(id)?.state === jobs.JobState.JOB_STATE_SUCCEEDED;
   try {
     // Warm-up until every worker has run a job (loaded the model on its generation thread).

@@ -1,7 +1,8 @@
 import { Command } from 'commander';
 import { describeCommand, healthCommand } from './commands/health.command';
 import { forecastCommand, generateCommand } from './commands/forecast.command';
-import { imageCommand, modelsCommand } from './commands/image.command';
+import { imageCommand } from './commands/image.command';
+import { modelsCommand } from './commands/models.command';
 import { videoCommand } from './commands/video.command';
 
 const program = new Command('nextx')

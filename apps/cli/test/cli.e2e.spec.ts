@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { freePort, spawnService, workspaceRoot, type SpawnedService } from '@nextx/grpc/testing';
@@ -55,6 +55,13 @@ describe('nextx CLI against the running timeseries service', () => {
   it('nextx describe lists the TimeSeries methods through reflection', async () => {
     const { stdout } = await nextx('describe', address);
     expect(stdout).toContain('nextx.timeseries.v1.TimeSeries\n  Forecast\n  Generate');
+  });
+
+  it('nextx models --service timeseries lists the fitting methods like any service lists models', async () => {
+    const { stdout } = await nextx('models', '--service', 'timeseries', '--addr', address);
+    const lines = stdout.trim().split('\n');
+    expect(lines.map((line) => line.split('  ')[0])).toEqual(['auto@1', 'ar@1', 'arnet@1']);
+    expect(lines[2]).toContain('family arnet');
   });
 
   it('nextx forecast writes the forecast CSV with dates and quantiles, and an SVG plot', async () => {
@@ -155,6 +162,14 @@ describe('nextx video generate against the running video service', () => {
   afterAll(async () => {
     service?.process.kill('SIGTERM');
     await service?.exited;
+  });
+
+  it('nextx models --service video and nextx video models print the same common ModelInfo lines', async () => {
+    const { stdout } = await nextx('models', '--service', 'video', '--addr', address);
+    const nbp = stdout.split('\n').find((line) => line.startsWith('nbp-mmnist@'));
+    expect(nbp).toContain('family nbp  64px  64 tokens/frame');
+    expect(nbp).toMatch(/per-frame agreement 0\.\d+/);
+    expect((await nextx('video', 'models', '--addr', address)).stdout).toBe(stdout);
   });
 
   it('writes the clip (MP4 when ffmpeg is installed, else GIF) and every frame, with the spec it used', async () => {
@@ -264,5 +279,12 @@ describe('nextx video submit | watch | get: a long clip as a job through the vid
     expect(new GifReader(new Uint8Array(await readFile(out))).numFrames()).toBe(12);
     const listed = await nextx('video', 'jobs', '--addr', address);
     expect(listed.stdout).toContain(`${jobId}  succeeded`);
+    // The job is shown and fetched by its id: no worker host, no path of the chunk store.
+    for (const shown of [watched.stdout, listed.stdout]) {
+      expect(shown).toContain(`output: nextx video get ${jobId}`);
+      expect(shown).not.toContain('file:');
+      expect(shown).not.toContain(env['JOBS_CHUNK_DIR']);
+      expect(shown).not.toContain(`${hostname()}-`);
+    }
   }, 180_000);
 });

@@ -1,20 +1,25 @@
 import { Controller, Inject } from '@nestjs/common';
-import type { ImageTaskBase } from '@nextx/image';
-import { image } from '@nextx/proto';
+import type { ImageTaskBase, ImageTasks, ImageCatalog, ImageModelEntry } from '@nextx/image';
+import { modelQuality } from '@nextx/grpc';
+import { image, models } from '@nextx/proto';
+import type { GenerationService } from '@nextx/serving';
 import { Observable } from 'rxjs';
 import type { ImageServiceSettings } from './config';
-import type { ImageCatalog, ImageModelEntry } from './image-catalog';
-import { ImageGenerationService } from './image-generation.service';
 import { validateGenerate, validateInpaint } from './request-validation';
-import { IMAGE_CATALOG, IMAGE_SETTINGS } from './tokens';
+import { IMAGE_CATALOG, IMAGE_GENERATION, IMAGE_SETTINGS } from './tokens';
 
-function modelInfo(entry: ImageModelEntry): image.ModelInfo {
+const FAMILIES = {
+  var: models.ModelFamily.MODEL_FAMILY_VAR,
+  raster: models.ModelFamily.MODEL_FAMILY_RASTER,
+} as const;
+
+/** The common `ModelInfo` of an image model, with its image details. */
+function modelInfo(entry: ImageModelEntry): models.ModelInfo {
   const d = entry.defaults;
   return {
     model: { name: entry.manifest.name, version: entry.manifest.version },
-    family: entry.family,
-    numClasses: entry.numClasses,
-    imageSize: entry.imageSize,
+    family: FAMILIES[entry.family],
+    description: String(entry.manifest['task'] ?? ''),
     defaults: {
       guidanceScale: d.guidanceScale,
       temperature: d.temperature,
@@ -22,8 +27,8 @@ function modelInfo(entry: ImageModelEntry): image.ModelInfo {
       topP: d.topP,
       minP: d.minP,
     },
-    evalJson: JSON.stringify(entry.manifest.eval ?? {}),
-    hasDraft: !!entry.draft,
+    quality: modelQuality(entry.manifest.eval),
+    image: { numClasses: entry.numClasses, imageSize: entry.imageSize, hasDraft: !!entry.draft },
   };
 }
 
@@ -49,7 +54,7 @@ export class ImageController implements image.ImageGenerationController {
   constructor(
     @Inject(IMAGE_CATALOG) private readonly catalog: ImageCatalog,
     @Inject(IMAGE_SETTINGS) private readonly settings: ImageServiceSettings,
-    @Inject(ImageGenerationService) private readonly generation: ImageGenerationService,
+    @Inject(IMAGE_GENERATION) private readonly generation: GenerationService<ImageTasks>,
   ) {}
 
   generate(request: image.GenerateRequest): Observable<image.GenerateResponse> {
@@ -59,9 +64,9 @@ export class ImageController implements image.ImageGenerationController {
       const controller = new AbortController();
       const accepted = performance.now();
       this.generation
-        .generate(
-          task,
-          (p) =>
+        .run('generate', task, {
+          signal: controller.signal,
+          onProgress: (p) =>
             subscriber.next({
               progress: {
                 step: p.step,
@@ -71,8 +76,7 @@ export class ImageController implements image.ImageGenerationController {
                 previewPng: p.previewPng ?? new Uint8Array(),
               },
             }),
-          controller.signal,
-        )
+        })
         .then((out) => {
           subscriber.next({
             images: {
@@ -93,18 +97,20 @@ export class ImageController implements image.ImageGenerationController {
 
   async inpaint(request: image.InpaintRequest): Promise<image.InpaintResponse> {
     const { task, entry } = validateInpaint(request, this.catalog);
-    const { png } = await this.generation.inpaint(task, new AbortController().signal);
+    const { png } = await this.generation.run('inpaint', task, {
+      signal: new AbortController().signal,
+    });
     return {
       png,
       settings: usedSettings(entry, task, false),
     };
   }
 
-  listModels(): image.ListModelsResponse {
+  listModels(): models.ListModelsResponse {
     return { models: this.catalog.list().map(modelInfo) };
   }
 
-  getModel(request: image.GetModelRequest): image.GetModelResponse {
+  getModel(request: models.GetModelRequest): models.GetModelResponse {
     return {
       model: modelInfo(this.catalog.get(request.model?.name ?? '', request.model?.version)),
     };

@@ -1,13 +1,12 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { GrpcMetrics, type GrpcServiceDefinition } from '@nextx/grpc';
-import { ModelRepository } from '@nextx/runtime';
-import { GenerationMetrics } from '@nextx/serving';
+import type { GrpcServiceDefinition } from '@nextx/grpc';
+import { type ImageTasks, ImageCatalog } from '@nextx/image';
+import { ModelRepository, workerEntry } from '@nextx/runtime';
+import { generationProviders } from '@nextx/serving';
 import { image, PROTO_FILES } from '@nextx/proto';
 import type { ImageServiceSettings } from './config';
-import { ImageCatalog } from './image-catalog';
 import { ImageController } from './image.controller';
-import { ImageGenerationService } from './image-generation.service';
-import { IMAGE_CATALOG, IMAGE_SETTINGS } from './tokens';
+import { IMAGE_CATALOG, IMAGE_GENERATION, IMAGE_SETTINGS } from './tokens';
 
 /** The image feature: catalog, generation service (worker pool + queue), controller. */
 @Module({})
@@ -22,12 +21,14 @@ export class ImageModule {
           provide: IMAGE_CATALOG,
           useFactory: () => ImageCatalog.load(new ModelRepository(settings.modelsDir)),
         },
-        {
-          provide: GenerationMetrics,
-          useFactory: (metrics: GrpcMetrics) => new GenerationMetrics(metrics.registry),
-          inject: [GrpcMetrics],
-        },
-        ImageGenerationService,
+        ...generationProviders<ImageTasks>(IMAGE_GENERATION, {
+          name: 'image generation',
+          worker: workerEntry(import.meta.url, 'generation.worker'),
+          workers: settings.workers,
+          workerData: settings,
+          maxRunning: settings.maxRunning,
+          maxWaiting: settings.maxWaiting,
+        }),
       ],
     };
   }

@@ -1,9 +1,9 @@
 import { InvalidArgumentError, NotFoundError } from '@nextx/engine';
+import type { ImageCatalog, ImageModelEntry } from '@nextx/image';
 import type { image } from '@nextx/proto';
 import type { ModelManifest } from '@nextx/runtime';
 import { describe, expect, it } from 'vitest';
 import type { ImageServiceSettings } from './config';
-import type { ImageCatalog, ImageModelEntry } from './image-catalog';
 import { validateGenerate } from './request-validation';
 
 const entry = (

@@ -1,9 +1,13 @@
 import { InvalidArgumentError, MAX_SEED, randomSeed } from '@nextx/engine';
 import { check } from '@nextx/grpc';
-import type { ImageGenerateTask, ImageInpaintTask } from '@nextx/image';
+import type {
+  ImageGenerateTask,
+  ImageInpaintTask,
+  ImageCatalog,
+  ImageModelEntry,
+} from '@nextx/image';
 import type { common, image } from '@nextx/proto';
 import { decodePng } from '@nextx/media';
-import type { ImageCatalog, ImageModelEntry } from './image-catalog';
 import type { ImageServiceSettings } from './config';
 
 /** Resolves the model and checks every field of a Generate request against its limits. */

@@ -2,22 +2,27 @@ import { status, type ServiceError } from '@grpc/grpc-js';
 import {
   checkHealth,
   describeServer,
+  ErrorReason,
+  fromStruct,
   JsonLogger,
+  readStatusDetails,
   startGrpcService,
   TypedGrpcClient,
   type RunningGrpcService,
 } from '@nextx/grpc';
-import { DigitClassifier } from '@nextx/image';
+import { DigitClassifier, type ImageTasks } from '@nextx/image';
 import { ModelRepository } from '@nextx/runtime';
 import { freePort, healthCheckLatencies } from '@nextx/grpc/testing';
 import { decodePng, encodePng } from '@nextx/media';
 import { createRequire } from 'node:module';
-import { image, PROTO_FILES } from '@nextx/proto';
+import { image, models, PROTO_FILES } from '@nextx/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadImageConfig } from '../src/config';
 import { imageServiceDefinition } from '../src/image.module';
-import { ImageGenerationService } from '../src/image-generation.service';
+import type { GenerationService } from '@nextx/serving';
+import { IMAGE_GENERATION } from '../src/tokens';
 
+const { ModelFamily } = models;
 type Client = TypedGrpcClient<image.ImageGenerationClient>;
 // Every field unset: the model's defaults.
 const SAMPLING = {};
@@ -84,10 +89,10 @@ describe('image-service over gRPC with the reference models', () => {
     it(`${model}: generated digits reach the class agreement recorded in model.json (200 samples)`, async () => {
       const { models } = await client.unary('listModels', {});
       const info = models.find((m) => m.model?.name === model)!;
-      const recorded = Number(JSON.parse(info.evalJson)['class_agreement']);
+      const recorded = info.quality!.classAgreement!;
       const pngs: Uint8Array[] = [];
       const labels: number[] = [];
-      for (let c = 0; c < info.numClasses; c++) {
+      for (let c = 0; c < info.image!.numClasses; c++) {
         const { images } = await collect(client, {
           model: { name: model, version: '' },
           classLabel: c,
@@ -244,6 +249,15 @@ describe('image-service over gRPC with the reference models', () => {
       const error = (await collect(client, request).catch((e: ServiceError) => e)) as ServiceError;
       expect(error.code, text).toBe(code);
       expect(error.details).toContain(text);
+      // The same, read as a standard client would: google.rpc details in grpc-status-details-bin.
+      const decoded = readStatusDetails(error);
+      if (code === status.INVALID_ARGUMENT)
+        expect(decoded?.badRequest?.fieldViolations.map((v) => v.field)).toEqual([text]);
+      if (code === status.NOT_FOUND)
+        expect(decoded?.resourceInfo).toMatchObject({
+          resourceType: 'image model',
+          resourceName: text,
+        });
     };
     await expectStatus(
       { model: { name: 'no-such-model', version: '' } },
@@ -280,11 +294,22 @@ describe('image-service over gRPC with the reference models', () => {
     const { model } = await client.unary('getModel', {
       model: { name: 'llama-mnist', version: '' },
     });
-    expect(model).toMatchObject({ family: 'raster', numClasses: 10, hasDraft: true });
+    expect(model).toMatchObject({
+      family: ModelFamily.MODEL_FAMILY_RASTER,
+      image: { numClasses: 10, hasDraft: true },
+    });
     const { model: varModel } = await client.unary('getModel', {
       model: { name: 'var-mnist', version: '' },
     });
-    expect(varModel).toMatchObject({ family: 'var', numClasses: 10, hasDraft: false });
+    expect(varModel).toMatchObject({
+      family: ModelFamily.MODEL_FAMILY_VAR,
+      image: { numClasses: 10, hasDraft: false },
+    });
+    // Size and quality as model.json records them: typed figures, and the whole eval as a Struct.
+    expect(varModel!.image!.imageSize).toBe(32);
+    const recorded = fromStruct(varModel!.quality!.eval);
+    expect(recorded['class_agreement']).toBe(varModel!.quality!.classAgreement);
+    expect(recorded['command']).toBe('tools/models/run.sh eval var-mnist');
     expect(await checkHealth(service.address, 'nextx.image.v1.ImageGeneration')).toBe('SERVING');
     expect((await describeServer(service.address)).map((s) => s.name)).toContain(
       'nextx.image.v1.ImageGeneration',
@@ -324,7 +349,7 @@ describe('image-service queue, cancellation and responsiveness', () => {
     controller.abort();
     await running;
     // The aborted generation stops within a step and gives its slot back.
-    const queue = service.app.get(ImageGenerationService).queue;
+    const queue = service.app.get<GenerationService<ImageTasks>>(IMAGE_GENERATION).queue;
     for (let i = 0; i < 50 && queue.runningCount > 0; i++)
       await new Promise((r) => setTimeout(r, 100));
     expect(queue.runningCount).toBe(0);
@@ -350,6 +375,10 @@ describe('image-service queue, cancellation and responsiveness', () => {
       (e: ServiceError) => e,
     )) as ServiceError;
     expect(refused.code).toBe(status.RESOURCE_EXHAUSTED);
+    const details = readStatusDetails(refused);
+    expect(details?.errorInfo?.reason).toBe(ErrorReason.QUEUE_FULL);
+    const delay = details?.retryInfo?.retryDelay;
+    expect(delay!.seconds * 1000 + delay!.nanos / 1e6).toBeGreaterThan(0);
     controller.abort();
     const ended = await first;
     // The client sees CANCELLED (or just the end of the stream) and never the result.

@@ -41,9 +41,13 @@ export function validateSeries(
   return values;
 }
 
-/** Validates the model spec against the series length and resolves defaults. */
+/**
+ * Validates the model spec against the series length and resolves defaults; `seed` is the
+ * request's (0 = pick one).
+ */
 export function validateModelSpec(
   spec: timeseries.ModelSpec | undefined,
+  requestSeed: number,
   series: timeseries.Series,
   limits: TimeSeriesLimits,
 ): SeriesModelSpec {
@@ -78,8 +82,8 @@ export function validateModelSpec(
       `got ${n}`,
     );
   }
-  const seed = spec?.seed || randomSeed();
-  check.range('model.seed', seed, 0, MAX_SEED, true);
+  const seed = requestSeed || randomSeed();
+  check.range('seed', seed, 0, MAX_SEED, true);
   const arnet = spec?.arnet;
   if (arnet) {
     arnet.hiddenLayers.forEach((units, i) =>

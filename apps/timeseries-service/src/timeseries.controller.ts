@@ -1,8 +1,9 @@
 import { Controller, Inject } from '@nestjs/common';
 import { check } from '@nextx/grpc';
-import { timeseries } from '@nextx/proto';
-import { futureTimestamps, type FittedSeriesModel, type ForecastResult } from '@nextx/timeseries';
+import { type models, timeseries } from '@nextx/proto';
+import { futureTimestamps, type FittedSeriesModel } from '@nextx/timeseries';
 import { FitWorkers } from './fit-workers';
+import { TimeSeriesModels } from './timeseries-models';
 import { TIMESERIES_LIMITS } from './tokens';
 import type { TimeSeriesLimits } from './config';
 import {
@@ -36,7 +37,11 @@ export class TimeSeriesController implements timeseries.TimeSeriesController {
   constructor(
     @Inject(TIMESERIES_LIMITS) private readonly limits: TimeSeriesLimits,
     @Inject(FitWorkers) private readonly workers: FitWorkers,
-  ) {}
+  ) {
+    this.models = new TimeSeriesModels(limits);
+  }
+
+  private readonly models: TimeSeriesModels;
 
   async forecast(request: timeseries.ForecastRequest): Promise<timeseries.ForecastResponse> {
     const values = validateSeries(request.series, this.limits);
@@ -52,11 +57,9 @@ export class TimeSeriesController implements timeseries.TimeSeriesController {
       true,
     );
     validateSimulationSize('horizon', horizon, numPaths, this.limits);
-    const model = validateModelSpec(request.model, series, this.limits);
+    const model = validateModelSpec(request.model, request.seed, series, this.limits);
 
-    const result = await this.workers.pool.run<
-      Omit<ForecastResult, 'model'> & { model: Omit<FittedSeriesModel, 'predictor'> }
-    >('forecast', {
+    const result = await this.workers.pool.run('forecast', {
       values,
       options: { horizon, quantiles: request.quantiles, numPaths, model },
     });
@@ -83,12 +86,9 @@ export class TimeSeriesController implements timeseries.TimeSeriesController {
     const length = check.range('length', request.length, 1, this.limits.maxHorizon, true);
     const numPaths = check.range('num_paths', request.numPaths || 1, 1, this.limits.maxPaths, true);
     validateSimulationSize('length', length, numPaths, this.limits);
-    const model = validateModelSpec(request.model, request.series!, this.limits);
+    const model = validateModelSpec(request.model, request.seed, request.series!, this.limits);
 
-    const result = await this.workers.pool.run<{
-      paths: Float64Array[];
-      model: Omit<FittedSeriesModel, 'predictor'>;
-    }>('generate', {
+    const result = await this.workers.pool.run('generate', {
       values,
       options: { length, numPaths, continueSeries: request.continueSeries, model },
     });
@@ -97,5 +97,13 @@ export class TimeSeriesController implements timeseries.TimeSeriesController {
       model: fittedModel(result.model),
       seed: model.seed,
     };
+  }
+
+  listModels(): models.ListModelsResponse {
+    return { models: this.models.list() };
+  }
+
+  getModel(request: models.GetModelRequest): models.GetModelResponse {
+    return { model: this.models.get(request.model?.name ?? '', request.model?.version) };
   }
 }

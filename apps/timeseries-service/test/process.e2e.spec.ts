@@ -41,10 +41,10 @@ describe('timeseries-service as a process', () => {
         horizon: 12,
         quantiles: [],
         numPaths: 10,
+        seed: 1,
         model: {
           method: timeseries.Method.METHOD_ARNET,
           order: 48,
-          seed: 1,
           arnet: { hiddenLayers: [64], sparsity: 0, epochs: 300, learningRate: 0, batchSize: 0 },
         },
       });

@@ -3,13 +3,15 @@ import {
   checkHealth,
   describeServer,
   ERROR_DETAIL_KEY,
+  ErrorReason,
   JsonLogger,
+  readStatusDetails,
   startGrpcService,
   TypedGrpcClient,
   type RunningGrpcService,
 } from '@nextx/grpc';
 import { freePort, healthCheckLatencies } from '@nextx/grpc/testing';
-import { PROTO_FILES, timeseries } from '@nextx/proto';
+import { models, PROTO_FILES, timeseries } from '@nextx/proto';
 import { loadCo2 } from '@nextx/timeseries/testing';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +19,7 @@ import { loadTimeSeriesConfig } from '../src/config';
 import { timeSeriesServiceDefinition } from '../src/timeseries.module';
 
 const { Method } = timeseries;
+const { ModelFamily } = models;
 type Client = TypedGrpcClient<timeseries.TimeSeriesClient>;
 
 function request(overrides: Partial<timeseries.ForecastRequest> = {}): timeseries.ForecastRequest {
@@ -29,8 +32,9 @@ function request(overrides: Partial<timeseries.ForecastRequest> = {}): timeserie
     },
     horizon: 12,
     quantiles: [0.1, 0.5, 0.9],
-    model: { method: Method.METHOD_AR, order: 0, seed: 7 },
+    model: { method: Method.METHOD_AR, order: 0 },
     numPaths: 100,
+    seed: 7,
     ...overrides,
   };
 }
@@ -46,6 +50,10 @@ async function expectInvalid(call: Promise<unknown>, field: string, limit: RegEx
   const detail = JSON.parse(String(error!.metadata.get(ERROR_DETAIL_KEY)[0]));
   expect(detail.field).toBe(field);
   expect(detail.limit).toMatch(limit);
+  // The standard google.rpc.BadRequest in grpc-status-details-bin names the same field.
+  const violations = readStatusDetails(error!)?.badRequest?.fieldViolations;
+  expect(violations?.map((v) => v.field)).toEqual([field]);
+  expect(violations![0].description).toMatch(limit);
 }
 
 describe('timeseries-service over gRPC on loopback', () => {
@@ -104,10 +112,10 @@ describe('timeseries-service over gRPC on loopback', () => {
     const response = await client.unary(
       'forecast',
       request({
+        seed: 1,
         model: {
           method: Method.METHOD_ARNET,
           order: 13,
-          seed: 1,
           arnet: { hiddenLayers: [], sparsity: 0.5, epochs: 30, learningRate: 0, batchSize: 0 },
         },
       }),
@@ -122,7 +130,8 @@ describe('timeseries-service over gRPC on loopback', () => {
         series: request().series,
         length: 24,
         numPaths: 3,
-        model: { method: Method.METHOD_AR, order: 13, seed },
+        model: { method: Method.METHOD_AR, order: 13 },
+        seed,
         continueSeries: false,
       });
     const [a, b, c] = await Promise.all([generate(5), generate(5), generate(6)]);
@@ -185,7 +194,7 @@ describe('timeseries-service over gRPC on loopback', () => {
     await expectInvalid(
       client.unary(
         'forecast',
-        request({ model: { method: Method.METHOD_AR, order: 300, seed: 1 } }),
+        request({ model: { method: Method.METHOD_AR, order: 300 }, seed: 1 }),
       ),
       'model.order',
       /< series length 300/,
@@ -193,7 +202,7 @@ describe('timeseries-service over gRPC on loopback', () => {
     await expectInvalid(
       client.unary(
         'forecast',
-        request({ model: { method: Method.METHOD_AR, order: 200, seed: 1 } }),
+        request({ model: { method: Method.METHOD_AR, order: 200 }, seed: 1 }),
       ),
       'model.order',
       /<= 149 for 300 values/,
@@ -201,7 +210,7 @@ describe('timeseries-service over gRPC on loopback', () => {
     await expectInvalid(
       client.unary(
         'forecast',
-        request({ model: { method: 99 as unknown as timeseries.Method, order: 0, seed: 1 } }),
+        request({ model: { method: 99 as unknown as timeseries.Method, order: 0 }, seed: 1 }),
       ),
       'model.method',
       /one of METHOD_AUTO/,
@@ -245,8 +254,15 @@ describe('timeseries-service over gRPC on loopback', () => {
           seasonLength: 0,
         },
       });
-      await expect(smallClient.unary('forecast', big)).rejects.toMatchObject({
+      const refused = await smallClient.unary('forecast', big).catch((e: ServiceError) => e);
+      expect(refused).toMatchObject({
         code: status.RESOURCE_EXHAUSTED,
+      });
+      // Told apart from a full queue (also RESOURCE_EXHAUSTED) by its ErrorInfo reason.
+      expect(readStatusDetails(refused as ServiceError)?.errorInfo).toMatchObject({
+        reason: ErrorReason.MESSAGE_TOO_LARGE,
+        domain: 'nextx',
+        metadata: { limit_bytes: '4096' },
       });
       expect((await smallClient.unary('forecast', request())).point).toHaveLength(12);
     } finally {
@@ -259,10 +275,10 @@ describe('timeseries-service over gRPC on loopback', () => {
     const slow = client.unary(
       'forecast',
       request({
+        seed: 1,
         model: {
           method: Method.METHOD_ARNET,
           order: 48,
-          seed: 1,
           arnet: { hiddenLayers: [64], sparsity: 0, epochs: 200, learningRate: 0, batchSize: 0 },
         },
       }),
@@ -274,6 +290,26 @@ describe('timeseries-service over gRPC on loopback', () => {
     expect(Math.max(...latencies)).toBeLessThan(50);
   });
 
+  it('lists its methods as models in the common ModelInfo shape, and GetModel finds each', async () => {
+    const { models: list } = await client.unary('listModels', {});
+    expect(list.map((m) => [m.model?.name, m.family])).toEqual([
+      ['auto', ModelFamily.MODEL_FAMILY_AUTO],
+      ['ar', ModelFamily.MODEL_FAMILY_AR],
+      ['arnet', ModelFamily.MODEL_FAMILY_ARNET],
+    ]);
+    expect(list[0].timeseries).toEqual({ maxSeriesLength: 1000, maxHorizon: 500 });
+    const { model } = await client.unary('getModel', { model: { name: 'arnet', version: '' } });
+    expect(model?.description).toContain('AR-Net');
+    const missing = (await client
+      .unary('getModel', { model: { name: 'prophet', version: '' } })
+      .catch((e: ServiceError) => e)) as ServiceError;
+    expect(missing.code).toBe(status.NOT_FOUND);
+    expect(readStatusDetails(missing)?.resourceInfo).toMatchObject({
+      resourceType: 'time-series model',
+      resourceName: 'prophet',
+    });
+  });
+
   it('reports SERVING through grpc.health.v1 for the server and the service', async () => {
     expect(await checkHealth(service.address)).toBe('SERVING');
     expect(await checkHealth(service.address, 'nextx.timeseries.v1.TimeSeries')).toBe('SERVING');
@@ -283,7 +319,13 @@ describe('timeseries-service over gRPC on loopback', () => {
   it('lists the service and its methods through server reflection', async () => {
     const services = await describeServer(service.address);
     const ts = services.find((s) => s.name === 'nextx.timeseries.v1.TimeSeries');
-    expect(ts?.methods.map((m) => m.name).sort()).toEqual(['Forecast', 'Generate']);
+    // ListModels / GetModel: the common model RPCs every service has.
+    expect(ts?.methods.map((m) => m.name).sort()).toEqual([
+      'Forecast',
+      'Generate',
+      'GetModel',
+      'ListModels',
+    ]);
     expect(services.map((s) => s.name)).toContain('grpc.health.v1.Health');
   });
 

@@ -1,8 +1,12 @@
 import { InvalidArgumentError } from '@nextx/engine';
 import { resolveClipFormat, type ClipFormat } from '@nextx/media';
 import type { videoClip } from '@nextx/proto';
-import { resolveClip, type ResolvedClip, type VideoModelInfo } from '@nextx/video';
-import type { VideoCatalog } from './video-catalog';
+import {
+  resolveClip,
+  type ResolvedClip,
+  type VideoModelInfo,
+  type VideoCatalog,
+} from '@nextx/video';
 
 /** Resolves the model of a clip spec and checks the spec; `prefix` names the request field. */
 export function checkClip(

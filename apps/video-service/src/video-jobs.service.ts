@@ -13,13 +13,15 @@ import {
   createKafka,
   ensureTopics,
   FsChunkStore,
+  internalJobState,
   InvalidJobError,
+  jobParamsCodec,
   JobStateStore,
   JobSubmitter,
+  publicJob,
   type JobsConfig,
-  type SubmitResult,
 } from '@nextx/jobs';
-import { jobs } from '@nextx/proto';
+import { commonJob, jobs, PROTO_FILES, type videoJob } from '@nextx/proto';
 import type { Producer } from 'kafkajs';
 import { JOBS_CONFIG } from './tokens';
 
@@ -31,9 +33,24 @@ function grpcFailure(code: grpcStatus, details: string): Error & { code: number;
 /** How long a job call waits for Kafka before answering UNAVAILABLE. */
 const READY_TIMEOUT_MS = 15_000;
 
+/** The parameters of a "video" job, packed into the job envelope for the video workers. */
+const videoJobParams = jobParamsCodec<videoJob.VideoJobSpec>(
+  PROTO_FILES.videoJob,
+  'nextx.video.v1.VideoJobSpec',
+);
+
+/** Result of {@link VideoJobsService.submit}. */
+export interface SubmittedJob {
+  /** The job as clients see it (a repeated key returns the existing job). */
+  readonly job: commonJob.Job;
+  /** False when the idempotency key named an existing job. */
+  readonly created: boolean;
+}
+
 /**
  * The service side of long video jobs: submits specs and cancel commands to Kafka and answers
- * job queries from a {@link JobStateStore} rebuilt from the compacted status topic. Kafka is
+ * job queries from a {@link JobStateStore} rebuilt from the compacted status topic. Every answer
+ * is the public view of a job ({@link publicJob}): no worker ids or storage paths. Kafka is
  * connected in the background so the service serves GenerateClip even while the broker is away;
  * job calls then wait briefly and answer UNAVAILABLE.
  */
@@ -112,10 +129,15 @@ export class VideoJobsService implements OnModuleInit, OnApplicationShutdown {
   }
 
   /** Submits a checked video job once per idempotency key. */
-  async submit(idempotencyKey: string, video: jobs.VideoJobSpec): Promise<SubmitResult> {
+  async submit(idempotencyKey: string, video: videoJob.VideoJobSpec): Promise<SubmittedJob> {
     const { submitter } = await this.connected();
     try {
-      return await submitter.submit({ idempotencyKey, kind: 'video', video });
+      const { job, created } = await submitter.submit({
+        idempotencyKey,
+        kind: 'video',
+        params: videoJobParams.pack(video),
+      });
+      return { job: publicJob(job), created };
     } catch (error) {
       if (error instanceof InvalidJobError)
         throw new InvalidArgumentError(error.field, 'see message', error.message);
@@ -123,44 +145,48 @@ export class VideoJobsService implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
-  async get(jobId: string): Promise<jobs.JobStatus> {
-    const { store } = await this.connected();
-    const job = store.get(jobId);
-    if (!job) throw new NotFoundError('job', jobId);
-    return job;
+  /** Job `jobId` (NOT_FOUND for an unknown job). */
+  async get(jobId: string): Promise<commonJob.Job> {
+    return publicJob(await this.status(jobId));
   }
 
-  /** Statuses of a job from now until it ends (NOT_FOUND for an unknown job). */
-  async *watch(jobId: string, signal: AbortSignal): AsyncGenerator<jobs.JobStatus> {
+  /** Job `jobId` after every change from now until it ends (NOT_FOUND for an unknown job). */
+  async *watch(jobId: string, signal: AbortSignal): AsyncGenerator<commonJob.Job> {
     const { store } = await this.connected();
     await store.caughtUp();
     if (!store.get(jobId)) throw new NotFoundError('job', jobId);
-    yield* store.watch(jobId, signal);
+    for await (const status of store.watch(jobId, signal)) yield publicJob(status);
   }
 
-  async cancel(jobId: string, reason: string): Promise<jobs.JobStatus> {
+  /** Asks the workers to stop job `jobId`; resolves with the job as the request found it. */
+  async cancel(jobId: string, reason: string): Promise<commonJob.Job> {
     const { submitter } = await this.connected();
     const job = await submitter.cancel(jobId, reason || 'cancelled by request');
     if (!job) throw new NotFoundError('job', jobId);
-    return job;
+    return publicJob(job);
   }
 
+  /** Video jobs in `state` (UNSPECIFIED = any), newest first: `limit` from `offset` on. */
   async list(
-    state: jobs.JobState,
+    state: commonJob.JobState,
     limit: number,
     offset: number,
-  ): Promise<{ jobs: jobs.JobStatus[]; more: boolean }> {
+  ): Promise<{ jobs: commonJob.Job[]; more: boolean }> {
     const { store } = await this.connected();
     const all = store.list({
       kind: 'video',
-      states: state === jobs.JobState.JOB_STATE_UNSPECIFIED ? undefined : [state],
+      states:
+        state === commonJob.JobState.JOB_STATE_UNSPECIFIED ? undefined : [internalJobState(state)],
     });
-    return { jobs: all.slice(offset, offset + limit), more: all.length > offset + limit };
+    return {
+      jobs: all.slice(offset, offset + limit).map(publicJob),
+      more: all.length > offset + limit,
+    };
   }
 
   /** The output file of a SUCCEEDED job. */
   async output(jobId: string): Promise<{ data: Uint8Array; name: string }> {
-    const job = await this.get(jobId);
+    const job = await this.status(jobId);
     if (job.state !== jobs.JobState.JOB_STATE_SUCCEEDED)
       throw grpcFailure(
         grpcStatus.FAILED_PRECONDITION,
@@ -169,11 +195,19 @@ export class VideoJobsService implements OnModuleInit, OnApplicationShutdown {
     const { chunks } = await this.connected();
     const name = basename(new URL(job.outputUri).pathname);
     const data = await chunks.getOutput(jobId, name);
-    if (!data)
-      throw grpcFailure(
-        grpcStatus.DATA_LOSS,
-        `job ${jobId}: output ${job.outputUri} is missing from the store`,
-      );
+    if (!data) {
+      // Where it should have been is for the operator's log, not for the client.
+      this.logger.error(`job ${jobId}: output ${job.outputUri} is missing from the store`);
+      throw grpcFailure(grpcStatus.DATA_LOSS, `job ${jobId}: its output is missing from the store`);
+    }
     return { data, name };
+  }
+
+  /** The internal status of job `jobId` (NOT_FOUND for an unknown job). */
+  private async status(jobId: string): Promise<jobs.JobStatus> {
+    const { store } = await this.connected();
+    const job = store.get(jobId);
+    if (!job) throw new NotFoundError('job', jobId);
+    return job;
   }
 }

@@ -1,31 +1,40 @@
 import { Controller, Inject } from '@nestjs/common';
 import { InvalidArgumentError } from '@nextx/engine';
-import { video } from '@nextx/proto';
-import type { VideoModelInfo } from '@nextx/video';
+import { modelQuality } from '@nextx/grpc';
+import { models, video } from '@nextx/proto';
+import type { GenerationService } from '@nextx/serving';
+import type { VideoTasks, VideoCatalog, VideoCatalogEntry } from '@nextx/video';
 import { Observable } from 'rxjs';
 import { checkClip, checkFormat, clipSpecOf } from './clip-requests';
 import type { VideoServiceSettings } from './config';
-import type { VideoCatalog } from './video-catalog';
-import { VideoGenerationService } from './video-generation.service';
 import { VideoJobsService } from './video-jobs.service';
-import { VIDEO_CATALOG, VIDEO_SETTINGS } from './tokens';
+import { VIDEO_CATALOG, VIDEO_GENERATION, VIDEO_SETTINGS } from './tokens';
 
 const OUTPUT_PIECE_BYTES = 1 << 20;
 const MAX_PAGE_SIZE = 1000;
 
-function modelInfo(info: VideoModelInfo): video.ModelInfo {
+const FAMILIES = {
+  nbp: models.ModelFamily.MODEL_FAMILY_NBP,
+  'ntp-video': models.ModelFamily.MODEL_FAMILY_NTP_VIDEO,
+} as const;
+
+/** The common `ModelInfo` of a video model, with its frame and motion details. */
+function modelInfo(info: VideoCatalogEntry): models.ModelInfo {
   return {
     model: { name: info.name, version: info.version },
-    family: info.family,
-    frameSize: info.frameSize,
-    contextFrames: info.contextFrames,
-    maxObjects: info.maxObjects,
-    tokensPerFrame: info.tokensPerFrame,
+    family: FAMILIES[info.family],
+    description: info.description,
     defaults: { ...info.defaults, minP: 0, guidanceScale: 1 },
-    evalJson: JSON.stringify(info.eval ?? {}),
-    maxPosition: info.motion.maxPosition,
-    positionStep: info.motion.positionStep,
-    velocities: [...info.motion.velocities],
+    quality: modelQuality(info.eval),
+    video: {
+      frameSize: info.frameSize,
+      contextFrames: info.contextFrames,
+      maxObjects: info.maxObjects,
+      tokensPerFrame: info.tokensPerFrame,
+      maxPosition: info.motion.maxPosition,
+      positionStep: info.motion.positionStep,
+      velocities: [...info.motion.velocities],
+    },
   };
 }
 
@@ -48,7 +57,7 @@ export class VideoController implements video.VideoGenerationController {
   constructor(
     @Inject(VIDEO_CATALOG) private readonly catalog: VideoCatalog,
     @Inject(VIDEO_SETTINGS) private readonly settings: VideoServiceSettings,
-    @Inject(VideoGenerationService) private readonly generation: VideoGenerationService,
+    @Inject(VIDEO_GENERATION) private readonly generation: GenerationService<VideoTasks>,
     @Inject(VideoJobsService) private readonly jobs: VideoJobsService,
   ) {}
 
@@ -60,23 +69,26 @@ export class VideoController implements video.VideoGenerationController {
       const controller = new AbortController();
       const accepted = performance.now();
       this.generation
-        .generate(
+        .run(
+          'clip',
           { ...clip, format },
-          (frame) => {
-            subscriber.next({
-              frame: { index: frame.index, png: frame.png, generationMs: frame.ms },
-            });
-            subscriber.next({
-              progress: {
-                step: frame.index + 1,
-                total: frame.total,
-                stage: 'frame',
-                elapsedMs: performance.now() - accepted,
-                previewPng: new Uint8Array(),
-              },
-            });
+          {
+            signal: controller.signal,
+            onProgress: (frame) => {
+              subscriber.next({
+                frame: { index: frame.index, png: frame.png, generationMs: frame.ms },
+              });
+              subscriber.next({
+                progress: {
+                  step: frame.index + 1,
+                  total: frame.total,
+                  stage: 'frame',
+                  elapsedMs: performance.now() - accepted,
+                  previewPng: new Uint8Array(),
+                },
+              });
+            },
           },
-          controller.signal,
         )
         .then((out) => {
           subscriber.next({
@@ -100,11 +112,11 @@ export class VideoController implements video.VideoGenerationController {
     });
   }
 
-  listModels(): video.ListModelsResponse {
+  listModels(): models.ListModelsResponse {
     return { models: this.catalog.list().map(modelInfo) };
   }
 
-  getModel(request: video.GetModelRequest): video.GetModelResponse {
+  getModel(request: models.GetModelRequest): models.GetModelResponse {
     return {
       model: modelInfo(this.catalog.get(request.model?.name ?? '', request.model?.version)),
     };

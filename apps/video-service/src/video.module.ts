@@ -1,15 +1,14 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { GrpcMetrics, type GrpcServiceDefinition } from '@nextx/grpc';
-import { ModelRepository } from '@nextx/runtime';
-import { GenerationMetrics } from '@nextx/serving';
+import type { GrpcServiceDefinition } from '@nextx/grpc';
+import { ModelRepository, workerEntry } from '@nextx/runtime';
+import { generationProviders } from '@nextx/serving';
+import { type VideoTasks, VideoCatalog } from '@nextx/video';
 import type { JobsConfig } from '@nextx/jobs';
 import { PROTO_FILES, video } from '@nextx/proto';
 import type { VideoServiceSettings } from './config';
-import { VideoCatalog } from './video-catalog';
 import { VideoController } from './video.controller';
-import { VideoGenerationService } from './video-generation.service';
 import { VideoJobsService } from './video-jobs.service';
-import { JOBS_CONFIG, VIDEO_CATALOG, VIDEO_SETTINGS } from './tokens';
+import { JOBS_CONFIG, VIDEO_CATALOG, VIDEO_GENERATION, VIDEO_SETTINGS } from './tokens';
 
 /** The video feature: catalog, clip generation (worker pool + queue), jobs over Kafka, controller. */
 @Module({})
@@ -28,12 +27,14 @@ export class VideoModule {
           provide: VIDEO_CATALOG,
           useFactory: () => VideoCatalog.load(new ModelRepository(settings.modelsDir)),
         },
-        {
-          provide: GenerationMetrics,
-          useFactory: (metrics: GrpcMetrics) => new GenerationMetrics(metrics.registry),
-          inject: [GrpcMetrics],
-        },
-        VideoGenerationService,
+        ...generationProviders<VideoTasks>(VIDEO_GENERATION, {
+          name: 'video generation',
+          worker: workerEntry(import.meta.url, 'generation.worker'),
+          workers: settings.workers,
+          workerData: settings,
+          maxRunning: settings.maxRunning,
+          maxWaiting: settings.maxWaiting,
+        }),
         VideoJobsService,
       ],
     };

@@ -1,11 +1,18 @@
 import { status, type ServiceError } from '@grpc/grpc-js';
-import type { RunningGrpcService } from '@nextx/grpc';
-import { deleteTestTopics, testEnv } from '@nextx/jobs/testing';
-import { jobs, type video } from '@nextx/proto';
+import { readStatusDetails, type RunningGrpcService } from '@nextx/grpc';
+import {
+  codecs,
+  createIdempotentProducer,
+  createKafka,
+  jobIdFor,
+  loadJobsConfig,
+} from '@nextx/jobs';
+import { deleteTestTopics, testEnv, until } from '@nextx/jobs/testing';
+import { commonJob, jobs, type video } from '@nextx/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clip, startVideoService, type Client } from './support';
 
-const S = jobs.JobState;
+const S = commonJob.JobState;
 
 function submit(client: Client, key: string, overrides: Partial<video.SubmitVideoJobRequest> = {}) {
   return client.unary('submitVideoJob', {
@@ -74,7 +81,7 @@ describe('video-service job RPCs with the real broker (no worker: jobs stay queu
 
   it('watch streams the state until the job ends; cancel ends a queued job at once', async () => {
     const { job } = await submit(client, 'clip-cancel');
-    const seen: jobs.JobState[] = [];
+    const seen: commonJob.JobState[] = [];
     const watching = (async () => {
       for await (const m of client.stream('watchJob', { jobId: job!.jobId }))
         seen.push(m.job!.state);
@@ -101,6 +108,9 @@ describe('video-service job RPCs with the real broker (no worker: jobs stay queu
       const e = await failure(call);
       expect(e.code, field).toBe(status.INVALID_ARGUMENT);
       expect(e.details).toContain(field);
+      expect(readStatusDetails(e)?.badRequest?.fieldViolations.map((v) => v.field)).toEqual([
+        field.split(':')[0],
+      ]);
     };
     await expectInvalid(submit(client, ''), 'idempotency_key');
     await expectInvalid(submit(client, 'x'.repeat(201)), 'idempotency_key');
@@ -112,15 +122,83 @@ describe('video-service job RPCs with the real broker (no worker: jobs stay queu
     );
     await expectInvalid(submit(client, 'k4', { clip: clip({ digits: [12] }) }), 'clip.digits[0]');
     await expectInvalid(client.unary('getJob', { jobId: 'nope' }), 'job_id');
-    expect((await failure(client.unary('getJob', { jobId: `job-${'f'.repeat(32)}` }))).code).toBe(
-      status.NOT_FOUND,
-    );
+    const unknown = await failure(client.unary('getJob', { jobId: `job-${'f'.repeat(32)}` }));
+    expect(unknown.code).toBe(status.NOT_FOUND);
+    expect(readStatusDetails(unknown)?.resourceInfo).toMatchObject({
+      resourceType: 'job',
+      resourceName: `job-${'f'.repeat(32)}`,
+    });
     const { jobs: none } = await client.unary('listJobs', {
       state: S.JOB_STATE_UNSPECIFIED,
       pageSize: 0,
       pageToken: '',
     });
     expect(none.some((j) => j.idempotencyKey.startsWith('k'))).toBe(false);
+  });
+
+  it('job responses show no worker id and no storage path, even once a worker has set them', async () => {
+    // What a worker publishes for a finished job whose output file has since gone missing.
+    const workerId = 'render-host-7-4242-c0ffee';
+    const dir = `${env['JOBS_CHUNK_DIR']}/job-internal`;
+    const jobId = jobIdFor('clip-internal');
+    const published: jobs.JobStatus = {
+      jobId,
+      idempotencyKey: 'clip-internal',
+      kind: 'video',
+      state: jobs.JobState.JOB_STATE_SUCCEEDED,
+      chunksDone: 1,
+      chunksTotal: 1,
+      attempts: 0,
+      error: '',
+      workerId,
+      outputUri: `file://${dir}/clip.gif`,
+      lastCheckpoint: { jobId, chunkIndex: 0, uri: `file://${dir}/chunk-000000.bin`, sizeBytes: 9 },
+      submittedAtMs: 1,
+      updatedAtMs: 3,
+      startedAtMs: 2,
+      finishedAtMs: 3,
+    };
+    const config = loadJobsConfig(env);
+    const producer = createIdempotentProducer(createKafka(config));
+    await producer.connect();
+    await producer.send({
+      topic: config.topics.status,
+      messages: [{ key: jobId, value: codecs.status.encode(published) }],
+    });
+    await producer.disconnect();
+    // NOT_FOUND until the service's state store has read the record.
+    await until('the service to see the worker status', () =>
+      client.unary('getJob', { jobId }).then(
+        ({ job }) => job!.state === S.JOB_STATE_SUCCEEDED,
+        () => false,
+      ),
+    );
+
+    const { job } = await client.unary('getJob', { jobId });
+    const { jobs: listed } = await client.unary('listJobs', {
+      state: S.JOB_STATE_SUCCEEDED,
+      pageSize: 0,
+      pageToken: '',
+    });
+    const watched: commonJob.Job[] = [];
+    for await (const m of client.stream('watchJob', { jobId })) watched.push(m.job!);
+    const missing = async () => {
+      for await (const piece of client.stream('getJobOutput', { jobId })) void piece;
+    };
+    const outputError = await failure(missing());
+    expect(outputError.code).toBe(status.DATA_LOSS);
+    expect(job).toMatchObject({ jobId, state: S.JOB_STATE_SUCCEEDED, chunksDone: 1 });
+    expect(listed.map((j) => j.jobId)).toContain(jobId);
+    expect(watched.map((j) => j.state)).toEqual([S.JOB_STATE_SUCCEEDED]);
+    for (const shown of [job, ...listed, ...watched]) {
+      expect(Object.keys(shown!)).not.toEqual(
+        expect.arrayContaining([expect.stringMatching(/worker|uri|checkpoint/i)]),
+      );
+    }
+    const everything = JSON.stringify([job, listed, watched, outputError.details]);
+    expect(everything).not.toContain(workerId);
+    expect(everything).not.toContain(env['JOBS_CHUNK_DIR']);
+    expect(everything).not.toContain('file:');
   });
 
   it('a restarted service knows every job (state rebuilt from the compacted status topic)', async () => {

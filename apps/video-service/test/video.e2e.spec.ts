@@ -2,17 +2,26 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { status, type ServiceError } from '@grpc/grpc-js';
-import { checkHealth, describeServer, type RunningGrpcService } from '@nextx/grpc';
+import {
+  checkHealth,
+  describeServer,
+  ErrorReason,
+  readStatusDetails,
+  type RunningGrpcService,
+} from '@nextx/grpc';
 import { ModelRepository, ReferenceClassifier } from '@nextx/runtime';
 import { clipQuality, poolClipQuality, type ClipQuality } from '@nextx/video';
 import { decodePng, hasH264Encoder, probeClip } from '@nextx/media';
-import type { video } from '@nextx/proto';
+import { models, type video } from '@nextx/proto';
 import { GifReader } from 'omggif';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadVideoConfig } from '../src/config';
-import { VideoGenerationService } from '../src/video-generation.service';
+import type { GenerationService } from '@nextx/serving';
+import type { VideoTasks } from '@nextx/video';
+import { VIDEO_GENERATION } from '../src/tokens';
 import { clip, generate, NO_SAMPLING, startVideoService, type Client } from './support';
 
+const { ModelFamily } = models;
 const pixelsOf = (frames: video.Frame[]) => frames.map((f) => decodePng(f.png).pixels);
 
 describe('video-service over gRPC with the reference video models', () => {
@@ -37,7 +46,7 @@ describe('video-service over gRPC with the reference video models', () => {
     const { model } = await client.unary('getModel', {
       model: { name: 'nbp-mmnist', version: '' },
     });
-    const recorded = Number(JSON.parse(model!.evalJson)['class_agreement']);
+    const recorded = model!.quality!.classAgreement!;
     const qualities: ClipQuality[] = [];
     for (let i = 0; i < 24; i++) {
       // One or two digits, half each, as in the recorded eval.
@@ -49,8 +58,8 @@ describe('video-service over gRPC with the reference video models', () => {
         {
           digits: used.digits,
           motions: used.motions,
-          frameSize: model!.frameSize,
-          maxPosition: model!.maxPosition,
+          frameSize: model!.video!.frameSize,
+          maxPosition: model!.video!.maxPosition,
         },
         classifier,
       );
@@ -80,13 +89,13 @@ describe('video-service over gRPC with the reference video models', () => {
     const { model } = await client.unary('getModel', {
       model: { name: 'nbp-mmnist', version: '' },
     });
-    const frames = 4 * model!.contextFrames;
+    const frames = 4 * model!.video!.contextFrames;
     const out = await generate(client, { frames, seed: 9 }, 'gif');
     expect(out.frames.map((f) => f.index)).toEqual(Array.from({ length: frames }, (_, i) => i));
     expect(out.progress).toEqual(Array.from({ length: frames }, (_, i) => i + 1));
     for (const f of out.frames) expect(decodePng(f.png)).toMatchObject({ width: 64, height: 64 });
     // NBP: one token step per token of frame 0, then one block step per frame.
-    expect(out.clip.steps).toBe(model!.tokensPerFrame + frames - 1);
+    expect(out.clip.steps).toBe(model!.video!.tokensPerFrame + frames - 1);
     expect(out.clip).toMatchObject({ format: 'gif', mimeType: 'image/gif', frames });
     expect(new GifReader(new Uint8Array(out.clip.data)).numFrames()).toBe(frames);
     // The same clip length runs through the next-token baseline, one step per token.
@@ -96,7 +105,7 @@ describe('video-service over gRPC with the reference video models', () => {
       seed: 9,
     });
     expect(ntp.frames).toHaveLength(5);
-    expect(ntp.clip.steps).toBe(5 * model!.tokensPerFrame);
+    expect(ntp.clip.steps).toBe(5 * model!.video!.tokensPerFrame);
   }, 120_000);
 
   it.skipIf(!hasH264Encoder())(
@@ -122,6 +131,17 @@ describe('video-service over gRPC with the reference video models', () => {
       )) as ServiceError;
       expect(error.code, text).toBe(code);
       expect(error.details).toContain(text);
+      // The same, read as a standard client would: google.rpc details in grpc-status-details-bin.
+      const decoded = readStatusDetails(error);
+      if (code === status.INVALID_ARGUMENT)
+        expect(decoded?.badRequest?.fieldViolations.map((v) => v.field)).toEqual([
+          text.split(':')[0],
+        ]);
+      if (code === status.NOT_FOUND)
+        expect(decoded?.resourceInfo).toMatchObject({
+          resourceType: 'video model',
+          resourceName: text,
+        });
     };
     await expectStatus(
       { model: { name: 'no-such-model', version: '' } },
@@ -145,11 +165,11 @@ describe('video-service over gRPC with the reference video models', () => {
     const { model } = await client.unary('getModel', {
       model: { name: 'nbp-mmnist', version: '' },
     });
-    const fastest = Math.max(...model!.velocities);
-    const valid = { x: 0, y: model!.maxPosition, vx: fastest, vy: -fastest };
+    const fastest = Math.max(...model!.video!.velocities);
+    const valid = { x: 0, y: model!.video!.maxPosition, vx: fastest, vy: -fastest };
     await expectStatus({ motions: [valid] }, status.INVALID_ARGUMENT, 'clip.motions');
     await expectStatus(
-      { motions: [valid, { ...valid, x: model!.maxPosition + 1 }] },
+      { motions: [valid, { ...valid, x: model!.video!.maxPosition + 1 }] },
       status.INVALID_ARGUMENT,
       'clip.motions[1].x',
     );
@@ -159,10 +179,13 @@ describe('video-service over gRPC with the reference video models', () => {
       'clip.motions[0].vx',
     );
     const given = await generate(client, {
-      motions: [valid, { ...valid, x: model!.maxPosition, y: 0 }],
+      motions: [valid, { ...valid, x: model!.video!.maxPosition, y: 0 }],
       frames: 2,
     });
-    expect(given.clip.used!.motions).toEqual([valid, { ...valid, x: model!.maxPosition, y: 0 }]);
+    expect(given.clip.used!.motions).toEqual([
+      valid,
+      { ...valid, x: model!.video!.maxPosition, y: 0 },
+    ]);
     await expectStatus(
       { sampling: { ...NO_SAMPLING, guidanceScale: 3 } },
       status.INVALID_ARGUMENT,
@@ -190,12 +213,14 @@ describe('video-service over gRPC with the reference video models', () => {
     const { models } = await client.unary('listModels', {});
     const byName = Object.fromEntries(models.map((m) => [m.model!.name, m]));
     expect(byName['nbp-mmnist']).toMatchObject({
-      family: 'nbp',
-      frameSize: 64,
-      tokensPerFrame: 64,
-      maxObjects: 2,
+      family: ModelFamily.MODEL_FAMILY_NBP,
+      video: {
+        frameSize: 64,
+        tokensPerFrame: 64,
+        maxObjects: 2,
+      },
     });
-    expect(byName['ntp-mmnist']).toMatchObject({ family: 'ntp-video' });
+    expect(byName['ntp-mmnist']).toMatchObject({ family: ModelFamily.MODEL_FAMILY_NTP_VIDEO });
     expect(byName['var-mnist']).toBeUndefined();
     expect(await checkHealth(service.address, 'nextx.video.v1.VideoGeneration')).toBe('SERVING');
     expect((await describeServer(service.address)).map((s) => s.name)).toContain(
@@ -237,9 +262,13 @@ describe('video-service queue and cancellation', () => {
       (e: ServiceError) => e,
     )) as ServiceError;
     expect(refused.code).toBe(status.RESOURCE_EXHAUSTED);
+    const details = readStatusDetails(refused);
+    expect(details?.errorInfo?.reason).toBe(ErrorReason.QUEUE_FULL);
+    const delay = details?.retryInfo?.retryDelay;
+    expect(delay!.seconds * 1000 + delay!.nanos / 1e6).toBeGreaterThan(0);
     controller.abort();
     expect(((await long) as ServiceError).code).toBe(status.CANCELLED);
-    const queue = service.app.get(VideoGenerationService).queue;
+    const queue = service.app.get<GenerationService<VideoTasks>>(VIDEO_GENERATION).queue;
     for (let i = 0; i < 50 && queue.runningCount > 0; i++)
       await new Promise((r) => setTimeout(r, 100));
     expect(queue.runningCount).toBe(0);

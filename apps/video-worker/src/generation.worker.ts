@@ -1,5 +1,5 @@
 import { workerData } from 'node:worker_threads';
-import { ModelRepository, serveTasks } from '@nextx/runtime';
+import { serveModelTasks } from '@nextx/runtime';
 import { chunkTaskHandlers } from '@nextx/video';
 import type { VideoGenerationSettings } from './config';
 
@@ -8,11 +8,8 @@ import type { VideoGenerationSettings } from './config';
  * `run()` never blocks the main thread that heartbeats to Kafka and hears cancel commands.
  */
 const settings = workerData as VideoGenerationSettings;
-const repository = new ModelRepository(settings.modelsDir, {
-  intraOpThreads: settings.threads,
-  interOpThreads: 1,
-  graphOptimization: 'all',
-});
 // Frames decoded while generating are kept for the render, up to a whole 4096-frame job (64 MiB
 // of 64×64 frames); longer jobs decode their oldest frames again.
-serveTasks(chunkTaskHandlers(repository, { cachedFrames: Math.min(settings.maxFrames, 4096) }));
+serveModelTasks({ modelsDir: settings.modelsDir, intraOpThreads: settings.threads }, (repository) =>
+  chunkTaskHandlers(repository, { cachedFrames: Math.min(settings.maxFrames, 4096) }),
+);

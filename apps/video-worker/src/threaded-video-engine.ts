@@ -1,13 +1,12 @@
 import { WorkerPool, workerEntry } from '@nextx/runtime';
-import {
-  CHUNK_TASKS,
-  type ChunkFrameProgress,
-  type ChunkRequest,
-  type EngineCallOptions,
-  type GeneratedChunk,
-  type RenderedClip,
-  type RenderRequest,
-  type VideoEngine,
+import type {
+  ChunkRequest,
+  ChunkTasks,
+  EngineCallOptions,
+  GeneratedChunk,
+  RenderedClip,
+  RenderRequest,
+  VideoEngine,
 } from '@nextx/video';
 import type { VideoGenerationSettings } from './config';
 
@@ -16,7 +15,7 @@ import type { VideoGenerationSettings } from './config';
  * job at a time, and more throughput comes from more worker processes in the consumer group.
  */
 export class ThreadedVideoEngine implements VideoEngine {
-  private readonly pool: WorkerPool;
+  private readonly pool: WorkerPool<ChunkTasks>;
 
   constructor(settings: VideoGenerationSettings) {
     this.pool = new WorkerPool(workerEntry(import.meta.url, 'generation.worker'), 1, settings);
@@ -28,14 +27,14 @@ export class ThreadedVideoEngine implements VideoEngine {
   }
 
   generateChunk(request: ChunkRequest, options: EngineCallOptions = {}): Promise<GeneratedChunk> {
-    return this.pool.run<GeneratedChunk, ChunkFrameProgress>(CHUNK_TASKS.generateChunk, request, {
+    return this.pool.run('generateChunk', request, {
       signal: options.signal,
       onProgress: options.onFrame,
     });
   }
 
   renderClip(request: RenderRequest, options: EngineCallOptions = {}): Promise<RenderedClip> {
-    return this.pool.run<RenderedClip>(CHUNK_TASKS.renderClip, request, {
+    return this.pool.run('renderClip', request, {
       signal: options.signal,
     });
   }

@@ -14,18 +14,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeChunk } from './chunk-codec';
 import { ThreadedVideoEngine } from './threaded-video-engine';
 import { createVideoJobHandler } from './video-job-handler';
+import { videoJobParams } from './video-job-spec';
 
 const MODEL = 'nbp-mmnist';
 
-function spec(frames: number, chunkFrames: number, digits = [2, 5]): jobs.JobSpec {
+function spec(frames: number, chunkFrames: number, digits = [2, 5], model = MODEL): jobs.JobSpec {
   return {
     jobId: 'job-handler-spec',
     idempotencyKey: 'handler-spec',
     kind: 'video',
     submittedAtMs: 1,
-    video: {
+    params: videoJobParams.pack({
       clip: {
-        model: { name: MODEL, version: '' },
+        model: { name: model, version: '' },
         digits,
         motions: [],
         frames,
@@ -35,7 +36,7 @@ function spec(frames: number, chunkFrames: number, digits = [2, 5]): jobs.JobSpe
       },
       chunkFrames,
       outputFormat: 'gif',
-    },
+    }),
   };
 }
 
@@ -151,8 +152,8 @@ describe('video job handler (real model on a generation thread, filesystem chunk
     await expect(run(spec(4, 0, [1, 2, 3]))).rejects.toThrow(NonRetriableJobError);
     await expect(run(spec(4, 0, [11]))).rejects.toThrow(/^video\.clip\.digits\[0\]: got 11/);
     await expect(run({ ...spec(4, 0), kind: 'audio' })).rejects.toThrow(/^kind: got "audio"/);
-    const other = spec(4, 0);
-    other.video!.clip!.model = { name: 'var-mnist', version: '' };
-    await expect(run(other)).rejects.toThrow(/^video\.clip\.model: var-mnist is var/);
+    await expect(run(spec(4, 0, [2, 5], 'var-mnist'))).rejects.toThrow(
+      /^video\.clip\.model: var-mnist is var/,
+    );
   });
 });

@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '@nextx/engine';
-import type { jobs } from '@nextx/proto';
+import type { jobs, videoJob } from '@nextx/proto';
 import { motionRanges, type VideoModelInfo } from '@nextx/video';
 import { describe, expect, it } from 'vitest';
 import {
@@ -9,6 +9,7 @@ import {
   seedForJob,
   type VideoJobLimits,
 } from './video-job-plan';
+import { videoJobParams } from './video-job-spec';
 
 // The facts planning reads from a manifest (what videoModelInfo returns for nbp-mmnist).
 const info: VideoModelInfo = {
@@ -27,15 +28,15 @@ const info: VideoModelInfo = {
 const limits: VideoJobLimits = { maxFrames: 4096, mp4: true };
 
 function spec(
-  video: Partial<jobs.VideoJobSpec> = {},
-  clip: Partial<jobs.VideoJobSpec['clip']> = {},
+  video: Partial<videoJob.VideoJobSpec> = {},
+  clip: Partial<videoJob.VideoJobSpec['clip']> = {},
 ): jobs.JobSpec {
   return {
     jobId: 'job-abc',
     idempotencyKey: 'k',
     kind: 'video',
     submittedAtMs: 1,
-    video: {
+    params: videoJobParams.pack({
       clip: {
         model: { name: 'nbp-mmnist', version: '' },
         digits: [3, 7],
@@ -48,7 +49,7 @@ function spec(
       chunkFrames: 0,
       outputFormat: '',
       ...video,
-    },
+    }),
   };
 }
 
@@ -125,7 +126,7 @@ describe('planVideoJob', () => {
     expect(
       problem(() => planVideoJob(spec({ outputFormat: 'mp4' }), info, { ...limits, mp4: false })),
     ).toBe('video.output_format: "gif" on this worker (mp4 needs ffmpeg with libx264)');
-    expect(problem(() => planVideoJob({ ...spec(), video: undefined }, info, limits))).toBe(
+    expect(problem(() => planVideoJob({ ...spec(), params: undefined }, info, limits))).toBe(
       'video: a VideoJobSpec',
     );
   });

@@ -3,6 +3,7 @@ import { InvalidArgumentError } from '@nextx/engine';
 import type { jobs, videoClip } from '@nextx/proto';
 import type { ClipFormat } from '@nextx/media';
 import { resolveClip, type ClipLimits, type ResolvedClip, type VideoModelInfo } from '@nextx/video';
+import { videoJobSpecOf } from './video-job-spec';
 
 /** A checked video job with every default filled in: what the handler runs, chunk by chunk. */
 export interface VideoJobPlan {
@@ -75,9 +76,9 @@ export function chunkRange(
 
 /** The model a video job names (checked before the repository is asked for it). */
 export function videoJobModel(spec: jobs.JobSpec): { name: string; version: string } {
-  const model = spec.video?.clip?.model;
-  if (!spec.video) throw new InvalidArgumentError('video', 'a VideoJobSpec', 'missing');
-  if (!spec.video.clip) throw new InvalidArgumentError('video.clip', 'a ClipSpec', 'missing');
+  const video = videoJobSpecOf(spec);
+  const model = video.clip?.model;
+  if (!video.clip) throw new InvalidArgumentError('video.clip', 'a ClipSpec', 'missing');
   if (!model?.name)
     throw new InvalidArgumentError('video.clip.model.name', 'a model name', 'empty');
   return { name: model.name, version: model.version };
@@ -96,7 +97,7 @@ export function planVideoJob(
   limits: VideoJobLimits,
 ): VideoJobPlan {
   const { version } = videoJobModel(spec);
-  const video = spec.video as jobs.VideoJobSpec;
+  const video = videoJobSpecOf(spec);
   const clipSpec = video.clip as videoClip.ClipSpec;
   const clip = resolveClip(
     {

@@ -12,6 +12,7 @@ import {
   requireVideoModel,
   videoSpec,
 } from './support';
+import { videoJobSpecOf } from '../src/video-job-spec';
 
 const BROKEN = 'nbp-broken';
 const MAX_ATTEMPTS = 3;
@@ -70,7 +71,8 @@ describe('video worker: idempotency, cancel, invalid specs, poison jobs, long ch
       'same-key',
       'same-key-concurrent',
     ]);
-    expect(specs.find((s) => s.key === first.job.jobId)!.value.video!.clip!.frames).toBe(8);
+    const stored = specs.find((s) => s.key === first.job.jobId)!.value;
+    expect(videoJobSpecOf(stored).clip!.frames).toBe(8);
   });
 
   it('cancel ends a running job CANCELLED within one chunk', async () => {
@@ -161,8 +163,9 @@ describe('video worker: idempotency, cancel, invalid specs, poison jobs, long ch
     expect(letter).toMatchObject({
       attempts: MAX_ATTEMPTS,
       workerId: worker.workerId,
-      spec: { idempotencyKey: 'poison', video: { clip: { model: { name: BROKEN } } } },
+      spec: { idempotencyKey: 'poison' },
     });
+    expect(videoJobSpecOf(letter.spec!)).toMatchObject({ clip: { model: { name: BROKEN } } });
     expect(letter.error).toContain('step.onnx');
     expect(letter.error).toBe(dead.error);
     console.log(

@@ -23,9 +23,10 @@ import {
 } from '@nextx/jobs';
 import { readTopic, until } from '@nextx/jobs/testing';
 import { probeClip } from '@nextx/media';
-import { jobs } from '@nextx/proto';
+import { jobs, type videoJob } from '@nextx/proto';
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import { decodeChunk, type VideoChunk } from '../src/chunk-codec';
+import { videoJobParams } from '../src/video-job-spec';
 
 export const S = jobs.JobState;
 
@@ -46,9 +47,9 @@ export function requireVideoModel(): void {
 
 /** A "video" job spec for the reference model. */
 export function videoSpec(
-  clip: Partial<NonNullable<jobs.VideoJobSpec['clip']>> = {},
-  job: Partial<Omit<jobs.VideoJobSpec, 'clip'>> = {},
-): jobs.VideoJobSpec {
+  clip: Partial<NonNullable<videoJob.VideoJobSpec['clip']>> = {},
+  job: Partial<Omit<videoJob.VideoJobSpec, 'clip'>> = {},
+): videoJob.VideoJobSpec {
   return {
     clip: {
       model: { name: MODEL, version: '' },
@@ -191,8 +192,12 @@ export class JobsHarness {
   }
 
   /** Submits a video job under `key`. */
-  submit(key: string, video: jobs.VideoJobSpec) {
-    return this.submitter.submit({ idempotencyKey: key, kind: 'video', video });
+  submit(key: string, video: videoJob.VideoJobSpec) {
+    return this.submitter.submit({
+      idempotencyKey: key,
+      kind: 'video',
+      params: videoJobParams.pack(video),
+    });
   }
 
   /** Waits until job `jobId` reaches `state`; fails early when it ends in another final state. */

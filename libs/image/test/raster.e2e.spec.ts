@@ -1,6 +1,6 @@
 import { runToResult, type TokenStepModel } from '@nextx/engine';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DigitClassifier, loadRasterPipeline, type RasterPipeline } from '@nextx/image';
+import { DigitClassifier, loadRasterPipeline, type RasterPipeline } from '../src';
 import { ModelRepository } from '@nextx/runtime';
 import { referenceModelsDir } from '@nextx/runtime/testing';
 

@@ -1,6 +1,6 @@
 import { runToResult } from '@nextx/engine';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DigitClassifier, loadVarPipeline, type VarPipeline } from '@nextx/image';
+import { DigitClassifier, loadVarPipeline, type VarPipeline } from '../src';
 import { ModelRepository } from '@nextx/runtime';
 import { referenceModelsDir } from '@nextx/runtime/testing';
 

@@ -1,7 +1,14 @@
 export * as common from './generated/nextx/common/v1/common';
+export * as commonJob from './generated/nextx/common/v1/job';
+export * as protobufAny from './generated/google/protobuf/any';
 export * as timeseries from './generated/nextx/timeseries/v1/timeseries';
 export { PROTO_FILES, protoRoot } from './proto-files';
 export * as image from './generated/nextx/image/v1/image';
 export * as jobs from './generated/nextx/jobs/v1/jobs';
 export * as video from './generated/nextx/video/v1/video';
+export * as videoJob from './generated/nextx/video/v1/video_job';
 export * as videoClip from './generated/nextx/video/clip/v1/clip';
+export * as rpcStatus from './generated/googleapis/google/rpc/status';
+export * as rpcDetails from './generated/googleapis/google/rpc/error_details';
+export * as models from './generated/nextx/common/v1/model';
+export { fileDescriptorsOfServices } from './descriptor-set';

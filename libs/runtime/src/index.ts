@@ -1,4 +1,5 @@
 export * from './kv/kv-cache';
+export * from './kv/optimum-names';
 export * from './manifest/contract-check';
 export * from './manifest/family-contracts';
 export * from './manifest/model-manifest';
@@ -11,3 +12,5 @@ export * from './worker/worker-protocol';
 export * from './models/fused-decoder';
 export * from './repository/bundled-models';
 export * from './models/reference-classifier';
+export * from './worker/cached-loader';
+export * from './worker/serve-model-tasks';

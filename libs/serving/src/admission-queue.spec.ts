@@ -27,4 +27,19 @@ describe('AdmissionQueue', () => {
     release();
     expect(queue.runningCount).toBe(0);
   });
+
+  it('refuses with a retry hint: 1 s before any run finished, then the mean hold time per slot', async () => {
+    let clock = 0;
+    const queue = new AdmissionQueue('image', 2, 0, () => clock);
+    const a = await queue.acquire();
+    const b = await queue.acquire();
+    await expect(queue.acquire()).rejects.toMatchObject({ retryAfterMs: 1000 });
+    clock = 3000;
+    a();
+    b();
+    await queue.acquire();
+    await queue.acquire();
+    // Both held their slot 3 s; with 2 running, one frees about every 1.5 s.
+    await expect(queue.acquire()).rejects.toMatchObject({ retryAfterMs: 1500 });
+  });
 });

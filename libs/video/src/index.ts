@@ -6,3 +6,4 @@ export * from './quality/clip-quality';
 export * from './tasks/chunk-tasks';
 export * from './tasks/video-engine';
 export * from './tasks/video-tasks';
+export * from './catalog/video-catalog';

@@ -9,7 +9,7 @@ import {
   type ClipQuality,
   type ObjectMotion,
   type VideoPipeline,
-} from '@nextx/video';
+} from '../src';
 import { referenceModelsDir } from '@nextx/runtime/testing';
 
 const CLIPS = 12;

@@ -67,7 +67,6 @@ async function seriesRequest(options: SeriesOptions) {
   const model: timeseries.ModelSpec = {
     method: METHODS[options.method],
     order: options.order,
-    seed: options.seed,
     arnet: {
       hiddenLayers: options.hidden ?? [],
       sparsity: options.sparsity,
@@ -76,7 +75,7 @@ async function seriesRequest(options: SeriesOptions) {
       batchSize: 0,
     },
   };
-  return { series, model };
+  return { series, model, seed: options.seed };
 }
 
 function client(address: string) {
@@ -107,7 +106,7 @@ export function forecastCommand(): Command {
           plot?: string;
         },
       ) => {
-        const { series, model } = await seriesRequest(options);
+        const { series, model, seed } = await seriesRequest(options);
         const grpc = client(options.addr);
         try {
           const response = await grpc.unary(
@@ -115,6 +114,7 @@ export function forecastCommand(): Command {
             {
               series,
               model,
+              seed,
               horizon: options.horizon,
               quantiles: options.quantiles,
               numPaths: options.paths,
@@ -179,7 +179,7 @@ export function generateCommand(): Command {
       async (
         options: SeriesOptions & { length: number; paths: number; continue?: boolean; out: string },
       ) => {
-        const { series, model } = await seriesRequest(options);
+        const { series, model, seed } = await seriesRequest(options);
         const grpc = client(options.addr);
         try {
           const response = await grpc.unary(
@@ -187,6 +187,7 @@ export function generateCommand(): Command {
             {
               series,
               model,
+              seed,
               length: options.length,
               numPaths: options.paths,
               continueSeries: !!options.continue,

@@ -119,29 +119,3 @@ export function imageCommand(): Command {
     });
   return command;
 }
-
-/** `nextx models --service image`: what a service has loaded. */
-export function modelsCommand(): Command {
-  return new Command('models')
-    .description('list the models a service has loaded')
-    .option('-s, --service <name>', 'service (image)', 'image')
-    .option('--addr <host:port>', 'service address', DEFAULT_ADDRESSES.image)
-    .action(async (o) => {
-      if (o.service !== 'image')
-        throw new Error(`--service ${o.service}: only "image" lists models so far`);
-      const client = imageClient(o.addr);
-      try {
-        const { models } = await client.unary('listModels', {});
-        for (const m of models) {
-          const quality = JSON.parse(m.evalJson || '{}') as Record<string, unknown>;
-          const agreement = quality['class_agreement'];
-          process.stdout.write(
-            `${m.model!.name}@${m.model!.version}  family ${m.family}  classes ${m.numClasses}  ${m.imageSize}px  guidance ${m.defaults!.guidanceScale}` +
-              `${m.hasDraft ? '  draft: yes' : ''}${agreement !== undefined ? `  class agreement ${agreement}` : ''}\n`,
-          );
-        }
-      } finally {
-        client.close();
-      }
-    });
-}

@@ -1,8 +1,9 @@
 import { writeFile } from 'node:fs/promises';
 import { TypedGrpcClient } from '@nextx/grpc';
-import { jobs, PROTO_FILES, video } from '@nextx/proto';
+import { commonJob, PROTO_FILES, video } from '@nextx/proto';
 import { SingleBar, Presets } from 'cli-progress';
 import { Command, InvalidArgumentError } from 'commander';
+import { printModels } from './models.command';
 import { DEFAULT_ADDRESSES, intOption } from './options';
 import { samplingOptions, samplingSettings, type SamplingFlags } from './sampling';
 
@@ -77,16 +78,22 @@ function clipSpec(o: Record<string, never>) {
 }
 
 const STATE_NAMES: Record<string, string> = Object.fromEntries(
-  Object.values(jobs.JobState).map((s) => [s, String(s).replace('JOB_STATE_', '').toLowerCase()]),
+  Object.values(commonJob.JobState).map((s) => [
+    s,
+    String(s).replace('JOB_STATE_', '').toLowerCase(),
+  ]),
 );
 
-function describeJob(job: jobs.JobStatus): string {
+function describeJob(job: commonJob.Job): string {
   const parts = [
     `${job.jobId}  ${STATE_NAMES[job.state] ?? job.state}`,
     `chunks ${job.chunksDone}/${job.chunksTotal || '?'}`,
     job.attempts ? `attempts ${job.attempts}` : '',
     job.error ? `error: ${job.error}` : '',
-    job.outputUri ? `output ${job.outputUri}` : '',
+    // Outputs are fetched by job id; where the workers stored them is the service's business.
+    job.state === commonJob.JobState.JOB_STATE_SUCCEEDED
+      ? `output: nextx video get ${job.jobId} --out <file>`
+      : '',
   ];
   return parts.filter(Boolean).join('  ');
 }
@@ -186,7 +193,7 @@ export function videoCommand(): Command {
         Presets.shades_classic,
       );
       let started = false;
-      let last: jobs.JobStatus | undefined;
+      let last: commonJob.Job | undefined;
       try {
         for await (const { job } of client.stream('watchJob', { jobId })) {
           last = job!;
@@ -202,7 +209,7 @@ export function videoCommand(): Command {
         client.close();
       }
       if (last) process.stdout.write(`${describeJob(last)}\n`);
-      if (last?.state !== jobs.JobState.JOB_STATE_SUCCEEDED) process.exitCode = 2;
+      if (last?.state !== commonJob.JobState.JOB_STATE_SUCCEEDED) process.exitCode = 2;
     });
 
   command
@@ -253,7 +260,7 @@ export function videoCommand(): Command {
       const client = videoClient(o.addr);
       try {
         const { jobs: list } = await client.unary('listJobs', {
-          state: jobs.JobState.JOB_STATE_UNSPECIFIED,
+          state: commonJob.JobState.JOB_STATE_UNSPECIFIED,
           pageSize: o.limit,
           pageToken: '',
         });
@@ -265,24 +272,8 @@ export function videoCommand(): Command {
 
   command
     .command('models')
-    .description('video models the service has loaded')
+    .description('video models the service has loaded (same as nextx models --service video)')
     .option('--addr <host:port>', 'video service address', DEFAULT_ADDRESSES.video)
-    .action(async (o) => {
-      const client = videoClient(o.addr);
-      try {
-        const { models } = await client.unary('listModels', {});
-        for (const m of models) {
-          const quality = JSON.parse(m.evalJson || '{}') as Record<string, unknown>;
-          const agreement = quality['class_agreement'];
-          process.stdout.write(
-            `${m.model!.name}@${m.model!.version}  family ${m.family}  ${m.frameSize}px  ${m.tokensPerFrame} tokens/frame  context ${m.contextFrames} frames  up to ${m.maxObjects} digits` +
-              `  motion x,y ${m.positionStep > 1 ? `multiples of ${m.positionStep} ` : ''}in 0..${m.maxPosition}, vx,vy in {${m.velocities.join(',')}}` +
-              `${agreement !== undefined ? `  per-frame agreement ${agreement}` : ''}\n`,
-          );
-        }
-      } finally {
-        client.close();
-      }
-    });
+    .action(async (o) => printModels('video', o.addr));
   return command;
 }

@@ -23,9 +23,15 @@ export class InvalidArgumentError extends Error {
 export class ResourceExhaustedError extends Error {
   override readonly name = 'ResourceExhaustedError';
 
+  /**
+   * @param resource what is full, e.g. `image generation queue`
+   * @param limit its bound, e.g. `2 running + 8 waiting`
+   * @param retryAfterMs when a retry is likely to be admitted (sent as RetryInfo); unset = no hint
+   */
   constructor(
     readonly resource: string,
     readonly limit: string,
+    readonly retryAfterMs?: number,
   ) {
     super(`${resource} is full (limit: ${limit})`);
   }

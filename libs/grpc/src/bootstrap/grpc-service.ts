@@ -9,17 +9,18 @@ import {
 import { APP_FILTER, APP_INTERCEPTOR, NestFactory } from '@nestjs/core';
 import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
 import type { Server } from '@grpc/grpc-js';
-import { ReflectionService } from '@grpc/reflection';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
 import { protoRoot } from '@nextx/proto';
 import { ConfigError, type ServiceConfig } from '@nextx/config';
 import { GrpcExceptionFilter } from '../errors/grpc-exception.filter';
-import { HealthService } from '../health/health.service';
+import { HEALTH_SERVICE_NAME, HealthService } from '../health/health.service';
+import { messageTooLargeInterceptor } from '../limits/message-too-large.interceptor';
 import { JsonLogger } from '../logging/json-logger';
 import { GrpcCallInterceptor } from '../metrics/grpc-call.interceptor';
 import { GrpcMetrics } from '../metrics/grpc-metrics';
 import { MetricsHttpServer } from '../metrics/metrics-http.server';
 import { LOADER_OPTIONS, protoPaths } from '../clients/proto-loading';
+import { addCompiledReflection } from '../reflection/compiled-reflection';
 import { LOGGER, SERVICE_CONFIG } from './tokens';
 
 /** Describes one nextx gRPC service process. */
@@ -144,9 +145,11 @@ export async function startGrpcService(
       loader: { ...LOADER_OPTIONS, includeDirs: [protoRoot()] },
       gracefulShutdown: true,
       maxReceiveMessageLength: config.maxMessageBytes,
-      onLoadPackageDefinition: (packageDefinition, server) => {
+      // Nest hands channelOptions to `new grpc.Server`, whose ServerOptions take interceptors.
+      channelOptions: { interceptors: [messageTooLargeInterceptor(config.maxMessageBytes)] },
+      onLoadPackageDefinition: (_packageDefinition, server) => {
         ref.server = server as unknown as Server;
-        new ReflectionService(packageDefinition).addToServer(server);
+        addCompiledReflection(server, [...definition.serviceNames, HEALTH_SERVICE_NAME]);
         health.addToServer(server);
       },
     },

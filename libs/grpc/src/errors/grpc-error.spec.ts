@@ -1,7 +1,9 @@
 import { status } from '@grpc/grpc-js';
 import { InvalidArgumentError, NotFoundError, ResourceExhaustedError } from '@nextx/engine';
 import { describe, expect, it } from 'vitest';
+import { ERROR_DOMAIN, ErrorReason } from './error-reason';
 import { ERROR_DETAIL_KEY, toGrpcError } from './grpc-error';
+import { readStatusDetails } from './status-details';
 
 describe('toGrpcError', () => {
   it('maps a bad field to INVALID_ARGUMENT with the field and limit in message and metadata', () => {
@@ -42,5 +44,46 @@ describe('toGrpcError', () => {
       code: status.INTERNAL,
       details: 'internal error',
     });
+  });
+
+  it('carries google.rpc.Status details: BadRequest for a bad field', () => {
+    const error = toGrpcError(new InvalidArgumentError('series.values', '<= 10 values', 'got 11'));
+    const decoded = readStatusDetails(error);
+    expect(decoded).toMatchObject({
+      code: status.INVALID_ARGUMENT,
+      message: 'series.values: got 11 (limit: <= 10 values)',
+      badRequest: {
+        fieldViolations: [
+          {
+            field: 'series.values',
+            description: 'got 11 (limit: <= 10 values)',
+            reason: ErrorReason.INVALID_FIELD,
+          },
+        ],
+      },
+      errorInfo: { reason: ErrorReason.INVALID_FIELD, domain: ERROR_DOMAIN },
+    });
+  });
+
+  it('tells a full queue by ErrorInfo QUEUE_FULL and says when to retry', () => {
+    const error = toGrpcError(new ResourceExhaustedError('image queue', '2 + 8', 1250));
+    expect(readStatusDetails(error)).toMatchObject({
+      code: status.RESOURCE_EXHAUSTED,
+      errorInfo: { reason: ErrorReason.QUEUE_FULL, domain: ERROR_DOMAIN },
+      retryInfo: { retryDelay: { seconds: 1, nanos: 250_000_000 } },
+    });
+    const noHint = readStatusDetails(toGrpcError(new ResourceExhaustedError('q', '1')));
+    expect(noHint?.retryInfo).toBeUndefined();
+  });
+
+  it('names the missing resource in ResourceInfo, echoing only a short prefix of the name', () => {
+    const decoded = readStatusDetails(toGrpcError(new NotFoundError('image model', 'nope')));
+    expect(decoded?.resourceInfo).toMatchObject({
+      resourceType: 'image model',
+      resourceName: 'nope',
+    });
+    expect(decoded?.errorInfo?.reason).toBe(ErrorReason.NOT_FOUND);
+    const long = readStatusDetails(toGrpcError(new NotFoundError('model', 'x'.repeat(5000))));
+    expect(long!.resourceInfo!.resourceName.length).toBeLessThan(100);
   });
 });

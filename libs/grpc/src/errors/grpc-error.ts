@@ -1,9 +1,14 @@
 import { Metadata, status } from '@grpc/grpc-js';
 import { InvalidArgumentError, NotFoundError, ResourceExhaustedError } from '@nextx/engine';
 import type { common } from '@nextx/proto';
+import { ERROR_DOMAIN, ErrorReason } from './error-reason';
+import { encodeStatusDetails, STATUS_DETAILS_KEY, type StatusDetails } from './status-details';
 
 /** Metadata key carrying an `nextx.common.v1.ErrorDetail` as proto3 JSON. */
 export const ERROR_DETAIL_KEY = 'nextx-error-detail';
+
+/** Longest piece of a client-supplied name echoed back in error details. */
+const ECHO_CHARS = 64;
 
 /** What grpc-js needs to end a call with a status. */
 export interface GrpcError {
@@ -22,15 +27,43 @@ export function invalidArgument(
   return new InvalidArgumentError(field, limit, detail);
 }
 
-function withDetail(code: status, message: string, detail: common.ErrorDetail): GrpcError {
+/** At most {@link ECHO_CHARS} characters of a client-supplied string. */
+function shortPrefix(value: string): string {
+  return value.length > ECHO_CHARS ? `${value.slice(0, ECHO_CHARS)}…` : value;
+}
+
+/**
+ * A gRPC error whose trailers carry the standard `google.rpc.Status` details and, when given,
+ * the JSON {@link ERROR_DETAIL_KEY} convenience copy.
+ */
+export function grpcErrorWithDetails(
+  code: status,
+  message: string,
+  details: StatusDetails,
+  detail?: common.ErrorDetail,
+): GrpcError {
   const metadata = new Metadata();
-  // ASCII metadata values only: escape anything else (e.g. "×" in "32×32") as JSON \u sequences.
-  const ascii = JSON.stringify(detail).replace(
-    /[^\x20-\x7e]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
-  metadata.set(ERROR_DETAIL_KEY, ascii);
+  metadata.set(STATUS_DETAILS_KEY, encodeStatusDetails(code, message, details));
+  if (detail) {
+    // ASCII metadata values only: escape anything else (e.g. "×" in "32×32") as JSON \u sequences.
+    const ascii = JSON.stringify(detail).replace(
+      /[^\x20-\x7e]/g,
+      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+    );
+    metadata.set(ERROR_DETAIL_KEY, ascii);
+  }
   return { code, details: message, message, metadata };
+}
+
+/** `ErrorInfo` in the nextx domain. */
+function errorInfo(reason: ErrorReason, metadata: Record<string, string>) {
+  return { reason, domain: ERROR_DOMAIN, metadata };
+}
+
+/** `RetryInfo` for a delay in milliseconds. */
+function retryInfo(ms: number) {
+  const seconds = Math.floor(ms / 1000);
+  return { retryDelay: { seconds, nanos: Math.round((ms - seconds * 1000) * 1e6) } };
 }
 
 /** True for objects that already carry a gRPC status code (RpcException payloads, grpc-js errors). */
@@ -47,25 +80,56 @@ function isGrpcStatusLike(
 
 /**
  * Maps anything a handler throws to a gRPC status. Known domain errors keep their message and
- * field; unknown errors become INTERNAL without leaking internals (they are logged instead).
+ * field and carry `google.rpc` details in `grpc-status-details-bin`: BadRequest for
+ * INVALID_ARGUMENT, ErrorInfo QUEUE_FULL with RetryInfo for RESOURCE_EXHAUSTED, ResourceInfo for
+ * NOT_FOUND. Unknown errors become INTERNAL without leaking internals (they are logged instead).
  */
 export function toGrpcError(error: unknown): GrpcError {
   if (error instanceof InvalidArgumentError) {
-    return withDetail(status.INVALID_ARGUMENT, error.message, {
-      field: error.field,
-      limit: error.limit,
-      message: error.detail,
-    });
+    const { field, limit, detail } = error;
+    return grpcErrorWithDetails(
+      status.INVALID_ARGUMENT,
+      error.message,
+      {
+        badRequest: {
+          fieldViolations: [
+            {
+              field,
+              description: `${detail} (limit: ${limit})`,
+              reason: ErrorReason.INVALID_FIELD,
+            },
+          ],
+        },
+        errorInfo: errorInfo(ErrorReason.INVALID_FIELD, { field, limit }),
+      },
+      { field, limit, message: detail },
+    );
   }
   if (error instanceof ResourceExhaustedError) {
-    return withDetail(status.RESOURCE_EXHAUSTED, error.message, {
-      field: error.resource,
-      limit: error.limit,
-      message: error.message,
-    });
+    return grpcErrorWithDetails(
+      status.RESOURCE_EXHAUSTED,
+      error.message,
+      {
+        errorInfo: errorInfo(ErrorReason.QUEUE_FULL, {
+          resource: error.resource,
+          limit: error.limit,
+        }),
+        ...(error.retryAfterMs === undefined ? {} : { retryInfo: retryInfo(error.retryAfterMs) }),
+      },
+      { field: error.resource, limit: error.limit, message: error.message },
+    );
   }
   if (error instanceof NotFoundError) {
-    return { code: status.NOT_FOUND, details: error.message, message: error.message };
+    const name = shortPrefix(error.key);
+    return grpcErrorWithDetails(status.NOT_FOUND, error.message, {
+      resourceInfo: {
+        resourceType: error.kind,
+        resourceName: name,
+        owner: '',
+        description: `no ${error.kind} of this name`,
+      },
+      errorInfo: errorInfo(ErrorReason.NOT_FOUND, { resource_type: error.kind }),
+    });
   }
   if (error instanceof Error && error.name === 'AbortError') {
     return { code: status.CANCELLED, details: 'cancelled', message: 'cancelled' };

@@ -2,6 +2,9 @@ import { Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
 import { HealthImplementation, type ServingStatus } from 'grpc-health-check';
 import type { Server } from '@grpc/grpc-js';
 
+/** Fully-qualified name of the standard health service every nextx server exposes. */
+export const HEALTH_SERVICE_NAME = 'grpc.health.v1.Health';
+
 /**
  * `grpc.health.v1.Health` for one service process. The overall status ("") and each named
  * service start NOT_SERVING, turn SERVING once the server listens, and turn NOT_SERVING again

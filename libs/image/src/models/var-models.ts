@@ -1,5 +1,5 @@
 import type { Decoder, ScaleAccumulator, ScaleStepModel } from '@nextx/engine';
-import { KvCache, countLayers, type OnnxGraph, type TensorValue } from '@nextx/runtime';
+import { KvCache, type OnnxGraph, type TensorValue } from '@nextx/runtime';
 import type { ImageBatch } from './code-decoder';
 
 /** Shapes of a VAR model. */
@@ -28,13 +28,7 @@ export class VarStepModel implements ScaleStepModel {
     private readonly dims: VarDims,
   ) {
     this.vocabSize = dims.vocabSize;
-    this.cache = new KvCache(
-      countLayers(graph.inputNames),
-      dims.heads,
-      dims.headDim,
-      dims.totalTokens,
-      dims.maxBatch,
-    );
+    this.cache = KvCache.forGraph(graph, { ...dims, maxLength: dims.totalTokens });
     this.labels = new BigInt64Array(dims.maxBatch);
     this.logits = new Float32Array(dims.maxBatch * dims.latentSize ** 2 * dims.vocabSize);
   }

@@ -11,10 +11,16 @@ import {
 } from '@nextx/engine';
 import { encodePng } from '@nextx/media';
 import type { ImageBatch } from '../models/code-decoder';
-import type { FusedDecoder, ModelRepository, TaskContext, TaskHandler } from '@nextx/runtime';
+import {
+  CachedLoader,
+  type ModelRepository,
+  type Task,
+  type TaskContext,
+  type TaskHandlers,
+} from '@nextx/runtime';
 import { keptTokens } from '../models/var-models';
 import { loadRasterPipeline, type RasterPipeline } from '../pipelines/raster-pipeline';
-import { loadVarPipeline, varCfg, type VarPipeline } from '../pipelines/var-pipeline';
+import { loadVarPipeline, varCfg } from '../pipelines/var-pipeline';
 
 /** Model, class, seed and sampling of an image task (defaults already resolved by the service). */
 export interface ImageTaskBase {
@@ -58,6 +64,12 @@ export interface ImageProgress {
   readonly previewPng?: Uint8Array;
 }
 
+/** The image tasks of a generation worker, by kind. */
+export interface ImageTasks {
+  readonly generate: Task<ImageGenerateTask, ImageProgress, ImageGenerateOutput>;
+  readonly inpaint: Task<ImageInpaintTask, never, { png: Uint8Array }>;
+}
+
 /** Worker-side settings. */
 export interface ImageTaskOptions {
   /** Rows (images, doubled by CFG) of the shared fused batch of each raster model. */
@@ -73,78 +85,35 @@ export interface ImageTaskOptions {
 export function imageTaskHandlers(
   repository: ModelRepository,
   options: ImageTaskOptions,
-): Record<string, TaskHandler> {
-  const raster = new Map<string, Promise<{ pipeline: RasterPipeline; fused?: FusedDecoder }>>();
-  const vars = new Map<string, Promise<VarPipeline>>();
+): TaskHandlers<ImageTasks> {
   // Families never change while a worker runs: read each manifest once, not per request.
-  const families = new Map<string, Promise<string>>();
-  const family = (name: string) => {
-    let entry = families.get(name);
-    if (!entry) {
-      entry = repository.manifest(name).then((m) => m.family);
-      entry.catch(() => families.delete(name));
-      families.set(name, entry);
-    }
-    return entry;
-  };
-
-  const rasterPipeline = (name: string) => {
-    let entry = raster.get(name);
-    if (!entry) {
-      entry = loadRasterPipeline(repository, name, { maxBatch: options.fusedRows }).then(
-        (pipeline) => ({
-          pipeline,
-          fused: options.fusion ? pipeline.fused() : undefined,
-        }),
-      );
-      raster.set(name, entry);
-    }
-    return entry;
-  };
+  const families = new CachedLoader((name: string) =>
+    repository.manifest(name).then((m) => m.family),
+  );
+  const raster = new CachedLoader((name: string) =>
+    loadRasterPipeline(repository, name, { maxBatch: options.fusedRows }).then((pipeline) => ({
+      pipeline,
+      fused: options.fusion ? pipeline.fused() : undefined,
+    })),
+  );
+  const vars = new CachedLoader((name: string) => loadVarPipeline(repository, name));
   // Draft pipeline and LANTERN table of a target model, each loaded on the first request that
   // needs it: standard speculative decoding runs without a table.
-  const drafts = new Map<string, Promise<RasterPipeline>>();
-  const draftOf = (pipeline: RasterPipeline) => {
-    const name = pipeline.model.manifest.name;
-    let entry = drafts.get(name);
-    if (!entry) {
-      const draftName = pipeline.draftName;
-      if (!draftName)
-        throw new InvalidArgumentError(
-          'speculative',
-          'raster models with a draft',
-          `model ${name} has no draft model`,
-        );
-      entry = loadRasterPipeline(repository, draftName, {
-        maxBatch: 2,
-        decoderFrom: pipeline.model,
-      });
-      drafts.set(name, entry);
-    }
-    return entry;
-  };
-  const tables = new Map<string, Promise<NeighbourTable>>();
-  const neighboursOf = (pipeline: RasterPipeline) => {
-    const name = pipeline.model.manifest.name;
-    let entry = tables.get(name);
-    if (!entry) {
-      entry = loadNeighbours(pipeline);
-      tables.set(name, entry);
-    }
-    return entry;
-  };
-  const varPipeline = (name: string) => {
-    let entry = vars.get(name);
-    if (!entry) {
-      entry = loadVarPipeline(repository, name);
-      vars.set(name, entry);
-    }
-    return entry;
-  };
+  const drafts = new CachedLoader(async (pipeline: RasterPipeline) => {
+    const draftName = pipeline.draftName;
+    if (!draftName)
+      throw new InvalidArgumentError(
+        'speculative',
+        'raster models with a draft',
+        `model ${pipeline.model.manifest.name} has no draft model`,
+      );
+    return loadRasterPipeline(repository, draftName, { maxBatch: 2, decoderFrom: pipeline.model });
+  });
+  const neighbours = new CachedLoader(loadNeighbours);
 
   const generate = async (
     task: ImageGenerateTask,
-    context: TaskContext,
+    context: TaskContext<ImageProgress>,
   ): Promise<ImageGenerateOutput> => {
     const classLabels = new Array<number>(task.numImages).fill(task.classLabel);
     const sampling = {
@@ -163,8 +132,8 @@ export function imageTaskHandlers(
       } satisfies ImageProgress);
     };
     let events: AsyncIterable<GenerationEvent<{ media: ImageBatch; acceptanceRate?: number }>>;
-    if ((await family(task.model)) === 'var') {
-      const pipeline = await varPipeline(task.model);
+    if ((await families.get(task.model)) === 'var') {
+      const pipeline = await vars.get(task.model);
       const cfg = varCfg(task.guidanceScale);
       events = pipeline
         .generator((cfg !== 0 ? 2 : 1) * task.numImages)
@@ -173,14 +142,14 @@ export function imageTaskHandlers(
           { seed: task.seed, signal: context.signal },
         );
     } else {
-      const { pipeline, fused } = await rasterPipeline(task.model);
+      const { pipeline, fused } = await raster.get(task.model);
       const request = { classLabels, guidanceScale: task.guidanceScale, sampling };
       if (task.speculative !== 'off') {
-        const draft = await draftOf(pipeline);
+        const draft = await drafts.get(pipeline);
         const rule =
           task.speculative === 'lantern'
             ? new LanternAcceptance({
-                neighbours: await neighboursOf(pipeline),
+                neighbours: await neighbours.get(pipeline),
                 k: pipeline.speculative.lanternK,
                 delta: pipeline.speculative.lanternDelta,
               })
@@ -226,9 +195,9 @@ export function imageTaskHandlers(
   };
   const inpaint = async (
     task: ImageInpaintTask,
-    context: TaskContext,
+    context: TaskContext<never>,
   ): Promise<{ png: Uint8Array }> => {
-    const pipeline = await varPipeline(task.model);
+    const pipeline = await vars.get(task.model);
     if (!pipeline.encoder) throw new Error(`model ${task.model} exports no encoder graph`);
     const input = {
       pixels: task.image,
@@ -263,7 +232,7 @@ export function imageTaskHandlers(
     );
     return { png: new Uint8Array(encodePng({ ...input, pixels: out })) };
   };
-  return { generate: generate as TaskHandler, inpaint: inpaint as TaskHandler };
+  return { generate, inpaint };
 }
 
 async function loadNeighbours(pipeline: RasterPipeline): Promise<NeighbourTable> {

@@ -32,7 +32,7 @@ describe('JobSubmitter', () => {
     const { job, created } = await submitter.submit({
       idempotencyKey: 'k1',
       kind: 'video',
-      payload: Buffer.from('x'),
+      params: { typeUrl: 'type.googleapis.com/example.Clip', value: Buffer.from('x') },
     });
     expect(created).toBe(true);
     expect(job).toMatchObject({

@@ -1,4 +1,4 @@
-import { jobs } from '@nextx/proto';
+import { jobs, type protobufAny } from '@nextx/proto';
 import { codecs } from '../codec/job-codec';
 import type { JobsConfig } from '../config/jobs-config';
 import { MAX_IDEMPOTENCY_KEY_LENGTH, jobIdFor } from '../ids';
@@ -10,12 +10,10 @@ import { isTerminal } from '../state/job-state';
 export interface JobSubmission {
   /** Client-chosen key: the same key always names the same job. */
   readonly idempotencyKey: string;
-  /** Kind of job, e.g. "video". */
+  /** Kind of job, e.g. "video"; selects the workers' handler. */
   readonly kind: string;
-  /** Parameters of a "video" job. */
-  readonly video?: jobs.VideoJobSpec;
-  /** Opaque parameters of another kind. */
-  readonly payload?: Uint8Array;
+  /** The kind's own parameters message, packed by its {@link JobParamsCodec}. */
+  readonly params?: protobufAny.Any;
 }
 
 /** Result of {@link JobSubmitter.submit}. */
@@ -98,8 +96,7 @@ export class JobSubmitter {
       idempotencyKey: submission.idempotencyKey,
       kind: submission.kind,
       submittedAtMs: now,
-      video: submission.video,
-      payload: submission.payload,
+      params: submission.params,
     };
     const status: jobs.JobStatus = {
       jobId,

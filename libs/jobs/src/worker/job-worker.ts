@@ -193,7 +193,8 @@ export class JobWorker extends EventEmitter<{ job: [JobOutcome] }> {
    */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
-      this.current?.abort.abort(new JobAbort('handback', `worker ${this.workerId} shutting down`));
+      // The status error is shown to clients: it says what happened, not which worker (logs do).
+      this.current?.abort.abort(new JobAbort('handback', 'worker shutting down'));
       await this.consumer?.disconnect();
       await Promise.all([this.store.stop(), this.commands.stop()]);
       await this.producer?.disconnect();
@@ -300,10 +301,14 @@ export class JobWorker extends EventEmitter<{ job: [JobOutcome] }> {
 
     // A job found RUNNING was last held by a worker that died: that counts as a failed attempt.
     if (status.state === State.JOB_STATE_RUNNING) {
+      this.options.logger?.warn(
+        { jobId: spec.jobId, lostWorkerId: status.workerId, workerId: this.workerId },
+        'resuming a job whose worker was lost',
+      );
       status = {
         ...status,
         attempts: status.attempts + 1,
-        error: status.error || `worker ${status.workerId} lost the job`,
+        error: status.error || 'the worker running the job was lost',
       };
     }
     const { maxAttempts, retryBackoffMs } = this.options.config;

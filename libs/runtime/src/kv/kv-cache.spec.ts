@@ -59,4 +59,20 @@ describe('KvCache', () => {
     step(cache, 3);
     expect(() => cache.presentOutputs(1)).toThrow(/capacity 4/);
   });
+
+  it('re-packs rows for fused requests: moved rows keep their last positions, new rows are zeros', () => {
+    const cache = new KvCache(1, 1, 1, 8, 4);
+    cache.reset(3);
+    step(cache, 4);
+    // Row 0 leaves; rows 1..2 move up and keep their last 3 positions; row 2 is a newcomer.
+    cache.relayout([{ from: 1, to: 0, rows: 2 }], 3, 3);
+    expect(cache.batch).toBe(3);
+    expect(cache.length).toBe(3);
+    expect(positionsOf(cache, 0)).toEqual([101, 102, 103]);
+    const data = cache.pastFeeds()['past_key_values.0.key'].data as Float32Array;
+    expect(Array.from(data.subarray(3, 6))).toEqual([201, 202, 203]);
+    expect(Array.from(data.subarray(6, 9))).toEqual([0, 0, 0]);
+    expect(() => cache.relayout([{ from: 0, to: 0, rows: 1 }], 1, 4)).toThrow(/cannot keep 4 of 3/);
+    expect(() => cache.relayout([], 5, 0)).toThrow(/capacity 4/);
+  });
 });

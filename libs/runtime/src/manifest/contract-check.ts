@@ -1,5 +1,6 @@
 import type { GraphTensorInfo } from '../session/onnx-graph';
-import { countLayers, expandLayers, FAMILY_CONTRACTS, OPTIMUM_DECODER } from './family-contracts';
+import { countLayers } from '../kv/optimum-names';
+import { expandLayers, FAMILY_CONTRACTS, OPTIMUM_DECODER } from './family-contracts';
 import type { GraphSpec } from './model-manifest';
 
 /** A model that does not match its contract; the message names the graph and tensor. */

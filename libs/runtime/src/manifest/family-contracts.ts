@@ -1,3 +1,5 @@
+import { KV_KINDS, pastName, presentName } from '../kv/optimum-names';
+
 /**
  * Tensors each model family must have, beyond what its own manifest declares: a model that
  * claims a family but lacks one of these is refused at load with the missing name.
@@ -16,10 +18,9 @@ export const OPTIMUM_DECODER = {
     'input_ids',
     'attention_mask',
     'position_ids',
-    'past_key_values.{i}.key',
-    'past_key_values.{i}.value',
+    ...KV_KINDS.map((kind) => pastName('{i}', kind)),
   ],
-  outputs: ['logits', 'present.{i}.key', 'present.{i}.value'],
+  outputs: ['logits', ...KV_KINDS.map((kind) => presentName('{i}', kind))],
 };
 
 /** Expands `{i}` over `layers` layers. */
@@ -29,9 +30,4 @@ export function expandLayers(names: readonly string[], layers: number): string[]
       ? Array.from({ length: layers }, (_, i) => name.replace('{i}', String(i)))
       : [name],
   );
-}
-
-/** Number of layers of a decoder graph, from its `past_key_values.{i}.key` inputs. */
-export function countLayers(inputNames: readonly string[]): number {
-  return inputNames.filter((n) => /^past_key_values\.\d+\.key$/.test(n)).length;
 }

@@ -1,5 +1,5 @@
 import type { TokenStepModel } from '@nextx/engine';
-import { countLayers } from '../manifest/family-contracts';
+import { KvCache, type KvRowMove } from '../kv/kv-cache';
 import type { OnnxGraph, TensorValue } from '../session/onnx-graph';
 import type { DecoderDims } from './optimum-decoder';
 
@@ -38,16 +38,12 @@ export interface FusionStats {
  * late computes exactly what it would alone.
  */
 export class FusedDecoder {
-  private readonly layers: number;
-  private front: Float32Array[];
-  private back: Float32Array[];
+  private readonly cache: KvCache;
   private readonly ids: BigInt64Array;
   private readonly positions: BigInt64Array;
   private readonly mask: BigInt64Array;
   private readonly logits: Float32Array;
   private members: Member[] = [];
-  /** Common cache length L: rows are right-aligned to it. */
-  private width = 0;
   private running = false;
   /** Members joined or left since the last step. */
   private dirty = false;
@@ -57,10 +53,7 @@ export class FusedDecoder {
     private readonly graph: OnnxGraph,
     readonly dims: DecoderDims,
   ) {
-    this.layers = countLayers(graph.inputNames);
-    const size = dims.maxBatch * dims.heads * dims.maxLength * dims.headDim;
-    this.front = Array.from({ length: 2 * this.layers }, () => new Float32Array(size));
-    this.back = Array.from({ length: 2 * this.layers }, () => new Float32Array(size));
+    this.cache = KvCache.forGraph(graph, dims);
     this.ids = new BigInt64Array(dims.maxBatch);
     this.positions = new BigInt64Array(dims.maxBatch);
     this.mask = new BigInt64Array(dims.maxBatch * dims.maxLength);
@@ -131,39 +124,29 @@ export class FusedDecoder {
   private compact(): void {
     if (!this.dirty) return;
     this.dirty = false;
-    const { heads, headDim } = this.dims;
-    const oldWidth = this.width;
     const kept = this.members.filter((m) => m.active);
-    const newWidth = kept.reduce((w, m) => Math.max(w, m.length), 0);
-    // Placed rows move down to their new index and drop (oldWidth − newWidth) leading padding
-    // columns; destinations never pass unread sources, so in-place copies are safe in this order.
+    // The common cache length: rows are right-aligned to it.
+    const width = kept.reduce((w, m) => Math.max(w, m.length), 0);
+    // Placed rows move down to their new index; newcomers take the following rows, all padding.
+    const moves: KvRowMove[] = [];
     let row = 0;
     for (const m of kept.filter((k) => k.first >= 0)) {
-      for (let rh = 0; rh < m.rows * heads; rh++) {
-        const src = ((m.first * heads + rh) * oldWidth + (oldWidth - newWidth)) * headDim;
-        const dst = (row * heads + rh) * newWidth * headDim;
-        for (const buffer of this.front) buffer.copyWithin(dst, src, src + newWidth * headDim);
-      }
+      moves.push({ from: m.first, to: row, rows: m.rows });
       m.first = row;
       row += m.rows;
     }
-    // Newcomers take the following rows, all padding (zeros keep the masked scores finite).
     for (const m of kept.filter((k) => k.first < 0)) {
       m.first = row;
-      const span = heads * newWidth * headDim;
-      for (const buffer of this.front) buffer.fill(0, row * span, (row + m.rows) * span);
       row += m.rows;
     }
+    this.cache.relayout(moves, row, width);
     this.members = kept;
-    this.width = newWidth;
   }
 
   private async step(): Promise<void> {
-    const { heads, headDim, vocabSize, maxLength } = this.dims;
-    const batch = this.rows;
-    const width = this.width;
-    if (width + 1 > maxLength)
-      throw new RangeError(`sequence would reach ${width + 1} > cache capacity ${maxLength}`);
+    const { vocabSize } = this.dims;
+    const batch = this.cache.batch;
+    const width = this.cache.length;
     const total = width + 1;
     // Members that join while this step runs wait for the next one.
     const members = [...this.members];
@@ -177,31 +160,19 @@ export class FusedDecoder {
         this.mask.fill(1n, row * total + pad, (row + 1) * total);
       }
     }
-    const pastDims = [batch, heads, width, headDim];
-    const presentDims = [batch, heads, total, headDim];
     const feeds: Record<string, TensorValue> = {
       input_ids: { data: this.ids.subarray(0, batch), dims: [batch, 1] },
       attention_mask: { data: this.mask.subarray(0, batch * total), dims: [batch, total] },
       position_ids: { data: this.positions.subarray(0, batch), dims: [batch, 1] },
+      ...this.cache.pastFeeds(),
     };
     const outputs: Record<string, TensorValue> = {
       logits: { data: this.logits.subarray(0, batch * vocabSize), dims: [batch, 1, vocabSize] },
+      // Throws before the run when the longest row would pass the cache's capacity.
+      ...this.cache.presentOutputs(1),
     };
-    for (let i = 0; i < this.layers; i++) {
-      for (const [k, kind] of ['key', 'value'].entries()) {
-        feeds[`past_key_values.${i}.${kind}`] = {
-          data: this.front[2 * i + k].subarray(0, batch * heads * width * headDim),
-          dims: pastDims,
-        };
-        outputs[`present.${i}.${kind}`] = {
-          data: this.back[2 * i + k].subarray(0, batch * heads * total * headDim),
-          dims: presentDims,
-        };
-      }
-    }
     await this.graph.run(feeds, outputs);
-    [this.front, this.back] = [this.back, this.front];
-    this.width = total;
+    this.cache.advance(1);
     this.stats.steps++;
     this.stats.rowSteps += batch;
     this.stats.maxRows = Math.max(this.stats.maxRows, batch);

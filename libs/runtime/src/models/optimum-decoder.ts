@@ -1,6 +1,5 @@
 import type { TokenStepModel } from '@nextx/engine';
 import { KvCache } from '../kv/kv-cache';
-import { countLayers } from '../manifest/family-contracts';
 import type { OnnxGraph, TensorValue } from '../session/onnx-graph';
 
 /** Shape facts of a decoder, from its manifest. */
@@ -33,13 +32,7 @@ export class OptimumDecoderStepModel implements TokenStepModel {
   ) {
     this.vocabSize = dims.vocabSize;
     this.maxLength = dims.maxLength;
-    this.cache = new KvCache(
-      countLayers(graph.inputNames),
-      dims.heads,
-      dims.headDim,
-      dims.maxLength,
-      dims.maxBatch,
-    );
+    this.cache = KvCache.forGraph(graph, dims);
     this.ids = new BigInt64Array(dims.maxBatch * dims.maxLength);
     this.positions = new BigInt64Array(dims.maxBatch * dims.maxLength);
     // All ones: every sequence in a batch has the same length (no padding), so the mask is static.

@@ -1,5 +1,6 @@
 import ort from 'onnxruntime-node';
-import { countLayers, expandLayers } from '../manifest/family-contracts';
+import { countLayers } from '../kv/optimum-names';
+import { expandLayers } from '../manifest/family-contracts';
 import type { GraphSpec, TensorSpec } from '../manifest/model-manifest';
 
 /** Thread and optimisation settings of every session (explicit, never ORT's machine-wide default). */

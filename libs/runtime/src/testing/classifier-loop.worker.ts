@@ -1,12 +1,24 @@
 import { workerData } from 'node:worker_threads';
 import { ModelRepository } from '../repository/model-repository';
-import { serveTasks, type TaskContext } from '../worker/worker-host';
+import { serveTasks } from '../worker/worker-host';
+import type { Task } from '../worker/worker-protocol';
+
+/** The test worker's tasks. */
+export interface ClassifierLoopTasks {
+  readonly classifyLoop: Task<
+    { steps: number; batch: number },
+    { step: number },
+    { steps: number; logits: Float32Array }
+  >;
+  readonly crash: Task<{ code: number }, never, never>;
+  readonly fail: Task<Record<string, never>, never, never>;
+}
 
 /** Test worker: runs the reference classifier in a loop, one progress event per run. */
 const repository = new ModelRepository((workerData as { modelsDir: string }).modelsDir);
 
-serveTasks({
-  async classifyLoop(payload: { steps: number; batch: number }, context: TaskContext) {
+serveTasks<ClassifierLoopTasks>({
+  async classifyLoop(payload, context) {
     const model = await repository.load('mnist-classifier');
     const graph = model.graph('classifier');
     const image = {
@@ -21,7 +33,7 @@ serveTasks({
     }
     return { steps: step, logits: new Float32Array(10) };
   },
-  async crash(payload: { code: number }) {
+  async crash(payload) {
     // Ends this worker thread, not the process: what a native crash in a session looks like to the pool.
     process.exit(payload.code);
   },

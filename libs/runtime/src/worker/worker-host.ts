@@ -1,23 +1,34 @@
 import { parentPort } from 'node:worker_threads';
-import { serializeError, type FromWorker, type ToWorker } from './worker-protocol';
+import {
+  serializeError,
+  type FromWorker,
+  type TaskKind,
+  type TaskMap,
+  type ToWorker,
+} from './worker-protocol';
 
 /** What a task handler gets besides its payload. */
-export interface TaskContext {
+export interface TaskContext<Progress = unknown> {
   /** Sends a progress event to the caller. */
-  progress(event: unknown): void;
+  progress(event: Progress): void;
   /** Fires when the caller cancels. */
   readonly signal: AbortSignal;
 }
 
-/** Runs one kind of task inside a worker. */
-export type TaskHandler = (payload: never, context: TaskContext) => Promise<unknown>;
+/** The handlers of a worker, one per task kind of the map `M`, typed from it. */
+export type TaskHandlers<M extends TaskMap<M>> = {
+  readonly [K in TaskKind<M>]: (
+    payload: M[K]['payload'],
+    context: TaskContext<M[K]['progress']>,
+  ) => Promise<M[K]['result']>;
+};
 
 /**
  * The worker side of {@link WorkerPool}: runs tasks by kind, streams their progress, and
  * aborts a task's signal when the caller cancels. Tasks interleave at their `await` points, so
  * a cancel arrives between two model steps.
  */
-export function serveTasks(handlers: Record<string, TaskHandler>): void {
+export function serveTasks<M extends TaskMap<M>>(handlers: TaskHandlers<M>): void {
   const port = parentPort;
   if (!port) throw new Error('serveTasks must run inside a worker thread');
   const running = new Map<number, AbortController>();
@@ -28,7 +39,12 @@ export function serveTasks(handlers: Record<string, TaskHandler>): void {
       running.get(message.id)?.abort();
       return;
     }
-    const handler = handlers[message.kind];
+    // The kind comes from another thread: look it up as a plain key, not as a typed one.
+    const handler = Object.hasOwn(handlers, message.kind)
+      ? (handlers as Record<string, (payload: unknown, context: TaskContext) => Promise<unknown>>)[
+          message.kind
+        ]
+      : undefined;
     const controller = new AbortController();
     running.set(message.id, controller);
     const context: TaskContext = {
@@ -38,7 +54,7 @@ export function serveTasks(handlers: Record<string, TaskHandler>): void {
     Promise.resolve()
       .then(() => {
         if (!handler) throw new Error(`no handler for task kind "${message.kind}"`);
-        return handler(message.payload as never, context);
+        return handler(message.payload, context);
       })
       .then(
         (result) => send({ type: 'result', id: message.id, result }, transferablesOf(result)),

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { referenceModelsDir } from '../testing/reference-models';
+import type { ClassifierLoopTasks } from '../testing/classifier-loop.worker';
 import { WorkerPool, workerEntry } from './worker-pool';
 
 describe('WorkerPool', () => {
-  let pool: WorkerPool;
+  let pool: WorkerPool<ClassifierLoopTasks>;
 
   beforeAll(async () => {
     pool = new WorkerPool(
@@ -30,7 +31,7 @@ describe('WorkerPool', () => {
     }, 5);
     const progress: number[] = [];
     const started = performance.now();
-    const result = await pool.run<{ steps: number; logits: Float32Array }, { step: number }>(
+    const result = await pool.run(
       'classifyLoop',
       { steps: 60, batch: 32 },
       { onProgress: (e) => progress.push(e.step) },
@@ -49,7 +50,7 @@ describe('WorkerPool', () => {
     const controller = new AbortController();
     let seen = 0;
     let atAbort = -1;
-    const result = await pool.run<{ steps: number }, { step: number }>(
+    const result = await pool.run(
       'classifyLoop',
       { steps: 10_000, batch: 8 },
       {
@@ -80,7 +81,7 @@ describe('WorkerPool', () => {
 
   it('fails the task of a worker that dies and serves the next task on a replacement', async () => {
     await expect(pool.run('crash', { code: 7 })).rejects.toThrow('worker exited with code 7');
-    const after = await pool.run<{ steps: number }>('classifyLoop', { steps: 2, batch: 1 });
+    const after = await pool.run('classifyLoop', { steps: 2, batch: 1 });
     expect(after.steps).toBe(2);
     expect(pool.load()).toEqual([0]);
   });

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { FromWorker, SerializedError, ToWorker } from './worker-protocol';
+import type { FromWorker, SerializedError, TaskKind, TaskMap, ToWorker } from './worker-protocol';
 
 /** Options of one task run. */
 export interface RunOptions<P> {
@@ -23,7 +23,7 @@ export class WorkerTaskError extends Error {
 interface Pending {
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: unknown) => void;
-  readonly onProgress?: (event: never) => void;
+  readonly onProgress?: (event: unknown) => void;
 }
 
 interface PoolWorker {
@@ -68,7 +68,7 @@ export interface WorkerEntry {
  * I/O (onnxruntime-node's `run()` computes synchronously on its calling thread). Tasks go to the
  * worker with the fewest running tasks; progress streams back; a signal cancels the task.
  */
-export class WorkerPool {
+export class WorkerPool<M extends TaskMap<M>> {
   private readonly workers: PoolWorker[] = [];
   private nextId = 1;
   private closed = false;
@@ -103,7 +103,7 @@ export class WorkerPool {
         }
         const task = pending.get(message.id);
         if (!task) return;
-        if (message.type === 'progress') task.onProgress?.(message.event as never);
+        if (message.type === 'progress') task.onProgress?.(message.event);
         else {
           pending.delete(message.id);
           if (message.type === 'result') task.resolve(message.result);
@@ -137,11 +137,11 @@ export class WorkerPool {
   }
 
   /** Runs a task of `kind` on the least busy worker. */
-  async run<R, P = unknown>(
-    kind: string,
-    payload: unknown,
-    options: RunOptions<P> = {},
-  ): Promise<R> {
+  async run<K extends TaskKind<M>>(
+    kind: K,
+    payload: M[K]['payload'],
+    options: RunOptions<M[K]['progress']> = {},
+  ): Promise<M[K]['result']> {
     if (this.closed) throw new Error('worker pool is closed');
     const target = this.workers.reduce((best, w) =>
       w.pending.size < best.pending.size ? w : best,
@@ -149,18 +149,18 @@ export class WorkerPool {
     await target.ready;
     const id = this.nextId++;
     const send = (message: ToWorker) => target.worker.postMessage(message);
-    return new Promise<R>((resolve, reject) => {
+    return new Promise<M[K]['result']>((resolve, reject) => {
       const onAbort = () => send({ type: 'abort', id });
       target.pending.set(id, {
         resolve: (value) => {
           options.signal?.removeEventListener('abort', onAbort);
-          resolve(value as R);
+          resolve(value as M[K]['result']);
         },
         reject: (error) => {
           options.signal?.removeEventListener('abort', onAbort);
           reject(error);
         },
-        onProgress: options.onProgress as ((event: never) => void) | undefined,
+        onProgress: options.onProgress as ((event: unknown) => void) | undefined,
       });
       send({ type: 'run', id, kind, payload });
       if (options.signal?.aborted) onAbort();

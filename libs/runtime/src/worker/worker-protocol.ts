@@ -1,3 +1,20 @@
+/**
+ * One kind of task a worker serves: what goes in, what it reports while running, what comes out.
+ * A modality declares its tasks as a map of these (kind → task), and both sides of the thread
+ * boundary are typed from that one map.
+ */
+export interface Task<Payload, Progress, Result> {
+  readonly payload: Payload;
+  readonly progress: Progress;
+  readonly result: Result;
+}
+
+/** A map of task kinds to their {@link Task} types (an interface or a type alias). */
+export type TaskMap<M> = { readonly [K in keyof M]: Task<unknown, unknown, unknown> };
+
+/** Task kinds of a map, as sent over the thread boundary. */
+export type TaskKind<M> = keyof M & string;
+
 /** Main thread → worker. */
 export type ToWorker =
   | { readonly type: 'run'; readonly id: number; readonly kind: string; readonly payload: unknown }

@@ -1,5 +1,5 @@
 import type { Decoder, VideoStepModel } from '@nextx/engine';
-import { KvCache, countLayers, type OnnxGraph, type TensorValue } from '@nextx/runtime';
+import { KvCache, type OnnxGraph, type TensorValue } from '@nextx/runtime';
 
 /** Conditions of an object-motion video model: classes and initial motion per object slot. */
 export interface ObjectConditions {
@@ -48,13 +48,7 @@ export class OnnxVideoStepModel implements VideoStepModel<ObjectConditions> {
   ) {
     this.vocabSize = dims.vocabSize;
     this.capacity = dims.capacity;
-    this.cache = new KvCache(
-      countLayers(graph.inputNames),
-      dims.heads,
-      dims.headDim,
-      dims.capacity,
-      1,
-    );
+    this.cache = KvCache.forGraph(graph, { ...dims, maxLength: dims.capacity, maxBatch: 1 });
     this.ids = new BigInt64Array(dims.capacity);
     this.spatial = new BigInt64Array(dims.capacity);
     this.positions = new BigInt64Array(dims.capacity);

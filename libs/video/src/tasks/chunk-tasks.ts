@@ -1,8 +1,14 @@
 import { GenerationAbortedError } from '@nextx/engine';
 import { encodeClip } from '@nextx/media';
-import type { ModelRepository, TaskContext, TaskHandler } from '@nextx/runtime';
+import {
+  CachedLoader,
+  type ModelRepository,
+  type Task,
+  type TaskContext,
+  type TaskHandlers,
+} from '@nextx/runtime';
 import { OnnxFrameDecoder } from '../models/video-models';
-import { loadVideoPipeline, type VideoPipeline } from '../pipelines/video-pipeline';
+import { loadVideoPipeline } from '../pipelines/video-pipeline';
 import type {
   ChunkFrameProgress,
   ChunkRequest,
@@ -11,8 +17,11 @@ import type {
   RenderRequest,
 } from './video-engine';
 
-/** Task kinds served by the generation thread. */
-export const CHUNK_TASKS = { generateChunk: 'generateChunk', renderClip: 'renderClip' } as const;
+/** The tasks of a video worker's generation thread, by kind. */
+export interface ChunkTasks {
+  readonly generateChunk: Task<ChunkRequest, ChunkFrameProgress, GeneratedChunk>;
+  readonly renderClip: Task<RenderRequest, never, RenderedClip>;
+}
 
 /**
  * The tasks of a video worker's generation thread: one pipeline (sessions) per model, loaded on
@@ -21,26 +30,17 @@ export const CHUNK_TASKS = { generateChunk: 'generateChunk', renderClip: 'render
 export function chunkTaskHandlers(
   repository: ModelRepository,
   options: { cachedFrames: number },
-): Record<string, TaskHandler> {
+): TaskHandlers<ChunkTasks> {
   const decoded = new DecodedFrames(options.cachedFrames);
-  const pipelines = new Map<string, Promise<VideoPipeline>>();
-  const pipelineOf = (name: string): Promise<VideoPipeline> => {
-    let pending = pipelines.get(name);
-    if (!pending) {
-      pending = loadVideoPipeline(repository, name);
-      // A model that failed to load (a file still being copied, a broken export) is retried by
-      // the next attempt instead of failing every later job from the cache.
-      pending.catch(() => pipelines.delete(name));
-      pipelines.set(name, pending);
-    }
-    return pending;
-  };
+  // A model that failed to load (a file still being copied, a broken export) is retried by the
+  // next attempt instead of failing every later job from the cache.
+  const pipelines = new CachedLoader((name: string) => loadVideoPipeline(repository, name));
 
   const generateChunk = async (
     request: ChunkRequest,
-    context: TaskContext,
+    context: TaskContext<ChunkFrameProgress>,
   ): Promise<GeneratedChunk> => {
-    const pipeline = await pipelineOf(request.model);
+    const pipeline = await pipelines.get(request.model);
     const frameMs: number[] = [];
     const events = pipeline.generator().generate(
       {
@@ -68,9 +68,9 @@ export function chunkTaskHandlers(
 
   const renderClip = async (
     request: RenderRequest,
-    context: TaskContext,
+    context: TaskContext<never>,
   ): Promise<RenderedClip> => {
-    const pipeline = await pipelineOf(request.model);
+    const pipeline = await pipelines.get(request.model);
     const { tokensPerFrame, frameSize } = pipeline.info;
     if (request.codes.length % tokensPerFrame !== 0)
       throw new RangeError(
@@ -101,10 +101,7 @@ export function chunkTaskHandlers(
     };
   };
 
-  return {
-    [CHUNK_TASKS.generateChunk]: generateChunk as TaskHandler,
-    [CHUNK_TASKS.renderClip]: renderClip as TaskHandler,
-  };
+  return { generateChunk, renderClip };
 }
 
 /**

@@ -1,8 +1,14 @@
 import { encodeClip, encodePng, type ClipFormat } from '@nextx/media';
 import type { VideoFrame } from '../models/video-models';
-import type { ModelRepository, TaskContext, TaskHandler } from '@nextx/runtime';
+import {
+  CachedLoader,
+  type ModelRepository,
+  type Task,
+  type TaskContext,
+  type TaskHandlers,
+} from '@nextx/runtime';
 import type { ResolvedClip } from '../pipelines/clip-spec';
-import { loadVideoPipeline, type VideoPipeline } from '../pipelines/video-pipeline';
+import { loadVideoPipeline } from '../pipelines/video-pipeline';
 
 /** A clip task as the service hands it to a worker (checked, defaults filled in). */
 export interface VideoClipTask extends ResolvedClip {
@@ -28,6 +34,11 @@ export interface VideoClipOutput {
   readonly generationMs: number;
 }
 
+/** The tasks of a video service's generation worker, by kind. */
+export interface VideoTasks {
+  readonly clip: Task<VideoClipTask, VideoFrameProgress, VideoClipOutput>;
+}
+
 /** PNG of one grey frame. */
 export function framePng(frame: VideoFrame): Uint8Array {
   return new Uint8Array(
@@ -46,20 +57,14 @@ export function framePng(frame: VideoFrame): Uint8Array {
  * generator (own KV cache) per clip, every frame sent as PNG as soon as it is decoded, the
  * clip encoded at the end.
  */
-export function videoTaskHandlers(repository: ModelRepository): Record<string, TaskHandler> {
-  const pipelines = new Map<string, Promise<VideoPipeline>>();
-  const pipelineOf = (name: string) => {
-    let entry = pipelines.get(name);
-    if (!entry) {
-      entry = loadVideoPipeline(repository, name);
-      entry.catch(() => pipelines.delete(name));
-      pipelines.set(name, entry);
-    }
-    return entry;
-  };
+export function videoTaskHandlers(repository: ModelRepository): TaskHandlers<VideoTasks> {
+  const pipelines = new CachedLoader((name: string) => loadVideoPipeline(repository, name));
 
-  const clip = async (task: VideoClipTask, context: TaskContext): Promise<VideoClipOutput> => {
-    const pipeline = await pipelineOf(task.model);
+  const clip = async (
+    task: VideoClipTask,
+    context: TaskContext<VideoFrameProgress>,
+  ): Promise<VideoClipOutput> => {
+    const pipeline = await pipelines.get(task.model);
     const started = performance.now();
     const events = pipeline.generator().generate(
       {
@@ -101,5 +106,5 @@ export function videoTaskHandlers(repository: ModelRepository): Record<string, T
     }
     throw new Error('generation ended without a result');
   };
-  return { clip: clip as TaskHandler };
+  return { clip };
 }

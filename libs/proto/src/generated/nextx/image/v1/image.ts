@@ -8,6 +8,7 @@
 import { GrpcMethod, GrpcStreamMethod } from "@nestjs/microservices";
 import { Observable } from "rxjs";
 import { ModelRef, ProgressEvent, SamplingSettings } from "../../common/v1/common.js";
+import { GetModelRequest, GetModelResponse, ListModelsRequest, ListModelsResponse } from "../../common/v1/model.js";
 
 export const protobufPackage = "nextx.image.v1";
 
@@ -111,50 +112,6 @@ export interface InpaintResponse {
   settings?: UsedSettings | undefined;
 }
 
-/** Request of ListModels. */
-export interface ListModelsRequest {
-}
-
-/** A loaded model. */
-export interface ModelInfo {
-  /** Name and version. */
-  model?:
-    | ModelRef
-    | undefined;
-  /** Family, e.g. "var" or "llama-raster". */
-  family: string;
-  /** Number of classes. */
-  numClasses: number;
-  /** Image size in pixels (square). */
-  imageSize: number;
-  /** Default sampling settings. */
-  defaults?:
-    | SamplingSettings
-    | undefined;
-  /** Recorded quality (model.json eval), as JSON. */
-  evalJson: string;
-  /** Whether a draft model for speculative decoding is available. */
-  hasDraft: boolean;
-}
-
-/** Response of ListModels. */
-export interface ListModelsResponse {
-  /** Loaded models. */
-  models: ModelInfo[];
-}
-
-/** Request of GetModel. */
-export interface GetModelRequest {
-  /** Model to describe. */
-  model?: ModelRef | undefined;
-}
-
-/** Response of GetModel. */
-export interface GetModelResponse {
-  /** The model. */
-  model?: ModelInfo | undefined;
-}
-
 export const NEXTX_IMAGE_V1_PACKAGE_NAME = "nextx.image.v1";
 
 /**
@@ -174,7 +131,7 @@ export interface ImageGenerationClient {
 
   inpaint(request: InpaintRequest): Observable<InpaintResponse>;
 
-  /** Models this service has loaded. */
+  /** Models this service has loaded (details: nextx.common.v1.ImageModelDetails). */
 
   listModels(request: ListModelsRequest): Observable<ListModelsResponse>;
 
@@ -200,7 +157,7 @@ export interface ImageGenerationController {
 
   inpaint(request: InpaintRequest): Promise<InpaintResponse> | Observable<InpaintResponse> | InpaintResponse;
 
-  /** Models this service has loaded. */
+  /** Models this service has loaded (details: nextx.common.v1.ImageModelDetails). */
 
   listModels(
     request: ListModelsRequest,

@@ -5,7 +5,7 @@
 // source: nextx/jobs/v1/jobs.proto
 
 /* eslint-disable */
-import { ClipSpec } from "../../video/clip/v1/clip.js";
+import { Any } from "../../../google/protobuf/any.js";
 
 export const protobufPackage = "nextx.jobs.v1";
 
@@ -30,18 +30,6 @@ export enum JobState {
   UNRECOGNIZED = "UNRECOGNIZED",
 }
 
-/** A long video generation: `clip.frames` frames generated `chunk_frames` at a time. */
-export interface VideoJobSpec {
-  /** The clip (model, digits, motions, frames, fps, seed, sampling) as submitted, defaults filled in. */
-  clip?:
-    | ClipSpec
-    | undefined;
-  /** Frames per chunk (one checkpoint per chunk); 0 = the model's context length. */
-  chunkFrames: number;
-  /** Output container: "mp4" or "gif"; empty = mp4 when ffmpeg is available, else gif. */
-  outputFormat: string;
-}
-
 /** What to run. Written once per submission to the jobs topic. */
 export interface JobSpec {
   /** Job id; derived from the idempotency key, so a resubmission names the same job. */
@@ -52,12 +40,11 @@ export interface JobSpec {
   kind: string;
   /** When the job was first submitted, Unix milliseconds. */
   submittedAtMs: number;
-  /** Parameters of a "video" job. */
-  video?:
-    | VideoJobSpec
-    | undefined;
-  /** Opaque parameters of any other kind (encoded by its submitter). */
-  payload?: Uint8Array | undefined;
+  /**
+   * What to run: the kind's own message (e.g. nextx.video.v1.VideoJobSpec for "video"),
+   * packed by the submitter and unpacked by the handler of the kind.
+   */
+  params?: Any | undefined;
 }
 
 /** A stored chunk of a job's output; a resumed job continues after the last one. */

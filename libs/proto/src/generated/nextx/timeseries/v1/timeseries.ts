@@ -7,6 +7,7 @@
 /* eslint-disable */
 import { GrpcMethod, GrpcStreamMethod } from "@nestjs/microservices";
 import { Observable } from "rxjs";
+import { GetModelRequest, GetModelResponse, ListModelsRequest, ListModelsResponse } from "../../common/v1/model.js";
 
 export const protobufPackage = "nextx.timeseries.v1";
 
@@ -58,15 +59,7 @@ export interface ModelSpec {
   /** AR order p (number of lags); 0 = choose automatically by AIC. */
   order: number;
   /** AR-Net settings (method ARNET or AUTO). */
-  arnet?:
-    | ArNetOptions
-    | undefined;
-  /**
-   * Seed for training (AR-Net init and batches) and for sample paths, in 1 … 2^53 − 1
-   * (9007199254740991, the largest integer JSON/JS clients keep exact); larger seeds are
-   * refused with INVALID_ARGUMENT. Each seed has its own random stream. 0 = pick one.
-   */
-  seed: number;
+  arnet?: ArNetOptions | undefined;
 }
 
 /** Request of Forecast. */
@@ -85,6 +78,13 @@ export interface ForecastRequest {
     | undefined;
   /** Sample paths simulated for the quantiles; 0 = default 200. */
   numPaths: number;
+  /**
+   * Seed for training (AR-Net init and batches) and for sample paths, in 1 … 2^53 − 1
+   * (9007199254740991, the largest integer JSON/JS clients keep exact); larger seeds are
+   * refused with INVALID_ARGUMENT. Each seed has its own random stream. 0 = pick one
+   * (returned in the result).
+   */
+  seed: number;
 }
 
 /** Forecast values at one quantile level. */
@@ -166,6 +166,13 @@ export interface GenerateRequest {
    * otherwise they start from a random window of the history (fresh samples).
    */
   continueSeries: boolean;
+  /**
+   * Seed for training (AR-Net init and batches) and for the paths, in 1 … 2^53 − 1
+   * (9007199254740991, the largest integer JSON/JS clients keep exact); larger seeds are
+   * refused with INVALID_ARGUMENT. Each seed has its own random stream. 0 = pick one
+   * (returned in the result).
+   */
+  seed: number;
 }
 
 /** One synthetic path. */
@@ -201,6 +208,17 @@ export interface TimeSeriesClient {
   /** Fits a model to the series and draws synthetic continuation paths. */
 
   generate(request: GenerateRequest): Observable<GenerateResponse>;
+
+  /**
+   * The methods a request may ask for ("auto", "ar", "arnet"), as models fitted per request
+   * (details: nextx.common.v1.TimeSeriesModelDetails).
+   */
+
+  listModels(request: ListModelsRequest): Observable<ListModelsResponse>;
+
+  /** One of them by name. */
+
+  getModel(request: GetModelRequest): Observable<GetModelResponse>;
 }
 
 /**
@@ -216,11 +234,24 @@ export interface TimeSeriesController {
   /** Fits a model to the series and draws synthetic continuation paths. */
 
   generate(request: GenerateRequest): Promise<GenerateResponse> | Observable<GenerateResponse> | GenerateResponse;
+
+  /**
+   * The methods a request may ask for ("auto", "ar", "arnet"), as models fitted per request
+   * (details: nextx.common.v1.TimeSeriesModelDetails).
+   */
+
+  listModels(
+    request: ListModelsRequest,
+  ): Promise<ListModelsResponse> | Observable<ListModelsResponse> | ListModelsResponse;
+
+  /** One of them by name. */
+
+  getModel(request: GetModelRequest): Promise<GetModelResponse> | Observable<GetModelResponse> | GetModelResponse;
 }
 
 export function TimeSeriesControllerMethods() {
   return function (constructor: Function) {
-    const grpcMethods: string[] = ["forecast", "generate"];
+    const grpcMethods: string[] = ["forecast", "generate", "listModels", "getModel"];
     for (const method of grpcMethods) {
       const descriptor: any = Reflect.getOwnPropertyDescriptor(constructor.prototype, method);
       GrpcMethod("TimeSeries", method)(constructor.prototype[method], method, descriptor);

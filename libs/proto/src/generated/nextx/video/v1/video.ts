@@ -7,8 +7,9 @@
 /* eslint-disable */
 import { GrpcMethod, GrpcStreamMethod } from "@nestjs/microservices";
 import { Observable } from "rxjs";
-import { ModelRef, ProgressEvent, SamplingSettings } from "../../common/v1/common.js";
-import { JobState, JobStatus } from "../../jobs/v1/jobs.js";
+import { ProgressEvent } from "../../common/v1/common.js";
+import { Job, JobState } from "../../common/v1/job.js";
+import { GetModelRequest, GetModelResponse, ListModelsRequest, ListModelsResponse } from "../../common/v1/model.js";
 import { ClipSpec } from "../clip/v1/clip.js";
 
 export const protobufPackage = "nextx.video.v1";
@@ -73,58 +74,6 @@ export interface GenerateClipResponse {
   clip?: Clip | undefined;
 }
 
-/** Request of ListModels. */
-export interface ListModelsRequest {
-}
-
-/** A loaded video model. */
-export interface ModelInfo {
-  /** Name and version. */
-  model?:
-    | ModelRef
-    | undefined;
-  /** Family: "nbp" (next-block) or "ntp-video" (next-token baseline). */
-  family: string;
-  /** Frame size in pixels (square). */
-  frameSize: number;
-  /** Frames the model attends to; longer clips slide over the most recent frames. */
-  contextFrames: number;
-  /** Most objects (digits) per clip. */
-  maxObjects: number;
-  /** Default sampling settings. */
-  defaults?:
-    | SamplingSettings
-    | undefined;
-  /** Recorded quality (model.json eval), as JSON. */
-  evalJson: string;
-  /** Tokens per frame. */
-  tokensPerFrame: number;
-  /** Largest x / y of an object's box (walls reflect there and at 0). */
-  maxPosition: number;
-  /** Object positions are multiples of this. */
-  positionStep: number;
-  /** Allowed velocities per axis, pixels per frame. */
-  velocities: number[];
-}
-
-/** Response of ListModels. */
-export interface ListModelsResponse {
-  /** Loaded models. */
-  models: ModelInfo[];
-}
-
-/** Request of GetModel. */
-export interface GetModelRequest {
-  /** Model to describe. */
-  model?: ModelRef | undefined;
-}
-
-/** Response of GetModel. */
-export interface GetModelResponse {
-  /** The model. */
-  model?: ModelInfo | undefined;
-}
-
 /** Request of SubmitVideoJob. */
 export interface SubmitVideoJobRequest {
   /** Client-chosen key, 1 … 200 printable characters; resubmitting it returns the first job. */
@@ -143,7 +92,7 @@ export interface SubmitVideoJobRequest {
 export interface SubmitVideoJobResponse {
   /** The job (a resubmitted key returns the existing job's latest state). */
   job?:
-    | JobStatus
+    | Job
     | undefined;
   /** False when the idempotency key named an existing job. */
   created: boolean;
@@ -158,7 +107,7 @@ export interface GetJobRequest {
 /** Response of GetJob. */
 export interface GetJobResponse {
   /** The job. */
-  job?: JobStatus | undefined;
+  job?: Job | undefined;
 }
 
 /** Request of WatchJob. */
@@ -170,7 +119,7 @@ export interface WatchJobRequest {
 /** A message of the WatchJob stream. */
 export interface WatchJobResponse {
   /** The job's state after a change (the first message is the current state). */
-  job?: JobStatus | undefined;
+  job?: Job | undefined;
 }
 
 /** Request of CancelJob. */
@@ -184,7 +133,7 @@ export interface CancelJobRequest {
 /** Response of CancelJob. */
 export interface CancelJobResponse {
   /** The job's state when the request was accepted (CANCELLED follows within one chunk). */
-  job?: JobStatus | undefined;
+  job?: Job | undefined;
 }
 
 /** Request of ListJobs. */
@@ -200,7 +149,7 @@ export interface ListJobsRequest {
 /** Response of ListJobs. */
 export interface ListJobsResponse {
   /** Jobs, newest first. */
-  jobs: JobStatus[];
+  jobs: Job[];
   /** Pass to get the next page; empty = no more. */
   nextPageToken: string;
 }
@@ -236,7 +185,7 @@ export interface VideoGenerationClient {
 
   generateClip(request: GenerateClipRequest): Observable<GenerateClipResponse>;
 
-  /** Models this service has loaded. */
+  /** Models this service has loaded (details: nextx.common.v1.VideoModelDetails). */
 
   listModels(request: ListModelsRequest): Observable<ListModelsResponse>;
 
@@ -264,7 +213,7 @@ export interface VideoGenerationClient {
 
   listJobs(request: ListJobsRequest): Observable<ListJobsResponse>;
 
-  /** Streams the encoded output of a SUCCEEDED job. */
+  /** Streams the encoded output of a SUCCEEDED job (outputs are addressed by job id only). */
 
   getJobOutput(request: GetJobOutputRequest): Observable<GetJobOutputResponse>;
 }
@@ -282,7 +231,7 @@ export interface VideoGenerationController {
 
   generateClip(request: GenerateClipRequest): Observable<GenerateClipResponse>;
 
-  /** Models this service has loaded. */
+  /** Models this service has loaded (details: nextx.common.v1.VideoModelDetails). */
 
   listModels(
     request: ListModelsRequest,
@@ -314,7 +263,7 @@ export interface VideoGenerationController {
 
   listJobs(request: ListJobsRequest): Promise<ListJobsResponse> | Observable<ListJobsResponse> | ListJobsResponse;
 
-  /** Streams the encoded output of a SUCCEEDED job. */
+  /** Streams the encoded output of a SUCCEEDED job (outputs are addressed by job id only). */
 
   getJobOutput(request: GetJobOutputRequest): Observable<GetJobOutputResponse>;
 }

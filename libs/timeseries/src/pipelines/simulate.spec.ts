@@ -1,6 +1,6 @@
 import { createRng } from '@nextx/engine';
 import { describe, expect, it } from 'vitest';
-import { LinearArModel } from './linear-ar';
+import { LinearArModel } from '../models/linear-ar';
 import { bootstrapPaths, quantileOfSorted, rollout, summarisePaths } from './simulate';
 
 describe('quantileOfSorted', () => {

@@ -1,5 +1,5 @@
 import type { Rng } from '@nextx/engine';
-import type { OneStepPredictor } from './linear-ar';
+import type { OneStepPredictor } from '../models/linear-ar';
 
 /**
  * Rolls the model forward `horizon` steps after `history`, feeding each prediction back as the

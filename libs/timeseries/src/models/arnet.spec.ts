@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fitArNet, oneCycleLr, sparsityPenalty } from './arnet';
 import { fitLeastSquaresAr } from './least-squares-ar';
-import { simulateAr } from './testing/simulate-ar';
+import { simulateAr } from '../testing/simulate-ar';
 
 describe('fitArNet', () => {
   it("learns the same coefficients as least-squares AR (the paper's first claim)", () => {

@@ -1,5 +1,5 @@
 import { ReferenceClassifier, type Classification, type OnnxGraph } from '@nextx/runtime';
-import type { ImageBatch } from './code-decoder';
+import type { ImageBatch } from '../models/code-decoder';
 
 /** The reference MNIST classifier (`models/mnist-classifier`) over decoded image batches. */
 export class DigitClassifier {

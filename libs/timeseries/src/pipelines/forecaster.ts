@@ -1,6 +1,10 @@
 import { createRng } from '@nextx/engine';
-import { mae, mase, rmse } from './metrics';
-import { fitSeriesModel, type FittedSeriesModel, type SeriesModelSpec } from './series-model';
+import { mae, mase, rmse } from '../quality/metrics';
+import {
+  fitSeriesModel,
+  type FittedSeriesModel,
+  type SeriesModelSpec,
+} from '../models/series-model';
 import { bootstrapPaths, residualSampler, rollout, summarisePaths } from './simulate';
 
 /** A forecast: point roll-out plus path statistics. */

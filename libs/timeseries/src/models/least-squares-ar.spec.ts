@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fitLeastSquaresAr, selectOrderByAic } from './least-squares-ar';
-import { simulateAr } from './testing/simulate-ar';
+import { simulateAr } from '../testing/simulate-ar';
 
 describe('fitLeastSquaresAr', () => {
   it('recovers the coefficients and intercept of an AR(2) process', () => {

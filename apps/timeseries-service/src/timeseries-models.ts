@@ -1,0 +1,57 @@
+import { NotFoundError } from '@nextx/engine';
+import { models } from '@nextx/proto';
+import type { TimeSeriesLimits } from './config';
+
+/** Version of the built-in fitting methods (they change with the service, not a repository). */
+const VERSION = '1';
+
+const METHODS = [
+  {
+    name: 'auto',
+    family: models.ModelFamily.MODEL_FAMILY_AUTO,
+    description:
+      'picks the AR order by AIC on least squares, then fits AR-Net at that order when the series is long enough, else AR (METHOD_AUTO)',
+  },
+  {
+    name: 'ar',
+    family: models.ModelFamily.MODEL_FAMILY_AR,
+    description: 'classic AR(p) fitted by ordinary least squares on each request (METHOD_AR)',
+  },
+  {
+    name: 'arnet',
+    family: models.ModelFamily.MODEL_FAMILY_ARNET,
+    description:
+      'AR-Net: a linear layer (optionally hidden layers) over p lags, Huber loss and a sparsity regulariser, trained on each request (METHOD_ARNET)',
+  },
+] as const;
+
+/**
+ * The time-series "models" in the common ModelInfo shape: the fitting methods a request may ask
+ * for, each fitted to the request's own series, so they have no sampling defaults or recorded
+ * quality, only the service's limits.
+ */
+export class TimeSeriesModels {
+  private readonly infos: readonly models.ModelInfo[];
+
+  constructor(limits: TimeSeriesLimits) {
+    this.infos = METHODS.map((method) => ({
+      model: { name: method.name, version: VERSION },
+      family: method.family,
+      description: method.description,
+      timeseries: { maxSeriesLength: limits.maxSeriesLength, maxHorizon: limits.maxHorizon },
+    }));
+  }
+
+  /** Every method, `auto` first. */
+  list(): models.ModelInfo[] {
+    return [...this.infos];
+  }
+
+  /** One method by name (and version, when given); NOT_FOUND otherwise. */
+  get(name: string, version = ''): models.ModelInfo {
+    const info = this.infos.find((i) => i.model?.name === name);
+    if (!info || (version && version !== VERSION))
+      throw new NotFoundError('time-series model', version ? `${name}@${version}` : name);
+    return info;
+  }
+}

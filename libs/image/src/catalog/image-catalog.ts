@@ -1,0 +1,50 @@
+import { NotFoundError } from '@nextx/engine';
+import { readImageModelFacts, type ImageModelFacts } from '../models/image-manifest';
+import type { ModelManifest, ModelRepository } from '@nextx/runtime';
+
+/** What the service needs to know about an image model without loading it. */
+export interface ImageModelEntry extends ImageModelFacts {
+  readonly manifest: ModelManifest;
+  readonly draft?: string;
+  /** Whether the manifest names a LANTERN neighbour table (needed by `lantern`). */
+  readonly lanternTable: boolean;
+}
+
+/** The image models of the repository, read from their manifests (no sessions on this thread). */
+export class ImageCatalog {
+  private constructor(private readonly entries: ReadonlyMap<string, ImageModelEntry>) {}
+
+  /**
+   * Reads every image model's manifest. An image manifest without its size or sampling
+   * defaults stops the service at start with a message naming the model and field.
+   */
+  static async load(repository: ModelRepository): Promise<ImageCatalog> {
+    const manifests = await repository.list();
+    const entries = new Map<string, ImageModelEntry>();
+    for (const manifest of manifests) {
+      const facts = readImageModelFacts(manifest);
+      if (!facts) continue;
+      entries.set(manifest.name, {
+        manifest,
+        ...facts,
+        draft: manifests.find((m) => (m as Record<string, unknown>)['draft_for'] === manifest.name)
+          ?.name,
+        lanternTable:
+          typeof (manifest.contract as { lantern_neighbours?: { file?: unknown } })
+            .lantern_neighbours?.file === 'string',
+      });
+    }
+    return new ImageCatalog(entries);
+  }
+
+  list(): ImageModelEntry[] {
+    return [...this.entries.values()];
+  }
+
+  get(name: string, version = ''): ImageModelEntry {
+    const entry = this.entries.get(name);
+    if (!entry || (version && entry.manifest.version !== version))
+      throw new NotFoundError('image model', version ? `${name}@${version}` : name);
+    return entry;
+  }
+}
