@@ -136,6 +136,23 @@ describe('image-service over gRPC with the reference models', () => {
     }
   });
 
+  it('sampling fields set to 0 or 1 are honoured, unset ones take the defaults (proto3 optional)', async () => {
+    for (const model of ['var-mnist', 'llama-mnist']) {
+      const request = { model: { name: model, version: '' }, classLabel: 4, numImages: 2 };
+      const defaults = (await collect(client, { ...request, seed: 5 })).images.settings!.sampling!;
+      expect(defaults.guidanceScale).toBeGreaterThan(1);
+      expect(defaults.temperature).toBeGreaterThan(0);
+      // Greedy (temperature 0) without guidance (1), top-k explicitly off: the seed no longer matters.
+      const explicit = { guidanceScale: 1, temperature: 0, topK: 0 };
+      const a = await collect(client, { ...request, seed: 5, sampling: explicit });
+      const b = await collect(client, { ...request, seed: 6, sampling: explicit });
+      expect(a.images.settings?.sampling).toMatchObject({ ...explicit, topP: defaults.topP });
+      expect(a.images.png.map((p) => Buffer.from(p).toString('base64'))).toEqual(
+        b.images.png.map((p) => Buffer.from(p).toString('base64')),
+      );
+    }
+  });
+
   it('VAR streams one progress event per scale, each with a decodable preview', async () => {
     const { progress } = await collect(client, { classLabel: 3, numImages: 2 });
     expect(progress.length).toBe(progress[0].total);
