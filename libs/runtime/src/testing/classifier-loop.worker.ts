@@ -1,4 +1,5 @@
 import { workerData } from 'node:worker_threads';
+import { InvalidArgumentError } from '@nextx/engine';
 import { ModelRepository } from '../repository/model-repository';
 import { serveTasks } from '../worker/worker-host';
 import type { Task } from '../worker/worker-protocol';
@@ -12,6 +13,7 @@ export interface ClassifierLoopTasks {
   >;
   readonly crash: Task<{ code: number }, never, never>;
   readonly fail: Task<Record<string, never>, never, never>;
+  readonly refuse: Task<{ field: string }, never, never>;
 }
 
 /** Test worker: runs the reference classifier in a loop, one progress event per run. */
@@ -39,5 +41,8 @@ serveTasks<ClassifierLoopTasks>({
   },
   async fail() {
     throw Object.assign(new RangeError('bad thing'), { field: 'x' });
+  },
+  async refuse(payload) {
+    throw new InvalidArgumentError(payload.field, 'a model with a draft', 'has none');
   },
 });

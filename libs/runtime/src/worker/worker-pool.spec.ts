@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from '@nextx/engine';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { referenceModelsDir } from '../testing/reference-models';
 import type { ClassifierLoopTasks } from '../testing/classifier-loop.worker';
@@ -77,6 +78,12 @@ describe('WorkerPool', () => {
       message: 'bad thing',
       field: 'x',
     });
+  });
+
+  it("rebuilds the engine's request errors as their own classes (so they map to their gRPC status)", async () => {
+    const error = await pool.run('refuse', { field: 'speculative' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidArgumentError);
+    expect(error).toMatchObject({ field: 'speculative', limit: 'a model with a draft' });
   });
 
   it('fails the task of a worker that dies and serves the next task on a replacement', async () => {

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { InvalidArgumentError, NotFoundError, ResourceExhaustedError } from '@nextx/engine';
 import type { FromWorker, SerializedError, TaskKind, TaskMap, ToWorker } from './worker-protocol';
 
 /** Options of one task run. */
@@ -17,6 +18,31 @@ export class WorkerTaskError extends Error {
     super(serialized.message);
     this.name = serialized.name;
     Object.assign(this, serialized.fields);
+  }
+}
+
+/**
+ * The main-thread error for one a task threw. Structured cloning loses class identity, so the
+ * engine's request errors are rebuilt as their own classes: a field error found inside a
+ * worker (a model without a draft, a prompt too long) still reaches the client as
+ * INVALID_ARGUMENT / NOT_FOUND / RESOURCE_EXHAUSTED, not INTERNAL.
+ */
+export function rebuildTaskError(serialized: SerializedError): Error {
+  const f = serialized.fields as Record<string, unknown>;
+  const text = (key: string) => String(f[key] ?? '');
+  switch (serialized.name) {
+    case 'InvalidArgumentError':
+      return new InvalidArgumentError(text('field'), text('limit'), text('detail'));
+    case 'NotFoundError':
+      return new NotFoundError(text('kind'), text('key'));
+    case 'ResourceExhaustedError':
+      return new ResourceExhaustedError(
+        text('resource'),
+        text('limit'),
+        typeof f['retryAfterMs'] === 'number' ? f['retryAfterMs'] : undefined,
+      );
+    default:
+      return new WorkerTaskError(serialized);
   }
 }
 
@@ -107,7 +133,7 @@ export class WorkerPool<M extends TaskMap<M>> {
         else {
           pending.delete(message.id);
           if (message.type === 'result') task.resolve(message.result);
-          else task.reject(new WorkerTaskError(message.error));
+          else task.reject(rebuildTaskError(message.error));
         }
       });
     });
