@@ -1,6 +1,6 @@
 import { ContractError, type ModelManifest } from '@nextx/runtime';
 import { z } from 'zod';
-import { varGuidanceScale } from '../pipelines/var-pipeline';
+import { varGuidanceScale } from '../pipelines/var-guidance';
 
 /** The image model families the image service serves, by manifest `family`. */
 export const IMAGE_FAMILIES = { var: 'var', llamagen: 'raster' } as const;
@@ -91,4 +91,11 @@ export function readImageModelFacts(manifest: ModelManifest): ImageModelFacts | 
       minP: d.min_p,
     },
   };
+}
+
+/** The image facts of a loaded model's manifest (its family was checked when it was chosen). */
+export function imageFacts(model: { readonly manifest: ModelManifest }): ImageModelFacts {
+  const facts = readImageModelFacts(model.manifest);
+  if (!facts) throw new ContractError(`model ${model.manifest.name} is not an image model`);
+  return facts;
 }

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { RasterGenerator, type RasterTokenLayout, type TokenStepModel } from '@nextx/engine';
 import { OnnxCodeDecoder, type ImageBatch } from '../models/code-decoder';
+import { imageFacts } from '../models/image-manifest';
 import {
   FusedDecoder,
   OptimumDecoderStepModel,
@@ -86,12 +87,12 @@ export async function loadRasterPipeline(
     classToken: (c) => t.class_token_offset + c,
     nullClassToken: t.null_class_token,
   };
-  const d = (model.manifest.defaults ?? {}) as Record<string, number>;
+  const d = imageFacts(model).defaults;
   const defaults: RasterDefaults = {
-    guidanceScale: d['cfg_scale'] ?? 1,
-    temperature: d['temperature'] ?? 1,
-    topK: d['top_k'] ?? 0,
-    topP: d['top_p'] ?? 1,
+    guidanceScale: d.guidanceScale,
+    temperature: d.temperature,
+    topK: d.topK,
+    topP: d.topP,
   };
   const decoder = new OnnxCodeDecoder(
     (options.decoderFrom ?? model).graph('decoder'),

@@ -8,20 +8,8 @@ import {
   type VarDims,
 } from '../models/var-models';
 import type { LoadedModel, ModelRepository } from '@nextx/runtime';
-
-/**
- * VAR's `cfg` for the API's guidance scale s (1 = off, > 1 = guided). VAR guides scale si with
- * (1 + t)·c − t·u = u + (c − u)·(1 + t), t = cfg·si/(n − 1), so its last scale is guided with
- * 1 + cfg: cfg = s − 1 makes s that last scale, and s = 1 turns guidance off (cfg 0).
- */
-export function varCfg(guidanceScale: number): number {
-  return guidanceScale - 1;
-}
-
-/** The API guidance scale of VAR's `cfg` (what `cfg_scale` in a VAR `model.json` holds): 1 + cfg. */
-export function varGuidanceScale(cfg: number): number {
-  return 1 + cfg;
-}
+import { imageFacts } from '../models/image-manifest';
+import { varCfg } from './var-guidance';
 
 /** Default sampling of a VAR model, from its `model.json`. */
 export interface VarDefaults {
@@ -72,12 +60,12 @@ export async function loadVarPipeline(
     totalTokens: scales.reduce((sum, pn) => sum + pn * pn, 0),
     maxBatch: 1,
   };
-  const d = (model.manifest.defaults ?? {}) as Record<string, number>;
+  const d = imageFacts(model).defaults;
   const defaults: VarDefaults = {
-    cfg: d['cfg_scale'] ?? 1.5,
-    temperature: d['temperature'] ?? 1,
-    topK: d['top_k'] ?? 0,
-    topP: d['top_p'] ?? 1,
+    cfg: varCfg(d.guidanceScale),
+    temperature: d.temperature,
+    topK: d.topK,
+    topP: d.topP,
   };
   // Decoder and accumulator only read the channel/latent sizes; batch sizes come per call.
   const decoder = new VarFhatDecoder(model.graph('decoder'), dims);

@@ -20,7 +20,8 @@ import {
 } from '@nextx/runtime';
 import { keptTokens } from '../models/var-models';
 import { loadRasterPipeline, type RasterPipeline } from '../pipelines/raster-pipeline';
-import { loadVarPipeline, varCfg } from '../pipelines/var-pipeline';
+import { varCfg } from '../pipelines/var-guidance';
+import { loadVarPipeline } from '../pipelines/var-pipeline';
 
 /** Model, class, seed and sampling of an image task (defaults already resolved by the service). */
 export interface ImageTaskBase {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { ConstantGuidance, LinearRampGuidance } from '@nextx/engine';
 import { describe, expect, it } from 'vitest';
-import { varCfg, varGuidanceScale } from './var-pipeline';
+import { varCfg, varGuidanceScale } from './var-guidance';
 
 describe('VAR and the one guidance rule (1 = off, > 1 = guided)', () => {
   it('turns guidance off at scale 1 (cfg 0: no doubled batch)', () => {
