@@ -339,7 +339,7 @@ describe('timeseries-service over gRPC on loopback', () => {
           (line) => line.startsWith(`${name}{`) && labels.every((label) => line.includes(label)),
         )
         .reduce((sum, line) => sum + Number(line.split(' ').pop()), 0);
-    const forecast = 'method="TimeSeriesController.forecast"';
+    const forecast = 'method="/nextx.timeseries.v1.TimeSeries/Forecast"';
     expect(
       sample('nextx_grpc_requests_total', forecast, 'code="OK"', 'service="timeseries"'),
     ).toBeGreaterThan(0);
@@ -353,8 +353,8 @@ describe('timeseries-service over gRPC on loopback', () => {
       .split('\n')
       .map((line) => JSON.parse(line))
       .filter((record) => record.msg === 'call');
-    expect(calls.some((c) => c.method === 'TimeSeriesController.forecast' && c.code === 'OK')).toBe(
-      true,
-    );
+    expect(
+      calls.some((c) => c.method === '/nextx.timeseries.v1.TimeSeries/Forecast' && c.code === 'OK'),
+    ).toBe(true);
   });
 });

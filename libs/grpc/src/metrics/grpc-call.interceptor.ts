@@ -13,6 +13,16 @@ import { Observable, tap } from 'rxjs';
 import { toGrpcError } from '../errors/grpc-error';
 import { GrpcMetrics } from './grpc-metrics';
 
+/**
+ * The gRPC method of a call (`/nextx.image.v1.ImageGeneration/Generate`), what dashboards and
+ * clients know it by; the handler's class and name where the call object has no path.
+ */
+function grpcMethodOf(context: ExecutionContext): string {
+  // Nest passes gRPC handlers (request, metadata, call); grpc-js calls know their path.
+  const call = context.getArgByIndex(2) as { getPath?: () => string } | undefined;
+  return call?.getPath?.() ?? `${context.getClass().name}.${context.getHandler().name}`;
+}
+
 /** Counts, times and logs every gRPC call (one structured log line per finished call). */
 @Injectable()
 export class GrpcCallInterceptor implements NestInterceptor {
@@ -22,7 +32,7 @@ export class GrpcCallInterceptor implements NestInterceptor {
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const method = `${context.getClass().name}.${context.getHandler().name}`;
+    const method = grpcMethodOf(context);
     const started = performance.now();
     this.metrics.inFlight.inc({ method });
     let finished = false;
