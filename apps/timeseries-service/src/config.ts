@@ -20,6 +20,12 @@ export interface TimeSeriesLimits {
   readonly maxSimulatedValues: number;
   /** Worker threads that run fits. */
   readonly workers: number;
+  /** Fits running at once; more wait in the queue. */
+  readonly maxRunning: number;
+  /** Fits waiting beyond that; more are refused with RESOURCE_EXHAUSTED. */
+  readonly maxWaiting: number;
+  /** Upper bound on one fit's work (series rows × network weights × epochs, see `fitCost`). */
+  readonly maxFitCost: number;
 }
 
 const limitsSchema = z.object({
@@ -32,6 +38,9 @@ const limitsSchema = z.object({
   TS_MAX_HIDDEN_UNITS: envInt(1_024, 1, 1_000_000),
   TS_MAX_SIMULATED_VALUES: envInt(20_000_000, 1, 1_000_000_000),
   TS_WORKERS: envInt(2, 1, 64),
+  TS_MAX_RUNNING: envInt(2, 1, 1024),
+  TS_MAX_WAITING: envInt(64, 0, 100_000),
+  TS_MAX_FIT_COST: envInt(20_000_000_000, 1, Number.MAX_SAFE_INTEGER),
 });
 
 /** Default ports of this service. */
@@ -57,6 +66,9 @@ export function loadTimeSeriesConfig(env: NodeJS.ProcessEnv): {
       maxHiddenUnits: l.TS_MAX_HIDDEN_UNITS,
       maxSimulatedValues: l.TS_MAX_SIMULATED_VALUES,
       workers: l.TS_WORKERS,
+      maxRunning: l.TS_MAX_RUNNING,
+      maxWaiting: l.TS_MAX_WAITING,
+      maxFitCost: l.TS_MAX_FIT_COST,
     },
   };
 }

@@ -1,10 +1,11 @@
 import { Controller, Inject } from '@nestjs/common';
-import { check } from '@nextx/grpc';
+import { callSignal, check, type CancellableCall } from '@nextx/grpc';
 import { type models, timeseries } from '@nextx/proto';
-import { futureTimestamps, type FittedSeriesModel } from '@nextx/timeseries';
-import { FitWorkers } from './fit-workers';
+import type { GenerationService } from '@nextx/serving';
+import { futureTimestamps, type FittedSeriesModel, type TimeSeriesTasks } from '@nextx/timeseries';
+import { checkFitCost } from './fit-limits';
 import { TimeSeriesModels } from './timeseries-models';
-import { TIMESERIES_LIMITS } from './tokens';
+import { TIMESERIES_FITS, TIMESERIES_LIMITS } from './tokens';
 import type { TimeSeriesLimits } from './config';
 import {
   DEFAULT_PATHS,
@@ -36,14 +37,18 @@ function fittedModel(model: Omit<FittedSeriesModel, 'predictor'>): timeseries.Fi
 export class TimeSeriesController implements timeseries.TimeSeriesController {
   constructor(
     @Inject(TIMESERIES_LIMITS) private readonly limits: TimeSeriesLimits,
-    @Inject(FitWorkers) private readonly workers: FitWorkers,
+    @Inject(TIMESERIES_FITS) private readonly fits: GenerationService<TimeSeriesTasks>,
   ) {
     this.models = new TimeSeriesModels(limits);
   }
 
   private readonly models: TimeSeriesModels;
 
-  async forecast(request: timeseries.ForecastRequest): Promise<timeseries.ForecastResponse> {
+  async forecast(
+    request: timeseries.ForecastRequest,
+    _metadata?: unknown,
+    call?: CancellableCall,
+  ): Promise<timeseries.ForecastResponse> {
     const values = validateSeries(request.series, this.limits);
     const series = request.series!;
     const horizon = check.range('horizon', request.horizon, 1, this.limits.maxHorizon, true);
@@ -58,11 +63,17 @@ export class TimeSeriesController implements timeseries.TimeSeriesController {
     );
     validateSimulationSize('horizon', horizon, numPaths, this.limits);
     const model = validateModelSpec(request.model, request.seed, series, this.limits);
+    checkFitCost(values.length, model, this.limits);
 
-    const result = await this.workers.pool.run('forecast', {
-      values,
-      options: { horizon, quantiles: request.quantiles, numPaths, model },
-    });
+    const result = await this.fits.run(
+      'forecast',
+      {
+        model: model.method,
+        values,
+        options: { horizon, quantiles: request.quantiles, numPaths, model },
+      },
+      { signal: callSignal(call) },
+    );
     return {
       point: Array.from(result.point),
       mean: Array.from(result.mean),
@@ -81,17 +92,27 @@ export class TimeSeriesController implements timeseries.TimeSeriesController {
     };
   }
 
-  async generate(request: timeseries.GenerateRequest): Promise<timeseries.GenerateResponse> {
+  async generate(
+    request: timeseries.GenerateRequest,
+    _metadata?: unknown,
+    call?: CancellableCall,
+  ): Promise<timeseries.GenerateResponse> {
     const values = validateSeries(request.series, this.limits);
     const length = check.range('length', request.length, 1, this.limits.maxHorizon, true);
     const numPaths = check.range('num_paths', request.numPaths || 1, 1, this.limits.maxPaths, true);
     validateSimulationSize('length', length, numPaths, this.limits);
     const model = validateModelSpec(request.model, request.seed, request.series!, this.limits);
+    checkFitCost(values.length, model, this.limits);
 
-    const result = await this.workers.pool.run('generate', {
-      values,
-      options: { length, numPaths, continueSeries: request.continueSeries, model },
-    });
+    const result = await this.fits.run(
+      'generate',
+      {
+        model: model.method,
+        values,
+        options: { length, numPaths, continueSeries: request.continueSeries, model },
+      },
+      { signal: callSignal(call) },
+    );
     return {
       paths: result.paths.map((path) => ({ values: Array.from(path) })),
       model: fittedModel(result.model),

@@ -1,19 +1,31 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { timeseries, PROTO_FILES } from '@nextx/proto';
 import type { GrpcServiceDefinition } from '@nextx/grpc';
+import { workerEntry } from '@nextx/runtime';
+import { generationProviders } from '@nextx/serving';
+import type { TimeSeriesTasks } from '@nextx/timeseries';
 import type { TimeSeriesLimits } from './config';
-import { FitWorkers } from './fit-workers';
 import { TimeSeriesController } from './timeseries.controller';
-import { TIMESERIES_LIMITS } from './tokens';
+import { TIMESERIES_FITS, TIMESERIES_LIMITS } from './tokens';
 
-/** The time-series feature: its controller and limits. */
+/** The time-series feature: its controller, limits, and the fits (worker pool behind a queue). */
 @Module({})
 export class TimeSeriesModule {
   static forRoot(limits: TimeSeriesLimits): DynamicModule {
     return {
       module: TimeSeriesModule,
       controllers: [TimeSeriesController],
-      providers: [{ provide: TIMESERIES_LIMITS, useValue: limits }, FitWorkers],
+      providers: [
+        { provide: TIMESERIES_LIMITS, useValue: limits },
+        ...generationProviders<TimeSeriesTasks>(TIMESERIES_FITS, {
+          name: 'time-series fits',
+          worker: workerEntry(import.meta.url, 'fit.worker'),
+          workers: limits.workers,
+          workerData: {},
+          maxRunning: limits.maxRunning,
+          maxWaiting: limits.maxWaiting,
+        }),
+      ],
     };
   }
 }

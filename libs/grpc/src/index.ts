@@ -17,3 +17,4 @@ export * from './metrics/grpc-call.interceptor';
 export * from './metrics/grpc-metrics';
 export * from './reflection/compiled-reflection';
 export * from './validation/fields';
+export * from './cancellation/call-signal';

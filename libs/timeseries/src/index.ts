@@ -8,3 +8,4 @@ export * from './pipelines/forecaster';
 export * from './pipelines/simulate';
 export * from './quality/metrics';
 export * from './tasks/timeseries-tasks';
+export * from './models/fit-cost';

@@ -11,8 +11,14 @@ import {
 export interface TaskContext<Progress = unknown> {
   /** Sends a progress event to the caller. */
   progress(event: Progress): void;
-  /** Fires when the caller cancels. */
+  /** Fires when the caller cancels (seen at the task's `await` points). */
   readonly signal: AbortSignal;
+  /**
+   * Whether the caller has cancelled, read from memory shared with the main thread: a
+   * synchronous loop (a model fit that never awaits) can poll it, where `signal` would only
+   * fire once the loop gives the event loop back.
+   */
+  cancelled(): boolean;
 }
 
 /** The handlers of a worker, one per task kind of the map `M`, typed from it. */
@@ -47,9 +53,11 @@ export function serveTasks<M extends TaskMap<M>>(handlers: TaskHandlers<M>): voi
       : undefined;
     const controller = new AbortController();
     running.set(message.id, controller);
+    const cancelFlag = new Int32Array(message.cancelFlag);
     const context: TaskContext = {
       progress: (event) => send({ type: 'progress', id: message.id, event }),
       signal: controller.signal,
+      cancelled: () => controller.signal.aborted || Atomics.load(cancelFlag, 0) === 1,
     };
     Promise.resolve()
       .then(() => {

@@ -176,7 +176,11 @@ export class WorkerPool<M extends TaskMap<M>> {
     const id = this.nextId++;
     const send = (message: ToWorker) => target.worker.postMessage(message);
     return new Promise<M[K]['result']>((resolve, reject) => {
-      const onAbort = () => send({ type: 'abort', id });
+      const cancelFlag = new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT);
+      const onAbort = () => {
+        Atomics.store(new Int32Array(cancelFlag), 0, 1);
+        send({ type: 'abort', id });
+      };
       target.pending.set(id, {
         resolve: (value) => {
           options.signal?.removeEventListener('abort', onAbort);
@@ -188,7 +192,7 @@ export class WorkerPool<M extends TaskMap<M>> {
         },
         onProgress: options.onProgress as ((event: unknown) => void) | undefined,
       });
-      send({ type: 'run', id, kind, payload });
+      send({ type: 'run', id, kind, payload, cancelFlag });
       if (options.signal?.aborted) onAbort();
       else options.signal?.addEventListener('abort', onAbort, { once: true });
     });

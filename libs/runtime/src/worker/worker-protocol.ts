@@ -17,7 +17,14 @@ export type TaskKind<M> = keyof M & string;
 
 /** Main thread → worker. */
 export type ToWorker =
-  | { readonly type: 'run'; readonly id: number; readonly kind: string; readonly payload: unknown }
+  | {
+      readonly type: 'run';
+      readonly id: number;
+      readonly kind: string;
+      readonly payload: unknown;
+      /** One Int32 the caller sets to 1 on cancel: visible inside a synchronous loop. */
+      readonly cancelFlag: SharedArrayBuffer;
+    }
   | { readonly type: 'abort'; readonly id: number };
 
 /** Worker → main thread. */

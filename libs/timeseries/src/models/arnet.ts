@@ -1,4 +1,4 @@
-import { createRng, type Rng } from '@nextx/engine';
+import { createRng, GenerationAbortedError, type Rng } from '@nextx/engine';
 import { lagDesign } from './lag-design';
 import type { OneStepPredictor } from './linear-ar';
 
@@ -96,7 +96,11 @@ export interface ArNetFit {
  * R(w) = mean(2 / (1 + exp(−c1·|w|^(1/c2))) − 1) on the lag weights, its strength
  * λ_max = 0.01·(1/sparsity − 1) ramped in quadratically over the first half of training.
  */
-export function fitArNet(values: ArrayLike<number>, options: ArNetOptions): ArNetFit {
+export function fitArNet(
+  values: ArrayLike<number>,
+  options: ArNetOptions,
+  cancelled?: () => boolean,
+): ArNetFit {
   const order = options.order;
   const design = lagDesign(values, order);
   const { mean, scale } = standardisation(values);
@@ -123,6 +127,8 @@ export function fitArNet(values: ArrayLike<number>, options: ArNetOptions): ArNe
   let step = 0;
   let epochLoss = 0;
   for (let epoch = 0; epoch < epochs; epoch++) {
+    // A cancelled call or a passed deadline stops the fit within one epoch.
+    if (cancelled?.()) throw new GenerationAbortedError(epoch);
     shuffle(order_, rng);
     epochLoss = 0;
     for (let start = 0; start < design.rows; start += batchSize) {

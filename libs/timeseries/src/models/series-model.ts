@@ -50,6 +50,7 @@ export function maxAutoOrder(length: number, seasonLength: number): number {
 export function fitSeriesModel(
   values: ArrayLike<number>,
   spec: SeriesModelSpec,
+  cancelled?: () => boolean,
 ): FittedSeriesModel {
   const started = performance.now();
   const order =
@@ -66,7 +67,7 @@ export function fitSeriesModel(
     coefficients = model.coefficients;
     intercept = model.intercept;
   } else {
-    const fit = fitArNet(values, { order, seed: spec.seed, ...spec.arnet });
+    const fit = fitArNet(values, { order, seed: spec.seed, ...spec.arnet }, cancelled);
     predictor = fit.model;
     epochs = fit.epochs;
     const linear = fit.model.linearCoefficients();

@@ -29,8 +29,9 @@ export interface ForecastOptions {
 export function forecastSeries(
   values: ArrayLike<number>,
   options: ForecastOptions,
+  cancelled?: () => boolean,
 ): ForecastResult {
-  const model = fitSeriesModel(values, options.model);
+  const model = fitSeriesModel(values, options.model, cancelled);
   const point = Float64Array.from(rollout(model.predictor, values, options.horizon));
   // The path stream is seeded apart from training so that changing epochs keeps paths comparable.
   const rng = createRng(options.model.seed);
@@ -72,8 +73,9 @@ export interface GenerateOptions {
 export function generateSeries(
   values: ArrayLike<number>,
   options: GenerateOptions,
+  cancelled?: () => boolean,
 ): { paths: Float64Array[]; model: FittedSeriesModel } {
-  const model = fitSeriesModel(values, options.model);
+  const model = fitSeriesModel(values, options.model, cancelled);
   const rng = createRng(options.model.seed);
   const draw = residualSampler(model.residuals, rng);
   const paths: Float64Array[] = [];

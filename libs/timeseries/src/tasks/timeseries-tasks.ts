@@ -11,15 +11,15 @@ import type { FittedSeriesModel } from '../models/series-model';
 /** A fitted model as it crosses the thread boundary (its predictor function stays behind). */
 export type PortableFittedModel = Omit<FittedSeriesModel, 'predictor'>;
 
-/** The tasks of a time-series fit worker, by kind. */
+/** The tasks of a time-series fit worker, by kind (`model`: the method's name in ListModels, a metrics label). */
 export interface TimeSeriesTasks {
   readonly forecast: Task<
-    { values: number[]; options: ForecastOptions },
+    { model: string; values: number[]; options: ForecastOptions },
     never,
     Omit<ForecastResult, 'model'> & { model: PortableFittedModel }
   >;
   readonly generate: Task<
-    { values: number[]; options: GenerateOptions },
+    { model: string; values: number[]; options: GenerateOptions },
     never,
     { paths: Float64Array[]; model: PortableFittedModel }
   >;
@@ -27,12 +27,12 @@ export interface TimeSeriesTasks {
 
 /** Fits and simulations, run in worker threads so a service's main thread keeps answering while AR-Net trains. */
 export const timeSeriesTaskHandlers: TaskHandlers<TimeSeriesTasks> = {
-  async forecast({ values, options }) {
-    const { model, ...rest } = forecastSeries(values, options);
+  async forecast({ values, options }, context) {
+    const { model, ...rest } = forecastSeries(values, options, context.cancelled);
     return { ...rest, model: portable(model) };
   },
-  async generate({ values, options }) {
-    const { model, paths } = generateSeries(values, options);
+  async generate({ values, options }, context) {
+    const { model, paths } = generateSeries(values, options, context.cancelled);
     return { paths, model: portable(model) };
   },
 };
