@@ -14,6 +14,7 @@ export interface ClassifierLoopTasks {
   readonly crash: Task<{ code: number }, never, never>;
   readonly fail: Task<Record<string, never>, never, never>;
   readonly refuse: Task<{ field: string }, never, never>;
+  readonly wait: Task<{ ms: number }, never, { waited: number }>;
 }
 
 /** Test worker: runs the reference classifier in a loop, one progress event per run. */
@@ -44,5 +45,9 @@ serveTasks<ClassifierLoopTasks>({
   },
   async refuse(payload) {
     throw new InvalidArgumentError(payload.field, 'a model with a draft', 'has none');
+  },
+  async wait(payload) {
+    await new Promise((resolve) => setTimeout(resolve, payload.ms));
+    return { waited: payload.ms };
   },
 });

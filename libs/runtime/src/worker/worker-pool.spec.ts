@@ -86,6 +86,26 @@ describe('WorkerPool', () => {
     expect(error).toMatchObject({ field: 'speculative', limit: 'a model with a draft' });
   });
 
+  it('refuses tasks beyond its bound instead of queueing them without end', async () => {
+    const small = new WorkerPool<ClassifierLoopTasks>(
+      workerEntry(new URL('../testing/', import.meta.url).href, 'classifier-loop.worker'),
+      1,
+      { modelsDir: referenceModelsDir() },
+      2,
+    );
+    try {
+      const held = [1, 2].map(() => small.run('wait', { ms: 200 }));
+      await expect(small.run('wait', { ms: 1 })).rejects.toMatchObject({
+        name: 'ResourceExhaustedError',
+        limit: '2 tasks',
+      });
+      await Promise.all(held);
+      await expect(small.run('wait', { ms: 1 })).resolves.toEqual({ waited: 1 });
+    } finally {
+      await small.close();
+    }
+  });
+
   it('fails the task of a worker that dies and serves the next task on a replacement', async () => {
     await expect(pool.run('crash', { code: 7 })).rejects.toThrow('worker exited with code 7');
     const after = await pool.run('classifyLoop', { steps: 2, batch: 1 });

@@ -46,6 +46,9 @@ export function rebuildTaskError(serialized: SerializedError): Error {
   }
 }
 
+/** Tasks a pool holds at once unless told otherwise. */
+const DEFAULT_MAX_TASKS = 1024;
+
 interface Pending {
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: unknown) => void;
@@ -98,11 +101,19 @@ export class WorkerPool<M extends TaskMap<M>> {
   private readonly workers: PoolWorker[] = [];
   private nextId = 1;
   private closed = false;
+  /** Tasks accepted and not yet settled. */
+  private held = 0;
 
+  /**
+   * @param maxTasks tasks the pool holds at once (running or waiting on a busy worker); more are
+   *   refused with ResourceExhaustedError instead of piling up behind a slow one. Services keep
+   *   their own admission queue in front; this bound is what the pool itself promises.
+   */
   constructor(
     private readonly entry: WorkerEntry,
     size: number,
     private readonly workerData: unknown = {},
+    private readonly maxTasks = DEFAULT_MAX_TASKS,
   ) {
     for (let i = 0; i < size; i++) this.workers.push(this.spawn(i));
   }
@@ -169,6 +180,22 @@ export class WorkerPool<M extends TaskMap<M>> {
     options: RunOptions<M[K]['progress']> = {},
   ): Promise<M[K]['result']> {
     if (this.closed) throw new Error('worker pool is closed');
+    // Counted from the call on, so tasks still waiting for their worker to start count too.
+    if (this.held >= this.maxTasks)
+      throw new ResourceExhaustedError('worker pool', `${this.maxTasks} tasks`);
+    this.held++;
+    try {
+      return await this.send(kind, payload, options);
+    } finally {
+      this.held--;
+    }
+  }
+
+  private async send<K extends TaskKind<M>>(
+    kind: K,
+    payload: M[K]['payload'],
+    options: RunOptions<M[K]['progress']>,
+  ): Promise<M[K]['result']> {
     const target = this.workers.reduce((best, w) =>
       w.pending.size < best.pending.size ? w : best,
     );
