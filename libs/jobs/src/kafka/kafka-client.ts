@@ -16,6 +16,30 @@ const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
 };
 
 /**
+ * Errors kafkajs reports while a broker or its group coordinator is still starting, and which it
+ * retries by itself: a healthy start prints them (`The coordinator is loading`, `Crash:
+ * KafkaJSProtocolError` before a consumer restart), and a new user reads them as a failure.
+ */
+const WARMING_UP =
+  /coordinator is loading|coordinator is not available|not the correct coordinator|no leader for this topic-partition|leadership election/i;
+
+/**
+ * Where a kafkajs log entry goes in `logger`: a transient warm-up error that kafkajs retries is
+ * an info line marked `retrying`, everything else keeps its level.
+ */
+export function forwardKafkaLog(logger: Pick<Logger, 'error' | 'warn' | 'info' | 'debug'>) {
+  return ({ namespace, level, log }: LogEntry): void => {
+    const { message, ...extra } = log;
+    const text = `${message} ${String((extra as { error?: unknown }).error ?? '')}`;
+    if (level <= logLevel.WARN && WARMING_UP.test(text)) {
+      logger.info({ kafkajs: namespace, retrying: true, ...extra }, message);
+      return;
+    }
+    logger[LEVELS[level] ?? 'info']({ kafkajs: namespace, ...extra }, message);
+  };
+}
+
+/**
  * A kafkajs client for the configured brokers. kafkajs log lines go to `logger` (pino) when
  * given, at warn level and above; otherwise only errors reach stderr.
  */
@@ -28,13 +52,7 @@ export function createKafka(
     clientId: options.clientId ?? config.clientId,
     brokers: [...config.brokers],
     logLevel: logger ? logLevel.WARN : logLevel.ERROR,
-    logCreator: logger
-      ? () =>
-          ({ namespace, level, log }: LogEntry) => {
-            const { message, ...extra } = log;
-            logger[LEVELS[level] ?? 'info']({ kafkajs: namespace, ...extra }, message);
-          }
-      : undefined,
+    logCreator: logger ? () => forwardKafkaLog(logger) : undefined,
     retry: { initialRetryTime: 200, retries: 10 },
   });
 }
