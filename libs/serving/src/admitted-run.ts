@@ -1,4 +1,4 @@
-import type { GenerationMetrics } from './generation-metrics';
+import type { GenerationMetrics, GenerationOutcome } from './generation-metrics';
 import type { AdmissionQueue } from './admission-queue';
 
 /** What {@link runAdmitted} runs behind. */
@@ -26,6 +26,9 @@ export async function runAdmitted<R>(
   let release;
   try {
     release = await queue.acquire(options.signal);
+  } catch (error) {
+    metrics.requests.inc({ model, outcome: outcomeOf(error, 'rejected') });
+    throw error;
   } finally {
     metrics.waiting.dec({ model });
   }
@@ -34,14 +37,24 @@ export async function runAdmitted<R>(
   metrics.running.inc({ model });
   let first = true;
   try {
-    return await work(() => {
+    const result = await work(() => {
       if (first)
         metrics.firstProgressSeconds.observe({ model }, (performance.now() - accepted) / 1000);
       first = false;
     });
+    metrics.requests.inc({ model, outcome: 'ok' });
+    return result;
+  } catch (error) {
+    metrics.requests.inc({ model, outcome: outcomeOf(error, 'error') });
+    throw error;
   } finally {
     metrics.computeSeconds.observe({ model }, (performance.now() - started) / 1000);
     metrics.running.dec({ model });
     release();
   }
+}
+
+/** A cancel (the caller's signal, or the engine stopping on it) counts apart from failures. */
+function outcomeOf(error: unknown, otherwise: GenerationOutcome): GenerationOutcome {
+  return error instanceof Error && error.name === 'AbortError' ? 'cancelled' : otherwise;
 }

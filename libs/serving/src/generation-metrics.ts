@@ -1,9 +1,14 @@
-import { Gauge, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 const SECONDS = [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
 
+/** How one generation ended, as counted by `nextx_generation_requests_total`. */
+export type GenerationOutcome = 'ok' | 'error' | 'cancelled' | 'rejected';
+
 /** Generation metrics in the spirit of Triton/vLLM: queue and compute time, running/waiting, time to first progress. */
 export class GenerationMetrics {
+  /** Generations per model and outcome (rejected: refused by a full queue). */
+  readonly requests: Counter<'model' | 'outcome'>;
   readonly queueSeconds: Histogram<'model'>;
   readonly computeSeconds: Histogram<'model'>;
   readonly firstProgressSeconds: Histogram<'model'>;
@@ -12,6 +17,12 @@ export class GenerationMetrics {
 
   constructor(registry: Registry) {
     const registers = [registry];
+    this.requests = new Counter({
+      name: 'nextx_generation_requests_total',
+      help: 'generations by model and outcome (ok, error, cancelled, rejected)',
+      labelNames: ['model', 'outcome'],
+      registers,
+    });
     this.queueSeconds = new Histogram({
       name: 'nextx_generation_queue_seconds',
       help: 'time from accepted to started',
