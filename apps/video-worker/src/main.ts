@@ -31,6 +31,7 @@ async function main(): Promise<void> {
     logger,
   });
   worker.on('job', (outcome) => metrics.delivery(outcome));
+  metrics.watch(worker);
   worker.stopOnSignals();
   const video = createVideoJobHandler({
     // Only manifests are read here; the sessions live on the generation thread.

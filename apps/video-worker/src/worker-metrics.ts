@@ -1,11 +1,19 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { JobOutcome } from '@nextx/jobs';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 const SECONDS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800];
 
-/** Prometheus metrics of one video worker process. */
+/** What the metrics endpoint asks the running worker. */
+export interface WorkerProbe {
+  /** In the group and consuming. */
+  readonly healthy: boolean;
+  /** Jobs waiting for the worker group. */
+  consumerLag(): Promise<number>;
+}
+
+/** Prometheus metrics (and the health endpoint) of one video worker process. */
 export class VideoWorkerMetrics {
   readonly registry = new Registry();
   /** Job deliveries by how they ended (succeeded, failed, handed-back, …). */
@@ -16,6 +24,8 @@ export class VideoWorkerMetrics {
   readonly frames: Counter<'model'>;
   /** Time to decode and encode a finished clip. */
   readonly renderSeconds: Histogram<'format'>;
+  /** The worker this process runs, once it runs one. */
+  private probe?: WorkerProbe;
 
   constructor() {
     this.registry.setDefaultLabels({ service: 'video-worker' });
@@ -40,6 +50,16 @@ export class VideoWorkerMetrics {
       labelNames: ['model'],
       registers,
     });
+    const probe = () => this.probe;
+    new Gauge({
+      name: 'nextx_video_worker_consumer_lag',
+      help: 'jobs waiting for the worker group (newest minus committed offsets of the jobs topic)',
+      registers,
+      async collect() {
+        const worker = probe();
+        if (worker) this.set(await worker.consumerLag());
+      },
+    });
     this.renderSeconds = new Histogram({
       name: 'nextx_video_render_seconds',
       help: 'time to decode and encode a finished clip',
@@ -54,11 +74,27 @@ export class VideoWorkerMetrics {
     this.deliveries.inc({ outcome: outcome.outcome });
   }
 
-  /** Serves `GET /metrics` on `port`; resolves with the server and its bound port. */
+  /** The worker that `/healthz` and the lag gauge report on. */
+  watch(probe: WorkerProbe): void {
+    this.probe = probe;
+  }
+
+  /**
+   * Serves `GET /metrics` and `GET /healthz` (200 while the worker is in its group and
+   * consuming, else 503: what a liveness or readiness probe checks) on `port`; resolves with the
+   * server and its bound port.
+   */
   async serve(port: number, host: string): Promise<{ server: Server; port: number }> {
     const server = createServer((req, res) => {
+      if (req.method === 'GET' && req.url === '/healthz') {
+        const healthy = this.probe?.healthy ?? false;
+        res
+          .writeHead(healthy ? 200 : 503, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ status: healthy ? 'SERVING' : 'NOT_SERVING' }) + '\n');
+        return;
+      }
       if (req.method !== 'GET' || req.url !== '/metrics') {
-        res.writeHead(404).end('not found; try /metrics\n');
+        res.writeHead(404).end('not found; try /metrics or /healthz\n');
         return;
       }
       this.registry.metrics().then(

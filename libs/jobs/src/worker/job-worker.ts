@@ -120,6 +120,8 @@ export class JobWorker extends EventEmitter<{ job: [JobOutcome] }> {
   private consumer?: Consumer;
   private producer?: Producer;
   private admin?: Admin;
+  /** In the group and consuming: set on joining, cleared by a crash kafkajs will not restart and by stop. */
+  private consuming = false;
   private current?: { jobId: string; abort: AbortController };
   private stopping?: Promise<void>;
 
@@ -174,6 +176,12 @@ export class JobWorker extends EventEmitter<{ job: [JobOutcome] }> {
       allowAutoTopicCreation: false,
       retry: { retries: 10 },
     });
+    const { GROUP_JOIN, CRASH, STOP } = this.consumer.events;
+    this.consumer.on(GROUP_JOIN, () => (this.consuming = true));
+    this.consumer.on(CRASH, ({ payload }) => {
+      if (!payload.restart) this.consuming = false;
+    });
+    this.consumer.on(STOP, () => (this.consuming = false));
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: [config.topics.jobs], fromBeginning: true });
     await this.consumer.run({
@@ -185,6 +193,31 @@ export class JobWorker extends EventEmitter<{ job: [JobOutcome] }> {
       { workerId: this.workerId, group: config.workerGroup },
       'job worker running',
     );
+  }
+
+  /** Whether this worker is in its group and consuming jobs (what a health endpoint reports). */
+  get healthy(): boolean {
+    return this.consuming && !this.stopping;
+  }
+
+  /**
+   * Jobs waiting for the worker group: for each partition of the jobs topic, the newest offset
+   * minus the group's committed one (a partition the group never committed counts from its
+   * oldest retained record).
+   */
+  async consumerLag(): Promise<number> {
+    const admin = this.admin;
+    if (!admin) return 0;
+    const { topics, workerGroup } = this.options.config;
+    const [ends, [committed]] = await Promise.all([
+      admin.fetchTopicOffsets(topics.jobs),
+      admin.fetchOffsets({ groupId: workerGroup, topics: [topics.jobs] }),
+    ]);
+    const done = new Map(committed?.partitions.map((p) => [p.partition, Number(p.offset)]));
+    return ends.reduce((lag, end) => {
+      const at = done.get(end.partition) ?? -1;
+      return lag + Number(end.high) - (at >= 0 ? at : Number(end.low));
+    }, 0);
   }
 
   /**
