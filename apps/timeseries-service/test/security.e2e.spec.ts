@@ -1,0 +1,36 @@
+import { JsonLogger, startGrpcService } from '@nextx/grpc';
+import { rm } from 'node:fs/promises';
+import { describeGrpcSecurity, generateTestCerts } from '@nextx/grpc/testing';
+import { PROTO_FILES, timeseries } from '@nextx/proto';
+import { describe, expect, it } from 'vitest';
+import { loadTimeSeriesConfig } from '../src/config';
+import { timeSeriesServiceDefinition } from '../src/timeseries.module';
+
+describeGrpcSecurity({
+  name: 'timeseries-service',
+  protoFile: PROTO_FILES.timeseries,
+  service: `${timeseries.protobufPackage}.${timeseries.TIME_SERIES_SERVICE_NAME}`,
+  start: (env) => {
+    const config = loadTimeSeriesConfig(env);
+    return startGrpcService(timeSeriesServiceDefinition(config.limits), config.service, {
+      logger: new JsonLogger('timeseries', 'warn'),
+      handleSignals: false,
+    });
+  },
+});
+
+describe('timeseries-service security configuration', () => {
+  it('stops at start when the key does not match the certificate, naming GRPC_TLS_KEY', async () => {
+    const certs = await generateTestCerts();
+    try {
+      expect(() =>
+        loadTimeSeriesConfig({
+          GRPC_TLS_CERT: certs.paths.serverCert,
+          GRPC_TLS_KEY: certs.paths.clientKey,
+        }),
+      ).toThrow(/GRPC_TLS_KEY=.*does not match the certificate of GRPC_TLS_CERT/);
+    } finally {
+      await rm(certs.dir, { recursive: true, force: true });
+    }
+  });
+});
