@@ -1,6 +1,12 @@
 import { JsonLogger, startGrpcService } from '@nextx/grpc';
 import { rm } from 'node:fs/promises';
-import { describeGrpcSecurity, generateTestCerts } from '@nextx/grpc/testing';
+import { join } from 'node:path';
+import {
+  describeGrpcSecurity,
+  generateTestCerts,
+  spawnService,
+  workspaceRoot,
+} from '@nextx/grpc/testing';
 import { PROTO_FILES, timeseries } from '@nextx/proto';
 import { describe, expect, it } from 'vitest';
 import { loadTimeSeriesConfig } from '../src/config';
@@ -33,4 +39,21 @@ describe('timeseries-service security configuration', () => {
       await rm(certs.dir, { recursive: true, force: true });
     }
   });
+
+  it('the process exits 1 at start with a message naming a missing TLS file', async () => {
+    const service = await spawnService(
+      join(workspaceRoot(), 'apps/timeseries-service/src/main.ts'),
+      {
+        GRPC_PORT: '1',
+        METRICS_PORT: '0',
+        GRPC_TLS_CERT: '/no/such/cert.pem',
+        GRPC_TLS_KEY: '/no/such/key.pem',
+      },
+      { waitForHealth: false },
+    );
+    expect(await service.exited).toBe(1);
+    expect(service.output()).toMatch(
+      /timeseries-service failed to start: invalid configuration: GRPC_TLS_CERT="\/no\/such\/cert.pem": cannot read the file \(ENOENT\)/,
+    );
+  }, 60_000);
 });
