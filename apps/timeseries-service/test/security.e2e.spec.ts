@@ -1,8 +1,10 @@
-import { JsonLogger, startGrpcService } from '@nextx/grpc';
+import { status } from '@grpc/grpc-js';
+import { checkHealth, JsonLogger, startGrpcService } from '@nextx/grpc';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   describeGrpcSecurity,
+  freePort,
   generateTestCerts,
   spawnService,
   workspaceRoot,
@@ -56,4 +58,28 @@ describe('timeseries-service security configuration', () => {
       /timeseries-service failed to start: invalid configuration: GRPC_TLS_CERT="\/no\/such\/cert.pem": cannot read the file \(ENOENT\)/,
     );
   }, 60_000);
+
+  it('GRPC_AUTH_HEALTH=closed puts health behind the key too', async () => {
+    const config = loadTimeSeriesConfig({
+      GRPC_PORT: String(await freePort()),
+      METRICS_PORT: '0',
+      GRPC_API_KEYS: 'health-check-key-0123456789',
+      GRPC_AUTH_HEALTH: 'closed',
+    });
+    const service = await startGrpcService(
+      timeSeriesServiceDefinition(config.limits),
+      config.service,
+      { logger: new JsonLogger('timeseries', 'warn'), handleSignals: false },
+    );
+    try {
+      await expect(checkHealth(service.address)).rejects.toMatchObject({
+        code: status.UNAUTHENTICATED,
+      });
+      expect(
+        await checkHealth(service.address, '', 5000, { apiKey: 'health-check-key-0123456789' }),
+      ).toBe('SERVING');
+    } finally {
+      await service.close();
+    }
+  });
 });
