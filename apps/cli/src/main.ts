@@ -4,9 +4,11 @@ import { forecastCommand, generateCommand } from './commands/forecast.command';
 import { imageCommand } from './commands/image.command';
 import { modelsCommand } from './commands/models.command';
 import { videoCommand } from './commands/video.command';
+import { withSecurityOptions } from './commands/security';
 
-const program = new Command('nextx')
-  .description('command-line client of the nextx generation services')
+const program = withSecurityOptions(
+  new Command('nextx').description('command-line client of the nextx generation services'),
+)
   .showHelpAfterError()
   .addCommand(healthCommand())
   .addCommand(describeCommand())

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { loadServerSecurity, securityEnvSchema, type ServerSecurity } from './grpc-security';
 
 /** A bad environment value: the process stops at start with this message. */
 export class ConfigError extends Error {
@@ -33,6 +34,7 @@ export const serviceEnvSchema = z.object({
   SHUTDOWN_GRACE_MS: envInt(10_000, 0, 600_000),
   /** pino log level. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ...securityEnvSchema.shape,
 });
 
 /** The validated common settings with the service's port defaults applied. */
@@ -43,6 +45,8 @@ export interface ServiceConfig {
   readonly maxMessageBytes: number;
   readonly shutdownGraceMs: number;
   readonly logLevel: z.infer<typeof serviceEnvSchema>['LOG_LEVEL'];
+  /** TLS, mTLS and API keys; absent (or without `tls` and keys) = plaintext, unauthenticated. */
+  readonly security?: ServerSecurity;
 }
 
 /**
@@ -65,6 +69,8 @@ export function loadServiceConfig(
   defaults: { port: number; metricsPort: number },
 ): ServiceConfig {
   const parsed = parseEnv(serviceEnvSchema, env);
+  const { security, problems } = loadServerSecurity(parsed);
+  if (!security) throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
   return {
     host: parsed.GRPC_HOST,
     port: parsed.GRPC_PORT ?? defaults.port,
@@ -72,5 +78,6 @@ export function loadServiceConfig(
     maxMessageBytes: parsed.MAX_MESSAGE_BYTES,
     shutdownGraceMs: parsed.SHUTDOWN_GRACE_MS,
     logLevel: parsed.LOG_LEVEL,
+    security,
   };
 }

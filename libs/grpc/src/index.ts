@@ -1,5 +1,6 @@
 export * from './bootstrap/grpc-service';
 export * from './bootstrap/tokens';
+export * from './clients/client-security';
 export * from './clients/health-client';
 export * from './clients/proto-loading';
 export * from './clients/reflection-client';
@@ -18,3 +19,5 @@ export * from './metrics/grpc-metrics';
 export * from './reflection/compiled-reflection';
 export * from './validation/fields';
 export * from './cancellation/call-signal';
+export * from './security/api-key.interceptor';
+export * from './security/server-credentials';

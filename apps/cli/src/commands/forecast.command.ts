@@ -4,6 +4,7 @@ import { forecastPlotSvg, readSeriesCsv, writeCsv } from '@nextx/media';
 import { PROTO_FILES, timeseries } from '@nextx/proto';
 import { Command, Option } from 'commander';
 import { DEFAULT_ADDRESSES, intOption, numberListOption, numberOption } from './options';
+import { clientSecurity } from './security';
 
 const METHODS = {
   auto: timeseries.Method.METHOD_AUTO,
@@ -83,6 +84,8 @@ function client(address: string) {
     address,
     PROTO_FILES.timeseries,
     `${timeseries.protobufPackage}.${timeseries.TIME_SERIES_SERVICE_NAME}`,
+    {},
+    clientSecurity(),
   );
 }
 

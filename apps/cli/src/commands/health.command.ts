@@ -1,5 +1,6 @@
 import { checkHealth, describeServer } from '@nextx/grpc';
 import { Command } from 'commander';
+import { clientSecurity } from './security';
 
 /** `nextx health <addr>`: exit 0 when SERVING. */
 export function healthCommand(): Command {
@@ -9,7 +10,12 @@ export function healthCommand(): Command {
     .option('-s, --service <name>', 'fully-qualified service name ("" = whole server)', '')
     .option('--timeout <ms>', 'deadline in milliseconds', '5000')
     .action(async (address: string, options: { service: string; timeout: string }) => {
-      const status = await checkHealth(address, options.service, Number(options.timeout));
+      const status = await checkHealth(
+        address,
+        options.service,
+        Number(options.timeout),
+        clientSecurity(),
+      );
       process.stdout.write(
         `${address}${options.service ? ` ${options.service}` : ''}: ${status}\n`,
       );
@@ -23,7 +29,7 @@ export function describeCommand(): Command {
     .description('list the services and methods a server exposes (server reflection)')
     .argument('<address>', 'host:port of the service')
     .action(async (address: string) => {
-      for (const service of await describeServer(address)) {
+      for (const service of await describeServer(address, clientSecurity())) {
         process.stdout.write(`${service.name}\n`);
         for (const m of service.methods) {
           process.stdout.write(

@@ -5,6 +5,7 @@ import { image, PROTO_FILES } from '@nextx/proto';
 import { SingleBar, Presets } from 'cli-progress';
 import { Command } from 'commander';
 import { DEFAULT_ADDRESSES, intOption } from './options';
+import { clientSecurity } from './security';
 import { samplingOptions, samplingSettings } from './sampling';
 
 function imageClient(address: string) {
@@ -12,6 +13,8 @@ function imageClient(address: string) {
     address,
     PROTO_FILES.image,
     `${image.protobufPackage}.${image.IMAGE_GENERATION_SERVICE_NAME}`,
+    {},
+    clientSecurity(),
   );
 }
 

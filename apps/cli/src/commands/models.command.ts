@@ -2,6 +2,7 @@ import { TypedGrpcClient } from '@nextx/grpc';
 import { image, models, PROTO_FILES, timeseries, video } from '@nextx/proto';
 import { Command, Option } from 'commander';
 import { DEFAULT_ADDRESSES } from './options';
+import { clientSecurity } from './security';
 
 /** What `--service` may name, with where its ListModels lives. */
 const SERVICES = {
@@ -56,7 +57,7 @@ export function describeModel(m: models.ModelInfo): string {
 /** Prints every model of the service at `address` (any nextx service: one ListModels shape). */
 export async function printModels(service: keyof typeof SERVICES, address: string): Promise<void> {
   const { protoFile, name } = SERVICES[service];
-  const client = new TypedGrpcClient<ModelsClient>(address, protoFile, name);
+  const client = new TypedGrpcClient<ModelsClient>(address, protoFile, name, {}, clientSecurity());
   try {
     const { models: list } = await client.unary('listModels', {});
     for (const m of list) process.stdout.write(`${describeModel(m)}\n`);

@@ -5,6 +5,7 @@ import { SingleBar, Presets } from 'cli-progress';
 import { Command, InvalidArgumentError } from 'commander';
 import { printModels } from './models.command';
 import { DEFAULT_ADDRESSES, intOption } from './options';
+import { clientSecurity } from './security';
 import { samplingOptions, samplingSettings, type SamplingFlags } from './sampling';
 
 function videoClient(address: string) {
@@ -12,6 +13,8 @@ function videoClient(address: string) {
     address,
     PROTO_FILES.video,
     `${video.protobufPackage}.${video.VIDEO_GENERATION_SERVICE_NAME}`,
+    {},
+    clientSecurity(),
   );
 }
 

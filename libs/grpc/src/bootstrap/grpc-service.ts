@@ -21,6 +21,8 @@ import { GrpcMetrics } from '../metrics/grpc-metrics';
 import { MetricsHttpServer } from '../metrics/metrics-http.server';
 import { LOADER_OPTIONS, protoPaths } from '../clients/proto-loading';
 import { addCompiledReflection } from '../reflection/compiled-reflection';
+import { apiKeyInterceptor } from '../security/api-key.interceptor';
+import { serverCredentials } from '../security/server-credentials';
 import { LOGGER, SERVICE_CONFIG } from './tokens';
 
 /** Describes one nextx gRPC service process. */
@@ -135,6 +137,12 @@ export async function startGrpcService(
   class ServiceRootModule {}
 
   const address = `${config.host}:${config.port}`;
+  const security = config.security;
+  const interceptors = [messageTooLargeInterceptor(config.maxMessageBytes)];
+  if (security?.apiKeyDigests.length)
+    interceptors.push(
+      apiKeyInterceptor({ digests: security.apiKeyDigests, healthAuth: security.healthAuth }),
+    );
   const app = await NestFactory.createMicroservice<MicroserviceOptions>(ServiceRootModule, {
     logger,
     transport: Transport.GRPC,
@@ -145,8 +153,10 @@ export async function startGrpcService(
       loader: { ...LOADER_OPTIONS, includeDirs: [protoRoot()] },
       gracefulShutdown: true,
       maxReceiveMessageLength: config.maxMessageBytes,
-      // Nest hands channelOptions to `new grpc.Server`, whose ServerOptions take interceptors.
-      channelOptions: { interceptors: [messageTooLargeInterceptor(config.maxMessageBytes)] },
+      credentials: serverCredentials(security),
+      // Nest hands channelOptions to `new grpc.Server`, whose ServerOptions take interceptors;
+      // grpc-js runs them for every method, reflection and health included.
+      channelOptions: { interceptors },
       onLoadPackageDefinition: (_packageDefinition, server) => {
         ref.server = server as unknown as Server;
         addCompiledReflection(server, [...definition.serviceNames, HEALTH_SERVICE_NAME]);
@@ -165,7 +175,14 @@ export async function startGrpcService(
     : 0;
   health.setAll('SERVING');
   logger.log(
-    { msg: 'listening', address, metricsPort, services: definition.serviceNames },
+    {
+      msg: 'listening',
+      address,
+      metricsPort,
+      services: definition.serviceNames,
+      tls: security?.tls ? (security.tls.clientCa ? 'mtls' : 'tls') : 'off',
+      apiKeys: security?.apiKeyDigests.length ?? 0,
+    },
     'Bootstrap',
   );
   return {

@@ -1,5 +1,6 @@
-import { credentials, makeClientConstructor, type Client, type ServiceError } from '@grpc/grpc-js';
+import { makeClientConstructor, type Client, type ServiceError } from '@grpc/grpc-js';
 import { service as healthService, type ServingStatus } from 'grpc-health-check';
+import { clientCredentials, clientSecurityOptions, type ClientSecurity } from './client-security';
 
 const HealthClientConstructor = makeClientConstructor(
   healthService as never,
@@ -19,10 +20,12 @@ export class HealthClient {
     ): void;
   };
 
-  constructor(address: string) {
+  /** @param security TLS/mTLS and API key (needed when GRPC_AUTH_HEALTH=closed) */
+  constructor(address: string, security: ClientSecurity = {}) {
     this.client = new HealthClientConstructor(
       address,
-      credentials.createInsecure(),
+      clientCredentials(security),
+      clientSecurityOptions(security),
     ) as unknown as HealthClient['client'];
   }
 
@@ -47,8 +50,9 @@ export async function checkHealth(
   address: string,
   service = '',
   timeoutMs = 5000,
+  security: ClientSecurity = {},
 ): Promise<HealthStatus> {
-  const client = new HealthClient(address);
+  const client = new HealthClient(address, security);
   try {
     return await client.check(service, timeoutMs);
   } finally {

@@ -1,14 +1,10 @@
-import {
-  credentials,
-  loadPackageDefinition,
-  type Client,
-  type ClientDuplexStream,
-} from '@grpc/grpc-js';
+import { loadPackageDefinition, type Client, type ClientDuplexStream } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import descriptorModule from 'protobufjs/ext/descriptor/index.js';
 import type { Type } from 'protobufjs';
+import { clientCredentials, clientSecurityOptions, type ClientSecurity } from './client-security';
 
 const { FileDescriptorProto } = descriptorModule as unknown as { FileDescriptorProto: Type };
 
@@ -26,6 +22,7 @@ interface ReflectionResponse {
 
 function reflectionClient(
   address: string,
+  security: ClientSecurity,
 ): Client & { serverReflectionInfo(): ClientDuplexStream<object, ReflectionResponse> } {
   const root = join(
     dirname(createRequire(import.meta.url).resolve('@grpc/reflection')),
@@ -42,7 +39,8 @@ function reflectionClient(
         v1: {
           ServerReflection: new (
             a: string,
-            c: ReturnType<typeof credentials.createInsecure>,
+            c: ReturnType<typeof clientCredentials>,
+            o: object,
           ) => Client;
         };
       };
@@ -50,12 +48,17 @@ function reflectionClient(
   };
   return new pkg.grpc.reflection.v1.ServerReflection(
     address,
-    credentials.createInsecure(),
+    clientCredentials(security),
+    clientSecurityOptions(security),
   ) as never;
 }
 
-async function ask(address: string, request: object): Promise<ReflectionResponse> {
-  const client = reflectionClient(address);
+async function ask(
+  address: string,
+  request: object,
+  security: ClientSecurity,
+): Promise<ReflectionResponse> {
+  const client = reflectionClient(address, security);
   try {
     const call = client.serverReflectionInfo();
     const reply = new Promise<ReflectionResponse>((resolve, reject) => {
@@ -74,12 +77,15 @@ async function ask(address: string, request: object): Promise<ReflectionResponse
  * Lists the services a server exposes and their methods, the way grpcurl does: `list_services`,
  * then `file_containing_symbol` for each service, decoding the FileDescriptorProtos.
  */
-export async function describeServer(address: string): Promise<ReflectedService[]> {
-  const listed = await ask(address, { listServices: '' });
+export async function describeServer(
+  address: string,
+  security: ClientSecurity = {},
+): Promise<ReflectedService[]> {
+  const listed = await ask(address, { listServices: '' }, security);
   const names = listed.listServicesResponse?.service.map((s) => s.name) ?? [];
   const services: ReflectedService[] = [];
   for (const name of names) {
-    const reply = await ask(address, { fileContainingSymbol: name });
+    const reply = await ask(address, { fileContainingSymbol: name }, security);
     const methods: ReflectedService['methods'] = [];
     for (const bytes of reply.fileDescriptorResponse?.fileDescriptorProto ?? []) {
       const file = FileDescriptorProto.decode(bytes) as unknown as {

@@ -1,5 +1,4 @@
 import {
-  credentials,
   loadPackageDefinition,
   Metadata,
   type CallOptions,
@@ -8,6 +7,7 @@ import {
   type ServiceError,
 } from '@grpc/grpc-js';
 import type { Observable } from 'rxjs';
+import { clientCredentials, clientSecurityOptions, type ClientSecurity } from './client-security';
 import { loadProtoFiles } from './proto-loading';
 
 type RequestOf<M> = M extends (request: infer Q, ...rest: never[]) => unknown ? Q : never;
@@ -33,12 +33,15 @@ export class TypedGrpcClient<C> {
    * @param address host:port
    * @param protoFile proto file (relative to the proto root) that defines the service
    * @param service fully-qualified service name, e.g. `nextx.timeseries.v1.TimeSeries`
+   * @param options grpc-js channel options
+   * @param security TLS/mTLS and API key; default plaintext without a key
    */
   constructor(
     address: string,
     protoFile: string,
     service: string,
     options: Record<string, unknown> = {},
+    security: ClientSecurity = {},
   ) {
     const definition = loadPackageDefinition(loadProtoFiles([protoFile]));
     const Constructor = service
@@ -46,14 +49,15 @@ export class TypedGrpcClient<C> {
       .reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], definition) as
       | (new (
           address: string,
-          creds: ReturnType<typeof credentials.createInsecure>,
+          creds: ReturnType<typeof clientCredentials>,
           options: object,
         ) => Client)
       | undefined;
     if (typeof Constructor !== 'function')
       throw new Error(`service ${service} not found in ${protoFile}`);
-    this.client = new Constructor(address, credentials.createInsecure(), {
+    this.client = new Constructor(address, clientCredentials(security), {
       'grpc.max_receive_message_length': 256 * 1024 * 1024,
+      ...clientSecurityOptions(security),
       ...options,
     }) as Client & Record<string, (...args: unknown[]) => unknown>;
   }

@@ -15,6 +15,10 @@ export const ErrorReason = {
   MESSAGE_TOO_LARGE: 'MESSAGE_TOO_LARGE',
   /** A named model, version or job does not exist; see ResourceInfo. */
   NOT_FOUND: 'NOT_FOUND',
+  /** The call carried no `authorization: Bearer <key>` metadata (UNAUTHENTICATED). */
+  API_KEY_MISSING: 'API_KEY_MISSING',
+  /** The call's API key is not one the server accepts (UNAUTHENTICATED). */
+  API_KEY_INVALID: 'API_KEY_INVALID',
 } as const;
 
 /** One of {@link ErrorReason}. */

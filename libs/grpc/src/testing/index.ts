@@ -2,3 +2,5 @@ export * from './free-port';
 export * from './spawned-service';
 export * from './health-latency';
 export * from './go-grpc-tools';
+export * from './test-certs';
+export * from './security-suite';

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { ClientSecurity } from '../clients/client-security';
 import { checkHealth } from '../clients/health-client';
 
 /** A service started as its own OS process, the way it runs in production. */
@@ -27,12 +28,17 @@ export function workspaceRoot(): string {
 
 /**
  * Spawns `node --import tsx <entry>` with `env`, and (unless `waitForHealth` is false) waits
- * until its health check answers SERVING.
+ * until its health check answers SERVING (through `security` when the service uses TLS).
  */
 export async function spawnService(
   entry: string,
   env: Record<string, string>,
-  options: { address?: string; waitForHealth?: boolean; timeoutMs?: number } = {},
+  options: {
+    address?: string;
+    waitForHealth?: boolean;
+    timeoutMs?: number;
+    security?: ClientSecurity;
+  } = {},
 ): Promise<SpawnedService> {
   const child = spawn(process.execPath, ['--import', 'tsx', entry], {
     cwd: workspaceRoot(),
@@ -51,7 +57,9 @@ export async function spawnService(
   while (Date.now() < deadline) {
     if (child.exitCode !== null)
       throw new Error(`service exited with ${child.exitCode}:\n${output}`);
-    const status = await checkHealth(options.address, '', 500).catch(() => 'DOWN');
+    const status = await checkHealth(options.address, '', 500, options.security).catch(
+      () => 'DOWN',
+    );
     if (status === 'SERVING') return service;
     await new Promise((r) => setTimeout(r, 200));
   }
