@@ -1,6 +1,6 @@
 import { Controller, Inject } from '@nestjs/common';
 import type { ImageTaskBase, ImageTasks, ImageCatalog, ImageModelEntry } from '@nextx/image';
-import { modelQuality } from '@nextx/grpc';
+import { check, modelQuality } from '@nextx/grpc';
 import { image, models } from '@nextx/proto';
 import type { GenerationService } from '@nextx/serving';
 import { Observable } from 'rxjs';
@@ -111,6 +111,7 @@ export class ImageController implements image.ImageGenerationController {
   }
 
   getModel(request: models.GetModelRequest): models.GetModelResponse {
+    check.modelRef('model', request.model);
     return {
       model: modelInfo(this.catalog.get(request.model?.name ?? '', request.model?.version)),
     };

@@ -16,6 +16,7 @@ export function validateGenerate(
   catalog: ImageCatalog,
   settings: ImageServiceSettings,
 ): { task: ImageGenerateTask; entry: ImageModelEntry } {
+  check.modelRef('model', request.model);
   if (!request.model?.name) throw new InvalidArgumentError('model.name', 'required', 'missing');
   const entry = catalog.get(request.model.name, request.model.version);
   check.range('class_label', request.classLabel, 0, entry.numClasses - 1, true);
@@ -91,6 +92,7 @@ export function validateInpaint(
   request: image.InpaintRequest,
   catalog: ImageCatalog,
 ): { task: ImageInpaintTask; entry: ImageModelEntry } {
+  check.modelRef('model', request.model);
   if (!request.model?.name) throw new InvalidArgumentError('model.name', 'required', 'missing');
   const entry = catalog.get(request.model.name, request.model.version);
   if (entry.family !== 'var' || !('encoder' in entry.manifest.contract.graphs)) {

@@ -303,6 +303,25 @@ describe('image-service over gRPC with the reference models', () => {
     expect(ok.images.png).toHaveLength(1);
   });
 
+  it('an 80,000-character model name is refused at once and other calls on the connection go on', async () => {
+    const long = 'm'.repeat(80_000);
+    const [generate, getModel, models] = await Promise.all([
+      collect(client, { model: { name: long, version: '' } }, { timeoutMs: 10_000 }).catch(
+        (e: ServiceError) => e,
+      ),
+      client
+        .unary('getModel', { model: { name: long, version: '' } }, { timeoutMs: 10_000 })
+        .catch((e: ServiceError) => e),
+      client.unary('listModels', {}, { timeoutMs: 10_000 }),
+    ]);
+    for (const error of [generate, getModel] as ServiceError[]) {
+      expect(error.code).toBe(status.INVALID_ARGUMENT);
+      expect(error.details).toContain('model.name');
+      expect(error.details.length).toBeLessThan(1000);
+    }
+    expect(models.models.length).toBeGreaterThan(0);
+  });
+
   it('lists and describes models with family, defaults and recorded quality; health and reflection work', async () => {
     const { models } = await client.unary('listModels', {});
     expect(models.map((m) => m.model?.name).sort()).toEqual(

@@ -1,6 +1,6 @@
 import { Controller, Inject } from '@nestjs/common';
 import { InvalidArgumentError } from '@nextx/engine';
-import { modelQuality } from '@nextx/grpc';
+import { check, modelQuality } from '@nextx/grpc';
 import { models, video } from '@nextx/proto';
 import type { GenerationService } from '@nextx/serving';
 import type { VideoTasks, VideoCatalog, VideoCatalogEntry } from '@nextx/video';
@@ -12,6 +12,8 @@ import { VIDEO_CATALOG, VIDEO_GENERATION, VIDEO_SETTINGS } from './tokens';
 
 const OUTPUT_PIECE_BYTES = 1 << 20;
 const MAX_PAGE_SIZE = 1000;
+/** Longest page token accepted (the tokens ListJobs hands out are short decimal numbers). */
+const MAX_PAGE_TOKEN_CHARS = 64;
 
 const FAMILIES = {
   nbp: models.ModelFamily.MODEL_FAMILY_NBP,
@@ -117,6 +119,7 @@ export class VideoController implements video.VideoGenerationController {
   }
 
   getModel(request: models.GetModelRequest): models.GetModelResponse {
+    check.modelRef('model', request.model);
     return {
       model: modelInfo(this.catalog.get(request.model?.name ?? '', request.model?.version)),
     };
@@ -181,6 +184,7 @@ export class VideoController implements video.VideoGenerationController {
     const pageSize = request.pageSize || 100;
     if (pageSize > MAX_PAGE_SIZE)
       throw new InvalidArgumentError('page_size', `0 … ${MAX_PAGE_SIZE}`, `got ${pageSize}`);
+    check.text('page_token', request.pageToken, MAX_PAGE_TOKEN_CHARS);
     const offset = request.pageToken === '' ? 0 : Number(request.pageToken);
     if (!Number.isSafeInteger(offset) || offset < 0)
       throw new InvalidArgumentError(
