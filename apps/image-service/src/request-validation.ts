@@ -7,7 +7,7 @@ import type {
   ImageModelEntry,
 } from '@nextx/image';
 import type { common, image } from '@nextx/proto';
-import { decodePng } from '@nextx/media';
+import { decodePng, readPngHeader } from '@nextx/media';
 import type { ImageServiceSettings } from './config';
 
 /** Resolves the model and checks every field of a Generate request against its limits. */
@@ -105,20 +105,23 @@ export function validateInpaint(
   check.range('class_label', request.classLabel, 0, entry.numClasses - 1, true);
   const size = entry.imageSize;
   const read = (field: string, bytes: Uint8Array) => {
-    let png;
+    const limit = `a ${size}×${size} PNG`;
+    let header;
     try {
-      png = decodePng(bytes, 1);
+      // The header's dimensions are checked before a byte is inflated: a small file may declare
+      // an image of gigabytes.
+      header = readPngHeader(bytes);
     } catch {
-      throw new InvalidArgumentError(field, `a ${size}×${size} PNG`, 'not a PNG');
+      throw new InvalidArgumentError(field, limit, 'not a PNG');
     }
-    if (png.width !== size || png.height !== size) {
-      throw new InvalidArgumentError(
-        field,
-        `a ${size}×${size} PNG`,
-        `got ${png.width}×${png.height}`,
-      );
+    if (header.width !== size || header.height !== size) {
+      throw new InvalidArgumentError(field, limit, `got ${header.width}×${header.height}`);
     }
-    return png.pixels;
+    try {
+      return decodePng(bytes, 1, { maxSide: size, maxDecodedBytes: size * size * 4 }).pixels;
+    } catch {
+      throw new InvalidArgumentError(field, limit, 'not a PNG');
+    }
   };
   const imagePixels = read('image_png', request.imagePng);
   const mask = read('mask_png', request.maskPng);
