@@ -1,6 +1,7 @@
+import { stabiliseAr } from './ar-stability';
 import { fitArNet } from './arnet';
 import { fitLeastSquaresAr, selectOrderByAic } from './least-squares-ar';
-import { inSampleResiduals, type OneStepPredictor } from './linear-ar';
+import { inSampleResiduals, LinearArModel, type OneStepPredictor } from './linear-ar';
 
 /** Model families the service fits. */
 export type SeriesMethod = 'auto' | 'ar' | 'arnet';
@@ -38,6 +39,11 @@ export interface FittedSeriesModel {
   readonly residualStd: number;
   readonly fitMs: number;
   readonly epochs: number;
+  /**
+   * Factor (≤ 1) the fitted roots were scaled by to make an explosive linear fit stable; 1 when
+   * the fit was stable as it came (see `stabiliseAr`).
+   */
+  readonly rootScale: number;
 }
 
 /** Largest order the AIC search tries: enough for two seasons, a third of the series at most. */
@@ -85,5 +91,30 @@ export function fitSeriesModel(
     residualStd,
     fitMs: performance.now() - started,
     epochs,
+    rootScale: 1,
+  };
+}
+
+/**
+ * Largest growth an explosive fit may show over the roll-out: beyond it (ρ^steps > this, ρ the
+ * spectral radius) the roll-out is extrapolated garbage on its way to ±Infinity and NaN.
+ */
+export const MAX_ROLLOUT_GROWTH = 1e3;
+
+/**
+ * The model to roll out `steps` ahead: a linear fit whose explosive roots would grow by more
+ * than {@link MAX_ROLLOUT_GROWTH} over the steps gets its roots scaled to just inside the unit
+ * circle (`stabiliseAr`; `rootScale` reports the factor); any other fit is returned as it is,
+ * so short forecasts of a trending series keep their trend.
+ */
+export function stabiliseForRollout(model: FittedSeriesModel, steps: number): FittedSeriesModel {
+  if (!model.coefficients) return model;
+  const stable = stabiliseAr(model.coefficients);
+  if (stable.scale === 1 || (1 / stable.scale) ** steps <= MAX_ROLLOUT_GROWTH) return model;
+  return {
+    ...model,
+    coefficients: stable.coefficients,
+    predictor: new LinearArModel(stable.coefficients, model.intercept),
+    rootScale: stable.scale,
   };
 }
