@@ -322,6 +322,19 @@ describe('image-service over gRPC with the reference models', () => {
     expect(models.models.length).toBeGreaterThan(0);
   });
 
+  it('does not list a draft model, and a request naming one is NOT_FOUND, not INTERNAL', async () => {
+    const { models: listed } = await client.unary('listModels', {});
+    const names = listed.map((m) => m.model?.name);
+    expect(names).toContain('llama-mnist');
+    expect(names).not.toContain('llama-mnist-draft');
+    expect(listed.find((m) => m.model?.name === 'llama-mnist')?.image?.hasDraft).toBe(true);
+    const error = (await collect(client, {
+      model: { name: 'llama-mnist-draft', version: '' },
+    }).catch((e: ServiceError) => e)) as ServiceError;
+    expect(error.code).toBe(status.NOT_FOUND);
+    expect(error.details).toContain('llama-mnist-draft');
+  });
+
   it('lists and describes models with family, defaults and recorded quality; health and reflection work', async () => {
     const { models } = await client.unary('listModels', {});
     expect(models.map((m) => m.model?.name).sort()).toEqual(
