@@ -227,3 +227,27 @@ describe('validateInpaint', () => {
     expect(validateInpaint(request(png), inpaintCatalog).task.image).toHaveLength(32 * 32);
   });
 });
+
+describe('sampling limits', () => {
+  const sampled = (sampling: image.GenerateRequest['sampling']) =>
+    validateGenerate({ ...base, sampling }, catalog, settings).task;
+
+  it('accepts the documented minimum top_p 0.01 as it arrives over the wire (float32)', () => {
+    expect(sampled({ topP: Math.fround(0.01) }).topP).toBe(Math.fround(0.01));
+    expect(sampled({ minP: Math.fround(0.99) }).minP).toBe(Math.fround(0.99));
+    expect(() => sampled({ topP: Math.fround(0.0099) })).toThrow('sampling.top_p');
+  });
+
+  it('refuses NaN in every sampling field, naming it', () => {
+    const names = {
+      temperature: 'temperature',
+      topK: 'top_k',
+      topP: 'top_p',
+      minP: 'min_p',
+      guidanceScale: 'guidance_scale',
+    } as const;
+    for (const [key, name] of Object.entries(names)) {
+      expect(() => sampled({ [key]: Number.NaN }), key).toThrow(`sampling.${name}`);
+    }
+  });
+});

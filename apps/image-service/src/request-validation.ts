@@ -74,16 +74,16 @@ export function resolveSampling(
   const s = sampling ?? {};
   const d = entry.defaults;
   return {
-    guidanceScale: check.range(
+    guidanceScale: check.floatRange(
       'sampling.guidance_scale',
       s.guidanceScale ?? d.guidanceScale,
       1,
       20,
     ),
-    temperature: check.range('sampling.temperature', s.temperature ?? d.temperature, 0, 10),
+    temperature: check.floatRange('sampling.temperature', s.temperature ?? d.temperature, 0, 10),
     topK: check.range('sampling.top_k', s.topK ?? d.topK, 0, entry.vocabSize, true),
-    topP: check.range('sampling.top_p', s.topP ?? d.topP, 0.01, 1),
-    minP: check.range('sampling.min_p', s.minP ?? d.minP, 0, 0.99),
+    topP: check.floatRange('sampling.top_p', s.topP ?? d.topP, 0.01, 1),
+    minP: check.floatRange('sampling.min_p', s.minP ?? d.minP, 0, 0.99),
   };
 }
 

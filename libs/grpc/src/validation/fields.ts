@@ -22,6 +22,18 @@ export const check = {
     return value;
   },
 
+  /**
+   * A proto `float` field within [min, max], compared in float32: the documented minimum 0.01
+   * arrives as 0.009999999776 (its nearest float32) and is accepted. NaN and ±Infinity never are.
+   */
+  floatRange(field: string, value: number, min: number, max: number): number {
+    const v = Math.fround(value);
+    if (!Number.isFinite(v) || v < Math.fround(min) || v > Math.fround(max)) {
+      throw new InvalidArgumentError(field, `a number in [${min}, ${max}]`, `got ${value}`);
+    }
+    return value;
+  },
+
   /** `value` lies strictly inside (min, max). */
   openRange(field: string, value: number, min: number, max: number): number {
     if (!Number.isFinite(value) || value <= min || value >= max) {
