@@ -16,7 +16,7 @@ import { freePort, healthCheckLatencies } from '@nextx/grpc/testing';
 import { decodePng, encodePng } from '@nextx/media';
 import { createRequire } from 'node:module';
 import { image, models, PROTO_FILES } from '@nextx/proto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadImageConfig } from '../src/config';
 import { imageServiceDefinition } from '../src/image.module';
 import type { GenerationService } from '@nextx/serving';
@@ -214,6 +214,43 @@ describe('image-service over gRPC with the reference models', () => {
     }
     console.log(`in-painting: classifier agrees with the kept half's class in ${agreed}/${trials}`);
     expect(agreed).toBeGreaterThanOrEqual(8);
+  });
+
+  it('a cancelled Inpaint call aborts its generation', async () => {
+    const generation = service.app.get<GenerationService<ImageTasks>>(IMAGE_GENERATION);
+    const run = vi.spyOn(generation, 'run');
+    try {
+      const png = encodePng({
+        pixels: new Float32Array(32 * 32),
+        images: 1,
+        channels: 1,
+        height: 32,
+        width: 32,
+      });
+      const controller = new AbortController();
+      const call = client
+        .unary(
+          'inpaint',
+          {
+            model: { name: 'var-mnist', version: '' },
+            imagePng: png,
+            maskPng: png,
+            classLabel: 1,
+            seed: 1,
+            sampling: SAMPLING,
+          },
+          { signal: controller.signal },
+        )
+        .catch((e: ServiceError) => e);
+      while (run.mock.calls.length === 0) await new Promise((r) => setTimeout(r, 2));
+      controller.abort();
+      expect(((await call) as ServiceError).code).toBe(status.CANCELLED);
+      const signal = run.mock.calls[0][2]?.signal;
+      for (let i = 0; i < 100 && !signal?.aborted; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(signal?.aborted).toBe(true);
+    } finally {
+      run.mockRestore();
+    }
   });
 
   it('refuses in-painting input of the wrong size or kind', async () => {
