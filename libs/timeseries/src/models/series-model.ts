@@ -9,6 +9,18 @@ export type SeriesMethod = 'auto' | 'ar' | 'arnet';
 /** Above this order AUTO prefers AR-Net, whose cost grows linearly in p (least squares: p²). */
 export const AUTO_ARNET_MIN_ORDER = 128;
 
+/**
+ * From this many values on AUTO fits AR-Net at the AIC order ("when the series is long enough",
+ * as the proto says): enough rows for its mini-batch training to settle. The order rule alone was
+ * unreachable, since the AIC search never goes near {@link AUTO_ARNET_MIN_ORDER} on its own.
+ */
+export const AUTO_ARNET_MIN_LENGTH = 2_000;
+
+/** The method AUTO resolves to for a series of `length` values fitted at `order`. */
+export function autoMethod(length: number, order: number): 'ar' | 'arnet' {
+  return length >= AUTO_ARNET_MIN_LENGTH || order > AUTO_ARNET_MIN_ORDER ? 'arnet' : 'ar';
+}
+
 /** What to fit. */
 export interface SeriesModelSpec {
   readonly method: SeriesMethod;
@@ -61,7 +73,7 @@ export function fitSeriesModel(
   const order =
     spec.order || selectOrderByAic(values, maxAutoOrder(values.length, spec.seasonLength));
   const method =
-    spec.method === 'auto' ? (order > AUTO_ARNET_MIN_ORDER ? 'arnet' : 'ar') : spec.method;
+    spec.method === 'auto' ? autoMethod(values.length, order) : spec.method;
   let predictor: OneStepPredictor;
   let coefficients: Float64Array | undefined;
   let intercept = 0;
