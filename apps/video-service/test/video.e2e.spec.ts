@@ -235,6 +235,18 @@ describe('video-service over gRPC with the reference video models', () => {
     expect(listed.models.length).toBeGreaterThan(0);
   });
 
+  it('ListJobs refuses an unknown state enum with INVALID_ARGUMENT naming the field', async () => {
+    const error = (await client
+      .unary('listJobs', {
+        pageToken: '',
+        pageSize: 0,
+        state: 99 as unknown as commonJob.JobState,
+      })
+      .catch((e: ServiceError) => e)) as ServiceError;
+    expect(error.code).toBe(status.INVALID_ARGUMENT);
+    expect(error.details).toContain('state');
+  });
+
   it('job RPCs answer UNAVAILABLE when the service runs without Kafka', async () => {
     const error = (await client
       .unary('getJob', { jobId: `job-${'0'.repeat(32)}` })
