@@ -1,6 +1,7 @@
+import type { Metadata, ServerUnaryCall } from '@grpc/grpc-js';
 import { Controller, Inject } from '@nestjs/common';
 import type { ImageTaskBase, ImageTasks, ImageCatalog, ImageModelEntry } from '@nextx/image';
-import { modelQuality } from '@nextx/grpc';
+import { check, modelQuality } from '@nextx/grpc';
 import { image, models } from '@nextx/proto';
 import type { GenerationService } from '@nextx/serving';
 import { Observable } from 'rxjs';
@@ -95,11 +96,18 @@ export class ImageController implements image.ImageGenerationController {
     });
   }
 
-  async inpaint(request: image.InpaintRequest): Promise<image.InpaintResponse> {
+  async inpaint(
+    request: image.InpaintRequest,
+    _metadata?: Metadata,
+    call?: Pick<ServerUnaryCall<unknown, unknown>, 'on' | 'cancelled'>,
+  ): Promise<image.InpaintResponse> {
     const { task, entry } = validateInpaint(request, this.catalog);
-    const { png } = await this.generation.run('inpaint', task, {
-      signal: new AbortController().signal,
-    });
+    // Nest hands a unary handler the grpc-js call: its cancellation (client cancel, deadline)
+    // aborts the generation within one step, as a cancelled Generate stream does.
+    const controller = new AbortController();
+    call?.on('cancelled', () => controller.abort());
+    if (call?.cancelled) controller.abort();
+    const { png } = await this.generation.run('inpaint', task, { signal: controller.signal });
     return {
       png,
       settings: usedSettings(entry, task, false),
@@ -111,6 +119,7 @@ export class ImageController implements image.ImageGenerationController {
   }
 
   getModel(request: models.GetModelRequest): models.GetModelResponse {
+    check.modelRef('model', request.model);
     return {
       model: modelInfo(this.catalog.get(request.model?.name ?? '', request.model?.version)),
     };

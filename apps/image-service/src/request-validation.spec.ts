@@ -2,9 +2,38 @@ import { InvalidArgumentError, NotFoundError } from '@nextx/engine';
 import type { ImageCatalog, ImageModelEntry } from '@nextx/image';
 import type { image } from '@nextx/proto';
 import type { ModelManifest } from '@nextx/runtime';
-import { describe, expect, it } from 'vitest';
+import { crc32, deflateSync } from 'node:zlib';
+import * as media from '@nextx/media';
+import { describe, expect, it, vi } from 'vitest';
 import type { ImageServiceSettings } from './config';
-import { validateGenerate } from './request-validation';
+import { validateGenerate, validateInpaint } from './request-validation';
+
+vi.mock('@nextx/media', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('@nextx/media')>();
+  return { ...actual, decodePng: vi.fn(actual.decodePng) };
+});
+
+/** A valid PNG of a few dozen bytes whose IHDR declares `width`×`height`. */
+function pngDeclaring(width: number, height: number): Uint8Array {
+  const chunk = (type: string, data: Buffer) => {
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(data.length);
+    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(body));
+    return Buffer.concat([length, body, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = 8;
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(Buffer.alloc(1))),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
 
 const entry = (
   name: string,
@@ -144,5 +173,81 @@ describe('validateGenerate', () => {
       );
     expect(call).toThrow(kind);
     expect(call).toThrow(message);
+  });
+});
+
+describe('validateInpaint', () => {
+  const inpaintModel = {
+    ...entry('var-inpaint', 'var'),
+    manifest: {
+      name: 'var-inpaint',
+      family: 'var',
+      version: '1',
+      contract: { graphs: { encoder: {} } },
+    } as unknown as ModelManifest,
+  };
+  const inpaintCatalog = { get: () => inpaintModel } as unknown as ImageCatalog;
+  const request = (imagePng: Uint8Array): image.InpaintRequest => ({
+    model: { name: 'var-inpaint', version: '' },
+    imagePng,
+    maskPng: imagePng,
+    classLabel: 1,
+    seed: 1,
+  });
+
+  it('refuses a tiny PNG declaring 65535×65535 from its header, before decoding it', () => {
+    const decode = vi.mocked(media.decodePng);
+    // Decoding this file would allocate gigabytes: fail fast instead if validation tries.
+    decode.mockImplementationOnce(() => {
+      throw new Error('decoded before the size check');
+    });
+    const bomb = pngDeclaring(65535, 65535);
+    expect(bomb.length).toBeLessThan(100);
+    let error: unknown;
+    try {
+      validateInpaint(request(bomb), inpaintCatalog);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(InvalidArgumentError);
+    expect(error).toMatchObject({ field: 'image_png', limit: 'a 32×32 PNG' });
+    expect((error as Error).message).toContain('got 65535×65535');
+    expect(decode).not.toHaveBeenCalled();
+    decode.mockReset();
+  });
+
+  it('decodes PNGs of the model size', () => {
+    const png = media.encodePng({
+      pixels: new Float32Array(32 * 32),
+      images: 1,
+      channels: 1,
+      height: 32,
+      width: 32,
+    });
+    expect(validateInpaint(request(png), inpaintCatalog).task.image).toHaveLength(32 * 32);
+  });
+});
+
+describe('sampling limits', () => {
+  const sampled = (sampling: image.GenerateRequest['sampling']) =>
+    validateGenerate({ ...base, sampling }, catalog, settings).task;
+
+  it('accepts the documented minimum top_p 0.01 as it arrives over the wire (float32)', () => {
+    expect(sampled({ topP: Math.fround(0.01) }).topP).toBe(Math.fround(0.01));
+    expect(sampled({ minP: Math.fround(0.99) }).minP).toBe(Math.fround(0.99));
+    expect(() => sampled({ topP: Math.fround(0.0099) })).toThrow('sampling.top_p');
+  });
+
+  it('refuses NaN in every sampling field, naming it', () => {
+    const names = {
+      temperature: 'temperature',
+      topK: 'top_k',
+      topP: 'top_p',
+      minP: 'min_p',
+      guidanceScale: 'guidance_scale',
+    } as const;
+    for (const [key, name] of Object.entries(names)) {
+      expect(() => sampled({ [key]: Number.NaN }), key).toThrow(`sampling.${name}`);
+    }
   });
 });

@@ -7,7 +7,7 @@ import type {
   ImageModelEntry,
 } from '@nextx/image';
 import type { common, image } from '@nextx/proto';
-import { decodePng } from '@nextx/media';
+import { decodePng, readPngHeader } from '@nextx/media';
 import type { ImageServiceSettings } from './config';
 
 /** Resolves the model and checks every field of a Generate request against its limits. */
@@ -16,6 +16,7 @@ export function validateGenerate(
   catalog: ImageCatalog,
   settings: ImageServiceSettings,
 ): { task: ImageGenerateTask; entry: ImageModelEntry } {
+  check.modelRef('model', request.model);
   if (!request.model?.name) throw new InvalidArgumentError('model.name', 'required', 'missing');
   const entry = catalog.get(request.model.name, request.model.version);
   check.range('class_label', request.classLabel, 0, entry.numClasses - 1, true);
@@ -73,16 +74,16 @@ export function resolveSampling(
   const s = sampling ?? {};
   const d = entry.defaults;
   return {
-    guidanceScale: check.range(
+    guidanceScale: check.floatRange(
       'sampling.guidance_scale',
       s.guidanceScale ?? d.guidanceScale,
       1,
       20,
     ),
-    temperature: check.range('sampling.temperature', s.temperature ?? d.temperature, 0, 10),
+    temperature: check.floatRange('sampling.temperature', s.temperature ?? d.temperature, 0, 10),
     topK: check.range('sampling.top_k', s.topK ?? d.topK, 0, entry.vocabSize, true),
-    topP: check.range('sampling.top_p', s.topP ?? d.topP, 0.01, 1),
-    minP: check.range('sampling.min_p', s.minP ?? d.minP, 0, 0.99),
+    topP: check.floatRange('sampling.top_p', s.topP ?? d.topP, 0.01, 1),
+    minP: check.floatRange('sampling.min_p', s.minP ?? d.minP, 0, 0.99),
   };
 }
 
@@ -91,6 +92,7 @@ export function validateInpaint(
   request: image.InpaintRequest,
   catalog: ImageCatalog,
 ): { task: ImageInpaintTask; entry: ImageModelEntry } {
+  check.modelRef('model', request.model);
   if (!request.model?.name) throw new InvalidArgumentError('model.name', 'required', 'missing');
   const entry = catalog.get(request.model.name, request.model.version);
   if (entry.family !== 'var' || !('encoder' in entry.manifest.contract.graphs)) {
@@ -103,20 +105,23 @@ export function validateInpaint(
   check.range('class_label', request.classLabel, 0, entry.numClasses - 1, true);
   const size = entry.imageSize;
   const read = (field: string, bytes: Uint8Array) => {
-    let png;
+    const limit = `a ${size}×${size} PNG`;
+    let header;
     try {
-      png = decodePng(bytes, 1);
+      // The header's dimensions are checked before a byte is inflated: a small file may declare
+      // an image of gigabytes.
+      header = readPngHeader(bytes);
     } catch {
-      throw new InvalidArgumentError(field, `a ${size}×${size} PNG`, 'not a PNG');
+      throw new InvalidArgumentError(field, limit, 'not a PNG');
     }
-    if (png.width !== size || png.height !== size) {
-      throw new InvalidArgumentError(
-        field,
-        `a ${size}×${size} PNG`,
-        `got ${png.width}×${png.height}`,
-      );
+    if (header.width !== size || header.height !== size) {
+      throw new InvalidArgumentError(field, limit, `got ${header.width}×${header.height}`);
     }
-    return png.pixels;
+    try {
+      return decodePng(bytes, 1, { maxSide: size, maxDecodedBytes: size * size * 4 }).pixels;
+    } catch {
+      throw new InvalidArgumentError(field, limit, 'not a PNG');
+    }
   };
   const imagePixels = read('image_png', request.imagePng);
   const mask = read('mask_png', request.maskPng);

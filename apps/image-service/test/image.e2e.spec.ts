@@ -16,7 +16,7 @@ import { freePort, healthCheckLatencies } from '@nextx/grpc/testing';
 import { decodePng, encodePng } from '@nextx/media';
 import { createRequire } from 'node:module';
 import { image, models, PROTO_FILES } from '@nextx/proto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadImageConfig } from '../src/config';
 import { imageServiceDefinition } from '../src/image.module';
 import type { GenerationService } from '@nextx/serving';
@@ -216,6 +216,43 @@ describe('image-service over gRPC with the reference models', () => {
     expect(agreed).toBeGreaterThanOrEqual(8);
   });
 
+  it('a cancelled Inpaint call aborts its generation', async () => {
+    const generation = service.app.get<GenerationService<ImageTasks>>(IMAGE_GENERATION);
+    const run = vi.spyOn(generation, 'run');
+    try {
+      const png = encodePng({
+        pixels: new Float32Array(32 * 32),
+        images: 1,
+        channels: 1,
+        height: 32,
+        width: 32,
+      });
+      const controller = new AbortController();
+      const call = client
+        .unary(
+          'inpaint',
+          {
+            model: { name: 'var-mnist', version: '' },
+            imagePng: png,
+            maskPng: png,
+            classLabel: 1,
+            seed: 1,
+            sampling: SAMPLING,
+          },
+          { signal: controller.signal },
+        )
+        .catch((e: ServiceError) => e);
+      while (run.mock.calls.length === 0) await new Promise((r) => setTimeout(r, 2));
+      controller.abort();
+      expect(((await call) as ServiceError).code).toBe(status.CANCELLED);
+      const signal = run.mock.calls[0][2]?.signal;
+      for (let i = 0; i < 100 && !signal?.aborted; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(signal?.aborted).toBe(true);
+    } finally {
+      run.mockRestore();
+    }
+  });
+
   it('refuses in-painting input of the wrong size or kind', async () => {
     const tiny = encodePng({
       pixels: new Float32Array(16),
@@ -301,6 +338,38 @@ describe('image-service over gRPC with the reference models', () => {
     await expectStatus({ speculative: true }, status.INVALID_ARGUMENT, 'speculative');
     const ok = await collect(client, { numImages: 1 });
     expect(ok.images.png).toHaveLength(1);
+  });
+
+  it('an 80,000-character model name is refused at once and other calls on the connection go on', async () => {
+    const long = 'm'.repeat(80_000);
+    const [generate, getModel, models] = await Promise.all([
+      collect(client, { model: { name: long, version: '' } }, { timeoutMs: 10_000 }).catch(
+        (e: ServiceError) => e,
+      ),
+      client
+        .unary('getModel', { model: { name: long, version: '' } }, { timeoutMs: 10_000 })
+        .catch((e: ServiceError) => e),
+      client.unary('listModels', {}, { timeoutMs: 10_000 }),
+    ]);
+    for (const error of [generate, getModel] as ServiceError[]) {
+      expect(error.code).toBe(status.INVALID_ARGUMENT);
+      expect(error.details).toContain('model.name');
+      expect(error.details.length).toBeLessThan(1000);
+    }
+    expect(models.models.length).toBeGreaterThan(0);
+  });
+
+  it('does not list a draft model, and a request naming one is NOT_FOUND, not INTERNAL', async () => {
+    const { models: listed } = await client.unary('listModels', {});
+    const names = listed.map((m) => m.model?.name);
+    expect(names).toContain('llama-mnist');
+    expect(names).not.toContain('llama-mnist-draft');
+    expect(listed.find((m) => m.model?.name === 'llama-mnist')?.image?.hasDraft).toBe(true);
+    const error = (await collect(client, {
+      model: { name: 'llama-mnist-draft', version: '' },
+    }).catch((e: ServiceError) => e)) as ServiceError;
+    expect(error.code).toBe(status.NOT_FOUND);
+    expect(error.details).toContain('llama-mnist-draft');
   });
 
   it('lists and describes models with family, defaults and recorded quality; health and reflection work', async () => {

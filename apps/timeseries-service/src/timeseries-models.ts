@@ -1,5 +1,6 @@
 import { NotFoundError } from '@nextx/engine';
 import { models } from '@nextx/proto';
+import { AUTO_ARNET_MIN_LENGTH } from '@nextx/timeseries';
 import type { TimeSeriesLimits } from './config';
 
 /** Version of the built-in fitting methods (they change with the service, not a repository). */
@@ -9,8 +10,7 @@ const METHODS = [
   {
     name: 'auto',
     family: models.ModelFamily.MODEL_FAMILY_AUTO,
-    description:
-      'picks the AR order by AIC on least squares, then fits AR-Net at that order when the series is long enough, else AR (METHOD_AUTO)',
+    description: `picks the AR order by AIC on least squares, then fits AR-Net at that order when the series is long enough (at least ${AUTO_ARNET_MIN_LENGTH} values), else AR (METHOD_AUTO)`,
   },
   {
     name: 'ar',

@@ -125,6 +125,7 @@ export class TimeSeriesController implements timeseries.TimeSeriesController {
   }
 
   getModel(request: models.GetModelRequest): models.GetModelResponse {
+    check.modelRef('model', request.model);
     return { model: this.models.get(request.model?.name ?? '', request.model?.version) };
   }
 }

@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from '@nextx/engine';
 import { resolveClipFormat, type ClipFormat } from '@nextx/media';
+import { check } from '@nextx/grpc';
 import type { videoClip } from '@nextx/proto';
 import {
   resolveClip,
@@ -16,6 +17,7 @@ export function checkClip(
   prefix: string,
 ): { clip: ResolvedClip; info: VideoModelInfo } {
   if (!spec) throw new InvalidArgumentError(prefix, 'required', 'missing');
+  check.modelRef(`${prefix}.model`, spec.model);
   if (!spec.model?.name)
     throw new InvalidArgumentError(`${prefix}.model.name`, 'required', 'missing');
   const info = catalog.get(spec.model.name, spec.model.version);
@@ -25,7 +27,11 @@ export function checkClip(
 /** The container asked for: '' picks MP4 when this process has ffmpeg, else GIF. */
 export function checkFormat(field: string, format: string, resolveAuto: boolean): '' | ClipFormat {
   if (format !== '' && format !== 'mp4' && format !== 'gif')
-    throw new InvalidArgumentError(field, '"mp4", "gif" or empty', `got ${JSON.stringify(format)}`);
+    throw new InvalidArgumentError(
+      field,
+      '"mp4", "gif" or empty',
+      `got ${JSON.stringify(format.slice(0, 16))}${format.length > 16 ? '…' : ''}`,
+    );
   return resolveAuto ? resolveClipFormat(format) : format;
 }
 

@@ -12,7 +12,7 @@ import {
 import { ModelRepository, ReferenceClassifier } from '@nextx/runtime';
 import { clipQuality, poolClipQuality, type ClipQuality } from '@nextx/video';
 import { decodePng, hasH264Encoder, probeClip } from '@nextx/media';
-import { models, type video } from '@nextx/proto';
+import { commonJob, models, type video } from '@nextx/proto';
 import { GifReader } from 'omggif';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadVideoConfig } from '../src/config';
@@ -199,6 +199,52 @@ describe('video-service over gRPC with the reference video models', () => {
     await expectStatus({}, status.INVALID_ARGUMENT, 'format', 'avi');
     const ok = await generate(client, { frames: 2 });
     expect(ok.frames).toHaveLength(2);
+  });
+
+  it('an 80,000-character model name or a 1 MiB page token is refused at once; other calls go on', async () => {
+    const long = 'm'.repeat(80_000);
+    const timeoutMs = 10_000;
+    const signal = AbortSignal.timeout(timeoutMs);
+    const [clipError, modelError, pageError, listed] = await Promise.all([
+      generate(client, { model: { name: long, version: '' } }, 'gif', signal).catch(
+        (e: ServiceError) => e,
+      ),
+      client
+        .unary('getModel', { model: { name: long, version: '' } }, { timeoutMs })
+        .catch((e: ServiceError) => e),
+      client
+        .unary(
+          'listJobs',
+          {
+            pageToken: 'x'.repeat(1 << 20),
+            pageSize: 0,
+            state: commonJob.JobState.JOB_STATE_UNSPECIFIED,
+          },
+          { timeoutMs },
+        )
+        .catch((e: ServiceError) => e),
+      client.unary('listModels', {}, { timeoutMs }),
+    ]);
+    const fields = ['clip.model.name', 'model.name', 'page_token'];
+    [clipError, modelError, pageError].forEach((error, i) => {
+      const e = error as ServiceError;
+      expect(e.code, fields[i]).toBe(status.INVALID_ARGUMENT);
+      expect(e.details).toContain(fields[i]);
+      expect(e.details.length).toBeLessThan(1000);
+    });
+    expect(listed.models.length).toBeGreaterThan(0);
+  });
+
+  it('ListJobs refuses an unknown state enum with INVALID_ARGUMENT naming the field', async () => {
+    const error = (await client
+      .unary('listJobs', {
+        pageToken: '',
+        pageSize: 0,
+        state: 99 as unknown as commonJob.JobState,
+      })
+      .catch((e: ServiceError) => e)) as ServiceError;
+    expect(error.code).toBe(status.INVALID_ARGUMENT);
+    expect(error.details).toContain('state');
   });
 
   it('job RPCs answer UNAVAILABLE when the service runs without Kafka', async () => {

@@ -1,6 +1,7 @@
 export * from './csv/series-csv';
 export * from './svg/forecast-plot';
 export * from './png/png-encoder';
+export * from './png/png-header';
 export * from './video/grey-clip';
 export * from './video/gif-encoder';
 export * from './video/mp4-encoder';

@@ -4,6 +4,7 @@ export * from './models/lag-design';
 export * from './models/least-squares-ar';
 export * from './models/linear-ar';
 export * from './models/series-model';
+export * from './models/ar-stability';
 export * from './pipelines/forecaster';
 export * from './pipelines/simulate';
 export * from './quality/metrics';

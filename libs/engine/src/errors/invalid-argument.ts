@@ -37,7 +37,13 @@ export class ResourceExhaustedError extends Error {
   }
 }
 
-/** Thrown when a named thing (model, job) does not exist; maps to NOT_FOUND. */
+/** Longest piece of a client-supplied key a {@link NotFoundError} message echoes. */
+const ECHO_CHARS = 64;
+
+/**
+ * Thrown when a named thing (model, job) does not exist; maps to NOT_FOUND. The message echoes
+ * at most a short prefix of the key: it travels in a header, and the key came from the client.
+ */
 export class NotFoundError extends Error {
   override readonly name = 'NotFoundError';
 
@@ -45,6 +51,7 @@ export class NotFoundError extends Error {
     readonly kind: string,
     readonly key: string,
   ) {
-    super(`${kind} "${key}" not found`);
+    const shown = key.length > ECHO_CHARS ? `${key.slice(0, ECHO_CHARS)}…` : key;
+    super(`${kind} "${shown}" not found`);
   }
 }

@@ -86,4 +86,18 @@ describe('toGrpcError', () => {
     const long = readStatusDetails(toGrpcError(new NotFoundError('model', 'x'.repeat(5000))));
     expect(long!.resourceInfo!.resourceName.length).toBeLessThan(100);
   });
+
+  it('never sends a status message longer than a short, bounded size', () => {
+    const long = 'm'.repeat(80_000);
+    for (const error of [
+      new NotFoundError('image model', long),
+      new InvalidArgumentError('model.name', 'known', `got ${long}`),
+      { code: status.INTERNAL, details: long },
+    ]) {
+      const mapped = toGrpcError(error);
+      expect(mapped.details.length).toBeLessThan(1100);
+      const bytes = mapped.metadata?.getMap() ?? {};
+      for (const value of Object.values(bytes)) expect(value.length).toBeLessThan(4000);
+    }
+  });
 });

@@ -10,6 +10,13 @@ export const ERROR_DETAIL_KEY = 'nextx-error-detail';
 /** Longest piece of a client-supplied name echoed back in error details. */
 const ECHO_CHARS = 64;
 
+/**
+ * Longest status message sent. The message and its copies in the details travel in HTTP/2
+ * trailers: one too large for the peer's header limit leaves the call without a status and
+ * stalls the connection, so whatever a handler put in a message is cut here.
+ */
+const MAX_MESSAGE_CHARS = 1024;
+
 /** What grpc-js needs to end a call with a status. */
 export interface GrpcError {
   readonly code: status;
@@ -55,6 +62,11 @@ export function grpcErrorWithDetails(
   return { code, details: message, message, metadata };
 }
 
+/** At most {@link MAX_MESSAGE_CHARS} characters of a status message. */
+function capMessage(message: string): string {
+  return message.length > MAX_MESSAGE_CHARS ? `${message.slice(0, MAX_MESSAGE_CHARS)}…` : message;
+}
+
 /** `ErrorInfo` in the nextx domain. */
 function errorInfo(reason: ErrorReason, metadata: Record<string, string>) {
   return { reason, domain: ERROR_DOMAIN, metadata };
@@ -86,10 +98,14 @@ function isGrpcStatusLike(
  */
 export function toGrpcError(error: unknown): GrpcError {
   if (error instanceof InvalidArgumentError) {
-    const { field, limit, detail } = error;
+    const field = shortPrefix(error.field);
+    const limit = capMessage(error.limit);
+    const detail = capMessage(error.detail);
     return grpcErrorWithDetails(
       status.INVALID_ARGUMENT,
-      error.message,
+      error.message.length > MAX_MESSAGE_CHARS
+        ? `${field}: ${detail} (limit: ${limit})`
+        : error.message,
       {
         badRequest: {
           fieldViolations: [
@@ -108,7 +124,7 @@ export function toGrpcError(error: unknown): GrpcError {
   if (error instanceof ResourceExhaustedError) {
     return grpcErrorWithDetails(
       status.RESOURCE_EXHAUSTED,
-      error.message,
+      capMessage(error.message),
       {
         errorInfo: errorInfo(ErrorReason.QUEUE_FULL, {
           resource: error.resource,
@@ -116,12 +132,12 @@ export function toGrpcError(error: unknown): GrpcError {
         }),
         ...(error.retryAfterMs === undefined ? {} : { retryInfo: retryInfo(error.retryAfterMs) }),
       },
-      { field: error.resource, limit: error.limit, message: error.message },
+      { field: error.resource, limit: error.limit, message: capMessage(error.message) },
     );
   }
   if (error instanceof NotFoundError) {
     const name = shortPrefix(error.key);
-    return grpcErrorWithDetails(status.NOT_FOUND, error.message, {
+    return grpcErrorWithDetails(status.NOT_FOUND, capMessage(error.message), {
       resourceInfo: {
         resourceType: error.kind,
         resourceName: name,
@@ -135,7 +151,7 @@ export function toGrpcError(error: unknown): GrpcError {
     return { code: status.CANCELLED, details: 'cancelled', message: 'cancelled' };
   }
   if (isGrpcStatusLike(error)) {
-    const message = error.details ?? error.message ?? status[error.code];
+    const message = capMessage(error.details ?? error.message ?? status[error.code]);
     return { code: error.code, details: message, message };
   }
   return { code: status.INTERNAL, details: 'internal error', message: 'internal error' };

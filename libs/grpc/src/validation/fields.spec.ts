@@ -30,4 +30,15 @@ describe('check', () => {
     );
     expect(() => check.oneOf('m', 'x', ['ar'])).toThrow('m: got "x" (limit: one of ar)');
   });
+
+  it('caps strings by a declared length before they are looked up or echoed', () => {
+    expect(check.text('page_token', '100', 64)).toBe('100');
+    expect(() => check.text('page_token', 'x'.repeat(65), 64)).toThrow(
+      'page_token: got 65 characters (limit: <= 64 characters)',
+    );
+    expect(() => check.modelRef('clip.model', { name: 'm'.repeat(80_000), version: '' })).toThrow(
+      'clip.model.name: got 80000 characters',
+    );
+    expect(() => check.oneOf('m', 'x'.repeat(80_000), ['ar'])).toThrow(/^.{0,120}$/);
+  });
 });

@@ -16,12 +16,16 @@ export class ImageCatalog {
 
   /**
    * Reads every image model's manifest. An image manifest without its size or sampling
-   * defaults stops the service at start with a message naming the model and field.
+   * defaults stops the service at start with a message naming the model and field. A draft
+   * model (its manifest says `draft_for` another) has no decoder graph and serves no request on
+   * its own: it is not an entry (so not listed, and NOT_FOUND by name), only its target's
+   * `draft`.
    */
   static async load(repository: ModelRepository): Promise<ImageCatalog> {
     const manifests = await repository.list();
     const entries = new Map<string, ImageModelEntry>();
     for (const manifest of manifests) {
+      if (typeof (manifest as Record<string, unknown>)['draft_for'] === 'string') continue;
       const facts = readImageModelFacts(manifest);
       if (!facts) continue;
       entries.set(manifest.name, {

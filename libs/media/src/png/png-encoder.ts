@@ -1,4 +1,5 @@
 import { PNG } from 'pngjs';
+import { checkPngHeader, type PngLimits } from './png-header';
 
 /** Pixels of one or more images, row-major [images, channels, height, width], values in [0, 1]. */
 export interface PixelBatch {
@@ -52,8 +53,13 @@ export function encodeGridPng(
   return PNG.sync.write(png);
 }
 
-/** Decodes a PNG into a one-image batch with `channels` channels (1 = grey by luma, 3 = RGB), values in [0, 1]. */
-export function decodePng(bytes: Uint8Array, channels: 1 | 3 = 1): PixelBatch {
+/**
+ * Decodes a PNG into a one-image batch with `channels` channels (1 = grey by luma, 3 = RGB),
+ * values in [0, 1]. With `limits`, the header's dimensions are checked before anything is
+ * decoded (a `PngRejectedError` when they are over): pass them for untrusted input.
+ */
+export function decodePng(bytes: Uint8Array, channels: 1 | 3 = 1, limits?: PngLimits): PixelBatch {
+  if (limits) checkPngHeader(bytes, limits);
   const png = PNG.sync.read(Buffer.from(bytes));
   const plane = png.width * png.height;
   const pixels = new Float32Array(channels * plane);

@@ -47,4 +47,11 @@ describe('futureTimestamps', () => {
   it('steps other series by the median spacing', () => {
     expect(futureTimestamps([0, 10, 20, 35], 'H', 2)).toEqual([45, 55]);
   });
+
+  it('refuses steps past the date range instead of wrapping them to 0, naming the horizon', () => {
+    const nearEnd = [8.64e15 - 2 * 86_400_000, 8.64e15 - 86_400_000];
+    expect(futureTimestamps(nearEnd, 'D', 1)).toEqual([8.64e15]);
+    for (const frequency of ['D', 'MS', 'ME'])
+      expect(() => futureTimestamps(nearEnd, frequency, 40)).toThrow(/^horizon: step \d+ of 40/);
+  });
 });

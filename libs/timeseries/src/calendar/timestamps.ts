@@ -1,4 +1,8 @@
+import { InvalidArgumentError } from '@nextx/engine';
 import { DateTime } from 'luxon';
+
+/** Largest |Unix ms| a date can have (ECMAScript's Date range, which luxon shares). */
+export const MAX_TIMESTAMP_MS = 8.64e15;
 
 /**
  * Timestamps of the next `horizon` steps after `history` (Unix ms, read in UTC).
@@ -15,6 +19,19 @@ export function futureTimestamps(
   frequency: string,
   horizon: number,
 ): number[] {
+  const stamps = stepTimestamps(history, frequency, horizon);
+  // Past the date range luxon answers NaN (sent as 0): refuse with the reason instead.
+  const beyond = stamps.findIndex((t) => !(Math.abs(t) <= MAX_TIMESTAMP_MS));
+  if (beyond >= 0)
+    throw new InvalidArgumentError(
+      'horizon',
+      `future timestamps within ±${MAX_TIMESTAMP_MS} ms (the date range)`,
+      `step ${beyond + 1} of ${horizon} falls outside the date range`,
+    );
+  return stamps;
+}
+
+function stepTimestamps(history: readonly number[], frequency: string, horizon: number): number[] {
   if (history.length === 0) return [];
   const last = history[history.length - 1];
   const steps = Array.from({ length: horizon }, (_, h) => h + 1);

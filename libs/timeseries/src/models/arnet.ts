@@ -146,13 +146,19 @@ export function fitArNet(
   return { model: new ArNetModel(layers, mean, scale), epochs, steps: step, finalLoss: epochLoss };
 }
 
+/**
+ * Mean and standard deviation of the series, computed without overflow: a running mean, and
+ * the spread measured in units of the largest deviation (squares of values ≥ 1e155 overflow).
+ */
 function standardisation(values: ArrayLike<number>): { mean: number; scale: number } {
   let mean = 0;
-  for (let i = 0; i < values.length; i++) mean += values[i];
-  mean /= values.length;
+  for (let i = 0; i < values.length; i++) mean += (values[i] - mean) / (i + 1);
+  let largest = 0;
+  for (let i = 0; i < values.length; i++) largest = Math.max(largest, Math.abs(values[i] - mean));
+  if (!(largest > 0) || !Number.isFinite(largest)) return { mean, scale: 1 };
   let variance = 0;
-  for (let i = 0; i < values.length; i++) variance += (values[i] - mean) ** 2;
-  const scale = Math.sqrt(variance / values.length);
+  for (let i = 0; i < values.length; i++) variance += ((values[i] - mean) / largest) ** 2;
+  const scale = largest * Math.sqrt(variance / values.length);
   return { mean, scale: scale > 0 ? scale : 1 };
 }
 

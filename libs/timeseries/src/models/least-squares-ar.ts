@@ -1,4 +1,4 @@
-import { CholeskyDecomposition, Matrix, QrDecomposition } from 'ml-matrix';
+import { CholeskyDecomposition, Matrix, SingularValueDecomposition } from 'ml-matrix';
 import { lagDesign } from './lag-design';
 import { LinearArModel } from './linear-ar';
 
@@ -12,9 +12,17 @@ export interface LeastSquaresArFit {
 }
 
 /**
+ * Smallest ratio of Cholesky pivots (smallest / largest diagonal of L) trusted: below it the
+ * normal equations are numerically singular (a constant or alternating series makes the lag
+ * columns collinear) and the fit falls back to the SVD.
+ */
+const MIN_PIVOT_RATIO = 1e-7;
+
+/**
  * Classic AR(p) with intercept by ordinary least squares. The normal equations are solved by
- * Cholesky (cost n·p² + p³/3, so large p stays tractable); a rank-deficient design falls back
- * to QR, which handles it in the least-squares sense.
+ * Cholesky (cost n·p² + p³/3, so large p stays tractable); a rank-deficient or ill-conditioned
+ * design falls back to the SVD's minimum-norm least-squares solution, so a constant series
+ * fits a model that predicts that constant.
  */
 export function fitLeastSquaresAr(
   values: ArrayLike<number>,
@@ -36,9 +44,9 @@ export function fitLeastSquaresAr(
   const xt = x.transpose();
   const gram = xt.mmul(x);
   const cholesky = new CholeskyDecomposition(gram);
-  const beta = cholesky.isPositiveDefinite()
+  const beta = wellConditioned(cholesky)
     ? cholesky.solve(xt.mmul(y))
-    : new QrDecomposition(x).solve(y);
+    : new SingularValueDecomposition(x, { autoTranspose: true }).solve(y);
   const coefficients = new Float64Array(order);
   for (let i = 0; i < order; i++) coefficients[i] = beta.get(i + 1, 0);
   const model = new LinearArModel(coefficients, beta.get(0, 0));
@@ -48,6 +56,20 @@ export function fitLeastSquaresAr(
     rss += e * e;
   }
   return { model, rss, rows };
+}
+
+/** Whether the Cholesky factor exists and its pivots are far enough from singular. */
+function wellConditioned(cholesky: CholeskyDecomposition): boolean {
+  if (!cholesky.isPositiveDefinite()) return false;
+  const l = cholesky.lowerTriangularMatrix;
+  let min = Infinity;
+  let max = 0;
+  for (let i = 0; i < l.rows; i++) {
+    const d = Math.abs(l.get(i, i));
+    min = Math.min(min, d);
+    max = Math.max(max, d);
+  }
+  return max > 0 && min / max > MIN_PIVOT_RATIO;
 }
 
 /**

@@ -1,12 +1,25 @@
+import { stabiliseAr } from './ar-stability';
 import { fitArNet } from './arnet';
 import { fitLeastSquaresAr, selectOrderByAic } from './least-squares-ar';
-import { inSampleResiduals, type OneStepPredictor } from './linear-ar';
+import { inSampleResiduals, LinearArModel, type OneStepPredictor } from './linear-ar';
 
 /** Model families the service fits. */
 export type SeriesMethod = 'auto' | 'ar' | 'arnet';
 
 /** Above this order AUTO prefers AR-Net, whose cost grows linearly in p (least squares: p²). */
 export const AUTO_ARNET_MIN_ORDER = 128;
+
+/**
+ * From this many values on AUTO fits AR-Net at the AIC order ("when the series is long enough",
+ * as the proto says): enough rows for its mini-batch training to settle. The order rule alone was
+ * unreachable, since the AIC search never goes near {@link AUTO_ARNET_MIN_ORDER} on its own.
+ */
+export const AUTO_ARNET_MIN_LENGTH = 2_000;
+
+/** The method AUTO resolves to for a series of `length` values fitted at `order`. */
+export function autoMethod(length: number, order: number): 'ar' | 'arnet' {
+  return length >= AUTO_ARNET_MIN_LENGTH || order > AUTO_ARNET_MIN_ORDER ? 'arnet' : 'ar';
+}
 
 /** What to fit. */
 export interface SeriesModelSpec {
@@ -38,6 +51,11 @@ export interface FittedSeriesModel {
   readonly residualStd: number;
   readonly fitMs: number;
   readonly epochs: number;
+  /**
+   * Factor (≤ 1) the fitted roots were scaled by to make an explosive linear fit stable; 1 when
+   * the fit was stable as it came (see `stabiliseAr`).
+   */
+  readonly rootScale: number;
 }
 
 /** Largest order the AIC search tries: enough for two seasons, a third of the series at most. */
@@ -56,7 +74,7 @@ export function fitSeriesModel(
   const order =
     spec.order || selectOrderByAic(values, maxAutoOrder(values.length, spec.seasonLength));
   const method =
-    spec.method === 'auto' ? (order > AUTO_ARNET_MIN_ORDER ? 'arnet' : 'ar') : spec.method;
+    spec.method === 'auto' ? autoMethod(values.length, order) : spec.method;
   let predictor: OneStepPredictor;
   let coefficients: Float64Array | undefined;
   let intercept = 0;
@@ -86,5 +104,30 @@ export function fitSeriesModel(
     residualStd,
     fitMs: performance.now() - started,
     epochs,
+    rootScale: 1,
+  };
+}
+
+/**
+ * Largest growth an explosive fit may show over the roll-out: beyond it (ρ^steps > this, ρ the
+ * spectral radius) the roll-out is extrapolated garbage on its way to ±Infinity and NaN.
+ */
+export const MAX_ROLLOUT_GROWTH = 1e3;
+
+/**
+ * The model to roll out `steps` ahead: a linear fit whose explosive roots would grow by more
+ * than {@link MAX_ROLLOUT_GROWTH} over the steps gets its roots scaled to just inside the unit
+ * circle (`stabiliseAr`; `rootScale` reports the factor); any other fit is returned as it is,
+ * so short forecasts of a trending series keep their trend.
+ */
+export function stabiliseForRollout(model: FittedSeriesModel, steps: number): FittedSeriesModel {
+  if (!model.coefficients) return model;
+  const stable = stabiliseAr(model.coefficients);
+  if (stable.scale === 1 || (1 / stable.scale) ** steps <= MAX_ROLLOUT_GROWTH) return model;
+  return {
+    ...model,
+    coefficients: stable.coefficients,
+    predictor: new LinearArModel(stable.coefficients, model.intercept),
+    rootScale: stable.scale,
   };
 }

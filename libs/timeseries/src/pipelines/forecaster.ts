@@ -1,7 +1,8 @@
-import { createRng } from '@nextx/engine';
+import { createRng, InvalidArgumentError } from '@nextx/engine';
 import { mae, mase, rmse } from '../quality/metrics';
 import {
   fitSeriesModel,
+  stabiliseForRollout,
   type FittedSeriesModel,
   type SeriesModelSpec,
 } from '../models/series-model';
@@ -25,13 +26,34 @@ export interface ForecastOptions {
   readonly model: SeriesModelSpec;
 }
 
+/**
+ * Throws a named {@link InvalidArgumentError} when a roll-out left the float range (a fitted
+ * non-linear AR-Net can diverge; linear fits are stabilised and stay finite), rather than
+ * answering with NaN or ±Infinity.
+ */
+function requireFinite(field: string, steps: number, outputs: readonly ArrayLike<number>[]): void {
+  for (const output of outputs) {
+    for (let h = 0; h < output.length; h++) {
+      if (!Number.isFinite(output[h]))
+        throw new InvalidArgumentError(
+          field,
+          'a length the fitted model stays finite over',
+          `the fitted model diverges to ${output[h]} at step ${h + 1} of ${steps}`,
+        );
+    }
+  }
+}
+
 /** Fits the model, rolls out the point forecast and bootstraps quantiles. */
 export function forecastSeries(
   values: ArrayLike<number>,
   options: ForecastOptions,
   cancelled?: () => boolean,
 ): ForecastResult {
-  const model = fitSeriesModel(values, options.model, cancelled);
+  const model = stabiliseForRollout(
+    fitSeriesModel(values, options.model, cancelled),
+    options.horizon,
+  );
   const point = Float64Array.from(rollout(model.predictor, values, options.horizon));
   // The path stream is seeded apart from training so that changing epochs keeps paths comparable.
   const rng = createRng(options.model.seed);
@@ -44,6 +66,7 @@ export function forecastSeries(
     rng,
   );
   const { quantiles, mean } = summarisePaths(paths, options.quantiles);
+  requireFinite('horizon', options.horizon, [point, mean, ...quantiles]);
   const fitted = Array.from(values).slice(model.order);
   const predicted = fitted.map((v, i) => v - model.residuals[i]);
   return {
@@ -75,7 +98,10 @@ export function generateSeries(
   options: GenerateOptions,
   cancelled?: () => boolean,
 ): { paths: Float64Array[]; model: FittedSeriesModel } {
-  const model = fitSeriesModel(values, options.model, cancelled);
+  const model = stabiliseForRollout(
+    fitSeriesModel(values, options.model, cancelled),
+    options.length,
+  );
   const rng = createRng(options.model.seed);
   const draw = residualSampler(model.residuals, rng);
   const paths: Float64Array[] = [];
@@ -86,5 +112,6 @@ export function generateSeries(
     const window = Array.prototype.slice.call(values, end - model.order, end) as number[];
     paths.push(Float64Array.from(rollout(model.predictor, window, options.length, draw)));
   }
+  requireFinite('length', options.length, paths);
   return { paths, model };
 }

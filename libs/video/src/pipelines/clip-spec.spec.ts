@@ -129,3 +129,33 @@ describe('bouncingPath', () => {
     ]);
   });
 });
+
+describe('resolveClip sampling limits', () => {
+  it('accepts the documented minimum top_p 0.01 as it arrives over the wire (float32)', () => {
+    const topP = Math.fround(0.01);
+    expect(resolveClip({ ...base, sampling: { topP } }, info, { maxFrames: 64 }).topP).toBe(topP);
+    expect(() =>
+      resolveClip({ ...base, sampling: { topP: Math.fround(0.0099) } }, info, { maxFrames: 64 }),
+    ).toThrow('sampling.top_p');
+  });
+
+  it('refuses NaN in every sampling field, naming it', () => {
+    for (const key of ['temperature', 'topK', 'topP', 'minP', 'guidanceScale'] as const) {
+      const name = {
+        temperature: 'temperature',
+        topK: 'top_k',
+        topP: 'top_p',
+        minP: 'min_p',
+        guidanceScale: 'guidance_scale',
+      }[key];
+      let error: unknown;
+      try {
+        resolveClip({ ...base, sampling: { [key]: Number.NaN } }, info, { maxFrames: 64 });
+      } catch (e) {
+        error = e;
+      }
+      expect(error, key).toBeInstanceOf(InvalidArgumentError);
+      expect((error as InvalidArgumentError).field).toMatch(new RegExp(`sampling\\.${name}$`));
+    }
+  });
+});

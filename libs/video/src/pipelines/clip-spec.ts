@@ -40,11 +40,16 @@ export interface ClipLimits {
 
 const DEFAULT_FPS = 8;
 
+/**
+ * `value` within [min, max]. Non-integer fields are proto `float`s and compared in float32, so the
+ * documented minimum top_p 0.01 (arriving as 0.009999999776) is accepted; NaN never is.
+ */
 function inRange(field: string, value: number, min: number, max: number, integer = false): number {
+  const v = integer ? value : Math.fround(value);
   if (
-    !Number.isFinite(value) ||
-    value < min ||
-    value > max ||
+    !Number.isFinite(v) ||
+    v < (integer ? min : Math.fround(min)) ||
+    v > (integer ? max : Math.fround(max)) ||
     (integer && !Number.isInteger(value))
   )
     throw new InvalidArgumentError(
