@@ -1,7 +1,7 @@
-import type { Metadata, ServerUnaryCall } from '@grpc/grpc-js';
+import type { Metadata } from '@grpc/grpc-js';
 import { Controller, Inject } from '@nestjs/common';
 import type { ImageTaskBase, ImageTasks, ImageCatalog, ImageModelEntry } from '@nextx/image';
-import { check, modelQuality } from '@nextx/grpc';
+import { callSignal, check, modelQuality, type CancellableCall } from '@nextx/grpc';
 import { image, models } from '@nextx/proto';
 import type { GenerationService } from '@nextx/serving';
 import { Observable } from 'rxjs';
@@ -99,15 +99,12 @@ export class ImageController implements image.ImageGenerationController {
   async inpaint(
     request: image.InpaintRequest,
     _metadata?: Metadata,
-    call?: Pick<ServerUnaryCall<unknown, unknown>, 'on' | 'cancelled'>,
+    call?: CancellableCall,
   ): Promise<image.InpaintResponse> {
     const { task, entry } = validateInpaint(request, this.catalog);
     // Nest hands a unary handler the grpc-js call: its cancellation (client cancel, deadline)
     // aborts the generation within one step, as a cancelled Generate stream does.
-    const controller = new AbortController();
-    call?.on('cancelled', () => controller.abort());
-    if (call?.cancelled) controller.abort();
-    const { png } = await this.generation.run('inpaint', task, { signal: controller.signal });
+    const { png } = await this.generation.run('inpaint', task, { signal: callSignal(call) });
     return {
       png,
       settings: usedSettings(entry, task, false),
