@@ -13,6 +13,7 @@ import {
   createKafka,
   ensureTopics,
   FsChunkStore,
+  IdempotencyConflictError,
   internalJobState,
   InvalidJobError,
   jobParamsCodec,
@@ -128,7 +129,10 @@ export class VideoJobsService implements OnModuleInit, OnApplicationShutdown {
     return { store: this.store, submitter: this.submitter, chunks: this.chunks };
   }
 
-  /** Submits a checked video job once per idempotency key. */
+  /**
+   * Submits a checked video job once per idempotency key; the key again with another spec is
+   * ALREADY_EXISTS.
+   */
   async submit(idempotencyKey: string, video: videoJob.VideoJobSpec): Promise<SubmittedJob> {
     const { submitter } = await this.connected();
     try {
@@ -141,6 +145,8 @@ export class VideoJobsService implements OnModuleInit, OnApplicationShutdown {
     } catch (error) {
       if (error instanceof InvalidJobError)
         throw new InvalidArgumentError(error.field, 'see message', error.message);
+      if (error instanceof IdempotencyConflictError)
+        throw grpcFailure(grpcStatus.ALREADY_EXISTS, `idempotency_key: ${error.message}`);
       throw error;
     }
   }

@@ -1,6 +1,7 @@
 import { Controller, Inject } from '@nestjs/common';
 import { InvalidArgumentError } from '@nextx/engine';
 import { modelQuality } from '@nextx/grpc';
+import { MAX_IDEMPOTENCY_KEY_LENGTH } from '@nextx/jobs';
 import { models, video } from '@nextx/proto';
 import type { GenerationService } from '@nextx/serving';
 import type { VideoTasks, VideoCatalog, VideoCatalogEntry } from '@nextx/video';
@@ -126,10 +127,10 @@ export class VideoController implements video.VideoGenerationController {
     request: video.SubmitVideoJobRequest,
   ): Promise<video.SubmitVideoJobResponse> {
     const key = request.idempotencyKey;
-    if (key.length < 1 || key.length > 200 || !/^[\x21-\x7e]+$/.test(key))
+    if (key.length < 1 || key.length > MAX_IDEMPOTENCY_KEY_LENGTH || !/^[\x21-\x7e]+$/.test(key))
       throw new InvalidArgumentError(
         'idempotency_key',
-        '1 … 200 printable ASCII characters without spaces',
+        `1 … ${MAX_IDEMPOTENCY_KEY_LENGTH} printable ASCII characters without spaces`,
         `got ${JSON.stringify(key.slice(0, 40))}${key.length > 40 ? '…' : ''} (${key.length} characters)`,
       );
     const { clip, info } = checkClip(

@@ -48,9 +48,12 @@ describe('video-service job RPCs with the real broker (no worker: jobs stay queu
     await deleteTestTopics(env);
   });
 
-  it('the same idempotency key twice names one job; get and list see it, with defaults filled in', async () => {
+  it('the same idempotency key and spec twice names one job (another spec: ALREADY_EXISTS); get and list see it, with defaults filled in', async () => {
     const first = await submit(client, 'clip-a');
-    const again = await submit(client, 'clip-a', { clip: clip({ frames: 40 }) });
+    const again = await submit(client, 'clip-a');
+    const conflict = await failure(submit(client, 'clip-a', { clip: clip({ frames: 40 }) }));
+    expect(conflict.code).toBe(status.ALREADY_EXISTS);
+    expect(conflict.details).toContain('idempotency_key');
     expect(first.created).toBe(true);
     expect(again.created).toBe(false);
     expect(again.job!.jobId).toBe(first.job!.jobId);
@@ -157,6 +160,7 @@ describe('video-service job RPCs with the real broker (no worker: jobs stay queu
       updatedAtMs: 3,
       startedAtMs: 2,
       finishedAtMs: 3,
+      specDigest: '',
     };
     const config = loadJobsConfig(env);
     const producer = createIdempotentProducer(createKafka(config));

@@ -9,6 +9,7 @@ import { ConfigResourceTypes } from 'kafkajs';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   FsChunkStore,
+  IdempotencyConflictError,
   JobStateStore,
   JobSubmitter,
   JobWorker,
@@ -146,7 +147,7 @@ describe('Kafka job pipeline (real broker from KAFKA_BROKERS)', () => {
     expect(config[topics.deadLetter]!['retention.ms']).toBe(String(30 * 24 * 3600 * 1000));
   });
 
-  it('the same idempotency key twice (and concurrently) makes one job', async () => {
+  it('the same idempotency key twice (and concurrently) makes one job; with another spec it is refused', async () => {
     const p = await pipeline('idem');
     const first = await p.submitter.submit({
       idempotencyKey: 'clip-42',
@@ -156,8 +157,11 @@ describe('Kafka job pipeline (real broker from KAFKA_BROKERS)', () => {
     const again = await p.submitter.submit({
       idempotencyKey: 'clip-42',
       kind: 'video',
-      params: params(99),
+      params: params(),
     });
+    await expect(
+      p.submitter.submit({ idempotencyKey: 'clip-42', kind: 'video', params: params(99) }),
+    ).rejects.toBeInstanceOf(IdempotencyConflictError);
     const [c1, c2] = await Promise.all([
       p.submitter.submit({ idempotencyKey: 'clip-43', kind: 'video', params: params() }),
       p.submitter.submit({ idempotencyKey: 'clip-43', kind: 'video', params: params() }),

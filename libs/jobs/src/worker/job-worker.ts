@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { contiguousChunks, type ChunkStore } from '../chunks/chunk-store';
 import { codecs } from '../codec/job-codec';
 import type { JobsConfig } from '../config/jobs-config';
-import { newWorkerId } from '../ids';
+import { newWorkerId, specDigestOf } from '../ids';
 import { createIdempotentProducer, type KafkaLike } from '../kafka/kafka-client';
 import { JobStateStore } from '../state/job-state-store';
 import { isTerminal } from '../state/job-state';
@@ -276,6 +276,7 @@ export class JobWorker extends EventEmitter<{ job: [JobOutcome] }> {
       updatedAtMs: 0,
       startedAtMs: 0,
       finishedAtMs: 0,
+      specDigest: specDigestOf(spec.kind, spec.params),
     };
     const publish = async (patch: Partial<jobs.JobStatus>) => {
       status = { ...status, ...patch, workerId: this.workerId, updatedAtMs: Date.now() };
