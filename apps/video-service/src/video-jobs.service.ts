@@ -20,6 +20,7 @@ import {
   JobStateStore,
   JobSubmitter,
   publicJob,
+  type JobCursor,
   type JobsConfig,
 } from '@nextx/jobs';
 import { commonJob, jobs, PROTO_FILES, type videoJob } from '@nextx/proto';
@@ -172,21 +173,30 @@ export class VideoJobsService implements OnModuleInit, OnApplicationShutdown {
     return publicJob(job);
   }
 
-  /** Video jobs in `state` (UNSPECIFIED = any), newest first: `limit` from `offset` on. */
+  /**
+   * Video jobs in `state` (UNSPECIFIED = any), newest first: at most `limit` after `after` (the
+   * last job of the previous page), and the cursor of the next page when there is one. Jobs
+   * submitted meanwhile sort before the cursor, so pages neither repeat nor skip a job.
+   */
   async list(
     state: commonJob.JobState,
     limit: number,
-    offset: number,
-  ): Promise<{ jobs: commonJob.Job[]; more: boolean }> {
+    after: JobCursor | undefined,
+  ): Promise<{ jobs: commonJob.Job[]; next: JobCursor | undefined }> {
     const { store } = await this.connected();
-    const all = store.list({
+    const page = store.list({
       kind: 'video',
       states:
         state === commonJob.JobState.JOB_STATE_UNSPECIFIED ? undefined : [internalJobState(state)],
+      after,
+      limit: limit + 1,
     });
+    const more = page.length > limit;
+    const jobs = page.slice(0, limit);
+    const last = jobs[jobs.length - 1];
     return {
-      jobs: all.slice(offset, offset + limit).map(publicJob),
-      more: all.length > offset + limit,
+      jobs: jobs.map(publicJob),
+      next: more && last ? { submittedAtMs: last.submittedAtMs, jobId: last.jobId } : undefined,
     };
   }
 

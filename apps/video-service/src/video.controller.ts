@@ -1,7 +1,7 @@
 import { Controller, Inject } from '@nestjs/common';
 import { InvalidArgumentError } from '@nextx/engine';
 import { modelQuality } from '@nextx/grpc';
-import { MAX_IDEMPOTENCY_KEY_LENGTH } from '@nextx/jobs';
+import { decodePageToken, encodePageToken, MAX_IDEMPOTENCY_KEY_LENGTH } from '@nextx/jobs';
 import { models, video } from '@nextx/proto';
 import type { GenerationService } from '@nextx/serving';
 import type { VideoTasks, VideoCatalog, VideoCatalogEntry } from '@nextx/video';
@@ -182,15 +182,15 @@ export class VideoController implements video.VideoGenerationController {
     const pageSize = request.pageSize || 100;
     if (pageSize > MAX_PAGE_SIZE)
       throw new InvalidArgumentError('page_size', `0 … ${MAX_PAGE_SIZE}`, `got ${pageSize}`);
-    const offset = request.pageToken === '' ? 0 : Number(request.pageToken);
-    if (!Number.isSafeInteger(offset) || offset < 0)
+    const after = request.pageToken === '' ? undefined : decodePageToken(request.pageToken);
+    if (request.pageToken !== '' && !after)
       throw new InvalidArgumentError(
         'page_token',
         'a token from a previous ListJobs',
-        `got ${JSON.stringify(request.pageToken)}`,
+        `got ${JSON.stringify(request.pageToken.slice(0, 40))}${request.pageToken.length > 40 ? '…' : ''} (${request.pageToken.length} characters)`,
       );
-    const page = await this.jobs.list(request.state, pageSize, offset);
-    return { jobs: page.jobs, nextPageToken: page.more ? String(offset + pageSize) : '' };
+    const page = await this.jobs.list(request.state, pageSize, after);
+    return { jobs: page.jobs, nextPageToken: page.next ? encodePageToken(page.next) : '' };
   }
 
   getJobOutput(request: video.GetJobOutputRequest): Observable<video.GetJobOutputResponse> {

@@ -5,6 +5,7 @@ export * from './codec/job-params';
 export * from './config/jobs-config';
 export * from './ids';
 export * from './kafka/kafka-client';
+export * from './public/page-token';
 export * from './public/public-job';
 export * from './state/job-state';
 export * from './state/job-state-store';

@@ -3,6 +3,7 @@ import type { jobs } from '@nextx/proto';
 import { codecs } from '../codec/job-codec';
 import type { JobsConfig } from '../config/jobs-config';
 import type { KafkaLike } from '../kafka/kafka-client';
+import { isAfterCursor, type JobCursor } from '../public/page-token';
 import { isTerminal } from './job-state';
 import { TopicFollower } from './topic-follower';
 
@@ -12,6 +13,8 @@ export interface JobFilter {
   readonly states?: readonly jobs.JobState[];
   /** Only jobs of this kind. */
   readonly kind?: string;
+  /** Only jobs after this one in newest-first order (the next page of a listing). */
+  readonly after?: JobCursor;
   /** At most this many, newest submission first. */
   readonly limit?: number;
 }
@@ -73,9 +76,12 @@ export class JobStateStore {
   /** Known jobs matching `filter`, newest submission first. */
   list(filter: JobFilter = {}): jobs.JobStatus[] {
     const states = filter.states ? new Set(filter.states) : undefined;
+    const { after } = filter;
     const out = [...this.jobs.values()].filter(
       (s) =>
-        (!states || states.has(s.state)) && (filter.kind === undefined || s.kind === filter.kind),
+        (!states || states.has(s.state)) &&
+        (filter.kind === undefined || s.kind === filter.kind) &&
+        (!after || isAfterCursor(s, after)),
     );
     out.sort((a, b) => b.submittedAtMs - a.submittedAtMs || a.jobId.localeCompare(b.jobId));
     return filter.limit === undefined ? out : out.slice(0, filter.limit);
