@@ -32,6 +32,9 @@ function grpcFailure(code: grpcStatus, details: string): Error & { code: number;
   return Object.assign(new Error(details), { code, details });
 }
 
+/** Largest piece of a GetJobOutput stream, bytes (well under the 4 MiB message limit). */
+const OUTPUT_PIECE_BYTES = 1 << 20;
+
 /** How long a job call waits for Kafka before answering UNAVAILABLE. */
 const READY_TIMEOUT_MS = 15_000;
 
@@ -157,12 +160,20 @@ export class VideoJobsService implements OnModuleInit, OnApplicationShutdown {
     return publicJob(await this.status(jobId));
   }
 
-  /** Job `jobId` after every change from now until it ends (NOT_FOUND for an unknown job). */
-  async *watch(jobId: string, signal: AbortSignal): AsyncGenerator<commonJob.Job> {
+  /**
+   * Job `jobId` after every change from now until it ends, each with its sequence; only changes
+   * after `afterSequence` (0 = from the current state) (NOT_FOUND for an unknown job).
+   */
+  async *watch(
+    jobId: string,
+    afterSequence: number,
+    signal: AbortSignal,
+  ): AsyncGenerator<{ job: commonJob.Job; sequence: number }> {
     const { store } = await this.connected();
     await store.caughtUp();
     if (!store.get(jobId)) throw new NotFoundError('job', jobId);
-    for await (const status of store.watch(jobId, signal)) yield publicJob(status);
+    for await (const { status, sequence } of store.watchFrom(jobId, afterSequence, signal))
+      yield { job: publicJob(status), sequence };
   }
 
   /** Asks the workers to stop job `jobId`; resolves with the job as the request found it. */
@@ -200,8 +211,14 @@ export class VideoJobsService implements OnModuleInit, OnApplicationShutdown {
     };
   }
 
-  /** The output file of a SUCCEEDED job. */
-  async output(jobId: string): Promise<{ data: Uint8Array; name: string }> {
+  /**
+   * The output file of a SUCCEEDED job, to stream from storage (FAILED_PRECONDITION before that,
+   * OUT_OF_RANGE for an offset past its end).
+   */
+  async output(
+    jobId: string,
+    offset: number,
+  ): Promise<{ name: string; size: number; pieces: AsyncIterable<Uint8Array> }> {
     const job = await this.status(jobId);
     if (job.state !== jobs.JobState.JOB_STATE_SUCCEEDED)
       throw grpcFailure(
@@ -210,13 +227,18 @@ export class VideoJobsService implements OnModuleInit, OnApplicationShutdown {
       );
     const { chunks } = await this.connected();
     const name = basename(new URL(job.outputUri).pathname);
-    const data = await chunks.getOutput(jobId, name);
-    if (!data) {
+    const stored = await chunks.openOutput(jobId, name);
+    if (!stored) {
       // Where it should have been is for the operator's log, not for the client.
       this.logger.error(`job ${jobId}: output ${job.outputUri} is missing from the store`);
       throw grpcFailure(grpcStatus.DATA_LOSS, `job ${jobId}: its output is missing from the store`);
     }
-    return { data, name };
+    if (offset > stored.size)
+      throw grpcFailure(
+        grpcStatus.OUT_OF_RANGE,
+        `offset: ${offset} is past the end of the output (${stored.size} bytes)`,
+      );
+    return { name, size: stored.size, pieces: stored.read(offset, OUTPUT_PIECE_BYTES) };
   }
 
   /** The internal status of job `jobId` (NOT_FOUND for an unknown job). */

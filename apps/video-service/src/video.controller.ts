@@ -11,7 +11,6 @@ import type { VideoServiceSettings } from './config';
 import { VideoJobsService } from './video-jobs.service';
 import { VIDEO_CATALOG, VIDEO_GENERATION, VIDEO_SETTINGS } from './tokens';
 
-const OUTPUT_PIECE_BYTES = 1 << 20;
 const MAX_PAGE_SIZE = 1000;
 
 const FAMILIES = {
@@ -162,10 +161,15 @@ export class VideoController implements video.VideoGenerationController {
 
   watchJob(request: video.WatchJobRequest): Observable<video.WatchJobResponse> {
     const jobId = this.jobId(request.jobId);
+    const after = request.afterSequence;
+    if (!Number.isSafeInteger(after) || after < 0)
+      throw new InvalidArgumentError(
+        'after_sequence',
+        'a sequence from a previous WatchJob, or 0',
+        `got ${after}`,
+      );
     const jobsService = this.jobs;
-    return streamOf(async function* (signal) {
-      for await (const job of jobsService.watch(jobId, signal)) yield { job };
-    });
+    return streamOf((signal) => jobsService.watch(jobId, after, signal));
   }
 
   async cancelJob(request: video.CancelJobRequest): Promise<video.CancelJobResponse> {
@@ -195,18 +199,20 @@ export class VideoController implements video.VideoGenerationController {
 
   getJobOutput(request: video.GetJobOutputRequest): Observable<video.GetJobOutputResponse> {
     const jobId = this.jobId(request.jobId);
+    const offset = request.offset;
+    if (!Number.isSafeInteger(offset) || offset < 0)
+      throw new InvalidArgumentError('offset', '0 … the output size', `got ${offset}`);
     const jobsService = this.jobs;
     return streamOf(async function* () {
-      const { data, name } = await jobsService.output(jobId);
+      const { name, size, pieces } = await jobsService.output(jobId, offset);
       const format = name.endsWith('.mp4') ? 'mp4' : 'gif';
-      for (let at = 0; at < data.length || at === 0; at += OUTPUT_PIECE_BYTES) {
-        yield {
-          data: data.subarray(at, at + OUTPUT_PIECE_BYTES),
-          format: at === 0 ? format : '',
-          totalBytes: at === 0 ? data.length : 0,
-        };
-        if (data.length === 0) break;
+      let first = true;
+      for await (const data of pieces) {
+        yield { data, format: first ? format : '', totalBytes: first ? size : 0 };
+        first = false;
       }
+      // Nothing left from this offset (or an empty file): one message still names the file.
+      if (first) yield { data: new Uint8Array(), format, totalBytes: size };
     });
   }
 

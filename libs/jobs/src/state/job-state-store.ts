@@ -19,12 +19,24 @@ export interface JobFilter {
   readonly limit?: number;
 }
 
+/** A job status with its place in the job's history ({@link JobStateStore.watchFrom}). */
+export interface SequencedStatus {
+  /** The status. */
+  readonly status: jobs.JobStatus;
+  /**
+   * Position of the status record in the status topic (offset + 1): every later status of the
+   * same job has a larger one, since all of a job's records share one partition.
+   */
+  readonly sequence: number;
+}
+
 /**
  * The current status of every job, rebuilt by reading the compacted status topic from the
  * beginning and kept current by following it. A restarted service therefore knows every job.
  */
 export class JobStateStore {
   private readonly jobs = new Map<string, jobs.JobStatus>();
+  private readonly sequences = new Map<string, number>();
   private readonly events = new EventEmitter({ captureRejections: false });
   private readonly follower: TopicFollower;
 
@@ -35,14 +47,17 @@ export class JobStateStore {
       groupPrefix: options.groupPrefix ?? `${config.clientId}.job-state`,
       sessionTimeoutMs: config.sessionTimeoutMs,
       heartbeatIntervalMs: config.heartbeatIntervalMs,
-      onRecord: ({ key, value }) => {
+      onRecord: ({ key, value, offset }) => {
         if (value === null) {
           this.jobs.delete(key);
+          this.sequences.delete(key);
           return;
         }
         const status = codecs.status.decode(value);
+        const sequence = Number(offset) + 1;
         this.jobs.set(status.jobId, status);
-        this.events.emit('status', status);
+        this.sequences.set(status.jobId, sequence);
+        this.events.emit('status', { status, sequence } satisfies SequencedStatus);
       },
     });
   }
@@ -92,6 +107,19 @@ export class JobStateStore {
    * final state, when `signal` aborts or when the store stops.
    */
   async *watch(id: string, signal?: AbortSignal): AsyncGenerator<jobs.JobStatus> {
+    for await (const { status } of this.watchFrom(id, 0, signal)) yield status;
+  }
+
+  /**
+   * Like {@link watch}, with each status's sequence, and only statuses after `afterSequence` (0 =
+   * from the current one): a watcher that lost its stream resumes without repeats. A job that
+   * already ended at or before `afterSequence` yields nothing.
+   */
+  async *watchFrom(
+    id: string,
+    afterSequence: number,
+    signal?: AbortSignal,
+  ): AsyncGenerator<SequencedStatus> {
     const stopped = new AbortController();
     const onStop = () => stopped.abort();
     this.events.once('stop', onStop);
@@ -100,17 +128,21 @@ export class JobStateStore {
     const updates = on(this.events, 'status', { signal: abort });
     try {
       const current = this.jobs.get(id);
-      let lastUpdate = current?.updatedAtMs ?? -1;
+      let last = afterSequence;
       if (current) {
-        yield current;
-        if (isTerminal(current.state)) return;
+        if (isTerminal(current.state) && (this.sequences.get(id) ?? 0) <= last) return;
+        const sequence = this.sequences.get(id) ?? 0;
+        if (sequence > last) {
+          last = sequence;
+          yield { status: current, sequence };
+          if (isTerminal(current.state)) return;
+        }
       }
-      for await (const [status] of updates as AsyncIterable<[jobs.JobStatus]>) {
-        if (status.jobId !== id) continue;
-        if (status === current && status.updatedAtMs === lastUpdate) continue;
-        lastUpdate = status.updatedAtMs;
-        yield status;
-        if (isTerminal(status.state)) return;
+      for await (const [update] of updates as AsyncIterable<[SequencedStatus]>) {
+        if (update.status.jobId !== id || update.sequence <= last) continue;
+        last = update.sequence;
+        yield update;
+        if (isTerminal(update.status.state)) return;
       }
     } catch (error) {
       if ((error as Error).name !== 'AbortError') throw error;
