@@ -20,6 +20,7 @@ import {
   JobStateStore,
   JobSubmitter,
   publicJob,
+  RetentionSweeper,
   type JobCursor,
   type JobsConfig,
 } from '@nextx/jobs';
@@ -55,7 +56,8 @@ export interface SubmittedJob {
 /**
  * The service side of long video jobs: submits specs and cancel commands to Kafka and answers
  * job queries from a {@link JobStateStore} rebuilt from the compacted status topic. Every answer
- * is the public view of a job ({@link publicJob}): no worker ids or storage paths. Kafka is
+ * is the public view of a job ({@link publicJob}): no worker ids or storage paths. Finished jobs
+ * are forgotten (files and status) after the output retention, so the store stays bounded. Kafka is
  * connected in the background so the service serves GenerateClip even while the broker is away;
  * job calls then wait briefly and answer UNAVAILABLE.
  */
@@ -66,6 +68,7 @@ export class VideoJobsService implements OnModuleInit, OnApplicationShutdown {
   private producer?: Producer;
   private submitter?: JobSubmitter;
   private chunks?: FsChunkStore;
+  private sweeper?: RetentionSweeper;
   private ready?: Promise<void>;
   private closed = false;
 
@@ -81,6 +84,13 @@ export class VideoJobsService implements OnModuleInit, OnApplicationShutdown {
     });
     this.producer = createIdempotentProducer(kafka);
     this.submitter = new JobSubmitter({ producer: this.producer, store: this.store, config });
+    // Also here, not only in the workers: the service's memory stays bounded without workers.
+    this.sweeper = new RetentionSweeper({
+      store: this.store,
+      chunks: this.chunks,
+      producer: this.producer,
+      config,
+    });
     const admin = kafka.admin();
     const connect = async () => {
       for (let attempt = 1; !this.closed; attempt++) {
@@ -90,6 +100,7 @@ export class VideoJobsService implements OnModuleInit, OnApplicationShutdown {
           await admin.disconnect();
           await this.producer!.connect();
           await this.store!.start();
+          this.sweeper!.start();
           this.logger.log(
             `jobs ready: ${this.store!.size} jobs known from ${config.topics.status}`,
           );
@@ -105,6 +116,7 @@ export class VideoJobsService implements OnModuleInit, OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     this.closed = true;
+    await this.sweeper?.stop();
     await this.store?.stop().catch(() => undefined);
     await this.producer?.disconnect().catch(() => undefined);
   }

@@ -35,7 +35,11 @@ async function failure(call: Promise<unknown>): Promise<ServiceError> {
 }
 
 describe('video-service job RPCs with the real broker (no worker: jobs stay queued)', () => {
-  const env = testEnv('video-service-jobs') as Record<string, string>;
+  const env = {
+    ...testEnv('video-service-jobs'),
+    // Statuses below claim to have finished in 1970: no retention sweep while the suite runs.
+    JOBS_RETENTION_SWEEP_INTERVAL_MS: String(24 * 3600 * 1000),
+  } as Record<string, string>;
   let service: RunningGrpcService;
   let client: Client;
 

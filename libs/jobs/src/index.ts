@@ -7,6 +7,7 @@ export * from './ids';
 export * from './kafka/kafka-client';
 export * from './public/page-token';
 export * from './public/public-job';
+export * from './retention/retention-sweeper';
 export * from './state/job-state';
 export * from './state/job-state-store';
 export * from './state/topic-follower';

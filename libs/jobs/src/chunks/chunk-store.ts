@@ -20,6 +20,8 @@ export interface ChunkStore {
    * it was never stored.
    */
   openOutput(jobId: string, name: string): Promise<StoredOutput | undefined>;
+  /** Deletes every chunk and output of `jobId`; nothing to delete is not an error. */
+  remove(jobId: string): Promise<void>;
 }
 
 /** An output file found by {@link ChunkStore.openOutput}. */

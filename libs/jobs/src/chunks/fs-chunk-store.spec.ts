@@ -20,6 +20,10 @@ describe('FsChunkStore', () => {
     expect(String(await readFile(new URL(uri)))).toBe('mp4');
     expect(String(await store.getOutput('job-a', 'clip.mp4'))).toBe('mp4');
     expect(await store.getOutput('job-a', 'clip.gif')).toBeUndefined();
+    await store.remove('job-a');
+    await store.remove('job-a');
+    expect(await store.list('job-a')).toEqual([]);
+    expect(await store.getOutput('job-a', 'clip.mp4')).toBeUndefined();
   });
 
   it('streams an output from an offset in pieces, without reading it whole', async () => {

@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ChunkStore, StoredOutput } from './chunk-store';
@@ -59,6 +59,10 @@ export class FsChunkStore implements ChunkStore {
         for await (const piece of stream) yield piece as Buffer;
       },
     };
+  }
+
+  async remove(jobId: string): Promise<void> {
+    await rm(this.jobDir(jobId), { recursive: true, force: true });
   }
 
   private async read(jobId: string, name: string): Promise<Uint8Array | undefined> {

@@ -8,6 +8,7 @@ import { codecs } from '../codec/job-codec';
 import type { JobsConfig } from '../config/jobs-config';
 import { newWorkerId, specDigestOf } from '../ids';
 import { createIdempotentProducer, type KafkaLike } from '../kafka/kafka-client';
+import { RetentionSweeper } from '../retention/retention-sweeper';
 import { JobStateStore } from '../state/job-state-store';
 import { isTerminal } from '../state/job-state';
 import { TopicFollower } from '../state/topic-follower';
@@ -109,7 +110,8 @@ function isRebalance(error: unknown): boolean {
  * state, so a job whose worker dies is redelivered and resumes from its last stored chunk; chunks
  * are stored per index, so a redone chunk replaces its earlier copy; a redelivered job already
  * final in the status topic is skipped. A job that throws is retried up to `maxAttempts` times,
- * then goes to the dead-letter topic and ends DEAD_LETTERED.
+ * then goes to the dead-letter topic and ends DEAD_LETTERED. Every worker also runs a
+ * {@link RetentionSweeper}: a finished job's files and status are deleted after the retention.
  */
 export class JobWorker extends EventEmitter<{ job: [JobOutcome] }> {
   /** This worker's id (in statuses and dead letters). */
@@ -120,6 +122,7 @@ export class JobWorker extends EventEmitter<{ job: [JobOutcome] }> {
   private consumer?: Consumer;
   private producer?: Producer;
   private admin?: Admin;
+  private sweeper?: RetentionSweeper;
   private current?: { jobId: string; abort: AbortController };
   private stopping?: Promise<void>;
 
@@ -164,6 +167,14 @@ export class JobWorker extends EventEmitter<{ job: [JobOutcome] }> {
     await Promise.all([this.store.start(), this.commands.start()]);
     this.producer = createIdempotentProducer(kafka);
     await this.producer.connect();
+    this.sweeper = new RetentionSweeper({
+      store: this.store,
+      chunks: this.options.chunks,
+      producer: this.producer,
+      config,
+      logger: this.options.logger,
+    });
+    this.sweeper.start();
     this.consumer = kafka.consumer({
       groupId: config.workerGroup,
       sessionTimeout: config.sessionTimeoutMs,
@@ -196,6 +207,7 @@ export class JobWorker extends EventEmitter<{ job: [JobOutcome] }> {
       // The status error is shown to clients: it says what happened, not which worker (logs do).
       this.current?.abort.abort(new JobAbort('handback', 'worker shutting down'));
       await this.consumer?.disconnect();
+      await this.sweeper?.stop();
       await Promise.all([this.store.stop(), this.commands.stop()]);
       await this.producer?.disconnect();
       await this.admin?.disconnect();
