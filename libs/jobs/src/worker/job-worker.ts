@@ -93,6 +93,12 @@ function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** Whether `error` is the broker's (kafkajs), not the job's: unreachable, timed out, retries spent. */
+function isBrokerError(error: unknown): boolean {
+  const name = (error as { name?: unknown })?.name;
+  return typeof name === 'string' && name.startsWith('KafkaJS');
+}
+
 function isRebalance(error: unknown): boolean {
   const e = error as { type?: string; name?: string };
   return (
@@ -298,6 +304,25 @@ export class JobWorker extends EventEmitter<{ job: [JobOutcome] }> {
         messages: [{ key: spec.jobId, value: codecs.status.encode(status) }],
       });
     };
+    /**
+     * {@link publish} for a running attempt: a broker outage is not the job's failure, so it is
+     * waited out (retrying until the broker answers or the job is aborted) instead of failing the
+     * attempt, which repeated outages would otherwise turn into a dead-lettered healthy job.
+     */
+    const publishRunning = (signal: AbortSignal) => async (patch: Partial<jobs.JobStatus>) => {
+      for (let retry = 1; ; retry++) {
+        try {
+          return await publish(patch);
+        } catch (error) {
+          if (!isBrokerError(error) || signal.aborted) throw error;
+          this.options.logger?.warn(
+            { jobId: spec.jobId, retry, error: errorMessage(error) },
+            'status publish failed: waiting for the broker',
+          );
+          await sleep(Math.min(250 * retry, 5_000), undefined, { signal }).catch(() => undefined);
+        }
+      }
+    };
     const finish = async (
       state: jobs.JobState,
       patch: Partial<jobs.JobStatus>,
@@ -349,7 +374,8 @@ export class JobWorker extends EventEmitter<{ job: [JobOutcome] }> {
             : nextChunk > 0
               ? { jobId: spec.jobId, chunkIndex: nextChunk - 1, uri: '', sizeBytes: 0 }
               : undefined;
-        await publish({
+        const publishThroughOutages = publishRunning(abort.signal);
+        await publishThroughOutages({
           state: State.JOB_STATE_RUNNING,
           startedAtMs: status.startedAtMs || Date.now(),
           chunksDone: Math.max(status.chunksDone, nextChunk),
@@ -360,7 +386,7 @@ export class JobWorker extends EventEmitter<{ job: [JobOutcome] }> {
           nextChunk,
           lastCheckpoint,
           abort.signal,
-          publish,
+          publishThroughOutages,
         );
         result = await handler(context);
         abort.signal.throwIfAborted();
