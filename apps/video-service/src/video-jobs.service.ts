@@ -13,12 +13,15 @@ import {
   createKafka,
   ensureTopics,
   FsChunkStore,
+  IdempotencyConflictError,
   internalJobState,
   InvalidJobError,
   jobParamsCodec,
   JobStateStore,
   JobSubmitter,
   publicJob,
+  RetentionSweeper,
+  type JobCursor,
   type JobsConfig,
 } from '@nextx/jobs';
 import { commonJob, jobs, PROTO_FILES, type videoJob } from '@nextx/proto';
@@ -29,6 +32,9 @@ import { JOBS_CONFIG } from './tokens';
 function grpcFailure(code: grpcStatus, details: string): Error & { code: number; details: string } {
   return Object.assign(new Error(details), { code, details });
 }
+
+/** Largest piece of a GetJobOutput stream, bytes (well under the 4 MiB message limit). */
+const OUTPUT_PIECE_BYTES = 1 << 20;
 
 /** How long a job call waits for Kafka before answering UNAVAILABLE. */
 const READY_TIMEOUT_MS = 15_000;
@@ -50,7 +56,8 @@ export interface SubmittedJob {
 /**
  * The service side of long video jobs: submits specs and cancel commands to Kafka and answers
  * job queries from a {@link JobStateStore} rebuilt from the compacted status topic. Every answer
- * is the public view of a job ({@link publicJob}): no worker ids or storage paths. Kafka is
+ * is the public view of a job ({@link publicJob}): no worker ids or storage paths. Finished jobs
+ * are forgotten (files and status) after the output retention, so the store stays bounded. Kafka is
  * connected in the background so the service serves GenerateClip even while the broker is away;
  * job calls then wait briefly and answer UNAVAILABLE.
  */
@@ -61,6 +68,7 @@ export class VideoJobsService implements OnModuleInit, OnApplicationShutdown {
   private producer?: Producer;
   private submitter?: JobSubmitter;
   private chunks?: FsChunkStore;
+  private sweeper?: RetentionSweeper;
   private ready?: Promise<void>;
   private closed = false;
 
@@ -76,6 +84,13 @@ export class VideoJobsService implements OnModuleInit, OnApplicationShutdown {
     });
     this.producer = createIdempotentProducer(kafka);
     this.submitter = new JobSubmitter({ producer: this.producer, store: this.store, config });
+    // Also here, not only in the workers: the service's memory stays bounded without workers.
+    this.sweeper = new RetentionSweeper({
+      store: this.store,
+      chunks: this.chunks,
+      producer: this.producer,
+      config,
+    });
     const admin = kafka.admin();
     const connect = async () => {
       for (let attempt = 1; !this.closed; attempt++) {
@@ -85,6 +100,7 @@ export class VideoJobsService implements OnModuleInit, OnApplicationShutdown {
           await admin.disconnect();
           await this.producer!.connect();
           await this.store!.start();
+          this.sweeper!.start();
           this.logger.log(
             `jobs ready: ${this.store!.size} jobs known from ${config.topics.status}`,
           );
@@ -100,6 +116,7 @@ export class VideoJobsService implements OnModuleInit, OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     this.closed = true;
+    await this.sweeper?.stop();
     await this.store?.stop().catch(() => undefined);
     await this.producer?.disconnect().catch(() => undefined);
   }
@@ -128,7 +145,10 @@ export class VideoJobsService implements OnModuleInit, OnApplicationShutdown {
     return { store: this.store, submitter: this.submitter, chunks: this.chunks };
   }
 
-  /** Submits a checked video job once per idempotency key. */
+  /**
+   * Submits a checked video job once per idempotency key; the key again with another spec is
+   * ALREADY_EXISTS.
+   */
   async submit(idempotencyKey: string, video: videoJob.VideoJobSpec): Promise<SubmittedJob> {
     const { submitter } = await this.connected();
     try {
@@ -141,6 +161,8 @@ export class VideoJobsService implements OnModuleInit, OnApplicationShutdown {
     } catch (error) {
       if (error instanceof InvalidJobError)
         throw new InvalidArgumentError(error.field, 'see message', error.message);
+      if (error instanceof IdempotencyConflictError)
+        throw grpcFailure(grpcStatus.ALREADY_EXISTS, `idempotency_key: ${error.message}`);
       throw error;
     }
   }
@@ -150,12 +172,20 @@ export class VideoJobsService implements OnModuleInit, OnApplicationShutdown {
     return publicJob(await this.status(jobId));
   }
 
-  /** Job `jobId` after every change from now until it ends (NOT_FOUND for an unknown job). */
-  async *watch(jobId: string, signal: AbortSignal): AsyncGenerator<commonJob.Job> {
+  /**
+   * Job `jobId` after every change from now until it ends, each with its sequence; only changes
+   * after `afterSequence` (0 = from the current state) (NOT_FOUND for an unknown job).
+   */
+  async *watch(
+    jobId: string,
+    afterSequence: number,
+    signal: AbortSignal,
+  ): AsyncGenerator<{ job: commonJob.Job; sequence: number }> {
     const { store } = await this.connected();
     await store.caughtUp();
     if (!store.get(jobId)) throw new NotFoundError('job', jobId);
-    for await (const status of store.watch(jobId, signal)) yield publicJob(status);
+    for await (const { status, sequence } of store.watchFrom(jobId, afterSequence, signal))
+      yield { job: publicJob(status), sequence };
   }
 
   /** Asks the workers to stop job `jobId`; resolves with the job as the request found it. */
@@ -166,26 +196,41 @@ export class VideoJobsService implements OnModuleInit, OnApplicationShutdown {
     return publicJob(job);
   }
 
-  /** Video jobs in `state` (UNSPECIFIED = any), newest first: `limit` from `offset` on. */
+  /**
+   * Video jobs in `state` (UNSPECIFIED = any), newest first: at most `limit` after `after` (the
+   * last job of the previous page), and the cursor of the next page when there is one. Jobs
+   * submitted meanwhile sort before the cursor, so pages neither repeat nor skip a job.
+   */
   async list(
     state: commonJob.JobState,
     limit: number,
-    offset: number,
-  ): Promise<{ jobs: commonJob.Job[]; more: boolean }> {
+    after: JobCursor | undefined,
+  ): Promise<{ jobs: commonJob.Job[]; next: JobCursor | undefined }> {
     const { store } = await this.connected();
-    const all = store.list({
+    const page = store.list({
       kind: 'video',
       states:
         state === commonJob.JobState.JOB_STATE_UNSPECIFIED ? undefined : [internalJobState(state)],
+      after,
+      limit: limit + 1,
     });
+    const more = page.length > limit;
+    const jobs = page.slice(0, limit);
+    const last = jobs[jobs.length - 1];
     return {
-      jobs: all.slice(offset, offset + limit).map(publicJob),
-      more: all.length > offset + limit,
+      jobs: jobs.map(publicJob),
+      next: more && last ? { submittedAtMs: last.submittedAtMs, jobId: last.jobId } : undefined,
     };
   }
 
-  /** The output file of a SUCCEEDED job. */
-  async output(jobId: string): Promise<{ data: Uint8Array; name: string }> {
+  /**
+   * The output file of a SUCCEEDED job, to stream from storage (FAILED_PRECONDITION before that,
+   * OUT_OF_RANGE for an offset past its end).
+   */
+  async output(
+    jobId: string,
+    offset: number,
+  ): Promise<{ name: string; size: number; pieces: AsyncIterable<Uint8Array> }> {
     const job = await this.status(jobId);
     if (job.state !== jobs.JobState.JOB_STATE_SUCCEEDED)
       throw grpcFailure(
@@ -194,13 +239,18 @@ export class VideoJobsService implements OnModuleInit, OnApplicationShutdown {
       );
     const { chunks } = await this.connected();
     const name = basename(new URL(job.outputUri).pathname);
-    const data = await chunks.getOutput(jobId, name);
-    if (!data) {
+    const stored = await chunks.openOutput(jobId, name);
+    if (!stored) {
       // Where it should have been is for the operator's log, not for the client.
       this.logger.error(`job ${jobId}: output ${job.outputUri} is missing from the store`);
       throw grpcFailure(grpcStatus.DATA_LOSS, `job ${jobId}: its output is missing from the store`);
     }
-    return { data, name };
+    if (offset > stored.size)
+      throw grpcFailure(
+        grpcStatus.OUT_OF_RANGE,
+        `offset: ${offset} is past the end of the output (${stored.size} bytes)`,
+      );
+    return { name, size: stored.size, pieces: stored.read(offset, OUTPUT_PIECE_BYTES) };
   }
 
   /** The internal status of job `jobId` (NOT_FOUND for an unknown job). */

@@ -1,6 +1,7 @@
 import { Controller, Inject } from '@nestjs/common';
 import { InvalidArgumentError } from '@nextx/engine';
 import { check, modelQuality } from '@nextx/grpc';
+import { decodePageToken, encodePageToken, MAX_IDEMPOTENCY_KEY_LENGTH } from '@nextx/jobs';
 import { commonJob, models, video } from '@nextx/proto';
 import type { GenerationService } from '@nextx/serving';
 import type { VideoTasks, VideoCatalog, VideoCatalogEntry } from '@nextx/video';
@@ -10,12 +11,11 @@ import type { VideoServiceSettings } from './config';
 import { VideoJobsService } from './video-jobs.service';
 import { VIDEO_CATALOG, VIDEO_GENERATION, VIDEO_SETTINGS } from './tokens';
 
-const OUTPUT_PIECE_BYTES = 1 << 20;
 const MAX_PAGE_SIZE = 1000;
 /** The job states a ListJobs filter may name (UNSPECIFIED = any); others are refused. */
 const JOB_STATES = Object.values(commonJob.JobState).filter((s) => s !== 'UNRECOGNIZED');
 /** Longest page token accepted (the tokens ListJobs hands out are short decimal numbers). */
-const MAX_PAGE_TOKEN_CHARS = 64;
+const MAX_PAGE_TOKEN_CHARS = 256;
 
 const FAMILIES = {
   nbp: models.ModelFamily.MODEL_FAMILY_NBP,
@@ -131,10 +131,10 @@ export class VideoController implements video.VideoGenerationController {
     request: video.SubmitVideoJobRequest,
   ): Promise<video.SubmitVideoJobResponse> {
     const key = request.idempotencyKey;
-    if (key.length < 1 || key.length > 200 || !/^[\x21-\x7e]+$/.test(key))
+    if (key.length < 1 || key.length > MAX_IDEMPOTENCY_KEY_LENGTH || !/^[\x21-\x7e]+$/.test(key))
       throw new InvalidArgumentError(
         'idempotency_key',
-        '1 … 200 printable ASCII characters without spaces',
+        `1 … ${MAX_IDEMPOTENCY_KEY_LENGTH} printable ASCII characters without spaces`,
         `got ${JSON.stringify(key.slice(0, 40))}${key.length > 40 ? '…' : ''} (${key.length} characters)`,
       );
     const { clip, info } = checkClip(
@@ -166,10 +166,15 @@ export class VideoController implements video.VideoGenerationController {
 
   watchJob(request: video.WatchJobRequest): Observable<video.WatchJobResponse> {
     const jobId = this.jobId(request.jobId);
+    const after = request.afterSequence;
+    if (!Number.isSafeInteger(after) || after < 0)
+      throw new InvalidArgumentError(
+        'after_sequence',
+        'a sequence from a previous WatchJob, or 0',
+        `got ${after}`,
+      );
     const jobsService = this.jobs;
-    return streamOf(async function* (signal) {
-      for await (const job of jobsService.watch(jobId, signal)) yield { job };
-    });
+    return streamOf((signal) => jobsService.watch(jobId, after, signal));
   }
 
   async cancelJob(request: video.CancelJobRequest): Promise<video.CancelJobResponse> {
@@ -189,31 +194,33 @@ export class VideoController implements video.VideoGenerationController {
     // An unknown enum value is refused, as the time-series service does for its enums.
     check.oneOf('state', String(request.state), JOB_STATES);
     check.text('page_token', request.pageToken, MAX_PAGE_TOKEN_CHARS);
-    const offset = request.pageToken === '' ? 0 : Number(request.pageToken);
-    if (!Number.isSafeInteger(offset) || offset < 0)
+    const after = request.pageToken === '' ? undefined : decodePageToken(request.pageToken);
+    if (request.pageToken !== '' && !after)
       throw new InvalidArgumentError(
         'page_token',
         'a token from a previous ListJobs',
-        `got ${JSON.stringify(request.pageToken)}`,
+        `got ${JSON.stringify(request.pageToken.slice(0, 40))}${request.pageToken.length > 40 ? '…' : ''} (${request.pageToken.length} characters)`,
       );
-    const page = await this.jobs.list(request.state, pageSize, offset);
-    return { jobs: page.jobs, nextPageToken: page.more ? String(offset + pageSize) : '' };
+    const page = await this.jobs.list(request.state, pageSize, after);
+    return { jobs: page.jobs, nextPageToken: page.next ? encodePageToken(page.next) : '' };
   }
 
   getJobOutput(request: video.GetJobOutputRequest): Observable<video.GetJobOutputResponse> {
     const jobId = this.jobId(request.jobId);
+    const offset = request.offset;
+    if (!Number.isSafeInteger(offset) || offset < 0)
+      throw new InvalidArgumentError('offset', '0 … the output size', `got ${offset}`);
     const jobsService = this.jobs;
     return streamOf(async function* () {
-      const { data, name } = await jobsService.output(jobId);
+      const { name, size, pieces } = await jobsService.output(jobId, offset);
       const format = name.endsWith('.mp4') ? 'mp4' : 'gif';
-      for (let at = 0; at < data.length || at === 0; at += OUTPUT_PIECE_BYTES) {
-        yield {
-          data: data.subarray(at, at + OUTPUT_PIECE_BYTES),
-          format: at === 0 ? format : '',
-          totalBytes: at === 0 ? data.length : 0,
-        };
-        if (data.length === 0) break;
+      let first = true;
+      for await (const data of pieces) {
+        yield { data, format: first ? format : '', totalBytes: first ? size : 0 };
+        first = false;
       }
+      // Nothing left from this offset (or an empty file): one message still names the file.
+      if (first) yield { data: new Uint8Array(), format, totalBytes: size };
     });
   }
 

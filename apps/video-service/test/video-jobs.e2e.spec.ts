@@ -3,6 +3,7 @@ import { readStatusDetails, type RunningGrpcService } from '@nextx/grpc';
 import {
   codecs,
   createIdempotentProducer,
+  FsChunkStore,
   createKafka,
   jobIdFor,
   loadJobsConfig,
@@ -34,7 +35,11 @@ async function failure(call: Promise<unknown>): Promise<ServiceError> {
 }
 
 describe('video-service job RPCs with the real broker (no worker: jobs stay queued)', () => {
-  const env = testEnv('video-service-jobs') as Record<string, string>;
+  const env = {
+    ...testEnv('video-service-jobs'),
+    // Statuses below claim to have finished in 1970: no retention sweep while the suite runs.
+    JOBS_RETENTION_SWEEP_INTERVAL_MS: String(24 * 3600 * 1000),
+  } as Record<string, string>;
   let service: RunningGrpcService;
   let client: Client;
 
@@ -48,9 +53,12 @@ describe('video-service job RPCs with the real broker (no worker: jobs stay queu
     await deleteTestTopics(env);
   });
 
-  it('the same idempotency key twice names one job; get and list see it, with defaults filled in', async () => {
+  it('the same idempotency key and spec twice names one job (another spec: ALREADY_EXISTS); get and list see it, with defaults filled in', async () => {
     const first = await submit(client, 'clip-a');
-    const again = await submit(client, 'clip-a', { clip: clip({ frames: 40 }) });
+    const again = await submit(client, 'clip-a');
+    const conflict = await failure(submit(client, 'clip-a', { clip: clip({ frames: 40 }) }));
+    expect(conflict.code).toBe(status.ALREADY_EXISTS);
+    expect(conflict.details).toContain('idempotency_key');
     expect(first.created).toBe(true);
     expect(again.created).toBe(false);
     expect(again.job!.jobId).toBe(first.job!.jobId);
@@ -76,14 +84,38 @@ describe('video-service job RPCs with the real broker (no worker: jobs stay queu
       pageToken: '',
     });
     expect(page.jobs).toHaveLength(1);
-    expect(page.nextPageToken).toBe('1');
+    expect(page.nextPageToken).not.toBe('');
+  });
+
+  it('ListJobs pages by a stable cursor: jobs submitted between pages neither repeat nor skip one', async () => {
+    const list = (pageSize: number, pageToken: string) =>
+      client.unary('listJobs', { state: S.JOB_STATE_UNSPECIFIED, pageSize, pageToken });
+    for (let i = 0; i < 5; i++) await submit(client, `page-${i}`);
+    const before = (await list(1000, '')).jobs.map((j) => j.jobId);
+    expect(before.length).toBeGreaterThanOrEqual(5);
+    const first = await list(3, '');
+    expect(first.jobs.map((j) => j.jobId)).toEqual(before.slice(0, 3));
+    await new Promise((r) => setTimeout(r, 5));
+    const added = [];
+    for (let i = 0; i < 3; i++) added.push((await submit(client, `page-new-${i}`)).job!.jobId);
+    const rest: string[] = [];
+    for (let token = first.nextPageToken; token !== '';) {
+      const page = await list(2, token);
+      rest.push(...page.jobs.map((j) => j.jobId));
+      token = page.nextPageToken;
+    }
+    expect([...first.jobs.map((j) => j.jobId), ...rest]).toEqual(before);
+    expect((await list(3, '')).jobs.map((j) => j.jobId)).toEqual([...added].reverse());
+    const bad = await failure(list(3, 'x'.repeat(1 << 16)));
+    expect(bad.code).toBe(status.INVALID_ARGUMENT);
+    expect(bad.details.length).toBeLessThan(400);
   });
 
   it('watch streams the state until the job ends; cancel ends a queued job at once', async () => {
     const { job } = await submit(client, 'clip-cancel');
     const seen: commonJob.JobState[] = [];
     const watching = (async () => {
-      for await (const m of client.stream('watchJob', { jobId: job!.jobId }))
+      for await (const m of client.stream('watchJob', { jobId: job!.jobId, afterSequence: 0 }))
         seen.push(m.job!.state);
     })();
     while (seen.length === 0) await new Promise((r) => setTimeout(r, 20));
@@ -98,9 +130,93 @@ describe('video-service job RPCs with the real broker (no worker: jobs stay queu
     const { job: after } = await client.unary('getJob', { jobId: job!.jobId });
     expect(after).toMatchObject({ state: S.JOB_STATE_CANCELLED, error: 'changed my mind' });
     const drain = async () => {
-      for await (const piece of client.stream('getJobOutput', { jobId: job!.jobId })) void piece;
+      for await (const piece of client.stream('getJobOutput', { jobId: job!.jobId, offset: 0 }))
+        void piece;
     };
     expect((await failure(drain())).code).toBe(status.FAILED_PRECONDITION);
+  });
+
+  it('WatchJob resumes after a given sequence: no state twice, none missed', async () => {
+    const { job } = await submit(client, 'clip-resume');
+    const jobId = job!.jobId;
+    const watch = async (afterSequence: number, onFirst?: () => Promise<unknown>) => {
+      const seen: { state: commonJob.JobState; sequence: number }[] = [];
+      for await (const m of client.stream('watchJob', { jobId, afterSequence })) {
+        seen.push({ state: m.job!.state, sequence: m.sequence });
+        if (seen.length === 1) await onFirst?.();
+      }
+      return seen;
+    };
+    const all = await watch(0, () => client.unary('cancelJob', { jobId, reason: 'resume test' }));
+    expect(all.map((m) => m.state)).toEqual([S.JOB_STATE_QUEUED, S.JOB_STATE_CANCELLED]);
+    expect(all[0]!.sequence).toBeGreaterThan(0);
+    expect(all[1]!.sequence).toBeGreaterThan(all[0]!.sequence);
+    // A client whose stream dropped after the first state gets only what came after it.
+    expect(await watch(all[0]!.sequence)).toEqual([all[1]]);
+    expect(await watch(all[1]!.sequence)).toEqual([]);
+  });
+
+  it('GetJobOutput streams from storage in pieces, from an offset', async () => {
+    const jobId = jobIdFor('clip-offset');
+    const bytes = Buffer.from(
+      Array.from({ length: 2.5 * (1 << 20) + 17 }, (_, i) => (i * 7) % 256),
+    );
+    const outputUri = await new FsChunkStore(env['JOBS_CHUNK_DIR']!).putOutput(
+      jobId,
+      'clip.gif',
+      bytes,
+    );
+    const config = loadJobsConfig(env);
+    const producer = createIdempotentProducer(createKafka(config));
+    await producer.connect();
+    await producer.send({
+      topic: config.topics.status,
+      messages: [
+        {
+          key: jobId,
+          value: codecs.status.encode({
+            jobId,
+            idempotencyKey: 'clip-offset',
+            kind: 'video',
+            state: jobs.JobState.JOB_STATE_SUCCEEDED,
+            chunksDone: 1,
+            chunksTotal: 1,
+            attempts: 0,
+            error: '',
+            workerId: 'w',
+            outputUri,
+            submittedAtMs: 1,
+            updatedAtMs: 2,
+            startedAtMs: 1,
+            finishedAtMs: Date.now(),
+            specDigest: '',
+          }),
+        },
+      ],
+    });
+    await producer.disconnect();
+    await until('the service to see the finished job', () =>
+      client.unary('getJob', { jobId }).then(
+        ({ job }) => job!.state === S.JOB_STATE_SUCCEEDED,
+        () => false,
+      ),
+    );
+    const download = async (offset: number) => {
+      const pieces: video.GetJobOutputResponse[] = [];
+      for await (const piece of client.stream('getJobOutput', { jobId, offset }))
+        pieces.push(piece);
+      return pieces;
+    };
+    for (const offset of [0, (1 << 20) + 3, bytes.length]) {
+      const pieces = await download(offset);
+      expect(pieces[0]).toMatchObject({ format: 'gif', totalBytes: bytes.length });
+      expect(pieces.slice(1).every((p) => p.format === '' && p.totalBytes === 0)).toBe(true);
+      expect(pieces.every((p) => p.data.length <= 1 << 20)).toBe(true);
+      const data = Buffer.concat(pieces.map((p) => p.data));
+      expect(data.equals(bytes.subarray(offset)), `offset ${offset}`).toBe(true);
+    }
+    const past = await failure(download(bytes.length + 1));
+    expect(past.code).toBe(status.OUT_OF_RANGE);
   });
 
   it('refuses bad submissions naming the field, and unknown or malformed job ids', async () => {
@@ -157,6 +273,7 @@ describe('video-service job RPCs with the real broker (no worker: jobs stay queu
       updatedAtMs: 3,
       startedAtMs: 2,
       finishedAtMs: 3,
+      specDigest: '',
     };
     const config = loadJobsConfig(env);
     const producer = createIdempotentProducer(createKafka(config));
@@ -181,9 +298,10 @@ describe('video-service job RPCs with the real broker (no worker: jobs stay queu
       pageToken: '',
     });
     const watched: commonJob.Job[] = [];
-    for await (const m of client.stream('watchJob', { jobId })) watched.push(m.job!);
+    for await (const m of client.stream('watchJob', { jobId, afterSequence: 0 }))
+      watched.push(m.job!);
     const missing = async () => {
-      for await (const piece of client.stream('getJobOutput', { jobId })) void piece;
+      for await (const piece of client.stream('getJobOutput', { jobId, offset: 0 })) void piece;
     };
     const outputError = await failure(missing());
     expect(outputError.code).toBe(status.DATA_LOSS);

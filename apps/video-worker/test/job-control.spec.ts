@@ -1,5 +1,5 @@
 import { rmSync } from 'node:fs';
-import { codecs } from '@nextx/jobs';
+import { codecs, IdempotencyConflictError } from '@nextx/jobs';
 import { testEnv, until } from '@nextx/jobs/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -52,7 +52,10 @@ describe('video worker: idempotency, cancel, invalid specs, poison jobs, long ch
   it('the same idempotency key twice (and concurrently) makes one job, run once', async () => {
     const spec = videoSpec({ frames: 8 }, { chunkFrames: 4 });
     const first = await harness.submit('same-key', spec);
-    const again = await harness.submit('same-key', videoSpec({ frames: 99 }));
+    const again = await harness.submit('same-key', spec);
+    await expect(harness.submit('same-key', videoSpec({ frames: 99 }))).rejects.toBeInstanceOf(
+      IdempotencyConflictError,
+    );
     const [c1, c2] = await Promise.all([
       harness.submit('same-key-concurrent', spec),
       harness.submit('same-key-concurrent', spec),

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { jobs } from '@nextx/proto';
+import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   FsChunkStore,
@@ -98,4 +99,66 @@ describe('Kafka job pipeline across a broker restart', () => {
       await producer.disconnect();
     }
   });
+
+  it('two broker outages during checkpoint publishes in one job: not failed attempts, the job succeeds', async () => {
+    const env = {
+      ...testEnv('outages'),
+      KAFKA_BROKERS: `127.0.0.1:${port}`,
+      JOBS_MAX_ATTEMPTS: '2',
+    };
+    const config = loadJobsConfig(env);
+    const kafka = createKafka(config);
+    const admin = kafka.admin();
+    await admin.connect();
+    await ensureTopics(admin, config);
+    await admin.disconnect();
+    const producer = createIdempotentProducer(kafka);
+    await producer.connect();
+    const store = new JobStateStore(kafka, config);
+    await store.start();
+    const submitter = new JobSubmitter({ producer, store, config });
+    const chunks = new FsChunkStore(config.chunkDir);
+    // The worker's client gives up on a send within about a second, so each outage below
+    // certainly fails a checkpoint publish (the default client would retry through it).
+    const impatient = new Kafka({
+      clientId: config.clientId,
+      brokers: [...config.brokers],
+      logLevel: logLevel.NOTHING,
+      retry: { initialRetryTime: 100, retries: 2 },
+    });
+    const outcomes: JobOutcome[] = [];
+    const generated: number[] = [];
+    const worker = new JobWorker({ kafka: impatient, config, chunks });
+    worker.on('job', (o) => outcomes.push(o));
+    await worker.run(async (job) => {
+      for (let i = job.nextChunk; i < 16; i++) {
+        await sleep(250, undefined, { signal: job.signal });
+        generated.push(i);
+        await job.checkpoint(i, Buffer.from(`chunk ${i}`));
+      }
+    });
+    try {
+      const { job } = await submitter.submit({ idempotencyKey: 'two-outages', kind: 'video' });
+      for (const after of [2, 7]) {
+        await until(`${after} chunks`, () => generated.length >= after, 60_000);
+        kafkaCmd('stop');
+        await sleep(3_000);
+        kafkaCmd('up', String(process.pid));
+      }
+      await until(
+        'job succeeded',
+        () => store.get(job.jobId)?.state === jobs.JobState.JOB_STATE_SUCCEEDED,
+        120_000,
+      );
+      expect(store.get(job.jobId)!.attempts).toBe(0);
+      expect(await chunks.list(job.jobId)).toEqual(Array.from({ length: 16 }, (_, i) => i));
+      console.log(
+        `two outages: chunks generated ${generated.join(',')}; outcomes ${outcomes.map((o) => o.outcome).join(',')}`,
+      );
+    } finally {
+      await worker.stop();
+      await store.stop();
+      await producer.disconnect();
+    }
+  }, 240_000);
 });

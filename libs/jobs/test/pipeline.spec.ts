@@ -9,6 +9,7 @@ import { ConfigResourceTypes } from 'kafkajs';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   FsChunkStore,
+  IdempotencyConflictError,
   JobStateStore,
   JobSubmitter,
   JobWorker,
@@ -18,6 +19,7 @@ import {
   ensureTopics,
   jobIdFor,
   jobParamsCodec,
+  loadJobsConfig,
   type JobHandler,
   type JobOutcome,
   type JobsConfig,
@@ -46,11 +48,12 @@ class Pipeline {
     this.submitter = new JobSubmitter({ producer: this.producer, store: this.store, config });
   }
 
-  static async open(name: string): Promise<Pipeline> {
-    const { env, config } = testConfig(name);
-    const p = new Pipeline(env, config);
+  static async open(name: string, extra: NodeJS.ProcessEnv = {}): Promise<Pipeline> {
+    const { env: base } = testConfig(name);
+    const env = { ...base, ...extra };
+    const p = new Pipeline(env, loadJobsConfig(env));
     await p.admin.connect();
-    await ensureTopics(p.admin, config);
+    await ensureTopics(p.admin, p.config);
     await p.producer.connect();
     await p.store.start();
     return p;
@@ -103,8 +106,8 @@ afterEach(async () => {
   await Promise.all(open.map((p) => p.close()));
   open = [];
 });
-async function pipeline(name: string): Promise<Pipeline> {
-  const p = await Pipeline.open(name);
+async function pipeline(name: string, extra?: NodeJS.ProcessEnv): Promise<Pipeline> {
+  const p = await Pipeline.open(name, extra);
   open.push(p);
   return p;
 }
@@ -146,7 +149,7 @@ describe('Kafka job pipeline (real broker from KAFKA_BROKERS)', () => {
     expect(config[topics.deadLetter]!['retention.ms']).toBe(String(30 * 24 * 3600 * 1000));
   });
 
-  it('the same idempotency key twice (and concurrently) makes one job', async () => {
+  it('the same idempotency key twice (and concurrently) makes one job; with another spec it is refused', async () => {
     const p = await pipeline('idem');
     const first = await p.submitter.submit({
       idempotencyKey: 'clip-42',
@@ -156,8 +159,11 @@ describe('Kafka job pipeline (real broker from KAFKA_BROKERS)', () => {
     const again = await p.submitter.submit({
       idempotencyKey: 'clip-42',
       kind: 'video',
-      params: params(99),
+      params: params(),
     });
+    await expect(
+      p.submitter.submit({ idempotencyKey: 'clip-42', kind: 'video', params: params(99) }),
+    ).rejects.toBeInstanceOf(IdempotencyConflictError);
     const [c1, c2] = await Promise.all([
       p.submitter.submit({ idempotencyKey: 'clip-43', kind: 'video', params: params() }),
       p.submitter.submit({ idempotencyKey: 'clip-43', kind: 'video', params: params() }),
@@ -396,6 +402,54 @@ describe('Kafka job pipeline (real broker from KAFKA_BROKERS)', () => {
     console.log(
       `handback: chunks by worker ${generated.map((g) => `${g.worker === a.workerId ? 'a' : 'b'}${g.index}`).join(' ')}`,
     );
+  });
+
+  it('retention: the chunks, output and status of a finished job are deleted after JOBS_OUTPUT_RETENTION_MS, a running one is kept', async () => {
+    const p = await pipeline('retention', {
+      JOBS_OUTPUT_RETENTION_MS: '1500',
+      JOBS_RETENTION_SWEEP_INTERVAL_MS: '200',
+    });
+    const chunks = new FsChunkStore(p.config.chunkDir);
+    const release = new AbortController();
+    const handler: JobHandler = async (job) => {
+      await job.checkpoint(0, Buffer.from('c0'));
+      if (job.spec.idempotencyKey === 'keep-running')
+        await new Promise((resolve) => {
+          release.signal.addEventListener('abort', resolve);
+          job.signal.addEventListener('abort', resolve);
+        });
+      return { outputUri: await job.chunks.putOutput(job.spec.jobId, 'out.bin', Buffer.from('o')) };
+    };
+    await p.worker(handler);
+    const { job: done } = await p.submitter.submit({ idempotencyKey: 'expire-me', kind: 'video' });
+    await until(
+      'the job to succeed',
+      () => p.store.get(done.jobId)?.state === S.JOB_STATE_SUCCEEDED,
+    );
+    const finishedAt = p.store.get(done.jobId)!.finishedAtMs;
+    expect(await chunks.list(done.jobId)).toEqual([0]);
+    const { job: running } = await p.submitter.submit({
+      idempotencyKey: 'keep-running',
+      kind: 'video',
+    });
+    await until('the job to be gone', () => p.store.get(done.jobId) === undefined, 20_000);
+    expect(Date.now() - finishedAt).toBeGreaterThanOrEqual(1500);
+    expect(await chunks.list(done.jobId)).toEqual([]);
+    expect(await chunks.getOutput(done.jobId, 'out.bin')).toBeUndefined();
+    // A restarted service rebuilding its state from the status topic does not know it either.
+    const restarted = new JobStateStore(p.kafka, p.config);
+    await restarted.start();
+    expect(restarted.get(done.jobId)).toBeUndefined();
+    expect(restarted.get(running.jobId)).toBeDefined();
+    await restarted.stop();
+    // The job still running past the retention keeps its chunks; it expires only once finished.
+    await until(
+      'the long job to store its chunk',
+      async () => (await chunks.list(running.jobId)).length > 0,
+    );
+    expect(p.store.get(running.jobId)?.state).toBe(S.JOB_STATE_RUNNING);
+    expect(await chunks.list(running.jobId)).toEqual([0]);
+    release.abort();
   });
 
   it('200 small jobs across 2 workers: all complete, none twice', async () => {

@@ -198,7 +198,7 @@ export function videoCommand(): Command {
       let started = false;
       let last: commonJob.Job | undefined;
       try {
-        for await (const { job } of client.stream('watchJob', { jobId })) {
+        for await (const { job } of client.stream('watchJob', { jobId, afterSequence: 0 })) {
           last = job!;
           const state = STATE_NAMES[last.state] ?? last.state;
           if (!started && last.chunksTotal > 0) {
@@ -226,7 +226,7 @@ export function videoCommand(): Command {
       try {
         const pieces: Uint8Array[] = [];
         let format = '';
-        for await (const piece of client.stream('getJobOutput', { jobId })) {
+        for await (const piece of client.stream('getJobOutput', { jobId, offset: 0 })) {
           if (piece.format) format = piece.format;
           pieces.push(piece.data);
         }

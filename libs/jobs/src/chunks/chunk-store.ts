@@ -15,6 +15,21 @@ export interface ChunkStore {
   putOutput(jobId: string, name: string, bytes: Uint8Array): Promise<string>;
   /** A named output file of `jobId`, or undefined when it was never stored. */
   getOutput(jobId: string, name: string): Promise<Uint8Array | undefined>;
+  /**
+   * A named output file of `jobId` to stream from storage, never whole in memory; undefined when
+   * it was never stored.
+   */
+  openOutput(jobId: string, name: string): Promise<StoredOutput | undefined>;
+  /** Deletes every chunk and output of `jobId`; nothing to delete is not an error. */
+  remove(jobId: string): Promise<void>;
+}
+
+/** An output file found by {@link ChunkStore.openOutput}. */
+export interface StoredOutput {
+  /** Size of the whole file, bytes. */
+  readonly size: number;
+  /** The file's bytes from `offset` (0 … size) on, in pieces of at most `pieceBytes`. */
+  read(offset: number, pieceBytes: number): AsyncIterable<Uint8Array>;
 }
 
 /** Number of chunks stored without a gap from chunk 0: where a resumed job continues. */

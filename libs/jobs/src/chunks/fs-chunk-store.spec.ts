@@ -20,6 +20,29 @@ describe('FsChunkStore', () => {
     expect(String(await readFile(new URL(uri)))).toBe('mp4');
     expect(String(await store.getOutput('job-a', 'clip.mp4'))).toBe('mp4');
     expect(await store.getOutput('job-a', 'clip.gif')).toBeUndefined();
+    await store.remove('job-a');
+    await store.remove('job-a');
+    expect(await store.list('job-a')).toEqual([]);
+    expect(await store.getOutput('job-a', 'clip.mp4')).toBeUndefined();
+  });
+
+  it('streams an output from an offset in pieces, without reading it whole', async () => {
+    const store = new FsChunkStore(await mkdtemp(join(tmpdir(), 'chunks-')));
+    const bytes = Buffer.from(Array.from({ length: 10_000 }, (_, i) => i % 251));
+    await store.putOutput('job-a', 'clip.gif', bytes);
+    const output = (await store.openOutput('job-a', 'clip.gif'))!;
+    expect(output.size).toBe(10_000);
+    const pieces: Buffer[] = [];
+    for await (const piece of output.read(1234, 4096)) pieces.push(Buffer.from(piece));
+    expect(pieces.map((p) => p.length)).toEqual([4096, 4096, 10_000 - 1234 - 8192]);
+    expect(Buffer.concat(pieces).equals(bytes.subarray(1234))).toBe(true);
+    const atEnd: Uint8Array[] = [];
+    for await (const piece of output.read(10_000, 4096)) atEnd.push(piece);
+    expect(atEnd).toEqual([]);
+    await expect(output.read(10_001, 4096)[Symbol.asyncIterator]().next()).rejects.toThrow(
+      /offset 10001/,
+    );
+    expect(await store.openOutput('job-a', 'clip.mp4')).toBeUndefined();
   });
 
   it('refuses names that would leave its directory', async () => {

@@ -1,7 +1,8 @@
-import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { ChunkStore } from './chunk-store';
+import type { ChunkStore, StoredOutput } from './chunk-store';
 
 const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
 const CHUNK_FILE = /^chunk-(\d{6})\.bin$/;
@@ -32,6 +33,36 @@ export class FsChunkStore implements ChunkStore {
 
   async getOutput(jobId: string, name: string): Promise<Uint8Array | undefined> {
     return this.read(jobId, checkName('output name', name));
+  }
+
+  async openOutput(jobId: string, name: string): Promise<StoredOutput | undefined> {
+    const path = join(this.jobDir(jobId), checkName('output name', name));
+    let size: number;
+    try {
+      size = (await stat(path)).size;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+    return {
+      size,
+      async *read(offset, pieceBytes) {
+        if (!Number.isSafeInteger(offset) || offset < 0 || offset > size)
+          throw new RangeError(`offset ${offset}: expected 0 … ${size}`);
+        if (offset === size) return;
+        // The file is replaced by rename, never rewritten: `end` keeps to the size reported.
+        const stream = createReadStream(path, {
+          start: offset,
+          end: size - 1,
+          highWaterMark: pieceBytes,
+        });
+        for await (const piece of stream) yield piece as Buffer;
+      },
+    };
+  }
+
+  async remove(jobId: string): Promise<void> {
+    await rm(this.jobDir(jobId), { recursive: true, force: true });
   }
 
   private async read(jobId: string, name: string): Promise<Uint8Array | undefined> {

@@ -16,6 +16,7 @@ describe('loadJobsConfig', () => {
       partitions: 6,
       retentionMs: 7 * 24 * 3600 * 1000,
       maxAttempts: 3,
+      outputRetentionMs: 7 * 24 * 3600 * 1000,
     });
   });
 

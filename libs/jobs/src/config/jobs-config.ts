@@ -42,6 +42,10 @@ export const jobsEnvSchema = z.object({
   JOBS_MAX_ATTEMPTS: envInt(3, 1, 100),
   /** Pause between attempts of a failing job, ms. */
   JOBS_RETRY_BACKOFF_MS: envInt(1_000, 0, 600_000),
+  /** How long the chunks, outputs and status of a finished job are kept after it ended, ms. */
+  JOBS_OUTPUT_RETENTION_MS: envInt(7 * DAY_MS, 1_000, 3650 * DAY_MS),
+  /** How often services and workers look for expired jobs, ms. */
+  JOBS_RETENTION_SWEEP_INTERVAL_MS: envInt(60_000, 100, DAY_MS),
   /** Directory of the filesystem chunk store. */
   JOBS_CHUNK_DIR: z.string().min(1).default(join(tmpdir(), 'nextx-jobs')),
 });
@@ -86,6 +90,10 @@ export interface JobsConfig {
   readonly retryBackoffMs: number;
   /** Filesystem chunk store directory. */
   readonly chunkDir: string;
+  /** How long a finished job's chunks, outputs and status are kept, ms. */
+  readonly outputRetentionMs: number;
+  /** Interval of the retention sweep, ms. */
+  readonly retentionSweepIntervalMs: number;
 }
 
 /**
@@ -118,5 +126,7 @@ export function loadJobsConfig(env: NodeJS.ProcessEnv = process.env): JobsConfig
     maxAttempts: e.JOBS_MAX_ATTEMPTS,
     retryBackoffMs: e.JOBS_RETRY_BACKOFF_MS,
     chunkDir: e.JOBS_CHUNK_DIR,
+    outputRetentionMs: e.JOBS_OUTPUT_RETENTION_MS,
+    retentionSweepIntervalMs: e.JOBS_RETENTION_SWEEP_INTERVAL_MS,
   };
 }

@@ -23,6 +23,7 @@ const running: jobs.JobStatus = {
   updatedAtMs: 4,
   startedAtMs: 2,
   finishedAtMs: 4,
+  specDigest: 'd',
 };
 
 describe('publicJob', () => {

@@ -3,6 +3,7 @@ import type { jobs } from '@nextx/proto';
 import { codecs } from '../codec/job-codec';
 import type { JobsConfig } from '../config/jobs-config';
 import type { KafkaLike } from '../kafka/kafka-client';
+import { isAfterCursor, type JobCursor } from '../public/page-token';
 import { isTerminal } from './job-state';
 import { TopicFollower } from './topic-follower';
 
@@ -12,8 +13,21 @@ export interface JobFilter {
   readonly states?: readonly jobs.JobState[];
   /** Only jobs of this kind. */
   readonly kind?: string;
+  /** Only jobs after this one in newest-first order (the next page of a listing). */
+  readonly after?: JobCursor;
   /** At most this many, newest submission first. */
   readonly limit?: number;
+}
+
+/** A job status with its place in the job's history ({@link JobStateStore.watchFrom}). */
+export interface SequencedStatus {
+  /** The status. */
+  readonly status: jobs.JobStatus;
+  /**
+   * Position of the status record in the status topic (offset + 1): every later status of the
+   * same job has a larger one, since all of a job's records share one partition.
+   */
+  readonly sequence: number;
 }
 
 /**
@@ -22,6 +36,7 @@ export interface JobFilter {
  */
 export class JobStateStore {
   private readonly jobs = new Map<string, jobs.JobStatus>();
+  private readonly sequences = new Map<string, number>();
   private readonly events = new EventEmitter({ captureRejections: false });
   private readonly follower: TopicFollower;
 
@@ -32,14 +47,17 @@ export class JobStateStore {
       groupPrefix: options.groupPrefix ?? `${config.clientId}.job-state`,
       sessionTimeoutMs: config.sessionTimeoutMs,
       heartbeatIntervalMs: config.heartbeatIntervalMs,
-      onRecord: ({ key, value }) => {
+      onRecord: ({ key, value, offset }) => {
         if (value === null) {
           this.jobs.delete(key);
+          this.sequences.delete(key);
           return;
         }
         const status = codecs.status.decode(value);
+        const sequence = Number(offset) + 1;
         this.jobs.set(status.jobId, status);
-        this.events.emit('status', status);
+        this.sequences.set(status.jobId, sequence);
+        this.events.emit('status', { status, sequence } satisfies SequencedStatus);
       },
     });
   }
@@ -73,9 +91,12 @@ export class JobStateStore {
   /** Known jobs matching `filter`, newest submission first. */
   list(filter: JobFilter = {}): jobs.JobStatus[] {
     const states = filter.states ? new Set(filter.states) : undefined;
+    const { after } = filter;
     const out = [...this.jobs.values()].filter(
       (s) =>
-        (!states || states.has(s.state)) && (filter.kind === undefined || s.kind === filter.kind),
+        (!states || states.has(s.state)) &&
+        (filter.kind === undefined || s.kind === filter.kind) &&
+        (!after || isAfterCursor(s, after)),
     );
     out.sort((a, b) => b.submittedAtMs - a.submittedAtMs || a.jobId.localeCompare(b.jobId));
     return filter.limit === undefined ? out : out.slice(0, filter.limit);
@@ -86,6 +107,19 @@ export class JobStateStore {
    * final state, when `signal` aborts or when the store stops.
    */
   async *watch(id: string, signal?: AbortSignal): AsyncGenerator<jobs.JobStatus> {
+    for await (const { status } of this.watchFrom(id, 0, signal)) yield status;
+  }
+
+  /**
+   * Like {@link watch}, with each status's sequence, and only statuses after `afterSequence` (0 =
+   * from the current one): a watcher that lost its stream resumes without repeats. A job that
+   * already ended at or before `afterSequence` yields nothing.
+   */
+  async *watchFrom(
+    id: string,
+    afterSequence: number,
+    signal?: AbortSignal,
+  ): AsyncGenerator<SequencedStatus> {
     const stopped = new AbortController();
     const onStop = () => stopped.abort();
     this.events.once('stop', onStop);
@@ -94,17 +128,21 @@ export class JobStateStore {
     const updates = on(this.events, 'status', { signal: abort });
     try {
       const current = this.jobs.get(id);
-      let lastUpdate = current?.updatedAtMs ?? -1;
+      let last = afterSequence;
       if (current) {
-        yield current;
-        if (isTerminal(current.state)) return;
+        if (isTerminal(current.state) && (this.sequences.get(id) ?? 0) <= last) return;
+        const sequence = this.sequences.get(id) ?? 0;
+        if (sequence > last) {
+          last = sequence;
+          yield { status: current, sequence };
+          if (isTerminal(current.state)) return;
+        }
       }
-      for await (const [status] of updates as AsyncIterable<[jobs.JobStatus]>) {
-        if (status.jobId !== id) continue;
-        if (status === current && status.updatedAtMs === lastUpdate) continue;
-        lastUpdate = status.updatedAtMs;
-        yield status;
-        if (isTerminal(status.state)) return;
+      for await (const [update] of updates as AsyncIterable<[SequencedStatus]>) {
+        if (update.status.jobId !== id || update.sequence <= last) continue;
+        last = update.sequence;
+        yield update;
+        if (isTerminal(update.status.state)) return;
       }
     } catch (error) {
       if ((error as Error).name !== 'AbortError') throw error;

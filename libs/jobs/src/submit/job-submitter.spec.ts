@@ -3,7 +3,7 @@ import type { ProducerRecord } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { codecs } from '../codec/job-codec';
 import { jobIdFor } from '../ids';
-import { InvalidJobError, JobSubmitter } from './job-submitter';
+import { IdempotencyConflictError, InvalidJobError, JobSubmitter } from './job-submitter';
 
 const config = {
   topics: { jobs: 'jobs', status: 'status', commands: 'commands', deadLetter: 'dlq' },
@@ -62,11 +62,27 @@ describe('JobSubmitter', () => {
     expect(sent).toEqual([]);
   });
 
+  it('refuses a repeated key with another spec (also while the first is in flight), writing nothing more', async () => {
+    const { sent, submitter } = fakes();
+    const a = { typeUrl: 'type.googleapis.com/x.A', value: Buffer.from([1]) };
+    const b = { typeUrl: 'type.googleapis.com/x.A', value: Buffer.from([2]) };
+    const [first, second] = await Promise.allSettled([
+      submitter.submit({ idempotencyKey: 'k1', kind: 'video', params: a }),
+      submitter.submit({ idempotencyKey: 'k1', kind: 'video', params: b }),
+    ]);
+    expect(first.status).toBe('fulfilled');
+    expect(second).toMatchObject({
+      status: 'rejected',
+      reason: expect.any(IdempotencyConflictError),
+    });
+    expect(sent).toHaveLength(2);
+  });
+
   it('names the bad field', () => {
     const { submitter } = fakes();
     expect(() => submitter.submit({ idempotencyKey: '', kind: 'video' })).toThrow(InvalidJobError);
     expect(() => submitter.submit({ idempotencyKey: 'x'.repeat(300), kind: 'video' })).toThrow(
-      /idempotency_key: at most 256/,
+      /idempotency_key: at most 200/,
     );
     expect(() => submitter.submit({ idempotencyKey: 'k', kind: 'Video!' })).toThrow(
       /kind: expected a lower-case name/,

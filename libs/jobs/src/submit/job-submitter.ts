@@ -1,7 +1,7 @@
 import { jobs, type protobufAny } from '@nextx/proto';
 import { codecs } from '../codec/job-codec';
 import type { JobsConfig } from '../config/jobs-config';
-import { MAX_IDEMPOTENCY_KEY_LENGTH, jobIdFor } from '../ids';
+import { MAX_IDEMPOTENCY_KEY_LENGTH, jobIdFor, specDigestOf } from '../ids';
 import type { SendOnly } from '../kafka/kafka-client';
 import type { JobStateStore } from '../state/job-state-store';
 import { isTerminal } from '../state/job-state';
@@ -18,7 +18,7 @@ export interface JobSubmission {
 
 /** Result of {@link JobSubmitter.submit}. */
 export interface SubmitResult {
-  /** Status of the job (new, or the existing one for a repeated key). */
+  /** Status of the job (new, or the existing one for a repeated key and the same spec). */
   readonly job: jobs.JobStatus;
   /** False when the key named an existing job and nothing was written. */
   readonly created: boolean;
@@ -48,12 +48,29 @@ export class InvalidJobError extends Error {
 }
 
 /**
+ * A repeated idempotency key with a spec other than the one it was first submitted with: the key
+ * already names another job, so nothing was written.
+ */
+export class IdempotencyConflictError extends Error {
+  override readonly name = 'IdempotencyConflictError';
+  constructor(
+    /** The key. */
+    readonly idempotencyKey: string,
+    /** The job the key names. */
+    readonly jobId: string,
+  ) {
+    super(`idempotency key names job ${jobId}, which was submitted with a different spec`);
+  }
+}
+
+/**
  * Submits and cancels jobs. A submission writes the QUEUED status to the compacted status topic,
- * then the spec to the jobs topic, both keyed by the job id; a repeated idempotency key returns
- * the existing job and writes nothing.
+ * then the spec to the jobs topic, both keyed by the job id; a repeated idempotency key with the
+ * same spec returns the existing job and writes nothing, with another spec it is refused
+ * ({@link IdempotencyConflictError}).
  */
 export class JobSubmitter {
-  private readonly inFlight = new Map<string, Promise<SubmitResult>>();
+  private readonly inFlight = new Map<string, { digest: string; run: Promise<SubmitResult> }>();
   private readonly now: () => number;
 
   constructor(private readonly deps: JobSubmitterDeps) {
@@ -76,19 +93,30 @@ export class JobSubmitter {
         `expected a lower-case name like "video", got ${JSON.stringify(submission.kind)}`,
       );
     }
+    const digest = specDigestOf(submission.kind, submission.params);
     // Two concurrent calls with one key in this process share one submission.
     const pending = this.inFlight.get(key);
-    if (pending) return pending.then((r) => ({ job: r.job, created: false }));
-    const run = this.write(submission).finally(() => this.inFlight.delete(key));
-    this.inFlight.set(key, run);
+    if (pending) {
+      return pending.run.then((r) => {
+        if (pending.digest !== digest) throw new IdempotencyConflictError(key, r.job.jobId);
+        return { job: r.job, created: false };
+      });
+    }
+    const run = this.write(submission, digest).finally(() => this.inFlight.delete(key));
+    this.inFlight.set(key, { digest, run });
     return run;
   }
 
-  private async write(submission: JobSubmission): Promise<SubmitResult> {
+  private async write(submission: JobSubmission, digest: string): Promise<SubmitResult> {
     const jobId = jobIdFor(submission.idempotencyKey);
     await this.deps.store.caughtUp();
     const existing = this.deps.store.get(jobId);
-    if (existing) return { job: existing, created: false };
+    if (existing) {
+      // A status written before digests existed has none: it is taken to be the same spec.
+      if (existing.specDigest && existing.specDigest !== digest)
+        throw new IdempotencyConflictError(submission.idempotencyKey, jobId);
+      return { job: existing, created: false };
+    }
 
     const now = this.now();
     const spec: jobs.JobSpec = {
@@ -113,6 +141,7 @@ export class JobSubmitter {
       updatedAtMs: now,
       startedAtMs: 0,
       finishedAtMs: 0,
+      specDigest: digest,
     };
     const { topics } = this.deps.config;
     // Status first: a worker that receives the spec always finds the job in the status topic.

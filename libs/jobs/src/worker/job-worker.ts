@@ -6,8 +6,9 @@ import type { Logger } from 'pino';
 import { contiguousChunks, type ChunkStore } from '../chunks/chunk-store';
 import { codecs } from '../codec/job-codec';
 import type { JobsConfig } from '../config/jobs-config';
-import { newWorkerId } from '../ids';
+import { newWorkerId, specDigestOf } from '../ids';
 import { createIdempotentProducer, type KafkaLike } from '../kafka/kafka-client';
+import { RetentionSweeper } from '../retention/retention-sweeper';
 import { JobStateStore } from '../state/job-state-store';
 import { isTerminal } from '../state/job-state';
 import { TopicFollower } from '../state/topic-follower';
@@ -92,6 +93,12 @@ function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** Whether `error` is the broker's (kafkajs), not the job's: unreachable, timed out, retries spent. */
+function isBrokerError(error: unknown): boolean {
+  const name = (error as { name?: unknown })?.name;
+  return typeof name === 'string' && name.startsWith('KafkaJS');
+}
+
 function isRebalance(error: unknown): boolean {
   const e = error as { type?: string; name?: string };
   return (
@@ -109,7 +116,8 @@ function isRebalance(error: unknown): boolean {
  * state, so a job whose worker dies is redelivered and resumes from its last stored chunk; chunks
  * are stored per index, so a redone chunk replaces its earlier copy; a redelivered job already
  * final in the status topic is skipped. A job that throws is retried up to `maxAttempts` times,
- * then goes to the dead-letter topic and ends DEAD_LETTERED.
+ * then goes to the dead-letter topic and ends DEAD_LETTERED. Every worker also runs a
+ * {@link RetentionSweeper}: a finished job's files and status are deleted after the retention.
  */
 export class JobWorker extends EventEmitter<{ job: [JobOutcome] }> {
   /** This worker's id (in statuses and dead letters). */
@@ -122,6 +130,7 @@ export class JobWorker extends EventEmitter<{ job: [JobOutcome] }> {
   private admin?: Admin;
   /** In the group and consuming: set on joining, cleared by a crash kafkajs will not restart and by stop. */
   private consuming = false;
+  private sweeper?: RetentionSweeper;
   private current?: { jobId: string; abort: AbortController };
   private stopping?: Promise<void>;
 
@@ -166,6 +175,14 @@ export class JobWorker extends EventEmitter<{ job: [JobOutcome] }> {
     await Promise.all([this.store.start(), this.commands.start()]);
     this.producer = createIdempotentProducer(kafka);
     await this.producer.connect();
+    this.sweeper = new RetentionSweeper({
+      store: this.store,
+      chunks: this.options.chunks,
+      producer: this.producer,
+      config,
+      logger: this.options.logger,
+    });
+    this.sweeper.start();
     this.consumer = kafka.consumer({
       groupId: config.workerGroup,
       sessionTimeout: config.sessionTimeoutMs,
@@ -229,6 +246,7 @@ export class JobWorker extends EventEmitter<{ job: [JobOutcome] }> {
       // The status error is shown to clients: it says what happened, not which worker (logs do).
       this.current?.abort.abort(new JobAbort('handback', 'worker shutting down'));
       await this.consumer?.disconnect();
+      await this.sweeper?.stop();
       await Promise.all([this.store.stop(), this.commands.stop()]);
       await this.producer?.disconnect();
       await this.admin?.disconnect();
@@ -309,6 +327,7 @@ export class JobWorker extends EventEmitter<{ job: [JobOutcome] }> {
       updatedAtMs: 0,
       startedAtMs: 0,
       finishedAtMs: 0,
+      specDigest: specDigestOf(spec.kind, spec.params),
     };
     const publish = async (patch: Partial<jobs.JobStatus>) => {
       status = { ...status, ...patch, workerId: this.workerId, updatedAtMs: Date.now() };
@@ -317,6 +336,25 @@ export class JobWorker extends EventEmitter<{ job: [JobOutcome] }> {
         acks: -1,
         messages: [{ key: spec.jobId, value: codecs.status.encode(status) }],
       });
+    };
+    /**
+     * {@link publish} for a running attempt: a broker outage is not the job's failure, so it is
+     * waited out (retrying until the broker answers or the job is aborted) instead of failing the
+     * attempt, which repeated outages would otherwise turn into a dead-lettered healthy job.
+     */
+    const publishRunning = (signal: AbortSignal) => async (patch: Partial<jobs.JobStatus>) => {
+      for (let retry = 1; ; retry++) {
+        try {
+          return await publish(patch);
+        } catch (error) {
+          if (!isBrokerError(error) || signal.aborted) throw error;
+          this.options.logger?.warn(
+            { jobId: spec.jobId, retry, error: errorMessage(error) },
+            'status publish failed: waiting for the broker',
+          );
+          await sleep(Math.min(250 * retry, 5_000), undefined, { signal }).catch(() => undefined);
+        }
+      }
     };
     const finish = async (
       state: jobs.JobState,
@@ -369,7 +407,8 @@ export class JobWorker extends EventEmitter<{ job: [JobOutcome] }> {
             : nextChunk > 0
               ? { jobId: spec.jobId, chunkIndex: nextChunk - 1, uri: '', sizeBytes: 0 }
               : undefined;
-        await publish({
+        const publishThroughOutages = publishRunning(abort.signal);
+        await publishThroughOutages({
           state: State.JOB_STATE_RUNNING,
           startedAtMs: status.startedAtMs || Date.now(),
           chunksDone: Math.max(status.chunksDone, nextChunk),
@@ -380,7 +419,7 @@ export class JobWorker extends EventEmitter<{ job: [JobOutcome] }> {
           nextChunk,
           lastCheckpoint,
           abort.signal,
-          publish,
+          publishThroughOutages,
         );
         result = await handler(context);
         abort.signal.throwIfAborted();

@@ -96,6 +96,11 @@ export interface JobStatus {
   startedAtMs: number;
   /** When the job reached a final state, Unix milliseconds; 0 = not yet. */
   finishedAtMs: number;
+  /**
+   * Digest of what was submitted (kind and params), so a repeated idempotency key with another
+   * spec is told apart from a retry; empty in statuses written before it existed.
+   */
+  specDigest: string;
 }
 
 /** Asks the workers to cancel a job. */

@@ -114,12 +114,24 @@ export interface GetJobResponse {
 export interface WatchJobRequest {
   /** Job id. */
   jobId: string;
+  /**
+   * Resume after this sequence: only states with a larger `WatchJobResponse.sequence` are sent
+   * (the last sequence a dropped stream delivered); 0 = start with the current state.
+   */
+  afterSequence: number;
 }
 
 /** A message of the WatchJob stream. */
 export interface WatchJobResponse {
   /** The job's state after a change (the first message is the current state). */
-  job?: Job | undefined;
+  job?:
+    | Job
+    | undefined;
+  /**
+   * Position of this state in the job's history: larger for every later state of the job, so a
+   * client that reconnects passes the last one it saw as `after_sequence`.
+   */
+  sequence: number;
 }
 
 /** Request of CancelJob. */
@@ -142,7 +154,10 @@ export interface ListJobsRequest {
   state: JobState;
   /** Most jobs to return, 1 … 1000; 0 = 100. */
   pageSize: number;
-  /** From a previous response; empty = the newest jobs. */
+  /**
+   * From a previous response (an opaque cursor after its last job, so jobs submitted meanwhile
+   * shift nothing); empty = the newest jobs.
+   */
   pageToken: string;
 }
 
@@ -158,6 +173,8 @@ export interface ListJobsResponse {
 export interface GetJobOutputRequest {
   /** Job id (must be SUCCEEDED). */
   jobId: string;
+  /** First byte to send, 0 … the output's size (resume an interrupted download); 0 = from the start. */
+  offset: number;
 }
 
 /** A piece of the output, in order. */
@@ -166,7 +183,7 @@ export interface GetJobOutputResponse {
   data: Uint8Array;
   /** "mp4" or "gif" (first message only). */
   format: string;
-  /** Total size in bytes (first message only). */
+  /** Total size in bytes of the whole file, whatever the offset (first message only). */
   totalBytes: number;
 }
 
