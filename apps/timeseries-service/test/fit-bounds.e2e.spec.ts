@@ -86,20 +86,27 @@ describe('timeseries-service bounds its fits', () => {
     expect(violation?.description).toContain('TS_MAX_FIT_COST');
   });
 
+  /**
+   * How a huge call and a small one queued behind it end, in the order they end: the small one
+   * is answered only once the huge fit has let the one worker go.
+   */
+  async function endings(huge: Promise<ServiceError | undefined>): Promise<string[]> {
+    const order: string[] = [];
+    const hugeDone = huge.then((e) => order.push(`huge ${e ? status[e.code] : 'OK'}`));
+    await admitted();
+    const small = client
+      .unary('forecast', forecast(seriesOf(300), { method: Method.METHOD_AR, order: 2 }))
+      .then((r) => order.push(`small ${r.point.length}`));
+    await Promise.all([hugeDone, small]);
+    return order;
+  }
+
   it('stops a huge fit when its deadline passes, so the next small call is answered', async () => {
     // About 5e11 weight updates: minutes of training if it ran to the end.
     const huge = failure(
       client.unary('forecast', forecast(seriesOf(20_000), arnet([512], 1800)), { timeoutMs: 300 }),
     );
-    const order: string[] = [];
-    const hugeDone = huge.then((e) => order.push(`huge ${e ? status[e.code] : 'OK'}`));
-    await admitted();
-    // Queued behind the huge fit (one slot): answered only once that fit has let the worker go.
-    const small = client
-      .unary('forecast', forecast(seriesOf(300), { method: Method.METHOD_AR, order: 2 }))
-      .then((r) => order.push(`small ${r.point.length}`));
-    await Promise.all([hugeDone, small]);
-    expect(order).toEqual(['huge DEADLINE_EXCEEDED', 'small 6']);
+    expect(await endings(huge)).toEqual(['huge DEADLINE_EXCEEDED', 'small 6']);
   });
 
   it('stops a huge fit its client cancels', async () => {
@@ -119,13 +126,6 @@ describe('timeseries-service bounds its fits', () => {
       ),
     );
     setTimeout(() => controller.abort(), 300);
-    const order: string[] = [];
-    const hugeDone = huge.then((e) => order.push(`huge ${e ? status[e.code] : 'OK'}`));
-    await admitted();
-    const small = client
-      .unary('forecast', forecast(seriesOf(300), { method: Method.METHOD_AR, order: 2 }))
-      .then((r) => order.push(`small ${r.point.length}`));
-    await Promise.all([hugeDone, small]);
-    expect(order).toEqual(['huge CANCELLED', 'small 6']);
+    expect(await endings(huge)).toEqual(['huge CANCELLED', 'small 6']);
   });
 });
