@@ -4,6 +4,7 @@ import {
   Inject,
   Injectable,
   Logger,
+  type LoggerService,
   type OnApplicationShutdown,
   type OnModuleInit,
 } from '@nestjs/common';
@@ -26,6 +27,7 @@ import {
 } from '@nextx/jobs';
 import { commonJob, jobs, PROTO_FILES, type videoJob } from '@nextx/proto';
 import type { Producer } from 'kafkajs';
+import { JsonLogger, LOGGER } from '@nextx/grpc';
 import { JOBS_CONFIG } from './tokens';
 
 /** A gRPC status a handler can throw as is (the exception filter keeps code and message). */
@@ -72,12 +74,19 @@ export class VideoJobsService implements OnModuleInit, OnApplicationShutdown {
   private ready?: Promise<void>;
   private closed = false;
 
-  constructor(@Inject(JOBS_CONFIG) private readonly config: JobsConfig | undefined) {}
+  constructor(
+    @Inject(JOBS_CONFIG) private readonly config: JobsConfig | undefined,
+    @Inject(LOGGER) private readonly serviceLogger: LoggerService,
+  ) {}
 
   onModuleInit(): void {
     const config = this.config;
     if (!config) return;
-    const kafka = createKafka(config, { clientId: `${config.clientId}.video-service` });
+    // kafkajs logs as JSON lines through the service's logger (its warm-up retries at info).
+    const kafka = createKafka(config, {
+      clientId: `${config.clientId}.video-service`,
+      logger: this.serviceLogger instanceof JsonLogger ? this.serviceLogger.pino : undefined,
+    });
     this.chunks = new FsChunkStore(config.chunkDir);
     this.store = new JobStateStore(kafka, config, {
       groupPrefix: `${config.clientId}.video-service.job-state`,
