@@ -8,6 +8,16 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
+# openssl: the TLS/mTLS tests make throwaway certificates with it (libs/grpc/src/testing/test-certs.ts).
+if ! command -v openssl >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "[nextx] installing openssl (apt-get)"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends openssl >/dev/null
+  else
+    echo "[nextx] openssl not found and apt-get not usable: the TLS tests will fail" >&2
+  fi
+fi
+
 # ffmpeg (libx264) encodes clips as MP4; without it the video services fall back to GIF.
 if ! command -v ffmpeg >/dev/null 2>&1 && [ -z "${FFMPEG_PATH:-}" ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
