@@ -1,8 +1,8 @@
+import { pngDeclaring } from '@nextx/media/testing';
 import { InvalidArgumentError, NotFoundError } from '@nextx/engine';
 import type { ImageCatalog, ImageModelEntry } from '@nextx/image';
 import type { image } from '@nextx/proto';
 import type { ModelManifest } from '@nextx/runtime';
-import { crc32, deflateSync } from 'node:zlib';
 import * as media from '@nextx/media';
 import { describe, expect, it, vi } from 'vitest';
 import type { ImageServiceSettings } from './config';
@@ -12,28 +12,6 @@ vi.mock('@nextx/media', async (importOriginal) => {
   const actual = await importOriginal<typeof import('@nextx/media')>();
   return { ...actual, decodePng: vi.fn(actual.decodePng) };
 });
-
-/** A valid PNG of a few dozen bytes whose IHDR declares `width`×`height`. */
-function pngDeclaring(width: number, height: number): Uint8Array {
-  const chunk = (type: string, data: Buffer) => {
-    const length = Buffer.alloc(4);
-    length.writeUInt32BE(data.length);
-    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(body));
-    return Buffer.concat([length, body, crc]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr[8] = 8;
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr),
-    chunk('IDAT', deflateSync(Buffer.alloc(1))),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
-}
 
 const entry = (
   name: string,
