@@ -1,14 +1,9 @@
 import type { Decoder } from '@nextx/engine';
+import type { PixelBatch } from '@nextx/media';
 import type { OnnxGraph } from '@nextx/runtime';
 
-/** Decoded images, row-major [images, channels, height, width], values in [0, 1]. */
-export interface ImageBatch {
-  readonly pixels: Float32Array;
-  readonly images: number;
-  readonly channels: number;
-  readonly height: number;
-  readonly width: number;
-}
+/** Decoded images, row-major [images, channels, height, width], values in [0, 1]: what the PNG encoder takes. */
+export type ImageBatch = PixelBatch;
 
 /** A VQ decoder graph: code indices [B, tokens] (`codes`, int64) → `image` [B, C, H, W]. */
 export class OnnxCodeDecoder implements Decoder<{ codes: Int32Array; images: number }, ImageBatch> {
