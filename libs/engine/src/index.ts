@@ -18,3 +18,4 @@ export * from './generators/video/video-generation';
 export * from './generators/video/frame-window';
 export * from './generators/video/next-block-video-generator';
 export * from './generators/video/next-token-video-generator';
+export * from './generators/codebooks';

@@ -88,3 +88,52 @@ export interface VideoStepModel<Conditions> {
   /** Drops the oldest `entries` cached entries (kept entries are not recomputed). */
   dropOldest(entries: number): void;
 }
+
+/**
+ * Backbone of multi-stream token methods (MusicGen's codebooks): every step feeds one token per
+ * stream per row after the cached entries, and returns one distribution per stream. Conditions
+ * (integer ids, fixed per sequence) never occupy cache entries.
+ */
+export interface CodebookStepModel {
+  /** Streams K fed and predicted per step. */
+  readonly numCodebooks: number;
+  /** Logits per stream (the codebook size). */
+  readonly vocabSize: number;
+  /** Most entries a sequence can hold. */
+  readonly maxLength: number;
+  /** Entries cached now. */
+  readonly length: number;
+  /** Rows in the current batch. */
+  readonly batch: number;
+  /**
+   * Starts `batch` empty sequences under `conditions`, row-major [batch, conditionWidth] (the
+   * second half of a guided batch carries the null condition).
+   */
+  reset(batch: number, conditions: Int32Array): void;
+  /** Feeds `tokens` [batch, K]; returns logits [batch, K, vocabSize], valid until the next call. */
+  forward(tokens: Int32Array): Promise<Float32Array>;
+  /** The generation is done with the model (a fused batch frees its rows). */
+  release(): void;
+}
+
+/**
+ * A bidirectional multi-stream model (MAGNeT): re-reads the whole [K, frames] canvas, masked
+ * entries included, and returns logits for every entry. No cache.
+ */
+export interface CodebookCanvasModel {
+  readonly numCodebooks: number;
+  readonly vocabSize: number;
+  /** Longest canvas (frames) the model was trained on. */
+  readonly maxFrames: number;
+  /**
+   * @param tokens [batch, K, frames] (mask token where not yet decoded)
+   * @param conditions [batch, conditionWidth]
+   * @returns logits [batch, K, frames, vocabSize], valid until the next call
+   */
+  forward(
+    tokens: Int32Array,
+    conditions: Int32Array,
+    batch: number,
+    frames: number,
+  ): Promise<Float32Array>;
+}

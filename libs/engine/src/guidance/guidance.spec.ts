@@ -3,6 +3,7 @@ import { applyCfg } from './apply-cfg';
 import { ConstantGuidance } from './constant-guidance';
 import type { GuidanceSchedule } from './guidance-schedule';
 import { LinearRampGuidance } from './linear-ramp-guidance';
+import { MagnetAnnealedGuidance } from './magnet-annealed-guidance';
 import { MarRampGuidance, marMaskLength } from './mar-ramp-guidance';
 
 describe('applyCfg', () => {
@@ -56,6 +57,7 @@ const schedules: Record<string, GuidanceSchedule> = {
   constant: new ConstantGuidance(4),
   'VAR linear ramp': new LinearRampGuidance(1.5),
   'MAR ramp': new MarRampGuidance(2.9, 256),
+  'MAGNeT anneal': new MagnetAnnealedGuidance(10, 1),
 };
 
 describe.each(Object.entries(schedules))('GuidanceSchedule contract: %s', (_name, schedule) => {
@@ -99,5 +101,14 @@ describe('guidance schedules against their formulas', () => {
     expect([0, 1, 2, 3, 7].map((s) => marMaskLength(s, 8, 4))).toEqual([3, 2, 1, 1, 1]);
     const ramp = new MarRampGuidance(2, 4);
     expect([0, 1, 2, 3].map((s) => ramp.scaleAt(s, 8))).toEqual([1.25, 1.5, 1.75, 1.75]);
+  });
+
+  it('MagnetAnnealedGuidance: max_cfg at the first iteration of a stage, min_cfg at the last', () => {
+    const anneal = new MagnetAnnealedGuidance(10, 1);
+    expect(anneal.scaleAt(0, 20)).toBe(10);
+    expect(anneal.scaleAt(19, 20)).toBeCloseTo(1, 12);
+    // i = 5 of 10: mask_p = cos(π/2 · 5/9)
+    const p = Math.cos((Math.PI / 2) * (5 / 9));
+    expect(anneal.scaleAt(5, 10)).toBeCloseTo(p * 10 + (1 - p), 12);
   });
 });

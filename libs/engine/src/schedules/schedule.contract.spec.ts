@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../errors/invalid-argument';
 import { createRng } from '../random/rng';
 import { CellFlowSchedule } from './cell-flow-schedule';
+import { DelayPatternSchedule } from './delay-pattern-schedule';
+import { MagnetSchedule } from './magnet-schedule';
 import { MaskedSetSchedule } from './masked-set-schedule';
 import { NextBlockSchedule } from './next-block-schedule';
 import { NextScaleSchedule } from './next-scale-schedule';
@@ -38,6 +40,18 @@ const SCHEDULES: ReadonlyArray<[string, () => Schedule]> = [
   [
     'CellFlowSchedule, xAR',
     () => new CellFlowSchedule({ cellCount: 4, cellSize: 64, flowSteps: 50 }),
+  ],
+  [
+    'DelayPatternSchedule, MusicGen',
+    () => new DelayPatternSchedule({ numCodebooks: 4, timesteps: 50 }),
+  ],
+  [
+    'DelayPatternSchedule, custom delays',
+    () => new DelayPatternSchedule({ numCodebooks: 3, timesteps: 5, delays: [0, 0, 2] }),
+  ],
+  [
+    'MagnetSchedule, MAGNeT 20/10/10/10',
+    () => new MagnetSchedule({ frames: 51, spanLength: 3, stepsPerCodebook: [20, 10, 10, 10] }),
   ],
 ];
 
