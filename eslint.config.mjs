@@ -91,6 +91,7 @@ export default [
             },
             { sourceTag: 'scope:image', onlyDependOnLibsWithTags: ['scope:image', 'scope:shared'] },
             { sourceTag: 'scope:video', onlyDependOnLibsWithTags: ['scope:video', 'scope:shared'] },
+            { sourceTag: 'scope:audio', onlyDependOnLibsWithTags: ['scope:audio', 'scope:shared'] },
             // The CLI is a client of every modality's API.
             {
               sourceTag: 'scope:cli',
@@ -99,6 +100,7 @@ export default [
                 'scope:timeseries',
                 'scope:image',
                 'scope:video',
+                'scope:audio',
               ],
             },
           ],

@@ -7,3 +7,4 @@ export * from './video/gif-encoder';
 export * from './video/mp4-encoder';
 export * from './video/clip-encoder';
 export * from './video/probe-clip';
+export * from './audio';

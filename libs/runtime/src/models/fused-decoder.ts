@@ -1,4 +1,4 @@
-import type { TokenStepModel } from '@nextx/engine';
+import type { CodebookStepModel, TokenStepModel } from '@nextx/engine';
 import { KvCache, type KvRowMove } from '../kv/kv-cache';
 import type { OnnxGraph, TensorValue } from '../session/onnx-graph';
 import type { DecoderDims } from './optimum-decoder';
@@ -9,6 +9,8 @@ interface Member {
   first: number;
   /** Positions this member has in the cache. */
   length: number;
+  /** The member's per-row constant inputs ([rows, width] of {@link FusedDecoderOptions.rowInput}). */
+  rowValues?: BigInt64Array;
   /** Tokens waiting for the next step, and who to tell. */
   pending?: {
     tokens: Int32Array;
@@ -17,6 +19,17 @@ interface Member {
   };
   logits: Float32Array;
   active: boolean;
+}
+
+/** Shape of a fused decoder's graph beyond the Optimum decoder's. */
+export interface FusedDecoderOptions {
+  /**
+   * Tokens fed and predicted per row and step (MusicGen's codebooks): with K > 1 the graph reads
+   * `input_ids` [batch, K, 1] and writes `logits` [batch, K, 1, vocab]. Default 1 (Optimum).
+   */
+  readonly streams?: number;
+  /** An int64 input constant per row for a whole sequence (e.g. `condition` [batch, width]). */
+  readonly rowInput?: { readonly name: string; readonly width: number };
 }
 
 /** Counters of a fused decoder (how much batching happened). */
@@ -43,6 +56,8 @@ export class FusedDecoder {
   private readonly positions: BigInt64Array;
   private readonly mask: BigInt64Array;
   private readonly logits: Float32Array;
+  private readonly rowValues?: BigInt64Array;
+  private readonly streams: number;
   private members: Member[] = [];
   private running = false;
   /** Members joined or left since the last step. */
@@ -52,12 +67,16 @@ export class FusedDecoder {
   constructor(
     private readonly graph: OnnxGraph,
     readonly dims: DecoderDims,
+    private readonly options: FusedDecoderOptions = {},
   ) {
+    this.streams = options.streams ?? 1;
     this.cache = KvCache.forGraph(graph, dims);
-    this.ids = new BigInt64Array(dims.maxBatch);
+    this.ids = new BigInt64Array(dims.maxBatch * this.streams);
     this.positions = new BigInt64Array(dims.maxBatch);
     this.mask = new BigInt64Array(dims.maxBatch * dims.maxLength);
-    this.logits = new Float32Array(dims.maxBatch * dims.vocabSize);
+    this.logits = new Float32Array(dims.maxBatch * this.streams * dims.vocabSize);
+    if (options.rowInput)
+      this.rowValues = new BigInt64Array(dims.maxBatch * options.rowInput.width);
   }
 
   /** Rows in use now. */
@@ -67,19 +86,30 @@ export class FusedDecoder {
 
   /** A new member; it joins the batch at its first `reset`. */
   sequence(): TokenStepModel {
+    if (this.streams !== 1 || this.options.rowInput)
+      throw new Error('a multi-stream or conditioned decoder serves codebookSequence()');
     return new FusedSequence(this);
   }
 
+  /** A new multi-stream member (K tokens per row and step, conditions per row). */
+  codebookSequence(): CodebookStepModel {
+    return new FusedCodebookSequence(this, this.streams);
+  }
+
   /** @internal */
-  join(rows: number): Member {
+  join(rows: number, rowValues?: Int32Array): Member {
+    const width = this.options.rowInput?.width ?? 0;
+    if ((rowValues?.length ?? 0) !== rows * width)
+      throw new RangeError(`row inputs: ${rowValues?.length ?? 0} values for ${rows} × ${width}`);
     if (this.rows + rows > this.dims.maxBatch)
       throw new RangeError(`fused batch full: ${this.rows} + ${rows} rows > ${this.dims.maxBatch}`);
     const member: Member = {
       rows,
       first: -1,
       length: 0,
-      logits: new Float32Array(rows * this.dims.vocabSize),
+      logits: new Float32Array(rows * this.streams * this.dims.vocabSize),
       active: true,
+      rowValues: rowValues ? BigInt64Array.from(rowValues, (v) => BigInt(v)) : undefined,
     };
     this.members.push(member);
     this.dirty = true;
@@ -98,7 +128,11 @@ export class FusedDecoder {
   /** @internal */
   submit(member: Member, tokens: Int32Array): Promise<Float32Array> {
     return new Promise((resolve, reject) => {
-      member.pending = { tokens: tokens.slice(0, member.rows), resolve, reject };
+      member.pending = {
+        tokens: tokens.slice(0, member.rows * this.streams),
+        resolve,
+        reject,
+      };
       this.maybeStep();
     });
   }
@@ -145,29 +179,47 @@ export class FusedDecoder {
 
   private async step(): Promise<void> {
     const { vocabSize } = this.dims;
+    const k = this.streams;
     const batch = this.cache.batch;
     const width = this.cache.length;
     const total = width + 1;
+    const rowInput = this.options.rowInput;
     // Members that join while this step runs wait for the next one.
     const members = [...this.members];
     for (const m of members) {
       for (let r = 0; r < m.rows; r++) {
         const row = m.first + r;
-        this.ids[row] = BigInt(m.pending!.tokens[r]);
+        for (let q = 0; q < k; q++) this.ids[row * k + q] = BigInt(m.pending!.tokens[r * k + q]);
         this.positions[row] = BigInt(m.length);
         const pad = width - m.length;
         this.mask.fill(0n, row * total, row * total + pad);
         this.mask.fill(1n, row * total + pad, (row + 1) * total);
+        if (rowInput && this.rowValues && m.rowValues)
+          this.rowValues.set(
+            m.rowValues.subarray(r * rowInput.width, (r + 1) * rowInput.width),
+            row * rowInput.width,
+          );
       }
     }
     const feeds: Record<string, TensorValue> = {
-      input_ids: { data: this.ids.subarray(0, batch), dims: [batch, 1] },
+      input_ids: {
+        data: this.ids.subarray(0, batch * k),
+        dims: k === 1 ? [batch, 1] : [batch, k, 1],
+      },
       attention_mask: { data: this.mask.subarray(0, batch * total), dims: [batch, total] },
       position_ids: { data: this.positions.subarray(0, batch), dims: [batch, 1] },
       ...this.cache.pastFeeds(),
     };
+    if (rowInput && this.rowValues)
+      feeds[rowInput.name] = {
+        data: this.rowValues.subarray(0, batch * rowInput.width),
+        dims: [batch, rowInput.width],
+      };
     const outputs: Record<string, TensorValue> = {
-      logits: { data: this.logits.subarray(0, batch * vocabSize), dims: [batch, 1, vocabSize] },
+      logits: {
+        data: this.logits.subarray(0, batch * k * vocabSize),
+        dims: k === 1 ? [batch, 1, vocabSize] : [batch, k, 1, vocabSize],
+      },
       // Throws before the run when the longest row would pass the cache's capacity.
       ...this.cache.presentOutputs(1),
     };
@@ -176,13 +228,14 @@ export class FusedDecoder {
     this.stats.steps++;
     this.stats.rowSteps += batch;
     this.stats.maxRows = Math.max(this.stats.maxRows, batch);
+    const rowSize = k * vocabSize;
     const done = members.map((m) => {
       // A member that left during the step still advanced its rows; compact() drops them.
       m.length++;
       const pending = m.pending;
       m.pending = undefined;
       if (!m.active || !pending) return () => undefined;
-      m.logits.set(this.logits.subarray(m.first * vocabSize, (m.first + m.rows) * vocabSize));
+      m.logits.set(this.logits.subarray(m.first * rowSize, (m.first + m.rows) * rowSize));
       return () => pending.resolve(m.logits);
     });
     for (const resolve of done) resolve();
@@ -221,6 +274,44 @@ class FusedSequence implements TokenStepModel {
 
   truncate(): void {
     throw new Error('a fused sequence cannot roll back (speculative decoding runs unfused)');
+  }
+
+  release(): void {
+    if (this.member) this.fused.leave(this.member);
+    this.member = undefined;
+  }
+}
+
+/** One multi-stream generation's view of a {@link FusedDecoder}. */
+class FusedCodebookSequence implements CodebookStepModel {
+  private member?: Member;
+
+  constructor(
+    private readonly fused: FusedDecoder,
+    readonly numCodebooks: number,
+  ) {}
+
+  get vocabSize(): number {
+    return this.fused.dims.vocabSize;
+  }
+  get maxLength(): number {
+    return this.fused.dims.maxLength;
+  }
+  get length(): number {
+    return this.member?.length ?? 0;
+  }
+  get batch(): number {
+    return this.member?.rows ?? 0;
+  }
+
+  reset(batch: number, conditions: Int32Array): void {
+    if (this.member) this.fused.leave(this.member);
+    this.member = this.fused.join(batch, conditions);
+  }
+
+  forward(tokens: Int32Array): Promise<Float32Array> {
+    if (!this.member) throw new Error('reset() first');
+    return this.fused.submit(this.member, tokens);
   }
 
   release(): void {

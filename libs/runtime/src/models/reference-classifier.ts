@@ -16,7 +16,8 @@ export interface Classification {
 }
 
 /**
- * A reference classifier graph (input `image`, outputs `logits` and `features`) that scores
+ * A reference classifier graph (one input — `image`, `audio`, … —, outputs `logits` and
+ * `features`) that scores
  * generated media: each modality shapes its outputs into the graph's input and compares the
  * predicted class with the one it conditioned on (e.g. `models/mnist-classifier` for digits).
  */
@@ -24,7 +25,8 @@ export class ReferenceClassifier {
   constructor(private readonly graph: OnnxGraph) {}
 
   async classify(input: ClassifierInput): Promise<Classification> {
-    const out = await this.graph.run({ image: { data: input.data, dims: input.dims } });
+    const [name] = this.graph.inputNames;
+    const out = await this.graph.run({ [name]: { data: input.data, dims: input.dims } });
     const logits = out.logits.data as Float32Array;
     const classes = out.logits.dims[1];
     const items = input.dims[0];

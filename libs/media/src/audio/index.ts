@@ -1,0 +1,3 @@
+export * from './pcm';
+export * from './wav';
+export * from './audio-encoder';
