@@ -32,4 +32,5 @@ export const PROTO_FILES = {
   videoClip: 'nextx/video/clip/v1/clip.proto',
   video: 'nextx/video/v1/video.proto',
   videoJob: 'nextx/video/v1/video_job.proto',
+  audio: 'nextx/audio/v1/audio.proto',
 } as const;

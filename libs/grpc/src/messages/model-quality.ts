@@ -13,10 +13,11 @@ export function modelQuality(evalRecord: unknown): models.ModelQuality | undefin
   if (typeof evalRecord !== 'object' || evalRecord === null) return undefined;
   const record = evalRecord as Record<string, unknown>;
   return {
-    classAgreement: numberOr(record['class_agreement']),
+    // Audio evals call the class the instrument family.
+    classAgreement: numberOr(record['class_agreement']) ?? numberOr(record['family_agreement']),
     frechetDistance: numberOr(record['frechet_distance']),
-    // Image evals count images ("samples"), video evals clips ("clips").
-    samples: numberOr(record['samples']) ?? numberOr(record['clips']) ?? 0,
+    // Image evals count images ("samples"), video evals clips ("clips"), audio evals notes ("n").
+    samples: numberOr(record['samples']) ?? numberOr(record['clips']) ?? numberOr(record['n']) ?? 0,
     eval: toStruct(record),
   };
 }

@@ -31,6 +31,10 @@ export enum ModelFamily {
   MODEL_FAMILY_ARNET = "MODEL_FAMILY_ARNET",
   /** MODEL_FAMILY_AUTO - Time series, order by AIC, then AR-Net when the series is long enough, else AR. */
   MODEL_FAMILY_AUTO = "MODEL_FAMILY_AUTO",
+  /** MODEL_FAMILY_MUSICGEN - Audio, MusicGen-style next-token prediction over codec codebooks with the delay pattern. */
+  MODEL_FAMILY_MUSICGEN = "MODEL_FAMILY_MUSICGEN",
+  /** MODEL_FAMILY_MAGNET - Audio, MAGNeT masked parallel decoding of codec codebooks, one codebook after another. */
+  MODEL_FAMILY_MAGNET = "MODEL_FAMILY_MAGNET",
   UNRECOGNIZED = "UNRECOGNIZED",
 }
 
@@ -86,6 +90,25 @@ export interface TimeSeriesModelDetails {
   maxHorizon: number;
 }
 
+/** Audio-specific facts of an audio generator: the codec it speaks and the conditions it takes. */
+export interface AudioModelDetails {
+  /** Instrument families a request may name (the note models' NSynth-style families). */
+  families: string[];
+  /** Lowest and highest MIDI pitch a request may ask for. */
+  pitchMin: number;
+  pitchMax: number;
+  /** Samples per second of the generated audio. */
+  sampleRate: number;
+  /** Codec frames per second (a frame is final once all its codebooks are drawn). */
+  frameRate: number;
+  /** Codebooks per frame. */
+  numCodebooks: number;
+  /** Longest clip a request may ask for, seconds. */
+  maxSeconds: number;
+  /** The codec model whose tokens it generates. */
+  codec: string;
+}
+
 /** A model a service serves; the same shape on every service. */
 export interface ModelInfo {
   /** Name and version. */
@@ -113,7 +136,11 @@ export interface ModelInfo {
     | VideoModelDetails
     | undefined;
   /** Time-series models. */
-  timeseries?: TimeSeriesModelDetails | undefined;
+  timeseries?:
+    | TimeSeriesModelDetails
+    | undefined;
+  /** Audio models. */
+  audio?: AudioModelDetails | undefined;
 }
 
 /** Request of ListModels (every service). */
