@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { audioCommand } from './commands/audio.command';
 import { describeCommand, healthCommand } from './commands/health.command';
 import { forecastCommand, generateCommand } from './commands/forecast.command';
 import { imageCommand } from './commands/image.command';
@@ -16,6 +17,7 @@ const program = withSecurityOptions(
   .addCommand(generateCommand())
   .addCommand(imageCommand())
   .addCommand(videoCommand())
+  .addCommand(audioCommand())
   .addCommand(modelsCommand());
 
 program.parseAsync(process.argv).catch((error: unknown) => {

@@ -1,5 +1,5 @@
 import { TypedGrpcClient } from '@nextx/grpc';
-import { image, models, PROTO_FILES, timeseries, video } from '@nextx/proto';
+import { audio, image, models, PROTO_FILES, timeseries, video } from '@nextx/proto';
 import { Command, Option } from 'commander';
 import { DEFAULT_ADDRESSES } from './options';
 import { clientSecurity } from './security';
@@ -17,6 +17,10 @@ const SERVICES = {
   timeseries: {
     protoFile: PROTO_FILES.timeseries,
     name: `${timeseries.protobufPackage}.${timeseries.TIME_SERIES_SERVICE_NAME}`,
+  },
+  audio: {
+    protoFile: PROTO_FILES.audio,
+    name: `${audio.protobufPackage}.${audio.AUDIO_GENERATION_SERVICE_NAME}`,
   },
 } as const;
 
@@ -47,6 +51,14 @@ export function describeModel(m: models.ModelInfo): string {
       `${agreement !== undefined ? `  per-frame agreement ${agreement}` : ''}`
     );
   }
+  if (m.audio) {
+    const a = m.audio;
+    return (
+      `${head}  families ${a.families.join(',')}  pitch ${a.pitchMin}..${a.pitchMax}  up to ${a.maxSeconds} s` +
+      `  ${a.sampleRate} Hz, ${a.frameRate} frames/s × ${a.numCodebooks} codebooks (codec ${a.codec})` +
+      `${agreement !== undefined ? `  family agreement ${agreement}` : ''}`
+    );
+  }
   if (m.timeseries) {
     const t = m.timeseries;
     return `${head}  fitted per request: up to ${t.maxSeriesLength} values, horizon up to ${t.maxHorizon}  ${m.description}`;
@@ -66,7 +78,7 @@ export async function printModels(service: keyof typeof SERVICES, address: strin
   }
 }
 
-/** `nextx models --service image|video|timeseries`: what a service serves. */
+/** `nextx models --service image|video|timeseries|audio`: what a service serves. */
 export function modelsCommand(): Command {
   return new Command('models')
     .description('list the models a service serves')

@@ -32,4 +32,5 @@ export const DEFAULT_ADDRESSES = {
   timeseries: process.env['NEXTX_TIMESERIES_ADDR'] ?? '127.0.0.1:50055',
   image: process.env['NEXTX_IMAGE_ADDR'] ?? '127.0.0.1:50051',
   video: process.env['NEXTX_VIDEO_ADDR'] ?? '127.0.0.1:50052',
+  audio: process.env['NEXTX_AUDIO_ADDR'] ?? '127.0.0.1:50054',
 } as const;

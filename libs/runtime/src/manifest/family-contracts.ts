@@ -10,6 +10,11 @@ export const FAMILY_CONTRACTS: Record<
   Record<string, { inputs: string[]; outputs: string[] }>
 > = {
   classifier: { classifier: { inputs: ['image'], outputs: ['logits'] } },
+  'audio-classifier': { classifier: { inputs: ['audio'], outputs: ['logits', 'features'] } },
+  'audio-codec': { codec_decoder: { inputs: ['codes'], outputs: ['audio'] } },
+  // Beyond the Optimum names every KV-cached graph must have: the per-row condition ids.
+  musicgen: { lm_step: { inputs: ['condition'], outputs: [] } },
+  magnet: { magnet: { inputs: ['input_ids', 'condition'], outputs: ['logits'] } },
 };
 
 /** Hugging Face Optimum decoder names (what transformers.js and onnxruntime-genai load). */

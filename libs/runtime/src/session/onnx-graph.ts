@@ -137,7 +137,10 @@ function warmUpDim(dim: number | string): number {
 }
 
 function zeros(name: string, tensor: TensorSpec): TensorValue {
-  const dims = tensor.shape.map(warmUpDim);
+  // A graph whose smallest valid input is larger than 1 (a strided audio encoder needs whole
+  // frames) states its warm-up shape in the contract.
+  const stated = (tensor as { warmup_shape?: unknown }).warmup_shape;
+  const dims = Array.isArray(stated) ? (stated as number[]) : tensor.shape.map(warmUpDim);
   const size = dims.reduce((a, b) => a * b, 1);
   switch (tensor.dtype) {
     case 'int64':
