@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { freePort, spawnService, workspaceRoot, type SpawnedService } from '@nextx/grpc/testing';
 import { deleteTestTopics, testEnv } from '@nextx/jobs/testing';
-import { hasH264Encoder } from '@nextx/media';
+import { decodeWav, hasH264Encoder, pcm16FromBytes } from '@nextx/media';
 import { loadCo2 } from '@nextx/timeseries/testing';
 import { GifReader } from 'omggif';
 import { parse } from 'csv-parse/sync';
@@ -212,6 +212,90 @@ describe('nextx video generate against the running video service', () => {
         address,
       ),
     ).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('clip.frames') });
+  }, 180_000);
+});
+
+describe('nextx audio generate against the running audio service', () => {
+  let service: SpawnedService;
+  let address: string;
+
+  beforeAll(async () => {
+    const port = await freePort();
+    address = `127.0.0.1:${port}`;
+    service = await spawnService(
+      join(root, 'apps/audio-service/src/main.ts'),
+      { GRPC_PORT: String(port), METRICS_PORT: '0' },
+      { address },
+    );
+  }, 60_000);
+
+  afterAll(async () => {
+    service?.process.kill('SIGTERM');
+    await service?.exited;
+  });
+
+  it('nextx models --service audio lists both note generators with their conditions', async () => {
+    const { stdout } = await nextx('models', '--service', 'audio', '--addr', address);
+    const ar = stdout.split('\n').find((line) => line.startsWith('musicgen-notes@'));
+    expect(ar).toContain('family musicgen  families keyboard,mallet,organ,guitar');
+    expect(ar).toContain(
+      'pitch 48..72  up to 2 s  16000 Hz, 50 frames/s × 4 codebooks (codec fluid-codec)',
+    );
+    expect(stdout).toContain('magnet-notes@1  family magnet');
+  });
+
+  it('writes a WAV; --stream writes the same samples as raw s16le while they are generated', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'nextx-cli-audio-'));
+    const out = join(dir, 'note.wav');
+    const common = [
+      '--model',
+      'musicgen-notes',
+      '--family',
+      'guitar',
+      '--pitch',
+      '60',
+      '--seconds',
+      '2',
+      '--seed',
+      '5',
+      '--addr',
+      address,
+    ];
+    const { stderr } = await nextx('audio', 'generate', ...common, '--out', out);
+    expect(stderr).toMatch(
+      /wrote .*note\.wav: 2\.00 s at 16000 Hz \(model musicgen-notes, seed 5, 103 steps, first audio after \d+ ms/,
+    );
+    const wav = decodeWav(await readFile(out));
+    expect(wav.samples).toHaveLength(32000);
+    const streamed = await run(
+      join(root, 'bin/nextx'),
+      ['audio', 'generate', ...common, '--stream'],
+      {
+        cwd: root,
+        encoding: 'buffer',
+      },
+    );
+    const pcm = pcm16FromBytes(new Uint8Array(streamed.stdout));
+    expect(pcm).toHaveLength(32000);
+    let worst = 0;
+    for (let i = 0; i < pcm.length; i++) worst = Math.max(worst, Math.abs(pcm[i] - wav.samples[i]));
+    expect(worst).toBeLessThanOrEqual(1);
+    await expect(
+      nextx(
+        'audio',
+        'generate',
+        '--model',
+        'musicgen-notes',
+        '--family',
+        'kazoo',
+        '--pitch',
+        '60',
+        '--out',
+        out,
+        '--addr',
+        address,
+      ),
+    ).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('note.family') });
   }, 180_000);
 });
 
