@@ -19,6 +19,9 @@ import { referenceModelsDir } from '@nextx/runtime/testing';
 const rounds = Number(process.argv[2] ?? 3);
 const notes = Number(process.argv[3] ?? 20);
 const SECONDS = 1;
+function fail(message: string): never {
+  throw new Error(message);
+}
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const repository = new ModelRepository(referenceModelsDir(), {
   intraOpThreads: 1,
@@ -30,8 +33,8 @@ const magnet = await loadMagnetPipeline(repository, 'magnet-notes');
 const judge = await NoteJudge.load(repository);
 const f = ar.facts;
 const frames = Math.ceil((SECONDS * f.sampleRate) / ar.codec.facts.hop);
-const d = f.musicgen!;
-const m = magnet.facts.magnet!;
+const d = f.musicgen ?? fail('musicgen-notes has no MusicGen defaults');
+const m = magnet.facts.magnet ?? fail('magnet-notes has no MAGNeT defaults');
 
 /** The i-th note of the bench: families in turn, pitches spread over the range. */
 function condition(i: number) {

@@ -15,7 +15,7 @@ const FAMILIES = {
 
 /** The common `ModelInfo` of an audio model, with its audio details. */
 function modelInfo(entry: AudioModelEntry): models.ModelInfo {
-  const d = entry.musicgen ?? entry.magnet!;
+  const d = entry.defaults;
   return {
     model: { name: entry.manifest.name, version: entry.manifest.version },
     family: FAMILIES[entry.family],
@@ -24,7 +24,7 @@ function modelInfo(entry: AudioModelEntry): models.ModelInfo {
       temperature: d.temperature,
       topK: d.topK,
       topP: d.topP,
-      guidanceScale: entry.musicgen ? entry.musicgen.cfgCoef : entry.magnet!.maxCfgCoef,
+      guidanceScale: d.guidanceScale,
     },
     quality: modelQuality(entry.manifest.eval),
     audio: {

@@ -57,7 +57,13 @@ export function validateGenerate(
   }
   const familyName = check.text('note.family', request.note?.family ?? '', MAX_FAMILY_CHARS);
   const family = check.oneOf('note.family', familyName, entry.families);
-  const pitch = check.range('note.pitch', request.note?.pitch ?? 0, entry.pitchMin, entry.pitchMax, true);
+  const pitch = check.range(
+    'note.pitch',
+    request.note?.pitch ?? 0,
+    entry.pitchMin,
+    entry.pitchMax,
+    true,
+  );
   const seconds = request.seconds || DEFAULT_SECONDS;
   check.range('seconds', seconds, 1 / entry.frameRate, entry.maxSeconds);
   const seed = request.seed || randomSeed();
@@ -73,7 +79,11 @@ export function validateGenerate(
   if (!format)
     throw new InvalidArgumentError('format', 'WAV, FLAC or OGG_OPUS', `got ${request.format}`);
   if (!canEncode(format))
-    throw new InvalidArgumentError('format', 'a format ffmpeg can write here', `${format} needs ffmpeg`);
+    throw new InvalidArgumentError(
+      'format',
+      'a format ffmpeg can write here',
+      `${format} needs ffmpeg`,
+    );
   return {
     entry,
     task: {
@@ -101,15 +111,14 @@ export function resolveSampling(
   const s: common.SamplingSettings = request.sampling ?? {};
   if (s.minP !== undefined && s.minP !== 0)
     throw new InvalidArgumentError('sampling.min_p', 'unset or 0 (audio models)', `got ${s.minP}`);
-  const d = entry.musicgen ?? entry.magnet!;
-  const guidanceDefault = entry.musicgen ? entry.musicgen.cfgCoef : entry.magnet!.maxCfgCoef;
+  const d = entry.defaults;
   const sampling = {
     temperature: check.floatRange('sampling.temperature', s.temperature ?? d.temperature, 0, 10),
     topK: check.range('sampling.top_k', s.topK ?? d.topK, 0, entry.codebookSize, true),
     topP: check.floatRange('sampling.top_p', s.topP ?? d.topP, 0.01, 1),
     guidanceScale: check.floatRange(
       'sampling.guidance_scale',
-      s.guidanceScale ?? guidanceDefault,
+      s.guidanceScale ?? d.guidanceScale,
       1,
       20,
     ),
@@ -117,12 +126,20 @@ export function resolveSampling(
   const m = entry.magnet;
   if (!m) {
     if (request.magnet)
-      throw new InvalidArgumentError('magnet', 'MAGNeT models only', `model ${entry.manifest.name} is AR`);
+      throw new InvalidArgumentError(
+        'magnet',
+        'MAGNeT models only',
+        `model ${entry.manifest.name} is AR`,
+      );
     return { ...sampling, minGuidanceScale: 1, decodingSteps: [], annealTemperature: false };
   }
-  const steps = request.magnet?.decodingSteps?.length ? request.magnet.decodingSteps : m.decodingSteps;
+  const steps = request.magnet?.decodingSteps?.length
+    ? request.magnet.decodingSteps
+    : m.decodingSteps;
   check.length('magnet.decoding_steps', steps, entry.numCodebooks, entry.numCodebooks);
-  steps.forEach((n, i) => check.range(`magnet.decoding_steps[${i}]`, n, 1, MAX_DECODING_STEPS, true));
+  steps.forEach((n, i) =>
+    check.range(`magnet.decoding_steps[${i}]`, n, 1, MAX_DECODING_STEPS, true),
+  );
   return {
     ...sampling,
     minGuidanceScale: check.floatRange(

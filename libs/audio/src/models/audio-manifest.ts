@@ -52,6 +52,13 @@ export interface AudioModelFacts {
   readonly specialToken: number;
   readonly delays: readonly number[];
   readonly spanLength: number;
+  /** The sampling defaults both methods share (guidance: `cfg_coef`, or MAGNeT's `max_cfg_coef`). */
+  readonly defaults: {
+    readonly temperature: number;
+    readonly topK: number;
+    readonly topP: number;
+    readonly guidanceScale: number;
+  };
   readonly musicgen?: MusicgenDefaults;
   readonly magnet?: MagnetDefaults;
 }
@@ -150,6 +157,7 @@ export function readAudioModelFacts(manifest: ModelManifest): AudioModelFacts | 
       specialToken: a.special_token_id,
       delays: a.delays,
       spanLength: 1,
+      defaults: { temperature: d.temperature, topK: d.top_k, topP: d.top_p, guidanceScale: d.cfg_coef },
       musicgen: { temperature: d.temperature, topK: d.top_k, topP: d.top_p, cfgCoef: d.cfg_coef },
     };
   }
@@ -164,6 +172,12 @@ export function readAudioModelFacts(manifest: ModelManifest): AudioModelFacts | 
     specialToken: a.mask_token_id,
     delays: [],
     spanLength: a.span_len,
+    defaults: {
+      temperature: d.temperature,
+      topK: d.top_k,
+      topP: d.top_p,
+      guidanceScale: d.max_cfg_coef,
+    },
     magnet: {
       temperature: d.temperature,
       topK: d.top_k,

@@ -37,7 +37,9 @@ export class NoteJudge {
   async score(notes: readonly JudgedNote[]): Promise<NoteAgreement> {
     const n = notes.length;
     const data = new Float32Array(n * JUDGED_SAMPLES);
-    notes.forEach((note, i) => data.set(note.samples.subarray(0, JUDGED_SAMPLES), i * JUDGED_SAMPLES));
+    notes.forEach((note, i) =>
+      data.set(note.samples.subarray(0, JUDGED_SAMPLES), i * JUDGED_SAMPLES),
+    );
     const { labels } = await this.classifier.classify({ data, dims: [n, JUDGED_SAMPLES] });
     let family = 0;
     let exact = 0;

@@ -23,7 +23,9 @@ describe('YIN pitch judge', () => {
   });
 
   it('finds f0 within a cent of a pure 220 Hz tone', () => {
-    const f0 = yinF0(Float32Array.from({ length: 16000 }, (_, i) => Math.sin((2 * Math.PI * 220 * i) / 16000)))!;
+    const f0 = yinF0(
+      Float32Array.from({ length: 16000 }, (_, i) => Math.sin((2 * Math.PI * 220 * i) / 16000)),
+    )!;
     expect(Math.abs(1200 * Math.log2(f0 / 220))).toBeLessThan(1);
   });
 

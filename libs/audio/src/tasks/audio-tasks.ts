@@ -1,9 +1,4 @@
-import type {
-  CodebookResult,
-  FrameChunk,
-  GenerationEvent,
-  ProgressEvent,
-} from '@nextx/engine';
+import type { CodebookResult, FrameChunk, GenerationEvent, ProgressEvent } from '@nextx/engine';
 import { encodeAudio, encodeWav, pcm16Bytes, toPcm16, type AudioFormat } from '@nextx/media';
 import {
   CachedLoader,
@@ -200,12 +195,13 @@ export function audioTaskHandlers(
       }
       const clip = event.result.media.samples.subarray(0, task.samples);
       // MAGNeT (nothing streamed yet): the whole clip is its one chunk.
-      if (sent === 0)
-        send({ type: 'progress', step: steps, total: steps, stage: 'decode' }, clip);
+      if (sent === 0) send({ type: 'progress', step: steps, total: steps, stage: 'decode' }, clip);
       const pcm = toPcm16(clip);
       const wav = encodeWav({ sampleRate: f.sampleRate, samples: pcm });
       const encoded =
-        task.format === 'wav' ? wav : await encodeAudio({ sampleRate: f.sampleRate, samples: pcm }, task.format);
+        task.format === 'wav'
+          ? wav
+          : await encodeAudio({ sampleRate: f.sampleRate, samples: pcm }, task.format);
       return {
         wav,
         encoded,
