@@ -97,16 +97,21 @@ describe('audio-service over gRPC with the reference note models', () => {
         family: i % families.length,
         pitch: info.audio!.pitchMin + ((i * 7) % (info.audio!.pitchMax - info.audio!.pitchMin + 1)),
       }));
-      // Concurrent requests: AR ones share the fused batch, as production traffic does.
-      const clips = await Promise.all(
-        conditions.map((c, i) =>
-          collect(client, {
-            model: { name: model, version: '' },
-            note: { family: families[c.family], pitch: c.pitch },
-            seed: 500 + i,
-          }),
-        ),
-      );
+      // 16 at a time (the service's AUDIO_MAX_RUNNING): AR ones share the fused batch, as
+      // production traffic does.
+      const clips: Awaited<ReturnType<typeof collect>>[] = [];
+      for (let start = 0; start < conditions.length; start += 16)
+        clips.push(
+          ...(await Promise.all(
+            conditions.slice(start, start + 16).map((c, j) =>
+              collect(client, {
+                model: { name: model, version: '' },
+                note: { family: families[c.family], pitch: c.pitch },
+                seed: 500 + start + j,
+              }),
+            ),
+          )),
+        );
       const score = await judge.score(
         clips.map((clip, i) => ({ samples: floats(clip.audio.wav), ...conditions[i] })),
       );

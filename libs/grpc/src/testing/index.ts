@@ -4,3 +4,4 @@ export * from './health-latency';
 export * from './go-grpc-tools';
 export * from './test-certs';
 export * from './security-suite';
+export * from './overload-suite';
