@@ -1,10 +1,6 @@
 import { describeOverload } from '@nextx/grpc/testing';
 import { audio, PROTO_FILES } from '@nextx/proto';
 
-const drain = async (stream: AsyncIterable<unknown>) => {
-  for await (const _ of stream);
-};
-
 describeOverload<audio.AudioGenerationClient>({
   name: 'audio-service',
   entry: 'apps/audio-service/src/main.ts',
@@ -14,17 +10,15 @@ describeOverload<audio.AudioGenerationClient>({
   service: 'nextx.audio.v1.AudioGeneration',
   maxRssMiB: 1536,
   call: (client) =>
-    drain(
-      client.stream('generate', {
-        model: { name: 'musicgen-notes', version: '' },
-        note: { family: 'guitar', pitch: 60 },
-        seconds: 0.2,
-        seed: 1,
-        sampling: {},
-        method: audio.Method.METHOD_UNSPECIFIED,
-        magnet: undefined,
-        format: audio.AudioFormat.AUDIO_FORMAT_WAV,
-        chunkFrames: 0,
-      }),
-    ),
+    client.stream('generate', {
+      model: { name: 'musicgen-notes', version: '' },
+      note: { family: 'guitar', pitch: 60 },
+      seconds: 0.2,
+      seed: 1,
+      sampling: {},
+      method: audio.Method.METHOD_UNSPECIFIED,
+      magnet: undefined,
+      format: audio.AudioFormat.AUDIO_FORMAT_WAV,
+      chunkFrames: 0,
+    }),
 });

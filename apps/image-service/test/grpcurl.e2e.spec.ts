@@ -1,60 +1,33 @@
-import { JsonLogger, startGrpcService, type RunningGrpcService } from '@nextx/grpc';
-import { freePort, grpcHealthProbe, grpcurl } from '@nextx/grpc/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { JsonLogger, startGrpcService } from '@nextx/grpc';
+import { describeGrpcurl, freePort, grpcurl } from '@nextx/grpc/testing';
+import { expect, it } from 'vitest';
 import { loadImageConfig } from '../src/config';
 import { imageServiceDefinition } from '../src/image.module';
 
 const SERVICE = 'nextx.image.v1.ImageGeneration';
 
-// grpcurl and grpc-health-probe know nothing of nextx but what reflection and health serve, as
-// any third-party client; tools/install.sh builds them, and a missing one fails these tests.
-describe('image-service through grpcurl and grpc-health-probe', () => {
-  let service: RunningGrpcService;
-
-  beforeAll(async () => {
+describeGrpcurl({
+  name: 'image-service',
+  service: SERVICE,
+  rpc: 'rpc Generate ( .nextx.image.v1.GenerateRequest ) returns ( stream .nextx.image.v1.GenerateResponse );',
+  request: {
+    message: 'nextx.image.v1.GenerateRequest',
+    field: /\.nextx\.common\.v1\.ModelRef model = 1;/,
+  },
+  models: ['llama-mnist', 'var-mnist'],
+  start: async () => {
     const config = loadImageConfig({ GRPC_PORT: String(await freePort()), METRICS_PORT: '0' });
-    service = await startGrpcService(imageServiceDefinition(config.image), config.service, {
+    return startGrpcService(imageServiceDefinition(config.image), config.service, {
       logger: new JsonLogger('image', 'warn'),
       handleSignals: false,
     });
-  }, 120_000);
-
-  afterAll(async () => {
-    await service?.close();
-  });
-
-  it('lists the image and health services', async () => {
-    expect((await grpcurl(service.address, ['list'])).trim().split('\n')).toEqual([
-      'grpc.health.v1.Health',
-      SERVICE,
-    ]);
-  });
-
-  it('describes the service, a request with imported types, and health', async () => {
-    expect(await grpcurl(service.address, ['describe', SERVICE])).toContain(
-      'rpc Generate ( .nextx.image.v1.GenerateRequest ) returns ( stream .nextx.image.v1.GenerateResponse );',
-    );
-    expect(await grpcurl(service.address, ['describe', 'nextx.image.v1.GenerateRequest'])).toMatch(
-      /\.nextx\.common\.v1\.ModelRef model = 1;/,
-    );
-    expect(await grpcurl(service.address, ['describe', 'grpc.health.v1.Health'])).toContain(
-      'rpc Check ( .grpc.health.v1.HealthCheckRequest ) returns ( .grpc.health.v1.HealthCheckResponse );',
-    );
-  });
-
-  it('calls ListModels', async () => {
-    const { models } = JSON.parse(await grpcurl(service.address, [`${SERVICE}/ListModels`]));
-    expect(models.map((m: { model: { name: string } }) => m.model.name)).toEqual(
-      expect.arrayContaining(['llama-mnist', 'var-mnist']),
-    );
-    // The common ModelInfo: the recorded eval is a Struct, so JSON clients read it as an object.
-    const info = models.find((m: { model: { name: string } }) => m.model.name === 'var-mnist');
-    expect(info).toMatchObject({ family: 'MODEL_FAMILY_VAR', image: { imageSize: 32 } });
-    expect(info.quality.eval.class_agreement).toBe(info.quality.classAgreement);
-  });
-
-  it('grpc-health-probe sees the server and the service SERVING', async () => {
-    expect(await grpcHealthProbe(service.address)).toContain('status: SERVING');
-    expect(await grpcHealthProbe(service.address, SERVICE)).toContain('status: SERVING');
-  });
+  },
+  more: (address) => {
+    it('reads the common ModelInfo as JSON: the recorded eval is a Struct', async () => {
+      const { models } = JSON.parse(await grpcurl(address(), [`${SERVICE}/ListModels`], {}));
+      const info = models.find((m: { model: { name: string } }) => m.model.name === 'var-mnist');
+      expect(info).toMatchObject({ family: 'MODEL_FAMILY_VAR', image: { imageSize: 32 } });
+      expect(info.quality.eval.class_agreement).toBe(info.quality.classAgreement);
+    });
+  },
 });

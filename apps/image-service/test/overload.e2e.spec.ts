@@ -1,10 +1,6 @@
 import { describeOverload } from '@nextx/grpc/testing';
 import { PROTO_FILES, type image } from '@nextx/proto';
 
-const drain = async (stream: AsyncIterable<unknown>) => {
-  for await (const _ of stream);
-};
-
 describeOverload<image.ImageGenerationClient>({
   name: 'image-service',
   entry: 'apps/image-service/src/main.ts',
@@ -14,15 +10,13 @@ describeOverload<image.ImageGenerationClient>({
   service: 'nextx.image.v1.ImageGeneration',
   maxRssMiB: 1536,
   call: (client) =>
-    drain(
-      client.stream('generate', {
-        model: { name: 'var-mnist', version: '' },
-        classLabel: 3,
-        numImages: 1,
-        seed: 1,
-        sampling: {},
-        speculative: false,
-        lantern: false,
-      }),
-    ),
+    client.stream('generate', {
+      model: { name: 'var-mnist', version: '' },
+      classLabel: 3,
+      numImages: 1,
+      seed: 1,
+      sampling: {},
+      speculative: false,
+      lantern: false,
+    }),
 });

@@ -2,10 +2,6 @@ import { describeOverload } from '@nextx/grpc/testing';
 import { PROTO_FILES, type video } from '@nextx/proto';
 import { clip } from './support';
 
-const drain = async (stream: AsyncIterable<unknown>) => {
-  for await (const _ of stream);
-};
-
 describeOverload<video.VideoGenerationClient>({
   name: 'video-service',
   entry: 'apps/video-service/src/main.ts',
@@ -15,6 +11,5 @@ describeOverload<video.VideoGenerationClient>({
   protoFile: PROTO_FILES.video,
   service: 'nextx.video.v1.VideoGeneration',
   maxRssMiB: 1536,
-  call: (client) =>
-    drain(client.stream('generateClip', { clip: clip({ frames: 2 }), format: 'gif' })),
+  call: (client) => client.stream('generateClip', { clip: clip({ frames: 2 }), format: 'gif' }),
 });

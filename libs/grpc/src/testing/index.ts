@@ -5,3 +5,4 @@ export * from './go-grpc-tools';
 export * from './test-certs';
 export * from './security-suite';
 export * from './overload-suite';
+export * from './grpcurl-suite';

@@ -20,8 +20,8 @@ export interface OverloadTarget<C> {
   readonly concurrency: number;
   readonly protoFile: string;
   readonly service: string;
-  /** One cheap admitted call (resolves when its result arrived). */
-  call(client: TypedGrpcClient<C>): Promise<unknown>;
+  /** One cheap call: a unary promise, or a server stream the suite reads to its end. */
+  call(client: TypedGrpcClient<C>): Promise<unknown> | AsyncIterable<unknown>;
   /** Resident memory the process must stay under, MiB. */
   readonly maxRssMiB: number;
 }
@@ -29,6 +29,12 @@ export interface OverloadTarget<C> {
 /** Seconds the overload runs: 60 (the issue's figure) unless `NEXTX_OVERLOAD_SECONDS` says less. */
 export function overloadSeconds(): number {
   return Number(process.env['NEXTX_OVERLOAD_SECONDS'] ?? 60);
+}
+
+/** Waits for a unary call, or reads a stream to its end (its status ends the call). */
+async function finish(call: Promise<unknown> | AsyncIterable<unknown>): Promise<void> {
+  if (Symbol.asyncIterator in call) for await (const _ of call);
+  else await call;
 }
 
 async function rssMiB(pid: number): Promise<number> {
@@ -71,7 +77,7 @@ export function describeOverload<C>(target: OverloadTarget<C>): void {
         const pid = service.process.pid!;
         const client = new TypedGrpcClient<C>(address, target.protoFile, target.service);
         // Warm up: models loaded, one call through, before the baseline is read.
-        await target.call(client);
+        await finish(target.call(client));
         const before = await rssMiB(pid);
         const counts = { ok: 0, exhausted: 0, exhaustedWithRetryInfo: 0, other: [] as string[] };
         const stopAt = Date.now() + overloadSeconds() * 1000;
@@ -91,7 +97,7 @@ export function describeOverload<C>(target: OverloadTarget<C>): void {
         const loops = Array.from({ length: 16 * target.concurrency }, async () => {
           while (Date.now() < stopAt) {
             try {
-              await target.call(client);
+              await finish(target.call(client));
               counts.ok++;
             } catch (error) {
               const e = error as ServiceError;
@@ -109,7 +115,7 @@ export function describeOverload<C>(target: OverloadTarget<C>): void {
         health.close();
         const after = await rssMiB(pid);
         // The service is idle again: a call is admitted at once.
-        await target.call(client);
+        await finish(target.call(client));
         client.close();
         const sorted = [...healthMs].sort((a, b) => a - b);
         console.log(

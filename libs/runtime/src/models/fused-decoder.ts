@@ -242,11 +242,11 @@ export class FusedDecoder {
   }
 }
 
-/** One generation's view of a {@link FusedDecoder}. */
-class FusedSequence implements TokenStepModel {
-  private member?: Member;
+/** What every member's view of a {@link FusedDecoder} shares: its rows, joining and leaving. */
+abstract class FusedMemberView {
+  protected member?: Member;
 
-  constructor(private readonly fused: FusedDecoder) {}
+  constructor(protected readonly fused: FusedDecoder) {}
 
   get vocabSize(): number {
     return this.fused.dims.vocabSize;
@@ -261,19 +261,15 @@ class FusedSequence implements TokenStepModel {
     return this.member?.rows ?? 0;
   }
 
-  reset(batch: number): void {
+  /** Leaves the batch (if in it) and joins again with `batch` fresh rows. */
+  protected rejoin(batch: number, rowValues?: Int32Array): void {
     if (this.member) this.fused.leave(this.member);
-    this.member = this.fused.join(batch);
+    this.member = this.fused.join(batch, rowValues);
   }
 
-  forward(tokens: Int32Array, newLength: number): Promise<Float32Array> {
+  protected submit(tokens: Int32Array): Promise<Float32Array> {
     if (!this.member) throw new Error('reset() first');
-    if (newLength !== 1) throw new RangeError('a fused sequence feeds one token per row per step');
     return this.fused.submit(this.member, tokens);
-  }
-
-  truncate(): void {
-    throw new Error('a fused sequence cannot roll back (speculative decoding runs unfused)');
   }
 
   release(): void {
@@ -282,40 +278,36 @@ class FusedSequence implements TokenStepModel {
   }
 }
 
+/** One generation's view of a {@link FusedDecoder}. */
+class FusedSequence extends FusedMemberView implements TokenStepModel {
+  reset(batch: number): void {
+    this.rejoin(batch);
+  }
+
+  forward(tokens: Int32Array, newLength: number): Promise<Float32Array> {
+    if (newLength !== 1) throw new RangeError('a fused sequence feeds one token per row per step');
+    return this.submit(tokens);
+  }
+
+  truncate(): void {
+    throw new Error('a fused sequence cannot roll back (speculative decoding runs unfused)');
+  }
+}
+
 /** One multi-stream generation's view of a {@link FusedDecoder}. */
-class FusedCodebookSequence implements CodebookStepModel {
-  private member?: Member;
-
+class FusedCodebookSequence extends FusedMemberView implements CodebookStepModel {
   constructor(
-    private readonly fused: FusedDecoder,
+    fused: FusedDecoder,
     readonly numCodebooks: number,
-  ) {}
-
-  get vocabSize(): number {
-    return this.fused.dims.vocabSize;
-  }
-  get maxLength(): number {
-    return this.fused.dims.maxLength;
-  }
-  get length(): number {
-    return this.member?.length ?? 0;
-  }
-  get batch(): number {
-    return this.member?.rows ?? 0;
+  ) {
+    super(fused);
   }
 
   reset(batch: number, conditions: Int32Array): void {
-    if (this.member) this.fused.leave(this.member);
-    this.member = this.fused.join(batch, conditions);
+    this.rejoin(batch, conditions);
   }
 
   forward(tokens: Int32Array): Promise<Float32Array> {
-    if (!this.member) throw new Error('reset() first');
-    return this.fused.submit(this.member, tokens);
-  }
-
-  release(): void {
-    if (this.member) this.fused.leave(this.member);
-    this.member = undefined;
+    return this.submit(tokens);
   }
 }
