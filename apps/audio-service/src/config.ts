@@ -1,27 +1,17 @@
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
 import {
   envInt,
+  loadGenerationSettings,
   loadServiceConfig,
   parseEnv,
   serviceEnvSchema,
+  type GenerationSettings,
   type ServiceConfig,
 } from '@nextx/config';
 import { bundledModelsDir } from '@nextx/runtime';
 import { z } from 'zod';
 
 /** Audio service settings beyond the common ones. */
-export interface AudioServiceSettings {
-  /** Model repository folder. */
-  readonly modelsDir: string;
-  /** Generation worker threads. */
-  readonly workers: number;
-  /** onnxruntime intra-op threads per worker. */
-  readonly threadsPerWorker: number;
-  /** Requests generating at once (AR requests fuse into shared batches). */
-  readonly maxRunning: number;
-  /** Requests waiting beyond that; more are refused with RESOURCE_EXHAUSTED. */
-  readonly maxWaiting: number;
+export interface AudioServiceSettings extends GenerationSettings {
   /** Temporal fusion of concurrent AR requests. */
   readonly fusion: boolean;
   /** Rows (clips × 2 with guidance) of each AR model's shared fused batch. */
@@ -29,11 +19,6 @@ export interface AudioServiceSettings {
 }
 
 const schema = serviceEnvSchema.extend({
-  MODELS_DIR: z.string().min(1).optional(),
-  AUDIO_WORKERS: envInt(1, 1, 64),
-  AUDIO_THREADS_PER_WORKER: envInt(1, 1, 64),
-  AUDIO_MAX_RUNNING: envInt(16, 1, 1024),
-  AUDIO_MAX_WAITING: envInt(64, 0, 100_000),
   AUDIO_FUSION: z.enum(['on', 'off']).default('on'),
   AUDIO_FUSED_ROWS: envInt(64, 2, 4096),
 });
@@ -47,17 +32,15 @@ export function loadAudioConfig(env: NodeJS.ProcessEnv): {
   audio: AudioServiceSettings;
 } {
   const e = parseEnv(schema, env);
-  const modelsDir = resolve(e.MODELS_DIR ?? bundledModelsDir());
-  if (!existsSync(modelsDir))
-    throw new Error(`MODELS_DIR=${JSON.stringify(modelsDir)}: folder does not exist`);
   return {
     service: loadServiceConfig(env, AUDIO_PORTS),
     audio: {
-      modelsDir,
-      workers: e.AUDIO_WORKERS,
-      threadsPerWorker: e.AUDIO_THREADS_PER_WORKER,
-      maxRunning: e.AUDIO_MAX_RUNNING,
-      maxWaiting: e.AUDIO_MAX_WAITING,
+      ...loadGenerationSettings(
+        env,
+        'AUDIO',
+        { maxRunning: 16, maxWaiting: 64 },
+        bundledModelsDir(),
+      ),
       fusion: e.AUDIO_FUSION === 'on',
       fusedRows: e.AUDIO_FUSED_ROWS,
     },
