@@ -4,12 +4,31 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadJobsConfig, type JobsConfig } from '../config/jobs-config';
+import { KAFKA_SECURITY_VARIABLES } from '../config/kafka-security';
 import { createKafka, type KafkaLike } from '../kafka/kafka-client';
 import { TopicFollower } from '../state/topic-follower';
 
+/** The KAFKA_SSL* / KAFKA_SASL* variables of `env` (how the test broker is reached). */
+export function kafkaSecurityEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  return Object.fromEntries(
+    KAFKA_SECURITY_VARIABLES.filter((name) => env[name] !== undefined).map((name) => [
+      name,
+      env[name],
+    ]),
+  );
+}
+
+/** `env` without the KAFKA_SSL* / KAFKA_SASL* variables: for a plaintext broker of a test's own. */
+export function withoutKafkaSecurity(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(
+    Object.entries(env).filter(([name]) => !(KAFKA_SECURITY_VARIABLES as string[]).includes(name)),
+  );
+}
+
 /**
  * Environment of an isolated pipeline on the test broker: its own topics, worker group and chunk
- * directory, short session timeouts so a killed worker is noticed in seconds.
+ * directory, short session timeouts so a killed worker is noticed in seconds; the broker's
+ * TLS/SASL settings (KAFKA_SSL*, KAFKA_SASL*) as the process has them.
  */
 export function testEnv(name: string): NodeJS.ProcessEnv {
   const brokers = process.env['KAFKA_BROKERS'];
@@ -22,6 +41,7 @@ export function testEnv(name: string): NodeJS.ProcessEnv {
   }
   const prefix = `test.${name}.${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
   return {
+    ...kafkaSecurityEnv(),
     KAFKA_BROKERS: brokers,
     KAFKA_CLIENT_ID: prefix,
     KAFKA_SESSION_TIMEOUT_MS: '6000',
