@@ -1,5 +1,3 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { jobs } from '@nextx/proto';
 import { logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,43 +13,13 @@ import {
   loadJobsConfig,
   type JobsConfig,
 } from '../src';
-import { deleteTestTopics, testEnv, until, withoutKafkaSecurity } from './support';
-
-/**
- * Where the broker's SASL_SSL listener is and what it accepts: tools/test.sh starts the local
- * broker with one (KAFKA_SASL_SSL_PORT) and exports both variables.
- */
-function saslSslListener() {
-  const brokers = process.env['KAFKA_SASL_SSL_BROKERS'];
-  const dir = process.env['KAFKA_SASL_SSL_DIR'];
-  if (!brokers || !dir || !existsSync(join(dir, 'ca.crt'))) {
-    throw new Error(
-      'KAFKA_SASL_SSL_BROKERS / KAFKA_SASL_SSL_DIR are not set (or the folder has no ca.crt): these ' +
-        'tests need the broker started with its SASL_SSL listener. Run them through `npm test` ' +
-        '(tools/test.sh asks tools/kafka for one), or: export KAFKA_SASL_SSL_PORT=9094; ' +
-        'source tools/kafka/ensure-broker.sh (it exports both).',
-    );
-  }
-  return {
-    brokers,
-    file: (name: string) => join(dir, name),
-    username: readFileSync(join(dir, 'username'), 'utf8').trim(),
-  };
-}
-
-type Listener = ReturnType<typeof saslSslListener>;
-
-/** An isolated pipeline env on the SASL_SSL listener, its security from the variables as in production. */
-function secured(listener: Listener, name: string, security: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  return {
-    ...withoutKafkaSecurity(testEnv(name)),
-    KAFKA_BROKERS: listener.brokers,
-    KAFKA_SSL_CA: listener.file('ca.crt'),
-    KAFKA_SASL_USERNAME: listener.username,
-    KAFKA_SASL_PASSWORD_FILE: listener.file('password'),
-    ...security,
-  };
-}
+import {
+  deleteTestTopics,
+  saslSslListener,
+  saslSslTestEnv,
+  until,
+  type SaslSslListener,
+} from './support';
 
 /** Connects an admin client with one attempt and asks for the cluster; the error when that fails. */
 async function describeCluster(config: JobsConfig) {
@@ -71,7 +39,7 @@ async function describeCluster(config: JobsConfig) {
 }
 
 describe('Kafka over the SASL_SSL listener (TLS + SASL from libs/jobs config)', () => {
-  let listener: Listener;
+  let listener: SaslSslListener;
 
   beforeAll(() => {
     listener = saslSslListener();
@@ -83,7 +51,7 @@ describe('Kafka over the SASL_SSL listener (TLS + SASL from libs/jobs config)', 
     // With a client certificate too: the listener checks one when it is presented.
     ['scram-sha-512', { KAFKA_SSL_CERT: 'client.crt', KAFKA_SSL_KEY: 'client.key' }],
   ] as const)('%s authenticates', async (mechanism, files) => {
-    const env = secured(listener, `sasl-${mechanism}`, {
+    const env = saslSslTestEnv(`sasl-${mechanism}`, {
       KAFKA_SASL_MECHANISM: mechanism,
       ...Object.fromEntries(Object.entries(files).map(([k, f]) => [k, listener.file(f)])),
     });
@@ -99,7 +67,7 @@ describe('Kafka over the SASL_SSL listener (TLS + SASL from libs/jobs config)', 
       ['plain', 'SASL PLAIN'],
       ['scram-sha-256', 'SASL SCRAM SHA256'],
     ] as const) {
-      const env = secured(listener, 'sasl-wrong', {
+      const env = saslSslTestEnv('sasl-wrong', {
         KAFKA_SASL_MECHANISM: mechanism,
         KAFKA_SASL_PASSWORD_FILE: undefined,
         KAFKA_SASL_PASSWORD: 'not-the-password',
@@ -111,7 +79,7 @@ describe('Kafka over the SASL_SSL listener (TLS + SASL from libs/jobs config)', 
   });
 
   it('a client without TLS gets no further than the connection (no SASL exchange at all)', async () => {
-    const env = secured(listener, 'sasl-no-tls', {
+    const env = saslSslTestEnv('sasl-no-tls', {
       KAFKA_SSL_CA: undefined,
       KAFKA_SASL_MECHANISM: 'plain',
     });
@@ -123,7 +91,7 @@ describe('Kafka over the SASL_SSL listener (TLS + SASL from libs/jobs config)', 
   });
 
   it('a client that does not trust the listener CA refuses it at the handshake', async () => {
-    const env = secured(listener, 'sasl-no-ca', {
+    const env = saslSslTestEnv('sasl-no-ca', {
       KAFKA_SSL_CA: undefined,
       KAFKA_SSL: 'on',
       KAFKA_SASL_MECHANISM: 'plain',
@@ -139,7 +107,7 @@ describe('Kafka over the SASL_SSL listener (TLS + SASL from libs/jobs config)', 
     });
 
     it('submit → the worker consumes it, checkpoints and succeeds; the status comes back', async () => {
-      env = secured(listener, 'sasl-job', { KAFKA_SASL_MECHANISM: 'scram-sha-256' });
+      env = saslSslTestEnv('sasl-job', { KAFKA_SASL_MECHANISM: 'scram-sha-256' });
       const config = loadJobsConfig(env);
       const kafka = createKafka(config);
       const admin = kafka.admin();
