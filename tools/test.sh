@@ -8,6 +8,11 @@ cd "$(dirname "$0")/.."
 bash tools/install.sh
 export NX_DAEMON=false NX_NO_CLOUD=true
 
+# The local broker gets its SASL_SSL listener too: libs/jobs/test/sasl-ssl.spec.ts connects
+# through it (PLAIN, SCRAM, refused credentials, a client without TLS, a job round trip).
+if [[ -z "${KAFKA_BROKERS:-}" ]]; then
+  export KAFKA_SASL_SSL_PORT="${KAFKA_SASL_SSL_PORT:-$((${KAFKA_PORT:-9092} + 2))}"
+fi
 source tools/kafka/ensure-broker.sh
 
 echo "[nextx] buf lint + generated code up to date"

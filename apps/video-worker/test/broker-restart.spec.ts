@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { workspaceRoot } from '@nextx/grpc/testing';
-import { testEnv, until } from '@nextx/jobs/testing';
+import { testEnv, until, withoutKafkaSecurity } from '@nextx/jobs/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   JobsHarness,
@@ -17,8 +17,11 @@ import {
 const kafkaSh = join(workspaceRoot(), 'tools/kafka/kafka.sh');
 // A broker of its own (own port and data), so restarting it disturbs no other test.
 const port = 21_092 + (process.pid % 500) * 2;
+// Plaintext only: no SASL_SSL listener (its port would clash with the shared broker's), and the
+// clients below drop the shared broker's TLS/SASL settings.
 const brokerEnv = {
-  ...process.env,
+  ...withoutKafkaSecurity(process.env),
+  KAFKA_SASL_SSL_PORT: '',
   KAFKA_PORT: String(port),
   KAFKA_DATA_DIR: mkdtempSync(join(tmpdir(), 'nextx-kafka-')),
 };
@@ -48,7 +51,7 @@ describe('video worker across a broker restart (real broker, real model)', () =>
 
   it('a job running while the broker restarts completes, once, with every chunk', async () => {
     harness = await JobsHarness.open({
-      ...testEnv('video-restart'),
+      ...withoutKafkaSecurity(testEnv('video-restart')),
       KAFKA_BROKERS: `127.0.0.1:${port}`,
     });
     worker = await WorkerProcess.start(harness.env);

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ConfigError, envInt, loadServiceConfig, parseEnv } from './env-config';
+import { ConfigError } from './config-error';
+import { loadServiceConfig, parseEnv } from './env-config';
+import { envInt } from './env-values';
 
 describe('loadServiceConfig', () => {
   it('applies the service defaults', () => {

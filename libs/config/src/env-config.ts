@@ -1,24 +1,7 @@
 import { z } from 'zod';
+import { ConfigError } from './config-error';
+import { envInt, envIntOptional } from './env-values';
 import { loadServerSecurity, securityEnvSchema, type ServerSecurity } from './grpc-security';
-
-/** A bad environment value: the process stops at start with this message. */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-}
-
-const boundedInt = (min: number, max: number) =>
-  z.coerce
-    .number({ message: 'expected a number' })
-    .int({ message: 'expected an integer' })
-    .min(min, { message: `expected >= ${min}` })
-    .max(max, { message: `expected <= ${max}` });
-
-/** Integer environment value within [min, max], `fallback` when unset. */
-export const envInt = (fallback: number, min: number, max: number) =>
-  boundedInt(min, max).default(fallback);
-
-/** Optional integer environment value within [min, max] (undefined when unset). */
-export const envIntOptional = (min: number, max: number) => boundedInt(min, max).optional();
 
 /** Settings every gRPC service reads from its environment. */
 export const serviceEnvSchema = z.object({

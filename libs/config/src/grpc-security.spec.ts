@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadServiceConfig } from './env-config';
-import { apiKeyDigest } from './grpc-security';
+import { apiKeyDigest } from './api-keys';
 
 const PORTS = { port: 1, metricsPort: 2 };
 const KEY_A = 'a'.repeat(16);
@@ -20,10 +20,7 @@ describe('security settings of loadServiceConfig', () => {
   });
 
   it('without the variables: no TLS, no keys, health open (plaintext and unauthenticated)', () => {
-    expect(loadServiceConfig({}, PORTS).security).toEqual({
-      apiKeyDigests: [],
-      healthAuth: 'open',
-    });
+    expect(loadServiceConfig({}, PORTS).security).toEqual({ apiKeys: [], healthAuth: 'open' });
   });
 
   it('reads keys from the file and the variable, keeping only their digests', () => {
@@ -35,7 +32,10 @@ describe('security settings of loadServiceConfig', () => {
       },
       PORTS,
     );
-    expect(security?.apiKeyDigests).toEqual([apiKeyDigest(KEY_A), apiKeyDigest(KEY_B)]);
+    expect(security?.apiKeys).toEqual([
+      { digest: apiKeyDigest(KEY_A) },
+      { digest: apiKeyDigest(KEY_B) },
+    ]);
     expect(security?.healthAuth).toBe('closed');
   });
 
@@ -64,7 +64,7 @@ describe('security settings of loadServiceConfig', () => {
 
   it('refuses short keys without echoing the secret', () => {
     expect(() => loadServiceConfig({ GRPC_API_KEYS: 'short-secret' }, PORTS)).toThrow(
-      /^invalid configuration: GRPC_API_KEYS: a key is shorter than 16 characters$/,
+      /^invalid configuration: GRPC_API_KEYS: entry 1: a key is shorter than 16 characters$/,
     );
   });
 });

@@ -3,6 +3,7 @@ export * from './chunks/fs-chunk-store';
 export * from './codec/job-codec';
 export * from './codec/job-params';
 export * from './config/jobs-config';
+export * from './config/kafka-security';
 export * from './ids';
 export * from './kafka/kafka-client';
 export * from './public/page-token';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { jobs } from '@nextx/proto';
-import { Kafka, logLevel } from 'kafkajs';
+import { logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   FsChunkStore,
@@ -18,13 +18,16 @@ import {
   loadJobsConfig,
   type JobOutcome,
 } from '../src';
-import { testEnv, until } from './support';
+import { testEnv, until, withoutKafkaSecurity } from './support';
 
 const kafkaSh = fileURLToPath(new URL('../../../tools/kafka/kafka.sh', import.meta.url));
 // A broker of its own (own port and data), so restarting it disturbs no other test.
 const port = 19_092 + (process.pid % 500) * 2;
+// Plaintext only: no SASL_SSL listener (its port would clash with the shared broker's), and the
+// clients below drop the shared broker's TLS/SASL settings.
 const brokerEnv = {
-  ...process.env,
+  ...withoutKafkaSecurity(process.env),
+  KAFKA_SASL_SSL_PORT: '',
   KAFKA_PORT: String(port),
   KAFKA_DATA_DIR: mkdtempSync(join(tmpdir(), 'nextx-kafka-')),
 };
@@ -45,7 +48,10 @@ describe('Kafka job pipeline across a broker restart', () => {
   }, 60_000);
 
   it('a job running while the broker restarts still completes, once, with every chunk', async () => {
-    const env = { ...testEnv('restart'), KAFKA_BROKERS: `127.0.0.1:${port}` };
+    const env = {
+      ...withoutKafkaSecurity(testEnv('restart')),
+      KAFKA_BROKERS: `127.0.0.1:${port}`,
+    };
     const config = loadJobsConfig(env);
     const kafka = createKafka(config);
     const admin = kafka.admin();
@@ -102,7 +108,7 @@ describe('Kafka job pipeline across a broker restart', () => {
 
   it('two broker outages during checkpoint publishes in one job: not failed attempts, the job succeeds', async () => {
     const env = {
-      ...testEnv('outages'),
+      ...withoutKafkaSecurity(testEnv('outages')),
       KAFKA_BROKERS: `127.0.0.1:${port}`,
       JOBS_MAX_ATTEMPTS: '2',
     };
@@ -120,9 +126,7 @@ describe('Kafka job pipeline across a broker restart', () => {
     const chunks = new FsChunkStore(config.chunkDir);
     // The worker's client gives up on a send within about a second, so each outage below
     // certainly fails a checkpoint publish (the default client would retry through it).
-    const impatient = new Kafka({
-      clientId: config.clientId,
-      brokers: [...config.brokers],
+    const impatient = createKafka(config, {
       logLevel: logLevel.NOTHING,
       retry: { initialRetryTime: 100, retries: 2 },
     });

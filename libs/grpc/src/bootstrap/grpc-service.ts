@@ -139,9 +139,9 @@ export async function startGrpcService(
   const address = `${config.host}:${config.port}`;
   const security = config.security;
   const interceptors = [messageTooLargeInterceptor(config.maxMessageBytes)];
-  if (security?.apiKeyDigests.length)
+  if (security?.apiKeys.length)
     interceptors.push(
-      apiKeyInterceptor({ digests: security.apiKeyDigests, healthAuth: security.healthAuth }),
+      apiKeyInterceptor({ keys: security.apiKeys, healthAuth: security.healthAuth }),
     );
   const app = await NestFactory.createMicroservice<MicroserviceOptions>(ServiceRootModule, {
     logger,
@@ -153,7 +153,7 @@ export async function startGrpcService(
       loader: { ...LOADER_OPTIONS, includeDirs: [protoRoot()] },
       gracefulShutdown: true,
       maxReceiveMessageLength: config.maxMessageBytes,
-      credentials: serverCredentials(security),
+      credentials: serverCredentials(security, logger),
       // Nest hands channelOptions to `new grpc.Server`, whose ServerOptions take interceptors;
       // grpc-js runs them for every method, reflection and health included.
       channelOptions: { interceptors },
@@ -181,7 +181,9 @@ export async function startGrpcService(
       metricsPort,
       services: definition.serviceNames,
       tls: security?.tls ? (security.tls.clientCa ? 'mtls' : 'tls') : 'off',
-      apiKeys: security?.apiKeyDigests.length ?? 0,
+      tlsReloadIntervalMs: security?.tls?.reloadIntervalMs,
+      apiKeys: security?.apiKeys.length ?? 0,
+      methodScopedApiKeys: security?.apiKeys.filter((key) => key.methods).length ?? 0,
     },
     'Bootstrap',
   );

@@ -19,6 +19,11 @@ export const ErrorReason = {
   API_KEY_MISSING: 'API_KEY_MISSING',
   /** The call's API key is not one the server accepts (UNAUTHENTICATED). */
   API_KEY_INVALID: 'API_KEY_INVALID',
+  /**
+   * The call's API key is known but may not call this method (PERMISSION_DENIED); the
+   * ErrorInfo's `method` metadata names the method.
+   */
+  API_KEY_METHOD_DENIED: 'API_KEY_METHOD_DENIED',
 } as const;
 
 /** One of {@link ErrorReason}. */

@@ -40,19 +40,24 @@ async function outcome(call: () => Promise<unknown>): Promise<status> {
  * One loopback suite per service: the service starts with TLS, a client CA (mTLS) and an API
  * keys file, all from its environment as in production; then a plaintext client fails, a client
  * without a certificate (or with one from another CA) is refused at the handshake, a missing or
- * wrong key is UNAUTHENTICATED, reflection (a bidi stream) needs the key, health answers without
- * one, and with everything right `ListModels` works.
+ * wrong key is UNAUTHENTICATED, a key limited to `ListModels` gets PERMISSION_DENIED elsewhere,
+ * reflection (a bidi stream) needs the key, health answers without one, and with everything
+ * right `ListModels` works.
  */
 export function describeGrpcSecurity(target: SecuredService): void {
   describe(`${target.name}: TLS, mTLS and API keys`, () => {
     const apiKey = `test-${randomBytes(16).toString('hex')}`;
+    const listOnlyKey = `list-${randomBytes(16).toString('hex')}`;
     let certs: TestCerts;
     let service: RunningGrpcService;
 
     beforeAll(async () => {
       certs = await generateTestCerts();
       const keysFile = join(certs.dir, 'api-keys');
-      await writeFile(keysFile, `# accepted keys\n\n${apiKey}\n`);
+      await writeFile(
+        keysFile,
+        `# accepted keys\n\n${apiKey}\n# may only list models\n${listOnlyKey} */ListModels\n`,
+      );
       service = await target.start({
         GRPC_PORT: String(await freePort()),
         METRICS_PORT: '0',
@@ -123,6 +128,22 @@ export function describeGrpcSecurity(target: SecuredService): void {
         expect(error?.code).toBe(status.UNAUTHENTICATED);
         expect(error && readStatusDetails(error)?.errorInfo?.reason).toBe(reason);
       }
+    });
+
+    it('a key limited to ListModels lists models; elsewhere it is PERMISSION_DENIED, not UNAUTHENTICATED', async () => {
+      const response = (await listModels(mtls(listOnlyKey))) as { models: unknown[] };
+      expect(response.models.length).toBeGreaterThan(0);
+      const error = await describeServer(service.address, mtls(listOnlyKey)).then(
+        () => undefined,
+        (e: ServiceError) => e,
+      );
+      expect(error?.code).toBe(status.PERMISSION_DENIED);
+      expect(error && readStatusDetails(error)?.errorInfo).toMatchObject({
+        reason: 'API_KEY_METHOD_DENIED',
+        metadata: {
+          method: expect.stringMatching(/^\/grpc\.reflection\.v1(alpha)?\.ServerReflection\//),
+        },
+      });
     });
 
     it('reflection needs the key; health answers probes without one', async () => {

@@ -1,7 +1,8 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, envInt, parseEnv } from '@nextx/config';
+import { ConfigError, ConfigProblems, envInt, parseEnv } from '@nextx/config';
 import { z } from 'zod';
+import { kafkaSecurityEnvSchema, loadKafkaSecurity, type KafkaSecurity } from './kafka-security';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -48,6 +49,7 @@ export const jobsEnvSchema = z.object({
   JOBS_RETENTION_SWEEP_INTERVAL_MS: envInt(60_000, 100, DAY_MS),
   /** Directory of the filesystem chunk store. */
   JOBS_CHUNK_DIR: z.string().min(1).default(join(tmpdir(), 'nextx-jobs')),
+  ...kafkaSecurityEnvSchema.shape,
 });
 
 /** Topic names of the pipeline. */
@@ -68,6 +70,8 @@ export interface JobsConfig {
   readonly brokers: readonly string[];
   /** Kafka client id prefix. */
   readonly clientId: string;
+  /** TLS and SASL of the client; empty = plaintext, no SASL. */
+  readonly security: KafkaSecurity;
   /** Topic names. */
   readonly topics: JobTopics;
   /** Partitions of the jobs and status topics. */
@@ -97,8 +101,9 @@ export interface JobsConfig {
 }
 
 /**
- * Reads the job-pipeline settings from `env` once; a missing `KAFKA_BROKERS` or a bad value
- * throws a {@link ConfigError} naming the variable.
+ * Reads the job-pipeline settings from `env` once (the TLS files and the SASL password file
+ * too); a missing `KAFKA_BROKERS` or a bad value throws a {@link ConfigError} naming the
+ * variable.
  */
 export function loadJobsConfig(env: NodeJS.ProcessEnv = process.env): JobsConfig {
   const e = parseEnv(jobsEnvSchema, env);
@@ -107,9 +112,13 @@ export function loadJobsConfig(env: NodeJS.ProcessEnv = process.env): JobsConfig
       `invalid configuration: KAFKA_HEARTBEAT_INTERVAL_MS=${e.KAFKA_HEARTBEAT_INTERVAL_MS} must be at most a third of KAFKA_SESSION_TIMEOUT_MS=${e.KAFKA_SESSION_TIMEOUT_MS}`,
     );
   }
+  const problems = new ConfigProblems();
+  const security = loadKafkaSecurity(e, problems);
+  problems.throwIfAny();
   return {
     brokers: e.KAFKA_BROKERS.split(','),
     clientId: e.KAFKA_CLIENT_ID,
+    security,
     topics: {
       jobs: e.JOBS_TOPIC,
       status: e.JOBS_STATUS_TOPIC,

@@ -1,4 +1,11 @@
-import { Kafka, logLevel, type LogEntry, type Producer } from 'kafkajs';
+import {
+  Kafka,
+  logLevel,
+  type KafkaConfig,
+  type LogEntry,
+  type Producer,
+  type SASLOptions,
+} from 'kafkajs';
 import type { Logger } from 'pino';
 import type { JobsConfig } from '../config/jobs-config';
 
@@ -39,21 +46,52 @@ export function forwardKafkaLog(logger: Pick<Logger, 'error' | 'warn' | 'info' |
   };
 }
 
+/** The kafkajs `ssl` and `sasl` options of the configured security (both absent = plaintext). */
+export function kafkaSecurityOptions(
+  security: JobsConfig['security'],
+): Pick<KafkaConfig, 'ssl' | 'sasl'> {
+  const { ssl, sasl } = security;
+  return {
+    ...(ssl ? { ssl: { ...ssl } } : {}),
+    // Copied field by field: the config's password is non-enumerable, a spread would drop it.
+    ...(sasl
+      ? {
+          sasl: {
+            mechanism: sasl.mechanism,
+            username: sasl.username,
+            password: sasl.password,
+          } as SASLOptions,
+        }
+      : {}),
+  };
+}
+
+/** Settings of {@link createKafka}. */
+export interface CreateKafkaOptions {
+  /** Client id; default the configured prefix. */
+  readonly clientId?: string;
+  /** Where kafkajs log lines go (warn and above); absent = errors on stderr. */
+  readonly logger?: Logger;
+  /** kafkajs retry policy; default 10 retries from 200 ms. */
+  readonly retry?: KafkaConfig['retry'];
+  /** kafkajs log level without a logger; default ERROR. */
+  readonly logLevel?: logLevel;
+}
+
 /**
- * A kafkajs client for the configured brokers. kafkajs log lines go to `logger` (pino) when
- * given, at warn level and above; otherwise only errors reach stderr.
+ * A kafkajs client for the configured brokers, with the configured TLS and SASL. kafkajs log
+ * lines go to `logger` (pino) when given, at warn level and above; otherwise only errors reach
+ * stderr.
  */
-export function createKafka(
-  config: JobsConfig,
-  options: { clientId?: string; logger?: Logger } = {},
-): Kafka {
+export function createKafka(config: JobsConfig, options: CreateKafkaOptions = {}): Kafka {
   const { logger } = options;
   return new Kafka({
     clientId: options.clientId ?? config.clientId,
     brokers: [...config.brokers],
-    logLevel: logger ? logLevel.WARN : logLevel.ERROR,
+    ...kafkaSecurityOptions(config.security),
+    logLevel: logger ? logLevel.WARN : (options.logLevel ?? logLevel.ERROR),
     logCreator: logger ? () => forwardKafkaLog(logger) : undefined,
-    retry: { initialRetryTime: 200, retries: 10 },
+    retry: options.retry ?? { initialRetryTime: 200, retries: 10 },
   });
 }
 
