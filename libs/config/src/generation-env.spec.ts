@@ -1,6 +1,6 @@
 import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from './env-config';
+import { ConfigError } from './config-error';
 import { loadGenerationSettings } from './generation-env';
 
 describe('loadGenerationSettings', () => {

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { envInt, parseEnv } from './env-config';
+import { parseEnv } from './env-config';
+import { envInt } from './env-values';
 
 /** What every model-serving service reads alike, each under its own prefix (`IMAGE_`, …). */
 export interface GenerationSettings {
