@@ -1,2 +1,3 @@
 export * from './env-config';
 export * from './grpc-security';
+export * from './tracing-config';
