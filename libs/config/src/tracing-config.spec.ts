@@ -6,7 +6,11 @@ import { loadTracingConfig, TRACING_OFF } from './tracing-config';
 
 describe('loadTracingConfig', () => {
   it('is off by default, with the OTLP default endpoint ready for when it is turned on', () => {
-    expect(loadTracingConfig({})).toEqual({ ...TRACING_OFF, file: undefined, serviceName: undefined });
+    expect(loadTracingConfig({})).toEqual({
+      ...TRACING_OFF,
+      file: undefined,
+      serviceName: undefined,
+    });
     expect(loadServiceConfig({}, { port: 1, metricsPort: 2 }).tracing.exporter).toBe('none');
   });
 

@@ -23,7 +23,10 @@ interface OtlpSpan {
   readonly startTimeUnixNano: string | number;
   readonly endTimeUnixNano: string | number;
   readonly attributes?: readonly OtlpKeyValue[];
-  readonly events?: readonly { readonly name: string; readonly attributes?: readonly OtlpKeyValue[] }[];
+  readonly events?: readonly {
+    readonly name: string;
+    readonly attributes?: readonly OtlpKeyValue[];
+  }[];
   readonly status?: { readonly code?: number; readonly message?: string };
 }
 

@@ -25,9 +25,15 @@ export class OtlpJsonLinesExporter implements SpanExporter {
     }
   }
 
-  async shutdown(): Promise<void> {}
+  /** Nothing is buffered: every line is written by `export`. */
+  shutdown(): Promise<void> {
+    return Promise.resolve();
+  }
 
-  async forceFlush(): Promise<void> {}
+  /** Nothing is buffered: every line is written by `export`. */
+  forceFlush(): Promise<void> {
+    return Promise.resolve();
+  }
 }
 
 /**

@@ -51,8 +51,7 @@ export function inSpan<T>(
     try {
       return await work(span);
     } catch (error) {
-      if (isAbort(error, signal))
-        span.addEvent('cancelled', reasonOf(error, signal));
+      if (isAbort(error, signal)) span.addEvent('cancelled', reasonOf(error, signal));
       else failSpan(span, error);
       throw error;
     } finally {

@@ -1,4 +1,11 @@
-import { context, diag, DiagLogLevel, propagation, trace, type DiagLogger } from '@opentelemetry/api';
+import {
+  context,
+  diag,
+  DiagLogLevel,
+  propagation,
+  trace,
+  type DiagLogger,
+} from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
@@ -38,7 +45,10 @@ let running: Tracing | undefined;
 function exporterOf(config: TracingConfig): SpanExporter {
   switch (config.exporter) {
     case 'otlp':
-      return new OTLPTraceExporter({ url: config.otlpTracesUrl, timeoutMillis: SHUTDOWN_TIMEOUT_MS });
+      return new OTLPTraceExporter({
+        url: config.otlpTracesUrl,
+        timeoutMillis: SHUTDOWN_TIMEOUT_MS,
+      });
     case 'file':
       if (!config.file) throw new Error('tracing: the file exporter needs a file');
       return new OtlpJsonLinesExporter(appendingTo(config.file));
