@@ -124,9 +124,9 @@ export class GrpcCallInterceptor implements NestInterceptor {
       );
       span.end();
     };
-    // Nest binds the handler to the async context in which `handle()` is called, so calling it
-    // inside `inCall` is what makes the span and the request id follow the handler's awaits.
-    return inCall(() => next.handle()).pipe(
+    // Nest binds the handler to the async context in which `handle()` is called: calling it
+    // inside `inCall` puts a unary handler's work (and every await in it) in the call's context.
+    const handled = inCall(() => next.handle()).pipe(
       tap({
         complete: () => finish(status.OK),
         error: (error: unknown) =>
@@ -135,5 +135,8 @@ export class GrpcCallInterceptor implements NestInterceptor {
         finalize: () => finish(status.CANCELLED),
       }),
     );
+    // A streaming handler returns a cold Observable whose work starts when Nest's server
+    // subscribes, outside the call's context: subscribing inside `inCall` puts that work in it.
+    return new Observable((subscriber) => inCall(() => handled.subscribe(subscriber)));
   }
 }
