@@ -1,4 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { context, trace } from '@opentelemetry/api';
@@ -112,5 +114,49 @@ describe('startTracing', () => {
     const spaced = correlationFrom({ 'x-request-id': 'a b' }).requestId;
     for (const id of [long, spaced]) expect(id).toMatch(/^[0-9a-f-]{36}$/);
     expect(correlationFrom({ traceparent: 'garbage' }).context).toBe(context.active());
+  });
+
+  it('otlp: batches spans to the collector over OTLP/HTTP and sends what is left at shutdown', async () => {
+    const received: { url: string; type: string; body: string }[] = [];
+    const collector = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk) => (body += chunk));
+      req.on('end', () => {
+        received.push({ url: req.url ?? '', type: req.headers['content-type'] ?? '', body });
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      });
+    });
+    await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
+    const { port } = collector.address() as AddressInfo;
+    try {
+      tracing = startTracing(
+        { ...TRACING_OFF, exporter: 'otlp', otlpTracesUrl: `http://127.0.0.1:${port}/v1/traces` },
+        'nextx-test',
+      );
+      await inSpan('batched', {}, async () => undefined);
+      // Batched: nothing is sent before the batch delay, unless the process stops.
+      expect(received).toHaveLength(0);
+      await tracing.shutdown();
+      expect(received).toHaveLength(1);
+      expect(received[0]).toMatchObject({ url: '/v1/traces', type: 'application/json' });
+      const request = JSON.parse(received[0]!.body);
+      expect(request.resourceSpans[0].scopeSpans[0].spans[0].name).toBe('batched');
+    } finally {
+      collector.close();
+    }
+  });
+
+  it('otlp: a collector that is down neither fails the work nor holds the shutdown', async () => {
+    const warnings: string[] = [];
+    tracing = startTracing(
+      { ...TRACING_OFF, exporter: 'otlp', otlpTracesUrl: 'http://127.0.0.1:9/v1/traces' },
+      'nextx-test',
+      { warn: (m) => warnings.push(m), error: (m) => warnings.push(m) },
+    );
+    await expect(inSpan('lost', {}, async () => 42)).resolves.toBe(42);
+    const started = performance.now();
+    await tracing.shutdown();
+    expect(performance.now() - started).toBeLessThan(6_000);
+    expect(warnings.join('\n')).toMatch(/spans not exported at shutdown/);
   });
 });

@@ -35,7 +35,10 @@ export interface TracingDiagnostics {
   error(message: string): void;
 }
 
-/** How long shutdown waits for the last export. */
+/** How long one OTLP export may take (retries included) before it counts as failed. */
+const EXPORT_TIMEOUT_MS = 3_000;
+
+/** How long shutdown waits for the last export (longer than one, so its failure is reported). */
 const SHUTDOWN_TIMEOUT_MS = 5_000;
 
 const OFF: Tracing = { enabled: false, shutdown: async () => undefined };
@@ -47,7 +50,7 @@ function exporterOf(config: TracingConfig): SpanExporter {
     case 'otlp':
       return new OTLPTraceExporter({
         url: config.otlpTracesUrl,
-        timeoutMillis: SHUTDOWN_TIMEOUT_MS,
+        timeoutMillis: EXPORT_TIMEOUT_MS,
       });
     case 'file':
       if (!config.file) throw new Error('tracing: the file exporter needs a file');
@@ -64,7 +67,7 @@ function processorOf(config: TracingConfig, exporter: SpanExporter): SpanProcess
   // A collector is remote: batch. A file or stderr is local and cheap: write each span as it
   // ends, so a process killed without a graceful stop has still written its spans.
   return config.exporter === 'otlp'
-    ? new BatchSpanProcessor({ exporter, exportTimeoutMillis: SHUTDOWN_TIMEOUT_MS })
+    ? new BatchSpanProcessor({ exporter, exportTimeoutMillis: EXPORT_TIMEOUT_MS })
     : new SimpleSpanProcessor({ exporter });
 }
 
@@ -114,7 +117,10 @@ export function startTracing(
         const timeout = new Promise<void>((resolve) => {
           timer = setTimeout(resolve, SHUTDOWN_TIMEOUT_MS).unref();
         });
-        await Promise.race([provider.shutdown().catch(() => undefined), timeout]);
+        const flushed = provider.shutdown().catch((error: unknown) => {
+          diag.error(`spans not exported at shutdown: ${(error as Error).message ?? error}`);
+        });
+        await Promise.race([flushed, timeout]);
         clearTimeout(timer);
         trace.disable();
         propagation.disable();
