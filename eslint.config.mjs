@@ -14,6 +14,11 @@ const IO_PACKAGES = [
 const ORT = ['onnxruntime-node', 'onnxruntime-*'];
 /** Transport and messaging: the runtime layer stays usable outside a service (benchmarks, tools). */
 const TRANSPORT_PACKAGES = ['@nestjs/*', '@grpc/*', 'grpc-health-check', 'kafkajs'];
+/**
+ * Tracing belongs to the platform (libs/telemetry and its users): the layers below report what
+ * they measure through plain hooks and events (a model load, a progress event) instead.
+ */
+const TELEMETRY_PACKAGES = ['@opentelemetry/*'];
 
 export default [
   ...nx.configs['flat/base'],
@@ -65,23 +70,23 @@ export default [
             {
               sourceTag: 'type:modality',
               onlyDependOnLibsWithTags: ['type:runtime', 'type:core', 'type:util'],
-              bannedExternalImports: IO_PACKAGES,
+              bannedExternalImports: [...IO_PACKAGES, ...TELEMETRY_PACKAGES],
             },
             {
               sourceTag: 'type:runtime',
               onlyDependOnLibsWithTags: ['type:runtime', 'type:core', 'type:util'],
-              bannedExternalImports: TRANSPORT_PACKAGES,
+              bannedExternalImports: [...TRANSPORT_PACKAGES, ...TELEMETRY_PACKAGES],
             },
             { sourceTag: 'type:api', onlyDependOnLibsWithTags: ['type:api'] },
             {
               sourceTag: 'type:core',
               onlyDependOnLibsWithTags: ['type:core'],
-              bannedExternalImports: IO_PACKAGES,
+              bannedExternalImports: [...IO_PACKAGES, ...TELEMETRY_PACKAGES],
             },
             {
               sourceTag: 'type:util',
               onlyDependOnLibsWithTags: ['type:util'],
-              bannedExternalImports: IO_PACKAGES,
+              bannedExternalImports: [...IO_PACKAGES, ...TELEMETRY_PACKAGES],
             },
             // Scopes: a modality's libs and app see only themselves and shared code, never another modality.
             { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },

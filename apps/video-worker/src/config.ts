@@ -1,6 +1,13 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { ConfigError, envInt, envIntOptional, parseEnv } from '@nextx/config';
+import {
+  ConfigError,
+  envInt,
+  envIntOptional,
+  loadTracingConfig,
+  parseEnv,
+  type TracingConfig,
+} from '@nextx/config';
 import { bundledModelsDir } from '@nextx/runtime';
 import { loadJobsConfig, type JobsConfig } from '@nextx/jobs';
 import { z } from 'zod';
@@ -27,6 +34,8 @@ export interface VideoWorkerConfig {
   readonly metricsHost: string;
   /** pino log level. */
   readonly logLevel: z.infer<typeof videoWorkerEnvSchema>['LOG_LEVEL'];
+  /** OpenTelemetry tracing (`OTEL_*`); off unless `OTEL_TRACES_EXPORTER` names an exporter. */
+  readonly tracing: TracingConfig;
 }
 
 /** Environment of the video worker beyond the job-pipeline variables of `loadJobsConfig`. */
@@ -62,5 +71,6 @@ export function loadVideoWorkerConfig(env: NodeJS.ProcessEnv): VideoWorkerConfig
     metricsPort: e.METRICS_PORT ?? 0,
     metricsHost: e.METRICS_HOST,
     logLevel: e.LOG_LEVEL,
+    tracing: loadTracingConfig(env),
   };
 }

@@ -3,6 +3,7 @@ import { JsonLogger } from '@nextx/grpc';
 import { ModelRepository } from '@nextx/runtime';
 import { createKafka, FsChunkStore, JobWorker } from '@nextx/jobs';
 import { hasH264Encoder } from '@nextx/media';
+import { startTracing } from '@nextx/telemetry';
 import { loadVideoWorkerConfig } from './config';
 import { handlerByKind } from './job-kinds';
 import { ThreadedVideoEngine } from './threaded-video-engine';
@@ -17,12 +18,18 @@ import { VideoWorkerMetrics } from './worker-metrics';
 async function main(): Promise<void> {
   const config = loadVideoWorkerConfig(process.env);
   const logger = new JsonLogger('video-worker', config.logLevel).pino;
+  const tracing = startTracing(config.tracing, 'nextx-video-worker', {
+    warn: (message) => logger.warn(message),
+    error: (message) => logger.error(message),
+  });
   const metrics = new VideoWorkerMetrics();
   if (config.metricsPort > 0) {
     const { port } = await metrics.serve(config.metricsPort, config.metricsHost);
     logger.info({ port }, 'metrics at /metrics');
   }
-  const engine = new ThreadedVideoEngine(config.generation);
+  const engine = new ThreadedVideoEngine(config.generation, (load) =>
+    metrics.modelLoadSeconds.observe({ model: load.model }, load.seconds),
+  );
   await engine.ready();
   const worker = new JobWorker({
     kafka: createKafka(config.jobs, { clientId: `${config.jobs.clientId}.video-worker`, logger }),
@@ -32,7 +39,8 @@ async function main(): Promise<void> {
   });
   worker.on('job', (outcome) => metrics.delivery(outcome));
   metrics.watch(worker);
-  worker.stopOnSignals();
+  // The spans of the job handed back on SIGTERM are exported before the process exits.
+  worker.stopOnSignals(undefined, () => tracing.shutdown());
   const video = createVideoJobHandler({
     // Only manifests are read here; the sessions live on the generation thread.
     repository: new ModelRepository(config.generation.modelsDir),
@@ -49,6 +57,7 @@ async function main(): Promise<void> {
       threads: config.generation.threads,
       chunkDir: config.jobs.chunkDir,
       brokers: config.jobs.brokers,
+      tracing: config.tracing.exporter,
     },
     'video worker ready',
   );

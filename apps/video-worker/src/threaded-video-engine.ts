@@ -1,4 +1,4 @@
-import { WorkerPool, workerEntry } from '@nextx/runtime';
+import { WorkerPool, workerEntry, type ModelLoadedEvent } from '@nextx/runtime';
 import type {
   ChunkRequest,
   ChunkTasks,
@@ -17,8 +17,15 @@ import type { VideoGenerationSettings } from './config';
 export class ThreadedVideoEngine implements VideoEngine {
   private readonly pool: WorkerPool<ChunkTasks>;
 
-  constructor(settings: VideoGenerationSettings) {
+  /** @param onModelLoad told of each model the generation thread loads (the load-time metric). */
+  constructor(
+    settings: VideoGenerationSettings,
+    onModelLoad: (load: ModelLoadedEvent) => void = () => undefined,
+  ) {
     this.pool = new WorkerPool(workerEntry(import.meta.url, 'generation.worker'), 1, settings);
+    this.pool.onEvent((event) => {
+      if (event.kind === 'model-loaded') onModelLoad(event);
+    });
   }
 
   /** Resolves once the generation thread has started. */

@@ -5,7 +5,9 @@ import {
   type JobHandler,
   type JobResult,
 } from '@nextx/jobs';
+import type { Span } from '@opentelemetry/api';
 import { ContractError, type ModelRepository } from '@nextx/runtime';
+import { inSpan } from '@nextx/telemetry';
 import { videoModelInfo, type VideoEngine } from '@nextx/video';
 import type { Logger } from 'pino';
 import { encodeChunk, readExpectedChunk, type VideoChunk } from './chunk-codec';
@@ -47,10 +49,11 @@ function isSpecError(error: unknown): error is Error {
  * from the chunk store, and checkpoints it. Everything a chunk depends on is either in the spec
  * or in the store, so a job resumed by another worker after a crash produces exactly the frames
  * an uninterrupted run would. After the last chunk it decodes every chunk's codes and writes
- * `clip.mp4` / `clip.gif` next to the chunks.
+ * `clip.mp4` / `clip.gif` next to the chunks. Each chunk is a span (`video.chunk`: its index,
+ * frames and tokens), and so is the render (`video.render`), children of the job's span.
  */
 export function createVideoJobHandler(options: VideoJobHandlerOptions): JobHandler {
-  const { engine, logger, metrics } = options;
+  const { logger } = options;
   return async (job: JobContext): Promise<JobResult> => {
     const plan = await planOrFail(job, options);
     const jobId = job.spec.jobId;
@@ -72,86 +75,126 @@ export function createVideoJobHandler(options: VideoJobHandlerOptions): JobHandl
     for (let k = job.nextChunk; k < plan.chunkCount; k++) {
       job.signal.throwIfAborted();
       const range = chunkRange(plan, k);
-      const seed = chunkSeed(plan.clip.seed, k);
-      const prompt = await promptBefore(job, plan, k);
-      const started = performance.now();
-      const { codes } = await engine.generateChunk(
-        {
-          model: plan.clip.model,
-          version: plan.modelVersion,
-          digits: plan.clip.digits,
-          motions: plan.clip.motions,
-          sampling: {
-            temperature: plan.clip.temperature,
-            topK: plan.clip.topK,
-            topP: plan.clip.topP,
-            minP: plan.clip.minP,
-          },
-          frames: range.count,
-          seed,
-          prompt,
-          // Without prompt frames a chunk can only start a clip afresh (frame 0).
-          firstFrame: prompt ? range.first : 0,
-        },
-        { signal: job.signal },
-      );
-      const ms = performance.now() - started;
-      const chunk: VideoChunk = {
-        jobId,
-        chunk: k,
-        firstFrame: range.first,
-        frames: range.count,
-        tokensPerFrame: plan.tokensPerFrame,
-        model: plan.modelId,
-        seed,
-        codes,
+      const attributes = {
+        'nextx.job.id': jobId,
+        'nextx.chunk.index': k,
+        'nextx.chunk.first_frame': range.first,
+        'nextx.chunk.frames': range.count,
+        'nextx.generation.model': plan.modelId,
       };
-      // Publishes the checkpoint and the progress (chunks done of the total set above) at once.
-      await job.checkpoint(k, encodeChunk(chunk));
-      metrics?.chunkSeconds.observe({ model: plan.clip.model }, ms / 1000);
-      metrics?.frames.inc({ model: plan.clip.model }, range.count);
-      logger?.info(
-        {
-          jobId,
-          chunk: k,
-          firstFrame: range.first,
-          frames: range.count,
-          ms: Math.round(ms),
-          workerId: job.workerId,
-        },
-        'chunk stored',
+      await inSpan('video.chunk', { attributes, signal: job.signal }, (span) =>
+        generateChunk(job, plan, k, options, span),
       );
     }
-
-    const started = performance.now();
-    const codes = await allCodes(job, plan);
-    const clip = await engine.renderClip(
-      {
-        model: plan.clip.model,
-        version: plan.modelVersion,
-        codes,
-        fps: plan.clip.fps,
-        format: plan.format,
-      },
-      { signal: job.signal },
+    return inSpan(
+      'video.render',
+      { attributes: { 'nextx.job.id': jobId }, signal: job.signal },
+      (span) => renderClip(job, plan, options, span),
     );
-    job.signal.throwIfAborted();
-    const outputUri = await job.chunks.putOutput(jobId, `clip.${clip.format}`, clip.data);
-    const ms = performance.now() - started;
-    metrics?.renderSeconds.observe({ format: clip.format }, ms / 1000);
-    logger?.info(
-      {
-        jobId,
-        frames: clip.frames,
-        decodedFrames: clip.decodedFrames,
-        bytes: clip.data.byteLength,
-        ms: Math.round(ms),
-        outputUri,
-      },
-      'clip written',
-    );
-    return { outputUri };
   };
+}
+
+/** Generates chunk `k` of the plan (primed with the frames before it) and checkpoints it. */
+async function generateChunk(
+  job: JobContext,
+  plan: VideoJobPlan,
+  k: number,
+  options: VideoJobHandlerOptions,
+  span: Span,
+): Promise<void> {
+  const { engine, logger, metrics } = options;
+  const jobId = plan.jobId;
+  const range = chunkRange(plan, k);
+  const seed = chunkSeed(plan.clip.seed, k);
+  const prompt = await promptBefore(job, plan, k);
+  const started = performance.now();
+  const { codes } = await engine.generateChunk(
+    {
+      model: plan.clip.model,
+      version: plan.modelVersion,
+      digits: plan.clip.digits,
+      motions: plan.clip.motions,
+      sampling: {
+        temperature: plan.clip.temperature,
+        topK: plan.clip.topK,
+        topP: plan.clip.topP,
+        minP: plan.clip.minP,
+      },
+      frames: range.count,
+      seed,
+      prompt,
+      // Without prompt frames a chunk can only start a clip afresh (frame 0).
+      firstFrame: prompt ? range.first : 0,
+    },
+    { signal: job.signal },
+  );
+  const ms = performance.now() - started;
+  const chunk: VideoChunk = {
+    jobId,
+    chunk: k,
+    firstFrame: range.first,
+    frames: range.count,
+    tokensPerFrame: plan.tokensPerFrame,
+    model: plan.modelId,
+    seed,
+    codes,
+  };
+  // Publishes the checkpoint and the progress (chunks done of the total set above) at once.
+  await job.checkpoint(k, encodeChunk(chunk));
+  metrics?.chunkSeconds.observe({ model: plan.clip.model }, ms / 1000);
+  metrics?.frames.inc({ model: plan.clip.model }, range.count);
+  logger?.info(
+    {
+      jobId,
+      chunk: k,
+      firstFrame: range.first,
+      frames: range.count,
+      ms: Math.round(ms),
+      workerId: job.workerId,
+    },
+    'chunk stored',
+  );
+  span.setAttributes({ 'nextx.chunk.tokens': codes.length, 'nextx.chunk.seed': seed });
+}
+
+/** Decodes every stored chunk into the clip and writes it to the store. */
+async function renderClip(
+  job: JobContext,
+  plan: VideoJobPlan,
+  options: VideoJobHandlerOptions,
+  span: Span,
+): Promise<JobResult> {
+  const { engine, logger, metrics } = options;
+  const jobId = plan.jobId;
+  const started = performance.now();
+  const codes = await allCodes(job, plan);
+  const clip = await engine.renderClip(
+    {
+      model: plan.clip.model,
+      version: plan.modelVersion,
+      codes,
+      fps: plan.clip.fps,
+      format: plan.format,
+    },
+    { signal: job.signal },
+  );
+  job.signal.throwIfAborted();
+  const outputUri = await job.chunks.putOutput(jobId, `clip.${clip.format}`, clip.data);
+  const ms = performance.now() - started;
+  metrics?.renderSeconds.observe({ format: clip.format }, ms / 1000);
+  logger?.info(
+    {
+      jobId,
+      frames: clip.frames,
+      decodedFrames: clip.decodedFrames,
+      bytes: clip.data.byteLength,
+      ms: Math.round(ms),
+      outputUri,
+    },
+    'clip written',
+  );
+  span.setAttributes({ 'nextx.clip.format': clip.format, 'nextx.clip.frames': clip.frames });
+  return { outputUri };
 }
 
 /** The job's plan; a spec that cannot run on any attempt fails the job without retries. */

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { JobOutcome } from '@nextx/jobs';
+import { modelLoadHistogram } from '@nextx/telemetry';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 const SECONDS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800];
@@ -24,6 +25,8 @@ export class VideoWorkerMetrics {
   readonly frames: Counter<'model'>;
   /** Time to decode and encode a finished clip. */
   readonly renderSeconds: Histogram<'format'>;
+  /** `nextx_model_load_seconds`: how long the generation thread took to load each model. */
+  readonly modelLoadSeconds: Histogram<'model'>;
   /** The worker this process runs, once it runs one. */
   private probe?: WorkerProbe;
 
@@ -67,6 +70,7 @@ export class VideoWorkerMetrics {
       buckets: SECONDS,
       registers,
     });
+    this.modelLoadSeconds = modelLoadHistogram(this.registry);
   }
 
   /** Counts one delivery (hook to the JobWorker's `job` event). */

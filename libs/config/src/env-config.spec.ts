@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ConfigError } from './config-error';
-import { loadServiceConfig, parseEnv } from './env-config';
+import { loadServiceConfig } from './env-config';
+import { parseEnv } from './parse-env';
 import { envInt } from './env-values';
 
 describe('loadServiceConfig', () => {

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { ConfigError } from './config-error';
 import { envInt, envIntOptional } from './env-values';
 import { loadServerSecurity, securityEnvSchema, type ServerSecurity } from './grpc-security';
+import { parseEnv } from './parse-env';
+import { loadTracingConfig, type TracingConfig } from './tracing-config';
 
 /** Settings every gRPC service reads from its environment. */
 export const serviceEnvSchema = z.object({
@@ -30,23 +32,11 @@ export interface ServiceConfig {
   readonly logLevel: z.infer<typeof serviceEnvSchema>['LOG_LEVEL'];
   /** TLS, mTLS and API keys; absent (or without `tls` and keys) = plaintext, unauthenticated. */
   readonly security?: ServerSecurity;
+  /** OpenTelemetry tracing (`OTEL_*`); off unless `OTEL_TRACES_EXPORTER` names an exporter. */
+  readonly tracing: TracingConfig;
 }
 
-/**
- * Validates `env` against `schema` once, at start. Every problem is reported with the variable
- * name, what was expected and what was given.
- */
-export function parseEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv): z.infer<S> {
-  const result = schema.safeParse(env);
-  if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => {
-    const key = issue.path.join('.');
-    return `${key}=${JSON.stringify(env[key] ?? '')}: ${issue.message}`;
-  });
-  throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
-}
-
-/** Reads the common settings; `defaults` gives the service's own ports. */
+/** Reads the common settings (tracing included); `defaults` gives the service's own ports. */
 export function loadServiceConfig(
   env: NodeJS.ProcessEnv,
   defaults: { port: number; metricsPort: number },
@@ -62,5 +52,6 @@ export function loadServiceConfig(
     shutdownGraceMs: parsed.SHUTDOWN_GRACE_MS,
     logLevel: parsed.LOG_LEVEL,
     security,
+    tracing: loadTracingConfig(env),
   };
 }

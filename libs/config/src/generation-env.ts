@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { parseEnv } from './env-config';
+import { parseEnv } from './parse-env';
 import { envInt } from './env-values';
 
 /** What every model-serving service reads alike, each under its own prefix (`IMAGE_`, …). */

@@ -5,3 +5,5 @@ export * from './env-config';
 export * from './env-values';
 export * from './grpc-security';
 export * from './generation-env';
+export * from './parse-env';
+export * from './tracing-config';

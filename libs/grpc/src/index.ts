@@ -12,6 +12,7 @@ export * from './errors/grpc-exception.filter';
 export * from './health/health.service';
 export * from './limits/message-too-large.interceptor';
 export * from './logging/json-logger';
+export * from './logging/request-id.interceptor';
 export * from './messages/model-quality';
 export * from './messages/struct-json';
 export * from './metrics/grpc-call.interceptor';

@@ -1,3 +1,4 @@
+import { modelLoadHistogram } from '@nextx/telemetry';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 const SECONDS = [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
@@ -5,7 +6,10 @@ const SECONDS = [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
 /** How one generation ended, as counted by `nextx_generation_requests_total`. */
 export type GenerationOutcome = 'ok' | 'error' | 'cancelled' | 'rejected';
 
-/** Generation metrics in the spirit of Triton/vLLM: queue and compute time, running/waiting, time to first progress. */
+/**
+ * Generation metrics in the spirit of Triton/vLLM: queue and compute time, running/waiting, time
+ * to first progress, and how long the worker threads took to load each model.
+ */
 export class GenerationMetrics {
   /** Generations per model and outcome (rejected: refused by a full queue). */
   readonly requests: Counter<'model' | 'outcome'>;
@@ -14,6 +18,8 @@ export class GenerationMetrics {
   readonly firstProgressSeconds: Histogram<'model'>;
   readonly running: Gauge<'model'>;
   readonly waiting: Gauge<'model'>;
+  /** `nextx_model_load_seconds`: one observation per model load on a worker thread. */
+  readonly modelLoadSeconds: Histogram<'model'>;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -56,5 +62,6 @@ export class GenerationMetrics {
       labelNames: ['model'],
       registers,
     });
+    this.modelLoadSeconds = modelLoadHistogram(registry);
   }
 }

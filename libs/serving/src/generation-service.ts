@@ -1,4 +1,6 @@
 import type { OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import type { Attributes } from '@opentelemetry/api';
+import { inSpan } from '@nextx/telemetry';
 import {
   WorkerPool,
   type RunOptions,
@@ -26,11 +28,35 @@ export interface GenerationServiceOptions {
   readonly maxWaiting: number;
 }
 
+/** Figures of a finished generation that its result tells, when it has them. */
+const RESULT_FIGURES = ['steps', 'tokens', 'frames', 'samples'] as const;
+
+/**
+ * Span attributes of a finished generation: the numeric `steps` / `tokens` / `frames` /
+ * `samples` of its result (whichever the modality's result has), how many progress events it
+ * sent, and the last one's `total` (the steps planned, for the modalities that report them).
+ */
+export function generationFigures(
+  result: unknown,
+  progressEvents: number,
+  lastProgress: unknown,
+): Attributes {
+  const figures: Attributes = { 'nextx.generation.progress_events': progressEvents };
+  const fields = (result ?? {}) as Record<string, unknown>;
+  for (const key of RESULT_FIGURES)
+    if (typeof fields[key] === 'number') figures[`nextx.generation.${key}`] = fields[key];
+  const total = (lastProgress as { total?: unknown } | undefined)?.total;
+  if (typeof total === 'number') figures['nextx.generation.total_steps'] = total;
+  return figures;
+}
+
 /**
  * Runs a modality's generation tasks on a worker pool behind an admission queue, and records
- * queue time, compute time, running/waiting and time to the first progress event. Every
- * generating service (image, video, …) is one of these with its own task map; Nest calls its
- * lifecycle hooks, so the workers start with the module and stop at shutdown.
+ * queue time, compute time, running/waiting, time to the first progress event and the workers'
+ * model load times; with tracing on, each generation is a span (`<kind> <model>`, a child of the
+ * call's) with its model, task, outcome and figures. Every generating service (image, video, …)
+ * is one of these with its own task map; Nest calls its lifecycle hooks, so the workers start
+ * with the module and stop at shutdown.
  */
 export class GenerationService<M extends TaskMap<M>>
   implements OnModuleInit, OnApplicationShutdown
@@ -43,6 +69,10 @@ export class GenerationService<M extends TaskMap<M>>
     private readonly metrics: GenerationMetrics,
   ) {
     this.pool = new WorkerPool<M>(options.worker, options.workers, options.workerData);
+    this.pool.onEvent((event) => {
+      if (event.kind === 'model-loaded')
+        metrics.modelLoadSeconds.observe({ model: event.model }, event.seconds);
+    });
     this.queue = new AdmissionQueue(options.name, options.maxRunning, options.maxWaiting);
   }
 
@@ -61,16 +91,27 @@ export class GenerationService<M extends TaskMap<M>>
     options: RunOptions<M[K]['progress']> & { readonly signal: AbortSignal },
   ): Promise<M[K]['result']> {
     const { signal, onProgress } = options;
-    return runAdmitted(
-      { queue: this.queue, metrics: this.metrics, model: payload.model, signal },
-      (firstProgress) =>
-        this.pool.run(kind, payload, {
-          signal,
-          onProgress: (event) => {
-            firstProgress();
-            onProgress?.(event);
-          },
-        }),
-    );
+    const model = payload.model;
+    const attributes = { 'nextx.generation.model': model, 'nextx.generation.task': kind };
+    return inSpan(`${kind} ${model}`, { attributes, signal }, async (span) => {
+      let events = 0;
+      // Only the last event's `total` is kept: events may carry previews.
+      let last: { total?: unknown } | undefined;
+      const result = await runAdmitted(
+        { queue: this.queue, metrics: this.metrics, model, signal, span },
+        (firstProgress) =>
+          this.pool.run(kind, payload, {
+            signal,
+            onProgress: (event) => {
+              events++;
+              last = { total: (event as { total?: unknown } | undefined)?.total };
+              firstProgress();
+              onProgress?.(event);
+            },
+          }),
+      );
+      span.setAttributes(generationFigures(result, events, last));
+      return result;
+    });
   }
 }

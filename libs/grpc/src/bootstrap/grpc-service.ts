@@ -12,10 +12,12 @@ import type { Server } from '@grpc/grpc-js';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
 import { protoRoot } from '@nextx/proto';
 import { ConfigError, type ServiceConfig } from '@nextx/config';
+import { startTracing, type Tracing } from '@nextx/telemetry';
 import { GrpcExceptionFilter } from '../errors/grpc-exception.filter';
 import { HEALTH_SERVICE_NAME, HealthService } from '../health/health.service';
 import { messageTooLargeInterceptor } from '../limits/message-too-large.interceptor';
 import { JsonLogger } from '../logging/json-logger';
+import { requestIdInterceptor } from '../logging/request-id.interceptor';
 import { GrpcCallInterceptor } from '../metrics/grpc-call.interceptor';
 import { GrpcMetrics } from '../metrics/grpc-metrics';
 import { MetricsHttpServer } from '../metrics/metrics-http.server';
@@ -23,7 +25,7 @@ import { LOADER_OPTIONS, protoPaths } from '../clients/proto-loading';
 import { addCompiledReflection } from '../reflection/compiled-reflection';
 import { apiKeyInterceptor } from '../security/api-key.interceptor';
 import { serverCredentials } from '../security/server-credentials';
-import { LOGGER, SERVICE_CONFIG } from './tokens';
+import { LOGGER, SERVICE_CONFIG, TRACING } from './tokens';
 
 /** Describes one nextx gRPC service process. */
 export interface GrpcServiceDefinition {
@@ -93,12 +95,26 @@ class MetricsEndpoint implements OnApplicationShutdown {
   }
 }
 
+/**
+ * Exports the spans still buffered when the service stops. Nest runs shutdown hooks after the
+ * gRPC server has closed (on SIGTERM and on `close()`), so the last calls' spans are in.
+ */
+@Injectable()
+class TracingShutdown implements OnApplicationShutdown {
+  constructor(@Inject(TRACING) private readonly tracing: Tracing) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.tracing.shutdown();
+  }
+}
+
 function platformModule(
   definition: GrpcServiceDefinition,
   config: ServiceConfig,
   logger: JsonLogger,
   ref: GrpcServerRef,
   health: HealthService,
+  tracing: Tracing,
 ): DynamicModule {
   @Module({})
   class GrpcPlatformModule {}
@@ -110,9 +126,11 @@ function platformModule(
       { provide: LOGGER, useValue: logger },
       { provide: GrpcServerRef, useValue: ref },
       { provide: HealthService, useValue: health },
+      { provide: TRACING, useValue: tracing },
       { provide: GrpcMetrics, useValue: new GrpcMetrics(definition.name) },
       ShutdownDeadline,
       MetricsEndpoint,
+      TracingShutdown,
       { provide: APP_FILTER, useClass: GrpcExceptionFilter },
       { provide: APP_INTERCEPTOR, useClass: GrpcCallInterceptor },
     ],
@@ -122,8 +140,10 @@ function platformModule(
 
 /**
  * Starts a nextx gRPC service: Nest microservice over grpc-js with the service's protos,
- * `grpc.health.v1.Health`, server reflection, JSON logs, error mapping, call metrics on a
- * separate /metrics port, a request size limit, and graceful shutdown on SIGTERM/SIGINT.
+ * `grpc.health.v1.Health`, server reflection, JSON logs with a request id per call, error
+ * mapping, call metrics on a separate /metrics port, OpenTelemetry tracing when
+ * `config.tracing` turns it on (`service.name` default `nextx-<name>`), a request size limit,
+ * and graceful shutdown on SIGTERM/SIGINT (which flushes the spans).
  */
 export async function startGrpcService(
   definition: GrpcServiceDefinition,
@@ -131,18 +151,31 @@ export async function startGrpcService(
   options: { logger?: JsonLogger; handleSignals?: boolean } = {},
 ): Promise<RunningGrpcService> {
   const logger = options.logger ?? new JsonLogger(definition.name, config.logLevel);
+  const tracing = startTracing(config.tracing, `nextx-${definition.name}`, {
+    warn: (message) => logger.warn(message, 'Tracing'),
+    error: (message) => logger.error(message, undefined, 'Tracing'),
+  });
   const ref = new GrpcServerRef();
   const health = new HealthService(definition.serviceNames);
-  @Module({ imports: [platformModule(definition, config, logger, ref, health), definition.module] })
+  @Module({
+    imports: [platformModule(definition, config, logger, ref, health, tracing), definition.module],
+  })
   class ServiceRootModule {}
 
   const address = `${config.host}:${config.port}`;
   const security = config.security;
-  const interceptors = [messageTooLargeInterceptor(config.maxMessageBytes)];
+  // messageTooLarge wraps grpc-js's base call, so it comes first; the request id comes before the
+  // key check so that a refused call echoes its id too.
+  const interceptors = [messageTooLargeInterceptor(config.maxMessageBytes), requestIdInterceptor()];
   if (security?.apiKeys.length)
     interceptors.push(
       apiKeyInterceptor({ keys: security.apiKeys, healthAuth: security.healthAuth }),
     );
+  // A service that fails to start leaves no tracing behind (a test process starts the next one).
+  const stopTracing = async (error: unknown): Promise<never> => {
+    await tracing.shutdown();
+    throw error;
+  };
   const app = await NestFactory.createMicroservice<MicroserviceOptions>(ServiceRootModule, {
     logger,
     transport: Transport.GRPC,
@@ -163,13 +196,13 @@ export async function startGrpcService(
         health.addToServer(server);
       },
     },
-  });
+  }).catch(stopTracing);
   const deadline = app.get(ShutdownDeadline);
   // Signals: Nest runs beforeApplicationShutdown (health → NOT_SERVING) before closing the server.
   if (options.handleSignals !== false)
     app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
   process.once('SIGTERM', () => deadline.arm());
-  await app.listen();
+  await app.listen().catch(stopTracing);
   const metricsPort = config.metricsPort
     ? await app.get(MetricsEndpoint).http.listen(config.metricsPort, config.host)
     : 0;
@@ -184,6 +217,7 @@ export async function startGrpcService(
       tlsReloadIntervalMs: security?.tls?.reloadIntervalMs,
       apiKeys: security?.apiKeys.length ?? 0,
       methodScopedApiKeys: security?.apiKeys.filter((key) => key.methods).length ?? 0,
+      tracing: config.tracing.exporter,
     },
     'Bootstrap',
   );

@@ -1,9 +1,12 @@
 import type { LoggerService } from '@nestjs/common';
+import { logCorrelation } from '@nextx/telemetry';
 import { pino, type Logger as Pino, type Level } from 'pino';
 
 /**
  * Nest's logger interface over pino: one JSON object per line on stdout, with the service name,
- * so log collectors can parse every line.
+ * so log collectors can parse every line. A line written while a call (or job) is handled also
+ * carries its `request_id` and, with tracing on, the `trace_id` and `span_id` of the active span:
+ * the same keys whichever code wrote the line (a controller, Nest, kafkajs through `pino`).
  */
 export class JsonLogger implements LoggerService {
   readonly pino: Pino;
@@ -14,7 +17,7 @@ export class JsonLogger implements LoggerService {
     destination?: NodeJS.WritableStream,
   ) {
     this.pino = pino(
-      { name: service, level, base: { service, pid: process.pid } },
+      { name: service, level, base: { service, pid: process.pid }, mixin: logCorrelation },
       destination ?? process.stdout,
     );
   }

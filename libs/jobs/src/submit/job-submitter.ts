@@ -1,8 +1,11 @@
+import { SpanKind } from '@opentelemetry/api';
 import { jobs, type protobufAny } from '@nextx/proto';
+import { correlationHeaders, inSpan } from '@nextx/telemetry';
 import { codecs } from '../codec/job-codec';
 import type { JobsConfig } from '../config/jobs-config';
 import { MAX_IDEMPOTENCY_KEY_LENGTH, jobIdFor, specDigestOf } from '../ids';
 import type { SendOnly } from '../kafka/kafka-client';
+import { messagingAttributes } from '../kafka/trace-headers';
 import type { JobStateStore } from '../state/job-state-store';
 import { isTerminal } from '../state/job-state';
 
@@ -67,7 +70,9 @@ export class IdempotencyConflictError extends Error {
  * Submits and cancels jobs. A submission writes the QUEUED status to the compacted status topic,
  * then the spec to the jobs topic, both keyed by the job id; a repeated idempotency key with the
  * same spec returns the existing job and writes nothing, with another spec it is refused
- * ({@link IdempotencyConflictError}).
+ * ({@link IdempotencyConflictError}). The writes are a PRODUCER span (`send <jobs topic>`, a
+ * child of the submitting call's), and the spec record carries its W3C `traceparent` and the
+ * call's `x-request-id` as headers: the worker's spans and log lines continue the call's.
  */
 export class JobSubmitter {
   private readonly inFlight = new Map<string, { digest: string; run: Promise<SubmitResult> }>();
@@ -144,16 +149,23 @@ export class JobSubmitter {
       specDigest: digest,
     };
     const { topics } = this.deps.config;
-    // Status first: a worker that receives the spec always finds the job in the status topic.
-    await this.deps.producer.send({
-      topic: topics.status,
-      acks: -1,
-      messages: [{ key: jobId, value: codecs.status.encode(status) }],
-    });
-    await this.deps.producer.send({
-      topic: topics.jobs,
-      acks: -1,
-      messages: [{ key: jobId, value: codecs.spec.encode(spec) }],
+    const attributes = {
+      ...messagingAttributes(topics.jobs, 'send'),
+      'nextx.job.id': jobId,
+      'nextx.job.kind': submission.kind,
+    };
+    await inSpan(`send ${topics.jobs}`, { kind: SpanKind.PRODUCER, attributes }, async () => {
+      // Status first: a worker that receives the spec always finds the job in the status topic.
+      await this.deps.producer.send({
+        topic: topics.status,
+        acks: -1,
+        messages: [{ key: jobId, value: codecs.status.encode(status) }],
+      });
+      await this.deps.producer.send({
+        topic: topics.jobs,
+        acks: -1,
+        messages: [{ key: jobId, value: codecs.spec.encode(spec), headers: correlationHeaders() }],
+      });
     });
     return { job: status, created: true };
   }

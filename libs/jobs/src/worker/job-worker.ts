@@ -1,6 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { context, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import { jobs } from '@nextx/proto';
+import { correlationFrom, tracer, withRequestId } from '@nextx/telemetry';
 import type { Admin, Consumer, EachMessagePayload, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { contiguousChunks, type ChunkStore } from '../chunks/chunk-store';
@@ -8,6 +10,7 @@ import { codecs } from '../codec/job-codec';
 import type { JobsConfig } from '../config/jobs-config';
 import { newWorkerId, specDigestOf } from '../ids';
 import { createIdempotentProducer, type KafkaLike } from '../kafka/kafka-client';
+import { headersAsText, messagingAttributes } from '../kafka/trace-headers';
 import { RetentionSweeper } from '../retention/retention-sweeper';
 import { JobStateStore } from '../state/job-state-store';
 import { isTerminal } from '../state/job-state';
@@ -118,6 +121,11 @@ function isRebalance(error: unknown): boolean {
  * final in the status topic is skipped. A job that throws is retried up to `maxAttempts` times,
  * then goes to the dead-letter topic and ends DEAD_LETTERED. Every worker also runs a
  * {@link RetentionSweeper}: a finished job's files and status are deleted after the retention.
+ *
+ * Each delivery is a CONSUMER span (`process <jobs topic>`) continuing the `traceparent` the
+ * submitter put in the record's headers, and runs under the submitting call's `x-request-id`: the
+ * handler's spans (chunks) and log lines join the trace and the request of the call that
+ * submitted the job.
  */
 export class JobWorker extends EventEmitter<{ job: [JobOutcome] }> {
   /** This worker's id (in statuses and dead letters). */
@@ -255,19 +263,61 @@ export class JobWorker extends EventEmitter<{ job: [JobOutcome] }> {
     return this.stopping;
   }
 
-  /** Calls {@link stop} on SIGTERM / SIGINT (once), then lets the process exit. */
-  stopOnSignals(signals: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT']): void {
+  /**
+   * Calls {@link stop} on SIGTERM / SIGINT (once), then `afterStop` (flush the spans, …), then
+   * lets the process exit.
+   */
+  stopOnSignals(
+    signals: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT'],
+    afterStop: () => Promise<void> = async () => undefined,
+  ): void {
     for (const signal of signals) {
       process.once(signal, () => {
-        void this.stop().then(
-          () => process.exit(0),
-          () => process.exit(1),
-        );
+        void this.stop()
+          .then(afterStop)
+          .then(
+            () => process.exit(0),
+            () => process.exit(1),
+          );
       });
     }
   }
 
-  private async onJob(payload: EachMessagePayload, handler: JobHandler): Promise<void> {
+  /** One delivery, inside its span and under the submitting call's request id. */
+  private onJob(payload: EachMessagePayload, handler: JobHandler): Promise<void> {
+    const { topic, message } = payload;
+    const incoming = correlationFrom(headersAsText(message.headers));
+    const span = tracer().startSpan(
+      `process ${topic}`,
+      {
+        kind: SpanKind.CONSUMER,
+        attributes: {
+          ...messagingAttributes(topic, 'process'),
+          'messaging.kafka.offset': Number(message.offset),
+          'messaging.destination.partition.id': String(payload.partition),
+          'nextx.job.id': message.key?.toString() ?? '',
+          'nextx.worker.id': this.workerId,
+        },
+      },
+      incoming.context,
+    );
+    return context
+      .with(trace.setSpan(incoming.context, span), () =>
+        withRequestId(incoming.requestId, () => this.deliver(payload, handler, span)),
+      )
+      .catch((error: unknown) => {
+        span.recordException(error as Error);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(error) });
+        throw error;
+      })
+      .finally(() => span.end());
+  }
+
+  private async deliver(
+    payload: EachMessagePayload,
+    handler: JobHandler,
+    span: Span,
+  ): Promise<void> {
     const { topic, partition, message, heartbeat } = payload;
     const consumer = this.consumer;
     const producer = this.producer;
@@ -283,6 +333,9 @@ export class JobWorker extends EventEmitter<{ job: [JobOutcome] }> {
           );
         });
     const report = (jobId: string, outcome: JobOutcome['outcome'], attempts: number) => {
+      span.setAttributes({ 'nextx.job.outcome': outcome, 'nextx.job.attempts': attempts });
+      if (outcome === 'failed' || outcome === 'dead-lettered')
+        span.setStatus({ code: SpanStatusCode.ERROR, message: `job ${outcome}` });
       this.emit('job', { jobId, outcome, attempts });
       this.options.logger?.info(
         { jobId, outcome, attempts, workerId: this.workerId },
@@ -306,6 +359,7 @@ export class JobWorker extends EventEmitter<{ job: [JobOutcome] }> {
       return report(jobId, 'dead-lettered', 0);
     }
 
+    span.setAttribute('nextx.job.kind', spec.kind);
     await this.store.caughtUp();
     const known = this.store.get(spec.jobId);
     if (known && isTerminal(known.state)) {
@@ -456,6 +510,10 @@ export class JobWorker extends EventEmitter<{ job: [JobOutcome] }> {
         { jobId: spec.jobId, attempt: status.attempts + 1, error: errorMessage(error) },
         'job attempt failed',
       );
+      span.addEvent('attempt failed', {
+        'nextx.job.attempt': status.attempts + 1,
+        'exception.message': errorMessage(error),
+      });
       await publish({
         state: State.JOB_STATE_RUNNING,
         attempts: status.attempts + 1,

@@ -42,6 +42,22 @@ function insideOf(dir: string, relative: string, what: string): string {
   return path;
 }
 
+/** One finished model load. */
+export interface ModelLoad {
+  /** Model name. */
+  readonly model: string;
+  /** Version asked for ('' = whatever the repository holds). */
+  readonly version: string;
+  /** From the first file read to the last warm-up run. */
+  readonly seconds: number;
+}
+
+/** What a {@link ModelRepository} tells its owner. */
+export interface ModelRepositoryHooks {
+  /** Called once per model actually loaded (not for a load served from the cache, nor a failed one). */
+  readonly onLoad?: (load: ModelLoad) => void;
+}
+
 /**
  * A Triton-style model repository: one folder per model with `model.json` and its graphs.
  * Names are checked before touching the file system, so `../` or absolute paths never resolve.
@@ -52,6 +68,7 @@ export class ModelRepository {
   constructor(
     private readonly root: string,
     private readonly settings: SessionSettings = DEFAULT_SESSION_SETTINGS,
+    private readonly hooks: ModelRepositoryHooks = {},
   ) {}
 
   /** Manifests of every model folder (folders without a valid model.json are skipped). */
@@ -110,6 +127,7 @@ export class ModelRepository {
   }
 
   private async loadUncached(name: string, version: string): Promise<LoadedModel> {
+    const started = performance.now();
     const manifest = await this.manifest(name, version);
     const dir = await this.modelDir(name);
     const graphs = new Map<string, OnnxGraph>();
@@ -123,6 +141,7 @@ export class ModelRepository {
       await graph.warmUp(spec);
       graphs.set(graphName, graph);
     }
+    this.hooks.onLoad?.({ model: name, version, seconds: (performance.now() - started) / 1000 });
     return new LoadedModel(manifest, dir, graphs);
   }
 

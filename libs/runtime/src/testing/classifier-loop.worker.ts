@@ -1,7 +1,7 @@
 import { workerData } from 'node:worker_threads';
 import { InvalidArgumentError } from '@nextx/engine';
 import { ModelRepository } from '../repository/model-repository';
-import { serveTasks } from '../worker/worker-host';
+import { postWorkerEvent, serveTasks } from '../worker/worker-host';
 import type { Task } from '../worker/worker-protocol';
 
 /** The test worker's tasks. */
@@ -18,7 +18,9 @@ export interface ClassifierLoopTasks {
 }
 
 /** Test worker: runs the reference classifier in a loop, one progress event per run. */
-const repository = new ModelRepository((workerData as { modelsDir: string }).modelsDir);
+const repository = new ModelRepository((workerData as { modelsDir: string }).modelsDir, undefined, {
+  onLoad: (load) => postWorkerEvent({ kind: 'model-loaded', ...load }),
+});
 
 serveTasks<ClassifierLoopTasks>({
   async classifyLoop(payload, context) {

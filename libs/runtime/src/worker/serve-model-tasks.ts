@@ -1,5 +1,5 @@
 import { ModelRepository } from '../repository/model-repository';
-import { serveTasks, type TaskHandlers } from './worker-host';
+import { postWorkerEvent, serveTasks, type TaskHandlers } from './worker-host';
 import type { TaskMap } from './worker-protocol';
 
 /** What a generation worker thread needs to open its model repository. */
@@ -13,16 +13,17 @@ export interface ModelWorkerSettings {
 /**
  * The body of a generation worker thread: it owns a model repository (and so every ONNX session
  * it opens) and serves a modality's tasks from it, so onnxruntime's synchronous `run()` never
- * blocks a service's main thread.
+ * blocks a service's main thread. Each model load is reported to the main thread
+ * (`model-loaded` events), where the metrics live.
  */
 export function serveModelTasks<M extends TaskMap<M>>(
   settings: ModelWorkerSettings,
   handlers: (repository: ModelRepository) => TaskHandlers<M>,
 ): void {
-  const repository = new ModelRepository(settings.modelsDir, {
-    intraOpThreads: settings.intraOpThreads,
-    interOpThreads: 1,
-    graphOptimization: 'all',
-  });
+  const repository = new ModelRepository(
+    settings.modelsDir,
+    { intraOpThreads: settings.intraOpThreads, interOpThreads: 1, graphOptimization: 'all' },
+    { onLoad: (load) => postWorkerEvent({ kind: 'model-loaded', ...load }) },
+  );
   serveTasks(handlers(repository));
 }

@@ -5,6 +5,7 @@ import {
   type TaskKind,
   type TaskMap,
   type ToWorker,
+  type WorkerEvent,
 } from './worker-protocol';
 
 /** What a task handler gets besides its payload. */
@@ -71,6 +72,14 @@ export function serveTasks<M extends TaskMap<M>>(handlers: TaskHandlers<M>): voi
       .finally(() => running.delete(message.id));
   });
   send({ type: 'ready' });
+}
+
+/**
+ * Sends `event` to the pool that runs this thread ({@link WorkerPool.onEvent}); a no-op outside a
+ * worker thread (a repository used by a tool on its main thread).
+ */
+export function postWorkerEvent(event: WorkerEvent): void {
+  parentPort?.postMessage({ type: 'event', event } satisfies FromWorker);
 }
 
 /** ArrayBuffers inside typed arrays of a result, moved (not copied) to the main thread. */

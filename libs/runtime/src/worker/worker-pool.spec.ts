@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { referenceModelsDir } from '../testing/reference-models';
 import type { ClassifierLoopTasks } from '../testing/classifier-loop.worker';
 import { WorkerPool, workerEntry } from './worker-pool';
+import type { WorkerEvent } from './worker-protocol';
 
 describe('WorkerPool', () => {
   let pool: WorkerPool<ClassifierLoopTasks>;
@@ -104,6 +105,26 @@ describe('WorkerPool', () => {
     } finally {
       await small.close();
     }
+  });
+
+  it('hands the model loads a worker reports to the main thread, once per model loaded', async () => {
+    const fresh = new WorkerPool<ClassifierLoopTasks>(
+      workerEntry(new URL('../testing/', import.meta.url).href, 'classifier-loop.worker'),
+      1,
+      { modelsDir: referenceModelsDir() },
+    );
+    const events: WorkerEvent[] = [];
+    fresh.onEvent((event) => events.push(event));
+    try {
+      await fresh.run('classifyLoop', { steps: 1, batch: 1 });
+      await fresh.run('classifyLoop', { steps: 1, batch: 1 });
+    } finally {
+      await fresh.close();
+    }
+    expect(events).toEqual([
+      { kind: 'model-loaded', model: 'mnist-classifier', version: '', seconds: expect.any(Number) },
+    ]);
+    expect(events[0]!.seconds).toBeGreaterThan(0);
   });
 
   it('fails the task of a worker that dies and serves the next task on a replacement', async () => {

@@ -4,7 +4,14 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { InvalidArgumentError, NotFoundError, ResourceExhaustedError } from '@nextx/engine';
-import type { FromWorker, SerializedError, TaskKind, TaskMap, ToWorker } from './worker-protocol';
+import type {
+  FromWorker,
+  SerializedError,
+  TaskKind,
+  TaskMap,
+  ToWorker,
+  WorkerEvent,
+} from './worker-protocol';
 
 /** Options of one task run. */
 export interface RunOptions<P> {
@@ -99,6 +106,7 @@ export interface WorkerEntry {
  */
 export class WorkerPool<M extends TaskMap<M>> {
   private readonly workers: PoolWorker[] = [];
+  private readonly listeners: ((event: WorkerEvent) => void)[] = [];
   private nextId = 1;
   private closed = false;
   /** Tasks accepted and not yet settled. */
@@ -138,6 +146,10 @@ export class WorkerPool<M extends TaskMap<M>> {
           started = true;
           return resolve();
         }
+        if (message.type === 'event') {
+          for (const listener of this.listeners) listener(message.event);
+          return;
+        }
         const task = pending.get(message.id);
         if (!task) return;
         if (message.type === 'progress') task.onProgress?.(message.event);
@@ -161,6 +173,14 @@ export class WorkerPool<M extends TaskMap<M>> {
       if (started && !this.closed) this.workers[index] = this.spawn(index);
     });
     return { worker, ready, pending };
+  }
+
+  /**
+   * Calls `listener` with every event a worker posts (`postWorkerEvent`: a model it loaded, …).
+   * Events arrive as messages, so a listener added right after construction misses none.
+   */
+  onEvent(listener: (event: WorkerEvent) => void): void {
+    this.listeners.push(listener);
   }
 
   /** Resolves when every worker has started (and loaded what its entry loads at start). */

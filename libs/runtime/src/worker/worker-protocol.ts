@@ -27,9 +27,27 @@ export type ToWorker =
     }
   | { readonly type: 'abort'; readonly id: number };
 
+/** A model finished loading on a worker thread (what a load-time metric observes). */
+export interface ModelLoadedEvent {
+  readonly kind: 'model-loaded';
+  /** Model name. */
+  readonly model: string;
+  /** Version asked for ('' = whatever the repository holds). */
+  readonly version: string;
+  /** Time to create its sessions, check them and warm them up. */
+  readonly seconds: number;
+}
+
+/**
+ * What a worker thread reports about itself, outside any task: the main thread owns the metrics
+ * registry, so figures measured on a worker travel as these.
+ */
+export type WorkerEvent = ModelLoadedEvent;
+
 /** Worker → main thread. */
 export type FromWorker =
   | { readonly type: 'ready' }
+  | { readonly type: 'event'; readonly event: WorkerEvent }
   | { readonly type: 'progress'; readonly id: number; readonly event: unknown }
   | { readonly type: 'result'; readonly id: number; readonly result: unknown }
   | { readonly type: 'error'; readonly id: number; readonly error: SerializedError };
