@@ -9,7 +9,6 @@ import {
 } from '@nextx/config';
 import { bundledModelsDir } from '@nextx/runtime';
 import { loadJobsConfig, type JobsConfig } from '@nextx/jobs';
-import { z } from 'zod';
 
 /** Video service settings beyond the common ones. */
 export interface VideoServiceSettings extends GenerationSettings {

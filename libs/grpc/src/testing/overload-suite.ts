@@ -33,8 +33,12 @@ export function overloadSeconds(): number {
 
 /** Waits for a unary call, or reads a stream to its end (its status ends the call). */
 async function finish(call: Promise<unknown> | AsyncIterable<unknown>): Promise<void> {
-  if (Symbol.asyncIterator in call) for await (const _ of call);
-  else await call;
+  if (!(Symbol.asyncIterator in call)) {
+    await call;
+    return;
+  }
+  const messages = call[Symbol.asyncIterator]();
+  while (!(await messages.next()).done);
 }
 
 async function rssMiB(pid: number): Promise<number> {
