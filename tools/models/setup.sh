@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the pinned Python toolchain for tools/models.
 #   PyTorch, ONNX, NumPy, SciPy, Pillow: Debian bookworm packages (CPU PyTorch 1.13, no CUDA wheels).
+#   fluidsynth + fluid-soundfont-gm (FluidR3_GM.sf2): render the audio models' notes (nextx_models/audio_data.py).
 #   onnxruntime (parity checks and quality evaluation): PyPI, into tools/models/.venv.
 # The venv sees the Debian packages (--system-site-packages) and uses /usr/bin/python3.
 set -euo pipefail
@@ -13,7 +14,9 @@ $SUDO apt-get install -y --no-install-recommends \
   python3-numpy=1:1.24.2-1+deb12u1 \
   python3-scipy=1.10.1-2 \
   python3-pil \
-  python3-venv
+  python3-venv \
+  fluidsynth=2.3.1-2 \
+  fluid-soundfont-gm=3.1-5.3
 /usr/bin/python3 -m venv --system-site-packages "$here/.venv"
 "$here/.venv/bin/pip" install --no-cache-dir -r "$here/requirements.txt"
 "$here/.venv/bin/python" -c "import torch, onnx, onnxruntime; print('torch', torch.__version__, 'onnx', onnx.__version__, 'onnxruntime', onnxruntime.__version__)"

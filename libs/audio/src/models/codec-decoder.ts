@@ -22,7 +22,8 @@ export interface CodecFacts {
 }
 
 /**
- * The codec's decoder graph (`codes` [batch, K, frames] int64 → `audio` [batch, frames·hop]).
+ * The codec's decoder graph (`codes` [batch, K, frames] int64 and `first_frame` [1], the index of
+ * the window's first frame in the clip → `audio` [batch, frames·hop]).
  * The decoder is causal with a receptive field of `contextFrames` frames, so frames [from, to)
  * decoded with that much left context equal the same samples of a one-shot decode: streaming
  * sends exactly the clip the final decode gives (within float error).
@@ -48,7 +49,11 @@ export class CodecDecoder
     const window = new BigInt64Array(batch * k * width);
     for (let r = 0; r < batch * k; r++)
       for (let t = 0; t < width; t++) window[r * width + t] = BigInt(codes[r * frames + start + t]);
-    const out = await this.graph.run({ codes: { data: window, dims: [batch, k, width] } });
+    const out = await this.graph.run({
+      codes: { data: window, dims: [batch, k, width] },
+      // The oscillators' phase reference: where the window starts in the clip.
+      first_frame: { data: BigInt64Array.of(BigInt(start)), dims: [1] },
+    });
     const audio = out['audio'].data as Float32Array;
     const { hop } = this.facts;
     const keep = (to - from) * hop;

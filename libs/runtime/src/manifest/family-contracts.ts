@@ -11,7 +11,7 @@ export const FAMILY_CONTRACTS: Record<
 > = {
   classifier: { classifier: { inputs: ['image'], outputs: ['logits'] } },
   'audio-classifier': { classifier: { inputs: ['audio'], outputs: ['logits', 'features'] } },
-  'audio-codec': { codec_decoder: { inputs: ['codes'], outputs: ['audio'] } },
+  'audio-codec': { codec_decoder: { inputs: ['codes', 'first_frame'], outputs: ['audio'] } },
   // Beyond the Optimum names every KV-cached graph must have: the per-row condition ids.
   musicgen: { lm_step: { inputs: ['condition'], outputs: [] } },
   magnet: { magnet: { inputs: ['input_ids', 'condition'], outputs: ['logits'] } },
