@@ -1,5 +1,3 @@
-import type { SamplingOptions } from '../../sampling/build-logits-processors';
-
 /** A stretch of final frames decoded while the rest is still being generated. */
 export interface FrameChunk<Chunk> {
   /** First frame of the chunk. */
@@ -39,5 +37,3 @@ export function conditionRows(request: CodebookConditions, guided: boolean): Int
   });
   return rows;
 }
-
-export type { SamplingOptions };
