@@ -1,6 +1,7 @@
 import { status, type ServiceError } from '@grpc/grpc-js';
 import { NoteJudge, type AudioTasks } from '@nextx/audio';
 import {
+  fromStruct,
   JsonLogger,
   readStatusDetails,
   startGrpcService,
@@ -91,7 +92,8 @@ describe('audio-service over gRPC with the reference note models', () => {
   for (const model of ['musicgen-notes', 'magnet-notes']) {
     it(`${model}: family and pitch agreement through the service reach model.json − 3 SE (100 notes)`, async () => {
       const info = (await client.unary('getModel', { model: { name: model, version: '' } })).model!;
-      const recorded = info.quality!.eval as Record<string, number>;
+      // The recorded eval travels as a google.protobuf.Struct.
+      const recorded = fromStruct(info.quality!.eval) as Record<string, number>;
       const families = info.audio!.families;
       const conditions = Array.from({ length: 100 }, (_, i) => ({
         family: i % families.length,
