@@ -58,12 +58,20 @@ export async function ensureTopics(
   const existing = new Set(await admin.listTopics());
   const missing = jobTopicConfigs(config).filter((t) => !existing.has(t.topic));
   if (missing.length === 0) return [];
-  try {
-    await admin.createTopics({ topics: missing, waitForLeaders: true });
-  } catch (error) {
-    // Another process may have created them between the listing and the request.
-    const now = new Set(await admin.listTopics());
-    if (missing.some((t) => !now.has(t.topic))) throw error;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await admin.createTopics({ topics: missing, waitForLeaders: true });
+      break;
+    } catch (error) {
+      // Another process may have created them between the listing and the request.
+      const now = new Set(await admin.listTopics());
+      if (missing.every((t) => now.has(t.topic))) break;
+      // A KRaft broker may answer UNKNOWN_TOPIC_OR_PARTITION while a new topic's metadata
+      // propagates (kafkajs's wait for leaders retries only LEADER_NOT_AVAILABLE): try again.
+      const type = (error as { type?: string }).type;
+      if (type !== 'UNKNOWN_TOPIC_OR_PARTITION' || attempt >= 10) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
   }
   return missing.map((t) => t.topic);
 }
