@@ -14,7 +14,6 @@ magnet.onnx: input_ids int64 [batch, 4, frames] (0..256), condition int64 [batch
 """
 from __future__ import annotations
 
-import argparse
 import math
 import os
 import shutil
@@ -198,25 +197,7 @@ def write_model(m: Magnet, tr: dict, args, threads: int):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--seconds", type=float, default=900)
-    ap.add_argument("--batch", type=int, default=16)
-    ap.add_argument("--lr", type=float, default=1e-3)
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--threads", type=int, default=None)
-    ap.add_argument("--width", type=int, default=192)
-    ap.add_argument("--layers", type=int, default=4)
-    ap.add_argument("--heads", type=int, default=6)
-    ap.add_argument("--skip-eval", action="store_true")
-    ap.add_argument("--n-per", type=int, default=2)
-    a = ap.parse_args(argv)
-    threads = a.threads or int(os.environ.get("NEXTX_THREADS", "2"))
-    m, tr = train(a.seconds, a.batch, a.lr, a.seed, threads, a.width, a.layers, a.heads)
-    write_model(m, tr, a, threads)
-    if not a.skip_eval:
-        from . import audio_eval
-        audio_eval.run("magnet", a.n_per, sweep=False)
-    print(f"[{NAME}] wrote {C.MODELS_DIR / NAME}", flush=True)
+    A.generator_main(NAME, "magnet", train, write_model, argv)
 
 
 if __name__ == "__main__":

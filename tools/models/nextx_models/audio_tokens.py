@@ -89,3 +89,30 @@ def init_weights(m):
 def condition_spec():
     return {"families": D.FAMILIES, "pitch_min": D.PITCH_MIN, "pitch_max": D.PITCH_MAX,
             "null_family": NULL_FAMILY, "null_pitch": NULL_PITCH}
+
+
+def generator_main(name: str, kind: str, train, write_model, argv=None) -> None:
+    """The command line both token generators share (`run.sh musicgen`, `run.sh magnet`): train within the budget,
+    export and check, then measure through the ONNX graphs. The defaults are the settings the committed models
+    were built with."""
+    import argparse
+    import os
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seconds", type=float, default=600)
+    ap.add_argument("--batch", type=int, default=16)
+    ap.add_argument("--lr", type=float, default=1e-3)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--threads", type=int, default=None)
+    ap.add_argument("--width", type=int, default=192)
+    ap.add_argument("--layers", type=int, default=4)
+    ap.add_argument("--heads", type=int, default=6)
+    ap.add_argument("--skip-eval", action="store_true")
+    ap.add_argument("--n-per", type=int, default=2)
+    a = ap.parse_args(argv)
+    threads = a.threads or int(os.environ.get("NEXTX_THREADS", "2"))
+    m, tr = train(a.seconds, a.batch, a.lr, a.seed, threads, a.width, a.layers, a.heads)
+    write_model(m, tr, a, threads)
+    if not a.skip_eval:
+        from . import audio_eval
+        audio_eval.run(kind, a.n_per, sweep=False)
+    print(f"[{name}] wrote {C.MODELS_DIR / name}", flush=True)
