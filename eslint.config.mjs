@@ -78,6 +78,11 @@ export default [
               bannedExternalImports: [...TRANSPORT_PACKAGES, ...TELEMETRY_PACKAGES],
             },
             { sourceTag: 'type:api', onlyDependOnLibsWithTags: ['type:api'] },
+            // Deployment checks (infra/): clients of the services, like the CLI.
+            {
+              sourceTag: 'type:deploy',
+              onlyDependOnLibsWithTags: ['type:platform', 'type:util', 'type:api'],
+            },
             {
               sourceTag: 'type:core',
               onlyDependOnLibsWithTags: ['type:core'],
@@ -97,7 +102,11 @@ export default [
             { sourceTag: 'scope:image', onlyDependOnLibsWithTags: ['scope:image', 'scope:shared'] },
             { sourceTag: 'scope:video', onlyDependOnLibsWithTags: ['scope:video', 'scope:shared'] },
             { sourceTag: 'scope:audio', onlyDependOnLibsWithTags: ['scope:audio', 'scope:shared'] },
-            // The CLI is a client of every modality's API.
+            // The CLI and the deployment checks are clients of every modality's API.
+            {
+              sourceTag: 'scope:deploy',
+              onlyDependOnLibsWithTags: ['scope:shared'],
+            },
             {
               sourceTag: 'scope:cli',
               onlyDependOnLibsWithTags: [

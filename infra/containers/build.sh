@@ -19,6 +19,11 @@ else
   builder="docker.io/library/node:22-bookworm-slim"; runtime="$builder"; media="$builder"
 fi
 
+# A registry behind a TLS-intercepting proxy (this machine's) needs its CA inside the build.
+ca_bundle="${NEXTX_BUILD_CA_BUNDLE:-${NODE_EXTRA_CA_CERTS:-}}"
+ca_secret=()
+[ -n "$ca_bundle" ] && [ -s "$ca_bundle" ] && ca_secret=(--secret "id=ca-bundle,src=$ca_bundle")
+
 wanted=("$@")
 built=()
 while IFS=$'\t' read -r service grpc_port metrics_port healthcheck ffmpeg models; do
@@ -27,7 +32,7 @@ while IFS=$'\t' read -r service grpc_port metrics_port healthcheck ffmpeg models
   [ "$models" = - ] && models=""
   base="$runtime"; [ "$ffmpeg" = yes ] && base="$media"
   echo "[containers] building nextx/$service:$VERSION (from $base)"
-  podman build -q -f infra/containers/service.Containerfile \
+  podman build -q --format docker -f infra/containers/service.Containerfile "${ca_secret[@]}" \
     --build-arg "BUILDER_IMAGE=$builder" --build-arg "BASE_IMAGE=$base" \
     --build-arg "SERVICE=$service" --build-arg "GRPC_PORT=$grpc_port" \
     --build-arg "METRICS_PORT=$metrics_port" --build-arg "HEALTHCHECK_KIND=$healthcheck" \
