@@ -9,7 +9,7 @@ import { contiguousChunks, type ChunkStore } from '../chunks/chunk-store';
 import { codecs } from '../codec/job-codec';
 import type { JobsConfig } from '../config/jobs-config';
 import { newWorkerId, specDigestOf } from '../ids';
-import { createIdempotentProducer, type KafkaLike } from '../kafka/kafka-client';
+import { createIdempotentProducer, JOB_RECORD_ACKS, type KafkaLike } from '../kafka/kafka-client';
 import { headersAsText, messagingAttributes } from '../kafka/trace-headers';
 import { RetentionSweeper } from '../retention/retention-sweeper';
 import { JobStateStore } from '../state/job-state-store';
@@ -179,7 +179,14 @@ export class JobWorker extends EventEmitter<{ job: [JobOutcome] }> {
     const { kafka, config } = this.options;
     this.admin = kafka.admin();
     await this.admin.connect();
-    await ensureTopics(this.admin, config);
+    const logger = this.options.logger;
+    // A configured replication the cluster cannot meet throws a ConfigError here: the worker
+    // stops at start naming KAFKA_REPLICATION_FACTOR and the broker count.
+    const { replication } = await ensureTopics(
+      this.admin,
+      config,
+      logger ? { warn: (fields, message) => logger.warn(fields, message) } : {},
+    );
     await Promise.all([this.store.start(), this.commands.start()]);
     this.producer = createIdempotentProducer(kafka);
     await this.producer.connect();
@@ -214,8 +221,14 @@ export class JobWorker extends EventEmitter<{ job: [JobOutcome] }> {
       partitionsConsumedConcurrently: 1,
       eachMessage: (payload) => this.onJob(payload, handler),
     });
-    this.options.logger?.info(
-      { workerId: this.workerId, group: config.workerGroup },
+    logger?.info(
+      {
+        workerId: this.workerId,
+        group: config.workerGroup,
+        replicationFactor: replication.replicationFactor,
+        minInsyncReplicas: replication.minInsyncReplicas,
+        brokers: replication.brokers,
+      },
       'job worker running',
     );
   }
@@ -387,7 +400,7 @@ export class JobWorker extends EventEmitter<{ job: [JobOutcome] }> {
       status = { ...status, ...patch, workerId: this.workerId, updatedAtMs: Date.now() };
       await producer.send({
         topic: this.options.config.topics.status,
-        acks: -1,
+        acks: JOB_RECORD_ACKS,
         messages: [{ key: spec.jobId, value: codecs.status.encode(status) }],
       });
     };
@@ -581,7 +594,7 @@ export class JobWorker extends EventEmitter<{ job: [JobOutcome] }> {
     };
     await producer.send({
       topic: this.options.config.topics.deadLetter,
-      acks: -1,
+      acks: JOB_RECORD_ACKS,
       messages: [{ key: spec.jobId, value: codecs.deadLetter.encode(letter) }],
     });
     this.options.logger?.error(
