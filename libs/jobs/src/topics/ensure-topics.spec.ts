@@ -54,7 +54,8 @@ function admin(
   };
 }
 
-const insync = (t: FakeTopic) => t.configEntries?.find((e) => e.name === 'min.insync.replicas')?.value;
+const insync = (t: FakeTopic) =>
+  t.configEntries?.find((e) => e.name === 'min.insync.replicas')?.value;
 
 describe('ensureTopics', () => {
   const config = loadJobsConfig({ KAFKA_BROKERS: '127.0.0.1:9092' });
@@ -89,7 +90,10 @@ describe('ensureTopics', () => {
   });
 
   it('a configured factor larger than the cluster stops with a ConfigError naming both', async () => {
-    const three = loadJobsConfig({ KAFKA_BROKERS: '127.0.0.1:9092', KAFKA_REPLICATION_FACTOR: '3' });
+    const three = loadJobsConfig({
+      KAFKA_BROKERS: '127.0.0.1:9092',
+      KAFKA_REPLICATION_FACTOR: '3',
+    });
     const a = admin({ brokers: 1 });
     const refused = ensureTopics(a, three);
     await expect(refused).rejects.toBeInstanceOf(ConfigError);
@@ -101,12 +105,17 @@ describe('ensureTopics', () => {
 
   it('warns about an existing topic with fewer replicas than wanted, naming it', async () => {
     const warnings: { topic: string; message: string }[] = [];
-    const a = admin({ brokers: 3, existing: { [config.topics.jobs]: 1, [config.topics.status]: 3 } });
+    const a = admin({
+      brokers: 3,
+      existing: { [config.topics.jobs]: 1, [config.topics.status]: 3 },
+    });
     const { created, underReplicated } = await ensureTopics(a, config, {
       warn: (fields, message) => warnings.push({ topic: fields.topic, message }),
     });
     expect(created).toEqual([config.topics.commands, config.topics.deadLetter]);
-    expect(underReplicated).toEqual([{ topic: config.topics.jobs, replicationFactor: 1, wanted: 3 }]);
+    expect(underReplicated).toEqual([
+      { topic: config.topics.jobs, replicationFactor: 1, wanted: 3 },
+    ]);
     expect(warnings).toHaveLength(1);
     expect(warnings[0]?.message).toContain(
       `Kafka topic ${config.topics.jobs} has 1 replica(s), fewer than the 3`,

@@ -116,7 +116,8 @@ export async function ensureTopics(
       )
     : [];
   const warn =
-    options.warn ?? ((_fields: UnderReplicatedTopic, message: string) => process.emitWarning(message));
+    options.warn ??
+    ((_fields: UnderReplicatedTopic, message: string) => process.emitWarning(message));
   for (const topic of underReplicated) {
     warn(
       topic,
