@@ -61,8 +61,8 @@ describe('video jobs on a 3-broker cluster while a broker is killed and restarte
 
   it(`${JOBS} jobs across 2 workers: a partition leader is SIGKILLed and restarted, every job completes once`, async () => {
     const t0 = Date.now();
+    // testEnv sets no KAFKA_REPLICATION_FACTOR: the replication is derived from the cluster.
     const env = { ...withoutKafkaSecurity(testEnv('cluster-kill')), KAFKA_BROKERS: brokers };
-    delete env['KAFKA_REPLICATION_FACTOR'];
     harness = await JobsHarness.open(env);
     const { topics } = harness.config;
     const admin = harness.kafka.admin();
