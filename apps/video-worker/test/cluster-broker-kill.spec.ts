@@ -1,4 +1,6 @@
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { workspaceRoot } from '@nextx/grpc/testing';
 import { codecs } from '@nextx/jobs';
@@ -53,6 +55,10 @@ describe('video jobs on a 3-broker cluster while a broker is killed and restarte
   }, 150_000);
   afterAll(async () => {
     for (const w of workers) w.kill('SIGKILL');
+    // The workers' JSON logs stay for a look at what happened around the kill.
+    const logDir = mkdtempSync(join(tmpdir(), 'nextx-cluster-kill-'));
+    workers.forEach((w, i) => writeFileSync(join(logDir, `worker-${i + 1}.log`), w.output()));
+    if (workers.length) console.log(`cluster-broker-kill: worker logs in ${logDir}`);
     await harness?.close().catch(() => undefined);
     // A failure between kill and restart must not leave the shared cluster one node short.
     if (killed !== undefined) cluster('restart', String(killed));

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { context, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import { jobs } from '@nextx/proto';
 import { correlationFrom, tracer, withRequestId } from '@nextx/telemetry';
-import type { Admin, Consumer, EachMessagePayload, Producer } from 'kafkajs';
+import { type Admin, type Consumer, type EachMessagePayload, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { contiguousChunks, type ChunkStore } from '../chunks/chunk-store';
 import { codecs } from '../codec/job-codec';
@@ -102,6 +102,40 @@ function isBrokerError(error: unknown): boolean {
   return typeof name === 'string' && name.startsWith('KafkaJS');
 }
 
+/**
+ * Whether a failed offset commit says the group's coordinator is gone or moved (its broker died):
+ * kafkajs keeps sending commits to the old coordinator until the member rejoins the group.
+ */
+function isCoordinatorLost(error: unknown): boolean {
+  // kafkajs wraps the last error of spent retries (KafkaJSNumberOfRetriesExceeded) as `cause`.
+  for (let e = error as { type?: string; name?: string; cause?: unknown } | undefined; e;) {
+    if (
+      e.name === 'KafkaJSBrokerNotFound' ||
+      e.name === 'KafkaJSConnectionError' ||
+      e.type === 'NOT_COORDINATOR_FOR_GROUP' ||
+      e.type === 'GROUP_COORDINATOR_NOT_AVAILABLE'
+    )
+      return true;
+    e = e.cause as typeof e;
+  }
+  return false;
+}
+
+/**
+ * What the delivery throws after a commit lost the group coordinator: an error of the type
+ * kafkajs's consumer answers by rejoining the group, which finds the new coordinator (there is no
+ * public way to ask for that). The job's final status is written, so the redelivery after the
+ * rejoin is skipped and committed there.
+ */
+class CoordinatorLost extends Error {
+  override readonly name = 'CoordinatorLost';
+  /** What kafkajs reads to rejoin (its `isRebalancing`). */
+  readonly type = 'NOT_COORDINATOR_FOR_GROUP';
+  constructor(cause: unknown) {
+    super(`offset commit failed (${errorMessage(cause)}): rejoining the group for its coordinator`);
+  }
+}
+
 function isRebalance(error: unknown): boolean {
   const e = error as { type?: string; name?: string };
   return (
@@ -140,6 +174,8 @@ export class JobWorker extends EventEmitter<{ job: [JobOutcome] }> {
   private consuming = false;
   private sweeper?: RetentionSweeper;
   private current?: { jobId: string; abort: AbortController };
+  /** Set by a commit that lost the group coordinator; thrown when the delivery ends. */
+  private coordinatorLost?: unknown;
   private stopping?: Promise<void>;
 
   constructor(private readonly options: JobWorkerOptions) {
@@ -299,6 +335,7 @@ export class JobWorker extends EventEmitter<{ job: [JobOutcome] }> {
   /** One delivery, inside its span and under the submitting call's request id. */
   private onJob(payload: EachMessagePayload, handler: JobHandler): Promise<void> {
     const { topic, message } = payload;
+    this.coordinatorLost = undefined;
     const incoming = correlationFrom(headersAsText(message.headers));
     const span = tracer().startSpan(
       `process ${topic}`,
@@ -323,7 +360,13 @@ export class JobWorker extends EventEmitter<{ job: [JobOutcome] }> {
         span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(error) });
         throw error;
       })
-      .finally(() => span.end());
+      .finally(() => span.end())
+      .then(() => {
+        // After the span: the job itself ended as reported, only its commit did not.
+        const lost = this.coordinatorLost;
+        this.coordinatorLost = undefined;
+        if (lost !== undefined) throw new CoordinatorLost(lost);
+      });
   }
 
   private async deliver(
@@ -344,6 +387,7 @@ export class JobWorker extends EventEmitter<{ job: [JobOutcome] }> {
             { jobId: message.key?.toString(), error: errorMessage(error) },
             'offset commit failed',
           );
+          if (isCoordinatorLost(error)) this.coordinatorLost = error;
         });
     const report = (jobId: string, outcome: JobOutcome['outcome'], attempts: number) => {
       span.setAttributes({ 'nextx.job.outcome': outcome, 'nextx.job.attempts': attempts });
