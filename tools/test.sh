@@ -2,7 +2,7 @@
 # `npm test`: installs, checks that generated code matches proto/ and that proto/ keeps
 # compatibility with its committed baseline (buf breaking), then lints, type-checks and
 # runs every project's tests through Nx (real services on loopback, started by the tests; a real
-# Kafka broker from tools/kafka unless KAFKA_BROKERS points at one).
+# Kafka broker from tools/kafka unless KAFKA_BROKERS points at one, and a local 3-node cluster).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/install.sh
@@ -14,6 +14,10 @@ if [[ -z "${KAFKA_BROKERS:-}" ]]; then
   export KAFKA_SASL_SSL_PORT="${KAFKA_SASL_SSL_PORT:-$((${KAFKA_PORT:-9092} + 2))}"
 fi
 source tools/kafka/ensure-broker.sh
+# The 3-node cluster (tools/kafka, ports 19092-19094) for the broker-kill test
+# (apps/video-worker/test/cluster-broker-kill.spec.ts); exports KAFKA_CLUSTER_BROKERS and is
+# stopped on exit like the broker.
+source tools/kafka/ensure-cluster.sh
 
 echo "[nextx] buf lint + generated code up to date"
 bash proto/generate.sh

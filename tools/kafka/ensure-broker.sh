@@ -7,7 +7,8 @@ if [[ -z "${KAFKA_BROKERS:-}" ]]; then
   kafka_owner=$$
   # An absolute path: the EXIT trap also runs after the sourcing script changed directory.
   kafka_sh="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/kafka.sh"
-  trap 'bash "$kafka_sh" down "$kafka_owner" || true' EXIT
+  source "$(dirname "$kafka_sh")/on-exit.sh"
+  kafka_on_exit bash "$kafka_sh" down "$kafka_owner"
   if ! bash "$kafka_sh" up "$kafka_owner"; then
     echo "[nextx] local Kafka did not start; last broker log lines:" >&2
     bash "$kafka_sh" logs 40 >&2 || true

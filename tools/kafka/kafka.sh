@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Local single-node Apache Kafka (KRaft, broker+controller in one JVM) for development and tests.
-# The broker jars come from Maven Central through tools/kafka/pom.xml; nothing else is downloaded.
+# Local Apache Kafka (KRaft) for development and tests: a single node (broker+controller in one
+# JVM), or a cluster of 3 such nodes on loopback. The broker jars come from Maven Central through
+# tools/kafka/pom.xml; nothing else is downloaded.
 #
 #   kafka.sh install          resolve the jars into .kafka/lib (once; again when pom.xml changes)
 #   kafka.sh start            format storage (once) and start the broker in the background
@@ -12,33 +13,61 @@
 #   kafka.sh logs [N]         last N lines of the broker log
 #   kafka.sh sasl-ssl-dir     folder of the SASL_SSL listener's CA, client certificate and user
 #
+#   kafka.sh cluster start|wait [s]|stop|status|up PID|down PID|brokers
+#                             the same for the 3-node cluster (every node controller + broker)
+#   kafka.sh cluster kill N   SIGKILL node N (1-3), as a crash would
+#   kafka.sh cluster restart N
+#                             start node N again and wait until it is back in the cluster
+#   kafka.sh cluster logs N [LINES]
+#
 # Environment: KAFKA_PORT (default 9092), KAFKA_CONTROLLER_PORT (default KAFKA_PORT+1),
 # KAFKA_SASL_SSL_PORT (unset: no SASL_SSL listener; set: a second listener on that port, TLS
 # with a CA made here and SASL PLAIN + SCRAM-SHA-256/512 for one user; see README.md),
 # KAFKA_HEAP_OPTS (default -Xms128m -Xmx512m), KAFKA_STOP_TIMEOUT (seconds, default 30),
 # KAFKA_HOME_DIR (cache and data, default <repo>/.kafka), KAFKA_DATA_DIR (data, default
-# $KAFKA_HOME_DIR/data). Every command is idempotent.
+# $KAFKA_HOME_DIR/data). The cluster: KAFKA_CLUSTER_PORT (node N's broker listens on
+# KAFKA_CLUSTER_PORT+N-1, default 19092), KAFKA_CLUSTER_CONTROLLER_PORT (default 19192, same
+# scheme), KAFKA_CLUSTER_HEAP_OPTS (per node, default -Xms128m -Xmx384m), KAFKA_CLUSTER_DIR
+# (default $KAFKA_HOME_DIR/cluster; node N's data in <dir>/N). Every command is idempotent.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 HERE="$ROOT/tools/kafka"
 HOME_DIR="${KAFKA_HOME_DIR:-$ROOT/.kafka}"
 LIB="$HOME_DIR/lib"
+STOP_TIMEOUT="${KAFKA_STOP_TIMEOUT:-30}"
+
+# One node's settings and files. The single broker's come from the environment; the cluster's
+# nodes get theirs from cluster_node.
 PORT="${KAFKA_PORT:-9092}"
 CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-$((PORT + 1))}"
 RUN="${KAFKA_DATA_DIR:-$HOME_DIR/data}/$PORT"
-PROPS="$RUN/server.properties"
-PIDFILE="$RUN/kafka.pid"
-LOGFILE="$RUN/kafka.log"
-OWNERS="$RUN/owners"
 HEAP="${KAFKA_HEAP_OPTS:--Xms128m -Xmx512m}"
-STOP_TIMEOUT="${KAFKA_STOP_TIMEOUT:-30}"
 SASL_SSL_PORT="${KAFKA_SASL_SSL_PORT:-}"
-# The SASL_SSL listener's material: ca.crt/ca.key, broker.crt/broker.key in broker.p12 (and its
-# password), client.crt/client.key (signed by the CA, for clients that present a certificate),
-# username and password (the one user, for PLAIN and both SCRAM mechanisms).
-SECURITY="$RUN/sasl-ssl"
-SCRAM_STAMP="$RUN/scram.stamp"
+NODE_ID=1
+VOTERS="1@127.0.0.1:$CONTROLLER_PORT"
+# Replication of the internal topics (consumer offsets, transactions): all nodes, and writes
+# need REPLICAS-1 of them in sync (1 on a single node).
+REPLICAS=1
+# A cluster's nodes share one id (cluster.id); empty = a new random id at format time.
+CLUSTER_ID_FILE=""
+# Lines added to server.properties (the cluster's failure detection).
+EXTRA_PROPS=""
+# Owners (users of up/down) and the lock serialising them: the broker's, or the whole cluster's.
+OWNERS="$RUN/owners"
+LOCK="$RUN/.lock"
+
+node_paths() { # the files of the node whose data folder is $RUN
+  PROPS="$RUN/server.properties"
+  PIDFILE="$RUN/kafka.pid"
+  LOGFILE="$RUN/kafka.log"
+  # The SASL_SSL listener's material: ca.crt/ca.key, broker.crt/broker.key in broker.p12 (and its
+  # password), client.crt/client.key (signed by the CA, for clients that present a certificate),
+  # username and password (the one user, for PLAIN and both SCRAM mechanisms).
+  SECURITY="$RUN/sasl-ssl"
+  SCRAM_STAMP="$RUN/scram.stamp"
+}
+node_paths
 
 log() { echo "[kafka] $*" >&2; }
 
@@ -181,8 +210,8 @@ write_props() {
   cat >"$PROPS" <<EOF
 # Written by tools/kafka/kafka.sh; regenerated on every start.
 process.roles=broker,controller
-node.id=1
-controller.quorum.voters=1@127.0.0.1:$CONTROLLER_PORT
+node.id=$NODE_ID
+controller.quorum.voters=$VOTERS
 listeners=$listeners
 advertised.listeners=$advertised
 inter.broker.listener.name=PLAINTEXT
@@ -190,14 +219,14 @@ controller.listener.names=CONTROLLER
 listener.security.protocol.map=$protocols
 log.dirs=$RUN/logs
 num.partitions=1
-default.replication.factor=1
+default.replication.factor=$REPLICAS
 min.insync.replicas=1
-offsets.topic.replication.factor=1
+offsets.topic.replication.factor=$REPLICAS
 offsets.topic.num.partitions=6
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
-share.coordinator.state.topic.replication.factor=1
-share.coordinator.state.topic.min.isr=1
+transaction.state.log.replication.factor=$REPLICAS
+transaction.state.log.min.isr=$(((REPLICAS + 1) / 2))
+share.coordinator.state.topic.replication.factor=$REPLICAS
+share.coordinator.state.topic.min.isr=$(((REPLICAS + 1) / 2))
 group.initial.rebalance.delay.ms=0
 auto.create.topics.enable=false
 delete.topic.enable=true
@@ -208,7 +237,18 @@ log.retention.hours=168
 log.segment.bytes=67108864
 log.cleaner.backoff.ms=1000
 EOF
+  if [[ -n "$EXTRA_PROPS" ]]; then echo "$EXTRA_PROPS" >>"$PROPS"; fi
   if [[ -n "$SASL_SSL_PORT" ]]; then sasl_ssl_props >>"$PROPS"; fi
+}
+
+# The id to format a new data folder with: a new one for the single broker; for the cluster's
+# nodes the one id all of them share (made by the first node formatted).
+cluster_id() {
+  if [[ -n "$CLUSTER_ID_FILE" && -s "$CLUSTER_ID_FILE" ]]; then cat "$CLUSTER_ID_FILE"; return 0; fi
+  local id
+  id="$(java_run kafka.tools.StorageTool random-uuid 2>/dev/null | tail -1)"
+  if [[ -n "$CLUSTER_ID_FILE" ]]; then mkdir -p "$(dirname "$CLUSTER_ID_FILE")"; echo "$id" >"$CLUSTER_ID_FILE"; fi
+  echo "$id"
 }
 
 start() {
@@ -225,7 +265,7 @@ start() {
   local port
   for port in "$PORT" $SASL_SSL_PORT; do
     if port_open "$port"; then
-      log "port $port is taken by another process; set KAFKA_PORT / KAFKA_SASL_SSL_PORT or KAFKA_BROKERS"
+      log "port $port is taken by another process; set KAFKA_PORT / KAFKA_SASL_SSL_PORT (KAFKA_CLUSTER_PORT for the cluster) or KAFKA_BROKERS"
       exit 1
     fi
   done
@@ -233,7 +273,7 @@ start() {
   write_props
   if [[ ! -f "$RUN/logs/meta.properties" ]]; then
     local cluster_id scram=()
-    cluster_id="$(java_run kafka.tools.StorageTool random-uuid 2>/dev/null | tail -1)"
+    cluster_id="$(cluster_id)"
     log "formatting KRaft storage in $RUN/logs (cluster $cluster_id)"
     # A new cluster gets the SCRAM credentials in its bootstrap metadata, at no extra cost.
     if [[ -n "$SASL_SSL_PORT" ]]; then
@@ -247,7 +287,7 @@ start() {
     }
     if [[ -n "$SASL_SSL_PORT" ]]; then scram_stamp >"$SCRAM_STAMP"; fi
   fi
-  log "starting Kafka on 127.0.0.1:$PORT (controller $CONTROLLER_PORT), log $LOGFILE"
+  log "starting Kafka node $NODE_ID on 127.0.0.1:$PORT (controller $CONTROLLER_PORT), log $LOGFILE"
   # setsid: the broker outlives the shell that started it and ignores its terminal's Ctrl-C;
   # it is stopped through `kafka.sh stop` / `down`.
   rm -f "$PIDFILE"
@@ -258,13 +298,17 @@ start() {
   for i in $(seq 1 40); do [[ -s "$PIDFILE" ]] && break; sleep 0.05; done
 }
 
-wait_ready() {
-  local timeout="${1:-90}" deadline=$((SECONDS + ${1:-90}))
+wait_port() { # deadline (in $SECONDS), timeout for the message: until this node's port is open
   until port_open "$PORT"; do
-    if ! running; then log "broker exited during start-up:"; tail -n 40 "$LOGFILE" >&2 || true; exit 1; fi
-    if ((SECONDS >= deadline)); then log "port $PORT not open after ${timeout}s:"; tail -n 40 "$LOGFILE" >&2 || true; exit 1; fi
+    if ! running; then log "broker $NODE_ID exited during start-up:"; tail -n 40 "$LOGFILE" >&2 || true; exit 1; fi
+    if ((SECONDS >= $1)); then log "port $PORT not open after ${2}s:"; tail -n 40 "$LOGFILE" >&2 || true; exit 1; fi
     sleep 0.25
   done
+}
+
+wait_ready() {
+  local timeout="${1:-90}" deadline=$((SECONDS + ${1:-90}))
+  wait_port "$deadline" "$timeout"
   local left=$((deadline - SECONDS))
   ((left > 0)) || left=1
   node "$HERE/wait.mjs" "127.0.0.1:$PORT" "$left" || { tail -n 40 "$LOGFILE" >&2 || true; exit 1; }
@@ -277,21 +321,30 @@ wait_ready() {
   fi
 }
 
-stop() {
+stop_signal() { # SIGNAL: sends it to this node's broker; prints its pid (nothing when not running)
   if ! running; then rm -f "$PIDFILE"; log "not running (port $PORT)"; return 0; fi
   local pid
   pid="$(cat "$PIDFILE")"
-  log "stopping Kafka (pid $pid)"
-  kill -TERM "$pid" 2>/dev/null || true
-  local deadline=$((SECONDS + STOP_TIMEOUT))
+  log "stopping Kafka node $NODE_ID (pid $pid, SIG$1)"
+  kill "-$1" "$pid" 2>/dev/null || true
+  echo "$pid"
+}
+
+stop_wait() { # PID: waits until it exits; SIGKILL after KAFKA_STOP_TIMEOUT
+  local pid=$1 deadline=$((SECONDS + STOP_TIMEOUT))
   while kill -0 "$pid" 2>/dev/null; do
     if ((SECONDS >= deadline)); then
-      log "no clean exit after ${STOP_TIMEOUT}s; SIGKILL"
+      log "no clean exit of pid $pid after ${STOP_TIMEOUT}s; SIGKILL"
       kill -KILL "$pid" 2>/dev/null || true
-      break
     fi
-    sleep 0.25
+    sleep 0.1
   done
+}
+
+stop() {
+  local pid
+  pid="$(stop_signal TERM)"
+  if [[ -n "$pid" ]]; then stop_wait "$pid"; fi
   rm -f "$PIDFILE"
 }
 
@@ -305,27 +358,146 @@ live_owners() { # prints the owner pids that are still alive, prunes the rest
 }
 
 with_lock() { # serialises up/down between concurrent test runs in one checkout
-  mkdir -p "$RUN"
-  exec 9>"$RUN/.lock"
+  mkdir -p "$(dirname "$LOCK")"
+  exec 9>"$LOCK"
   flock -w 300 9
   "$@"
 }
 
-up() {
+up() { # OWNER_PID [START WAIT]: the single broker, or the cluster with cluster_start cluster_wait
   local owner="${1:?owner pid}"
-  start
-  wait_ready "${KAFKA_WAIT_TIMEOUT:-90}"
+  "${2:-start}"
+  "${3:-wait_ready}" "${KAFKA_WAIT_TIMEOUT:-90}"
   mkdir -p "$OWNERS"
   touch "$OWNERS/$owner"
 }
 
-down() {
+down() { # OWNER_PID [STOP]
   local owner="${1:?owner pid}"
   rm -f "$OWNERS/$owner"
   local others
   others="$(live_owners | tr '\n' ' ')"
   if [[ -n "$others" ]]; then log "still used by pid(s) $others; leaving it running"; return 0; fi
-  stop
+  "${2:-stop}"
+}
+
+# --- The 3-node cluster: every node a combined controller + broker, one KRaft cluster id, the
+# controller quorum of all three, replicated internal topics. Each node is the single broker's
+# code with other settings (cluster_node); it never shares ports or data with the single broker.
+CLUSTER_SIZE=3
+CLUSTER_PORT="${KAFKA_CLUSTER_PORT:-19092}"
+CLUSTER_CONTROLLER_PORT="${KAFKA_CLUSTER_CONTROLLER_PORT:-19192}"
+CLUSTER_DIR="${KAFKA_CLUSTER_DIR:-$HOME_DIR/cluster}"
+
+cluster_mode() {
+  HEAP="${KAFKA_CLUSTER_HEAP_OPTS:--Xms128m -Xmx384m}"
+  SASL_SSL_PORT=""
+  REPLICAS=$CLUSTER_SIZE
+  CLUSTER_ID_FILE="$CLUSTER_DIR/cluster.id"
+  OWNERS="$CLUSTER_DIR/owners"
+  LOCK="$CLUSTER_DIR/.lock"
+  # A crashed node is fenced (its partitions get new leaders) after 4 s without a heartbeat
+  # instead of the default 9 s: on loopback a live node never misses 4 of them.
+  EXTRA_PROPS="# The cluster's failure detection (kafka.sh cluster)
+broker.heartbeat.interval.ms=1000
+broker.session.timeout.ms=4000"
+  local n voters=()
+  for ((n = 1; n <= CLUSTER_SIZE; n++)); do voters+=("$n@127.0.0.1:$((CLUSTER_CONTROLLER_PORT + n - 1))"); done
+  VOTERS="$(IFS=,; echo "${voters[*]}")"
+}
+
+cluster_node() { # N: the following node functions act on node N
+  if [[ ! "$1" =~ ^[0-9]+$ ]] || (($1 < 1 || $1 > CLUSTER_SIZE)); then
+    log "node $1: expected a node number 1..$CLUSTER_SIZE"; exit 2
+  fi
+  NODE_ID=$1
+  PORT=$((CLUSTER_PORT + $1 - 1))
+  CONTROLLER_PORT=$((CLUSTER_CONTROLLER_PORT + $1 - 1))
+  RUN="$CLUSTER_DIR/$1"
+  node_paths
+}
+
+cluster_brokers() { # the bootstrap list host:port,host:port,host:port
+  local n list=()
+  for ((n = 1; n <= CLUSTER_SIZE; n++)); do list+=("127.0.0.1:$((CLUSTER_PORT + n - 1))"); done
+  (IFS=,; echo "${list[*]}")
+}
+
+cluster_start() {
+  local n
+  for ((n = 1; n <= CLUSTER_SIZE; n++)); do cluster_node "$n"; start; done
+}
+
+# Every node's port open, then one metadata request that sees all the brokers registered.
+cluster_wait() {
+  local timeout="${1:-90}" deadline=$((SECONDS + ${1:-90})) n
+  for ((n = 1; n <= CLUSTER_SIZE; n++)); do cluster_node "$n"; wait_port "$deadline" "$timeout"; done
+  local left=$((deadline - SECONDS))
+  ((left > 0)) || left=1
+  node "$HERE/wait.mjs" "$(cluster_brokers)" "$left" "$CLUSTER_SIZE" || {
+    for ((n = 1; n <= CLUSTER_SIZE; n++)); do cluster_node "$n"; log "node $n:"; tail -n 15 "$LOGFILE" >&2 || true; done
+    exit 1
+  }
+}
+
+# SIGTERM to all nodes at once (one after the other, the last ones would wait for a quorum that
+# is already gone), then SIGKILL what is left after KAFKA_STOP_TIMEOUT.
+cluster_stop() {
+  local n pid pids=()
+  for ((n = 1; n <= CLUSTER_SIZE; n++)); do
+    cluster_node "$n"
+    pid="$(stop_signal TERM)"
+    if [[ -n "$pid" ]]; then pids+=("$pid"); fi
+  done
+  for pid in "${pids[@]}"; do stop_wait "$pid"; done
+  for ((n = 1; n <= CLUSTER_SIZE; n++)); do cluster_node "$n"; rm -f "$PIDFILE"; done
+}
+
+cluster_kill() { # N: SIGKILL, as a crash (no controlled shutdown, no flush)
+  cluster_node "${1:?node number}"
+  local pid
+  pid="$(stop_signal KILL)"
+  if [[ -n "$pid" ]]; then stop_wait "$pid"; fi
+  rm -f "$PIDFILE"
+}
+
+cluster_restart() { # N: start node N again; back when the cluster lists all brokers again
+  cluster_node "${1:?node number}"
+  start
+  local timeout="${KAFKA_WAIT_TIMEOUT:-90}"
+  local deadline=$((SECONDS + timeout))
+  wait_port "$deadline" "$timeout"
+  node "$HERE/wait.mjs" "$(cluster_brokers)" "$((deadline - SECONDS > 0 ? deadline - SECONDS : 1))" "$CLUSTER_SIZE" || {
+    tail -n 40 "$LOGFILE" >&2 || true; exit 1
+  }
+}
+
+cluster_status() {
+  local n down=0
+  for ((n = 1; n <= CLUSTER_SIZE; n++)); do
+    cluster_node "$n"
+    if running; then echo "node $n running pid $(cat "$PIDFILE") port $PORT"; else echo "node $n stopped (port $PORT)"; down=1; fi
+  done
+  return "$down"
+}
+
+cluster() {
+  cluster_mode
+  local sub="${1:-}"
+  shift || true
+  case "$sub" in
+    start) install; cluster_start ;;
+    wait) cluster_wait "${1:-90}" ;;
+    stop) cluster_stop ;;
+    status) cluster_status ;;
+    up) install; with_lock up "${1:?owner pid}" cluster_start cluster_wait ;;
+    down) with_lock down "${1:?owner pid}" cluster_stop ;;
+    kill) cluster_kill "$@" ;;
+    restart) cluster_restart "$@" ;;
+    logs) cluster_node "${1:?node number}"; tail -n "${2:-50}" "$LOGFILE" ;;
+    brokers) cluster_brokers ;;
+    *) echo "usage: $0 cluster {start|stop|status|wait [s]|up PID|down PID|kill N|restart N|logs N [n]|brokers}" >&2; exit 2 ;;
+  esac
 }
 
 cmd="${1:-}"
@@ -340,5 +512,6 @@ case "$cmd" in
   down) with_lock down "$@" ;;
   logs) tail -n "${1:-50}" "$LOGFILE" ;;
   sasl-ssl-dir) echo "$SECURITY" ;;
-  *) echo "usage: $0 {install|start|stop|status|wait [s]|up PID|down PID|logs [n]|sasl-ssl-dir}" >&2; exit 2 ;;
+  cluster) cluster "$@" ;;
+  *) echo "usage: $0 {install|start|stop|status|wait [s]|up PID|down PID|logs [n]|sasl-ssl-dir|cluster …}" >&2; exit 2 ;;
 esac

@@ -1,12 +1,14 @@
 // Readiness probe for tools/kafka/kafka.sh: succeeds once a Kafka metadata request (list topics)
-// answers on the given broker, fails after the timeout. Usage: node wait.mjs HOST:PORT TIMEOUT_S
+// answers and the cluster lists at least BROKERS brokers (default 1), fails after the timeout.
+// Usage: node wait.mjs HOST:PORT[,HOST:PORT…] TIMEOUT_S [BROKERS]
 import { Kafka, logLevel } from 'kafkajs';
 
-const [broker = '127.0.0.1:9092', timeoutArg = '60'] = process.argv.slice(2);
+const [brokers = '127.0.0.1:9092', timeoutArg = '60', brokersArg = '1'] = process.argv.slice(2);
+const wanted = Number(brokersArg);
 const deadline = Date.now() + Number(timeoutArg) * 1000;
 const kafka = new Kafka({
   clientId: 'nextx-kafka-wait',
-  brokers: [broker],
+  brokers: brokers.split(','),
   logLevel: logLevel.NOTHING,
   connectionTimeout: 1000,
   requestTimeout: 3000,
@@ -21,13 +23,16 @@ while (Date.now() < deadline) {
     const topics = await admin.listTopics();
     const cluster = await admin.describeCluster();
     await admin.disconnect();
-    console.log(`[kafka] ${broker} ready: cluster ${cluster.clusterId}, ${cluster.brokers.length} broker(s), ${topics.length} topic(s)`);
-    process.exit(0);
+    if (cluster.brokers.length >= wanted) {
+      console.log(`[kafka] ${brokers} ready: cluster ${cluster.clusterId}, ${cluster.brokers.length} broker(s), ${topics.length} topic(s)`);
+      process.exit(0);
+    }
+    lastError = `${cluster.brokers.length} of ${wanted} brokers registered (${cluster.brokers.map((b) => b.nodeId).join(',')})`;
   } catch (error) {
     lastError = error instanceof Error ? error.message : String(error);
     await admin.disconnect().catch(() => undefined);
-    await new Promise((resolve) => setTimeout(resolve, 250));
   }
+  await new Promise((resolve) => setTimeout(resolve, 250));
 }
-console.error(`[kafka] ${broker} not ready after ${timeoutArg}s: ${lastError}`);
+console.error(`[kafka] ${brokers} not ready after ${timeoutArg}s: ${lastError}`);
 process.exit(1);

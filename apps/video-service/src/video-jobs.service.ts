@@ -8,6 +8,7 @@ import {
   type OnApplicationShutdown,
   type OnModuleInit,
 } from '@nestjs/common';
+import { ConfigError } from '@nextx/config';
 import { InvalidArgumentError, NotFoundError } from '@nextx/engine';
 import {
   createIdempotentProducer,
@@ -105,22 +106,37 @@ export class VideoJobsService implements OnModuleInit, OnApplicationShutdown {
       for (let attempt = 1; !this.closed; attempt++) {
         try {
           await admin.connect();
-          await ensureTopics(admin, config);
+          const { replication } = await ensureTopics(admin, config, {
+            warn: (_fields, message) => this.logger.warn(message),
+          });
           await admin.disconnect();
           await this.producer!.connect();
           await this.store!.start();
           this.sweeper!.start();
           this.logger.log(
-            `jobs ready: ${this.store!.size} jobs known from ${config.topics.status}`,
+            `jobs ready: ${this.store!.size} jobs known from ${config.topics.status}; topics ` +
+              `replicated ${replication.replicationFactor}x on ${replication.brokers} broker(s)`,
           );
           return;
         } catch (error) {
+          if (error instanceof ConfigError) return this.refuse(error);
           this.logger.warn(`Kafka not ready (attempt ${attempt}): ${(error as Error).message}`);
           await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 500 * attempt)));
         }
       }
     };
     this.ready = connect();
+  }
+
+  /**
+   * Stops the process on a setting the cluster cannot meet (KAFKA_REPLICATION_FACTOR above its
+   * broker count), known only once Kafka answers: retrying would not fix it, and serving without
+   * jobs would hide it. The same line a bad env value gives at start.
+   */
+  private refuse(error: ConfigError): void {
+    this.logger.error(error.message);
+    process.stderr.write(`video-service failed to start: ${error.message}\n`);
+    process.exit(1);
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -14,4 +14,5 @@ export * from './state/job-state-store';
 export * from './state/topic-follower';
 export * from './submit/job-submitter';
 export * from './topics/ensure-topics';
+export * from './topics/topic-replication';
 export * from './worker/job-worker';

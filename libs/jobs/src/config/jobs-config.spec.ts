@@ -20,6 +20,16 @@ describe('loadJobsConfig', () => {
     });
   });
 
+  it('leaves the replication factor to the cluster unless KAFKA_REPLICATION_FACTOR is set', () => {
+    expect(loadJobsConfig({ KAFKA_BROKERS: 'h:1' }).replicationFactor).toBeUndefined();
+    expect(
+      loadJobsConfig({ KAFKA_BROKERS: 'h:1', KAFKA_REPLICATION_FACTOR: '3' }).replicationFactor,
+    ).toBe(3);
+    expect(() => loadJobsConfig({ KAFKA_BROKERS: 'h:1', KAFKA_REPLICATION_FACTOR: '0' })).toThrow(
+      /KAFKA_REPLICATION_FACTOR="0": expected >= 1/,
+    );
+  });
+
   it('names the variable when KAFKA_BROKERS is missing or a value is bad', () => {
     expect(() => loadJobsConfig({})).toThrow(/KAFKA_BROKERS="": required/);
     expect(() => loadJobsConfig({ KAFKA_BROKERS: 'localhost' })).toThrow(

@@ -1,6 +1,6 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, ConfigProblems, envInt, parseEnv } from '@nextx/config';
+import { ConfigError, ConfigProblems, envInt, envIntOptional, parseEnv } from '@nextx/config';
 import { z } from 'zod';
 import { kafkaSecurityEnvSchema, loadKafkaSecurity, type KafkaSecurity } from './kafka-security';
 
@@ -17,8 +17,11 @@ export const jobsEnvSchema = z.object({
     .regex(/^[^,\s:]+:\d+(,[^,\s:]+:\d+)*$/, { message: 'expected host:port[,host:port…]' }),
   /** Kafka client id prefix (broker logs and quotas). */
   KAFKA_CLIENT_ID: z.string().min(1).default('nextx'),
-  /** Replication factor of the topics the project creates; 1 on the local single node. */
-  KAFKA_REPLICATION_FACTOR: envInt(1, 1, 10),
+  /**
+   * Replication factor of the topics the project creates; unset = `min(3, brokers)` from the
+   * cluster at topic creation. Larger than the cluster's broker count stops the process at start.
+   */
+  KAFKA_REPLICATION_FACTOR: envIntOptional(1, 10),
   /** Consumer group session timeout, ms: a worker silent this long loses its partitions. */
   KAFKA_SESSION_TIMEOUT_MS: envInt(30_000, 6_000, 300_000),
   /** Heartbeat interval, ms (also how often a busy worker heartbeats). */
@@ -76,8 +79,8 @@ export interface JobsConfig {
   readonly topics: JobTopics;
   /** Partitions of the jobs and status topics. */
   readonly partitions: number;
-  /** Replication factor of created topics. */
-  readonly replicationFactor: number;
+  /** Replication factor of created topics; undefined = derived from the broker count at creation. */
+  readonly replicationFactor: number | undefined;
   /** Retention of specs and commands, ms. */
   readonly retentionMs: number;
   /** Retention of dead letters, ms. */

@@ -95,6 +95,13 @@ export function createKafka(config: JobsConfig, options: CreateKafkaOptions = {}
   });
 }
 
+/**
+ * `acks` of every record the pipeline writes: all in-sync replicas. With `min.insync.replicas=2`
+ * on a 3-broker cluster (see `topicReplication`), an acknowledged job, status or command is on
+ * two brokers and survives the loss of one; the idempotent producer requires it too.
+ */
+export const JOB_RECORD_ACKS = -1;
+
 /** Idempotent producer settings: retries never duplicate or reorder a record in a partition. */
 export function createIdempotentProducer(kafka: Pick<Kafka, 'producer'>): Producer {
   return kafka.producer({

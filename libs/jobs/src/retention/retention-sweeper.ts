@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { ChunkStore } from '../chunks/chunk-store';
 import type { JobsConfig } from '../config/jobs-config';
-import type { SendOnly } from '../kafka/kafka-client';
+import { JOB_RECORD_ACKS, type SendOnly } from '../kafka/kafka-client';
 import type { JobStateStore } from '../state/job-state-store';
 import { TERMINAL_STATES } from '../state/job-state';
 
@@ -73,7 +73,7 @@ export class RetentionSweeper {
       await chunks.remove(status.jobId);
       await producer.send({
         topic: config.topics.status,
-        acks: -1,
+        acks: JOB_RECORD_ACKS,
         messages: [{ key: status.jobId, value: null }],
       });
     }

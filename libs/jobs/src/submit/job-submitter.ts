@@ -4,7 +4,7 @@ import { correlationHeaders, inSpan } from '@nextx/telemetry';
 import { codecs } from '../codec/job-codec';
 import type { JobsConfig } from '../config/jobs-config';
 import { MAX_IDEMPOTENCY_KEY_LENGTH, jobIdFor, specDigestOf } from '../ids';
-import type { SendOnly } from '../kafka/kafka-client';
+import { JOB_RECORD_ACKS, type SendOnly } from '../kafka/kafka-client';
 import { messagingAttributes } from '../kafka/trace-headers';
 import type { JobStateStore } from '../state/job-state-store';
 import { isTerminal } from '../state/job-state';
@@ -158,12 +158,12 @@ export class JobSubmitter {
       // Status first: a worker that receives the spec always finds the job in the status topic.
       await this.deps.producer.send({
         topic: topics.status,
-        acks: -1,
+        acks: JOB_RECORD_ACKS,
         messages: [{ key: jobId, value: codecs.status.encode(status) }],
       });
       await this.deps.producer.send({
         topic: topics.jobs,
-        acks: -1,
+        acks: JOB_RECORD_ACKS,
         messages: [{ key: jobId, value: codecs.spec.encode(spec), headers: correlationHeaders() }],
       });
     });
@@ -187,7 +187,7 @@ export class JobSubmitter {
     const command: jobs.JobCommand = { jobId, issuedAtMs: now, cancel: { reason } };
     await this.deps.producer.send({
       topic: topics.commands,
-      acks: -1,
+      acks: JOB_RECORD_ACKS,
       messages: [{ key: jobId, value: codecs.command.encode(command) }],
     });
     if (current.state !== jobs.JobState.JOB_STATE_QUEUED) return current;
@@ -200,7 +200,7 @@ export class JobSubmitter {
     };
     await this.deps.producer.send({
       topic: topics.status,
-      acks: -1,
+      acks: JOB_RECORD_ACKS,
       messages: [{ key: jobId, value: codecs.status.encode(cancelled) }],
     });
     return cancelled;

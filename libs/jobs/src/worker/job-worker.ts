@@ -3,13 +3,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { context, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import { jobs } from '@nextx/proto';
 import { correlationFrom, tracer, withRequestId } from '@nextx/telemetry';
-import type { Admin, Consumer, EachMessagePayload, Producer } from 'kafkajs';
+import { type Admin, type Consumer, type EachMessagePayload, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { contiguousChunks, type ChunkStore } from '../chunks/chunk-store';
 import { codecs } from '../codec/job-codec';
 import type { JobsConfig } from '../config/jobs-config';
 import { newWorkerId, specDigestOf } from '../ids';
-import { createIdempotentProducer, type KafkaLike } from '../kafka/kafka-client';
+import { createIdempotentProducer, JOB_RECORD_ACKS, type KafkaLike } from '../kafka/kafka-client';
 import { headersAsText, messagingAttributes } from '../kafka/trace-headers';
 import { RetentionSweeper } from '../retention/retention-sweeper';
 import { JobStateStore } from '../state/job-state-store';
@@ -102,6 +102,40 @@ function isBrokerError(error: unknown): boolean {
   return typeof name === 'string' && name.startsWith('KafkaJS');
 }
 
+/**
+ * Whether a failed offset commit says the group's coordinator is gone or moved (its broker died):
+ * kafkajs keeps sending commits to the old coordinator until the member rejoins the group.
+ */
+function isCoordinatorLost(error: unknown): boolean {
+  // kafkajs wraps the last error of spent retries (KafkaJSNumberOfRetriesExceeded) as `cause`.
+  for (let e = error as { type?: string; name?: string; cause?: unknown } | undefined; e;) {
+    if (
+      e.name === 'KafkaJSBrokerNotFound' ||
+      e.name === 'KafkaJSConnectionError' ||
+      e.type === 'NOT_COORDINATOR_FOR_GROUP' ||
+      e.type === 'GROUP_COORDINATOR_NOT_AVAILABLE'
+    )
+      return true;
+    e = e.cause as typeof e;
+  }
+  return false;
+}
+
+/**
+ * What the delivery throws after a commit lost the group coordinator: an error of the type
+ * kafkajs's consumer answers by rejoining the group, which finds the new coordinator (there is no
+ * public way to ask for that). The job's final status is written, so the redelivery after the
+ * rejoin is skipped and committed there.
+ */
+class CoordinatorLost extends Error {
+  override readonly name = 'CoordinatorLost';
+  /** What kafkajs reads to rejoin (its `isRebalancing`). */
+  readonly type = 'NOT_COORDINATOR_FOR_GROUP';
+  constructor(cause: unknown) {
+    super(`offset commit failed (${errorMessage(cause)}): rejoining the group for its coordinator`);
+  }
+}
+
 function isRebalance(error: unknown): boolean {
   const e = error as { type?: string; name?: string };
   return (
@@ -140,6 +174,8 @@ export class JobWorker extends EventEmitter<{ job: [JobOutcome] }> {
   private consuming = false;
   private sweeper?: RetentionSweeper;
   private current?: { jobId: string; abort: AbortController };
+  /** Set by a commit that lost the group coordinator; thrown when the delivery ends. */
+  private coordinatorLost?: unknown;
   private stopping?: Promise<void>;
 
   constructor(private readonly options: JobWorkerOptions) {
@@ -179,7 +215,14 @@ export class JobWorker extends EventEmitter<{ job: [JobOutcome] }> {
     const { kafka, config } = this.options;
     this.admin = kafka.admin();
     await this.admin.connect();
-    await ensureTopics(this.admin, config);
+    const logger = this.options.logger;
+    // A configured replication the cluster cannot meet throws a ConfigError here: the worker
+    // stops at start naming KAFKA_REPLICATION_FACTOR and the broker count.
+    const { replication } = await ensureTopics(
+      this.admin,
+      config,
+      logger ? { warn: (fields, message) => logger.warn(fields, message) } : {},
+    );
     await Promise.all([this.store.start(), this.commands.start()]);
     this.producer = createIdempotentProducer(kafka);
     await this.producer.connect();
@@ -214,8 +257,14 @@ export class JobWorker extends EventEmitter<{ job: [JobOutcome] }> {
       partitionsConsumedConcurrently: 1,
       eachMessage: (payload) => this.onJob(payload, handler),
     });
-    this.options.logger?.info(
-      { workerId: this.workerId, group: config.workerGroup },
+    logger?.info(
+      {
+        workerId: this.workerId,
+        group: config.workerGroup,
+        replicationFactor: replication.replicationFactor,
+        minInsyncReplicas: replication.minInsyncReplicas,
+        brokers: replication.brokers,
+      },
       'job worker running',
     );
   }
@@ -286,6 +335,7 @@ export class JobWorker extends EventEmitter<{ job: [JobOutcome] }> {
   /** One delivery, inside its span and under the submitting call's request id. */
   private onJob(payload: EachMessagePayload, handler: JobHandler): Promise<void> {
     const { topic, message } = payload;
+    this.coordinatorLost = undefined;
     const incoming = correlationFrom(headersAsText(message.headers));
     const span = tracer().startSpan(
       `process ${topic}`,
@@ -310,7 +360,13 @@ export class JobWorker extends EventEmitter<{ job: [JobOutcome] }> {
         span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(error) });
         throw error;
       })
-      .finally(() => span.end());
+      .finally(() => span.end())
+      .then(() => {
+        // After the span: the job itself ended as reported, only its commit did not.
+        const lost = this.coordinatorLost;
+        this.coordinatorLost = undefined;
+        if (lost !== undefined) throw new CoordinatorLost(lost);
+      });
   }
 
   private async deliver(
@@ -331,6 +387,7 @@ export class JobWorker extends EventEmitter<{ job: [JobOutcome] }> {
             { jobId: message.key?.toString(), error: errorMessage(error) },
             'offset commit failed',
           );
+          if (isCoordinatorLost(error)) this.coordinatorLost = error;
         });
     const report = (jobId: string, outcome: JobOutcome['outcome'], attempts: number) => {
       span.setAttributes({ 'nextx.job.outcome': outcome, 'nextx.job.attempts': attempts });
@@ -387,7 +444,7 @@ export class JobWorker extends EventEmitter<{ job: [JobOutcome] }> {
       status = { ...status, ...patch, workerId: this.workerId, updatedAtMs: Date.now() };
       await producer.send({
         topic: this.options.config.topics.status,
-        acks: -1,
+        acks: JOB_RECORD_ACKS,
         messages: [{ key: spec.jobId, value: codecs.status.encode(status) }],
       });
     };
@@ -581,7 +638,7 @@ export class JobWorker extends EventEmitter<{ job: [JobOutcome] }> {
     };
     await producer.send({
       topic: this.options.config.topics.deadLetter,
-      acks: -1,
+      acks: JOB_RECORD_ACKS,
       messages: [{ key: spec.jobId, value: codecs.deadLetter.encode(letter) }],
     });
     this.options.logger?.error(
