@@ -134,10 +134,6 @@ http
 {{- if and $v.autoscaling.enabled (gt (int $v.autoscaling.minReplicas) (int $v.autoscaling.maxReplicas)) -}}
 {{- fail "autoscaling.minReplicas is more than autoscaling.maxReplicas" -}}
 {{- end -}}
-{{- $pdb := $v.podDisruptionBudget -}}
-{{- if and $pdb.enabled (eq (kindIs "invalid" $pdb.minAvailable) (kindIs "invalid" $pdb.maxUnavailable)) -}}
-{{- fail "podDisruptionBudget needs exactly one of minAvailable and maxUnavailable (set the other to null)" -}}
-{{- end -}}
 {{- if and (eq $v.tracing.exporter "otlp") (not $v.tracing.endpoint) -}}
 {{- fail "tracing.exporter otlp needs tracing.endpoint (the collector's OTLP/HTTP base URL)" -}}
 {{- end -}}
