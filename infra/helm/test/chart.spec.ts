@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type {
   ConfigMap,
@@ -18,6 +18,7 @@ import { serviceEnv } from './service-env';
 import {
   chartDir,
   examplesDir,
+  goCommand,
   helmLint,
   helmTemplate,
   kubecheck,
@@ -79,17 +80,29 @@ describe.each(examples)('examples/%s.yaml', (name) => {
   const file = join(examplesDir, `${name}.yaml`);
   const values = parse(readFileSync(file, 'utf8')) as object;
   const kind = valueOf(values, 'kind') as 'grpc' | 'worker';
-  let release: Release;
-  let deployment: Deployment;
-  let container: Container;
-  let settings: Record<string, string>;
-
-  beforeAll(() => {
-    release = render(name, file);
-    deployment = release.one<Deployment>('Deployment');
-    container = deployment.spec.template.spec.containers[0];
-    settings = release.one<ConfigMap>('ConfigMap').data;
-  });
+  // Rendered on first use, inside each test: a missing tool then fails every test with the
+  // reason (a throwing beforeAll would report them as skipped).
+  let cached:
+    | {
+        release: Release;
+        deployment: Deployment;
+        container: Container;
+        settings: Record<string, string>;
+      }
+    | undefined;
+  const rendered = () => {
+    if (!cached) {
+      const release = render(name, file);
+      const deployment = release.one<Deployment>('Deployment');
+      cached = {
+        release,
+        deployment,
+        container: deployment.spec.template.spec.containers[0],
+        settings: release.one<ConfigMap>('ConfigMap').data,
+      };
+    }
+    return cached;
+  };
 
   it('passes helm lint --strict, with no template failure logged', () => {
     const lint = helmLint(file);
@@ -101,6 +114,7 @@ describe.each(examples)('examples/%s.yaml', (name) => {
   });
 
   it('renders documents that kubecheck accepts, one Deployment and its ConfigMap', () => {
+    const { release, deployment, container } = rendered();
     expect(release.kinds()).toEqual(expect.arrayContaining(['Deployment', 'ConfigMap']));
     expect(deployment.spec.template.spec.containers).toHaveLength(1);
     expect(container.image).toBe(`nextx/${name}:0.1.0`);
@@ -110,6 +124,7 @@ describe.each(examples)('examples/%s.yaml', (name) => {
   });
 
   it('runs as a hardened non-root pod: user 10001, read-only root, no privileges, /tmp an emptyDir', () => {
+    const { deployment, container } = rendered();
     const pod = deployment.spec.template.spec;
     expect(pod.securityContext).toMatchObject({
       runAsNonRoot: true,
@@ -127,11 +142,13 @@ describe.each(examples)('examples/%s.yaml', (name) => {
     });
     expect(container.securityContext?.capabilities?.add).toBeUndefined();
     expect(pod.automountServiceAccountToken).toBe(false);
+    expect(pod.enableServiceLinks).toBe(false);
     const tmp = container.volumeMounts?.find((m) => m.mountPath === '/tmp');
     expect(pod.volumes?.find((v) => v.name === tmp?.name)?.emptyDir).toBeDefined();
   });
 
   it('probes the process where it listens: grpc.health.v1 (exec under TLS), or the worker /healthz', () => {
+    const { release, container, settings } = rendered();
     const ports = Object.fromEntries((container.ports ?? []).map((p) => [p.name, p.containerPort]));
     const metricsPort = valueOf(values, 'ports.metrics');
     expect(ports['metrics']).toBe(metricsPort);
@@ -169,6 +186,7 @@ describe.each(examples)('examples/%s.yaml', (name) => {
   });
 
   it('drains before SIGTERM and leaves the grace period room for the in-flight calls', () => {
+    const { deployment, container, settings } = rendered();
     const drain = valueOf(values, 'shutdown.drainSeconds') as number;
     const grace = valueOf(values, 'shutdown.graceSeconds') as number;
     const preStop = container.lifecycle?.preStop?.exec?.command;
@@ -185,6 +203,7 @@ describe.each(examples)('examples/%s.yaml', (name) => {
   });
 
   it(`sets only variables apps/${name} reads`, () => {
+    const { container, settings } = rendered();
     const known = serviceEnv(name).names;
     expect(known.has('LOG_LEVEL')).toBe(true);
     const set = [...Object.keys(settings), ...(container.env ?? []).map((e) => e.name)];
@@ -192,6 +211,7 @@ describe.each(examples)('examples/%s.yaml', (name) => {
   });
 
   it('renders an HPA and a PDB exactly when the values enable them', () => {
+    const { release, deployment } = rendered();
     const hpa = release.all<HorizontalPodAutoscaler>('HorizontalPodAutoscaler');
     const pdb = release.all('PodDisruptionBudget');
     expect(hpa).toHaveLength(valueOf(values, 'autoscaling.enabled') ? 1 : 0);
@@ -209,6 +229,7 @@ describe.each(examples)('examples/%s.yaml', (name) => {
   });
 
   it('mounts the models, the job store and the secrets the values name, never by subPath', () => {
+    const { release, deployment, container, settings } = rendered();
     const pod = deployment.spec.template.spec;
     const volume = (mountPath: string) => {
       const mount = container.volumeMounts?.find((m) => m.mountPath === mountPath);
@@ -346,12 +367,12 @@ describe('the chart', () => {
 });
 
 describe('kubecheck', () => {
-  let rendered: string;
-  beforeAll(() => {
+  /** The image-service release as helm renders it (the input kubecheck must refuse once edited). */
+  const rendered = (): string => {
     const template = helmTemplate('image-service', join(examplesDir, 'image-service.yaml'));
-    expect(template.code, template.stderr).toBe(0);
-    rendered = template.stdout;
-  });
+    if (template.code !== 0) throw new Error(`helm template failed:\n${template.stderr}`);
+    return template.stdout;
+  };
 
   it.each([
     [
@@ -366,8 +387,9 @@ describe('kubecheck', () => {
       'spec.template.spec.terminationGracePeriod',
     ],
   ])('refuses the rendered Deployment with %s misspelt', (field, misspelt, path) => {
-    expect(rendered).toContain(field);
-    const result = kubecheck(rendered.replace(field, misspelt));
+    const manifests = rendered();
+    expect(manifests).toContain(field);
+    const result = kubecheck(manifests.replace(field, misspelt));
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(
       new RegExp(
@@ -378,14 +400,17 @@ describe('kubecheck', () => {
 
   it('refuses a kind it does not know', () => {
     const result = kubecheck(
-      rendered.replace('kind: PodDisruptionBudget', 'kind: PodDisruptionBudgit'),
+      rendered().replace('kind: PodDisruptionBudget', 'kind: PodDisruptionBudgit'),
     );
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('unknown kind PodDisruptionBudgit in policy/v1');
   });
 
   it('passes its own go test', () => {
-    const result = run('go', ['test', './...'], { cwd: kubecheckModule, timeoutMs: 240_000 });
+    const result = run(goCommand(), ['test', './...'], {
+      cwd: kubecheckModule,
+      timeoutMs: 240_000,
+    });
     expect(result.code, result.stdout + result.stderr).toBe(0);
   }, 240_000);
 });

@@ -57,6 +57,7 @@ export interface Deployment extends Manifest {
         readonly volumes?: readonly Volume[];
         readonly terminationGracePeriodSeconds?: number;
         readonly automountServiceAccountToken?: boolean;
+        readonly enableServiceLinks?: boolean;
         readonly securityContext?: {
           readonly runAsNonRoot?: boolean;
           readonly runAsUser?: number;

@@ -31,6 +31,19 @@ export function tool(name: 'helm' | 'kubecheck'): string {
   return path;
 }
 
+/**
+ * The Go command: on the PATH, else where the official tarball puts it (tools/install.sh looks
+ * there too); throws with what to install when there is none.
+ */
+export function goCommand(): string {
+  for (const candidate of ['go', '/usr/local/go/bin/go']) {
+    if (!spawnSync(candidate, ['version'], { encoding: 'utf8' }).error) return candidate;
+  }
+  throw new Error(
+    'go not found: the go test of kubecheck needs Go >= 1.26 (tools/install.sh installs golang-go with apt-get)',
+  );
+}
+
 /** Runs a command to its end; a command that cannot start (not installed) throws with its error. */
 export function run(
   command: string,
