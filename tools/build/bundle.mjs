@@ -1,8 +1,11 @@
 #!/usr/bin/env node
 // Bundles one app (apps/<name>/src/main.ts and any src/**/*.worker.ts) into dist/apps/<name>/
 // with esbuild: our libs are inlined through the tsconfig paths, npm packages stay external.
+// Services also get healthcheck.mjs (the container HEALTHCHECK), and every bundle a
+// meta.json (esbuild's metafile) from which tools/build/runtime-deps.mjs finds the npm packages
+// it imports.
 import { build } from 'esbuild';
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 const projectRoot = process.argv[2];
@@ -29,10 +32,15 @@ const externalPackages = {
 };
 
 const src = join(projectRoot, 'src');
-await build({
-  entryPoints: findEntries(src),
+const entryPoints = findEntries(src).map((path) => ({
+  in: path,
+  out: relative(src, path).replace(/\.ts$/, ''),
+}));
+if (projectRoot !== 'apps/cli')
+  entryPoints.push({ in: 'libs/grpc/src/health/healthcheck.main.ts', out: 'healthcheck' });
+const result = await build({
+  entryPoints,
   outdir: join('dist', projectRoot),
-  outbase: src,
   outExtension: { '.js': '.mjs' },
   bundle: true,
   platform: 'node',
@@ -42,5 +50,7 @@ await build({
   tsconfig: 'tsconfig.base.json',
   plugins: [externalPackages],
   logLevel: 'warning',
+  metafile: true,
 });
+writeFileSync(join('dist', projectRoot, 'meta.json'), JSON.stringify(result.metafile));
 console.log(`bundled ${relative('.', src)} -> dist/${projectRoot}`);

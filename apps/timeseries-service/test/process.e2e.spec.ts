@@ -65,4 +65,43 @@ describe('timeseries-service as a process', () => {
       service.process.kill('SIGKILL');
     }
   });
+
+  it('drains on SIGTERM: NOT_SERVING for SHUTDOWN_DRAIN_DELAY_MS while new calls are still served', async () => {
+    const port = await freePort();
+    const address = `127.0.0.1:${port}`;
+    const service = await spawnService(
+      ENTRY,
+      { GRPC_PORT: String(port), METRICS_PORT: '0', SHUTDOWN_DRAIN_DELAY_MS: '2000' },
+      { address },
+    );
+    const client = new TypedGrpcClient<timeseries.TimeSeriesClient>(
+      address,
+      PROTO_FILES.timeseries,
+      'nextx.timeseries.v1.TimeSeries',
+    );
+    const forecast = () =>
+      client.unary('forecast', {
+        series: { values: loadCo2(), timestampsMs: [], frequency: '', seasonLength: 12 },
+        horizon: 6,
+        quantiles: [],
+        numPaths: 0,
+        seed: 1,
+        model: { method: timeseries.Method.METHOD_AR, order: 12 },
+      } as timeseries.ForecastRequest);
+    try {
+      expect((await forecast()).point).toHaveLength(6);
+      const signalledAt = Date.now();
+      service.process.kill('SIGTERM');
+      await expect.poll(() => checkHealth(address), { timeout: 1500 }).toBe('NOT_SERVING');
+      // Still inside the drain window: a call routed here before the balancer noticed is served.
+      expect((await forecast()).point).toHaveLength(6);
+      expect(Date.now() - signalledAt).toBeLessThan(2000);
+      expect(await service.exited).toBe(0);
+      expect(Date.now() - signalledAt).toBeGreaterThanOrEqual(2000);
+      expect(service.output()).toContain('"msg":"draining"');
+    } finally {
+      client.close();
+      service.process.kill('SIGKILL');
+    }
+  });
 });

@@ -17,6 +17,12 @@ export const serviceEnvSchema = z.object({
   MAX_MESSAGE_BYTES: envInt(16 * 1024 * 1024, 1024, 512 * 1024 * 1024),
   /** How long shutdown waits for in-flight calls before cancelling them, ms. */
   SHUTDOWN_GRACE_MS: envInt(10_000, 0, 600_000),
+  /**
+   * How long the service reports NOT_SERVING after SIGTERM while still taking calls, ms, before
+   * it stops accepting: the time a load balancer or Kubernetes endpoint controller needs to
+   * notice and route elsewhere. 0 (the default, right for a process run by hand) stops at once.
+   */
+  SHUTDOWN_DRAIN_DELAY_MS: envInt(0, 0, 300_000),
   /** pino log level. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ...securityEnvSchema.shape,
@@ -29,6 +35,8 @@ export interface ServiceConfig {
   readonly metricsPort: number;
   readonly maxMessageBytes: number;
   readonly shutdownGraceMs: number;
+  /** NOT_SERVING but still accepting, after SIGTERM and before the server stops accepting, ms. */
+  readonly shutdownDrainDelayMs: number;
   readonly logLevel: z.infer<typeof serviceEnvSchema>['LOG_LEVEL'];
   /** TLS, mTLS and API keys; absent (or without `tls` and keys) = plaintext, unauthenticated. */
   readonly security?: ServerSecurity;
@@ -50,6 +58,7 @@ export function loadServiceConfig(
     metricsPort: parsed.METRICS_PORT ?? defaults.metricsPort,
     maxMessageBytes: parsed.MAX_MESSAGE_BYTES,
     shutdownGraceMs: parsed.SHUTDOWN_GRACE_MS,
+    shutdownDrainDelayMs: parsed.SHUTDOWN_DRAIN_DELAY_MS,
     logLevel: parsed.LOG_LEVEL,
     security,
     tracing: loadTracingConfig(env),

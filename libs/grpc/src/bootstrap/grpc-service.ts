@@ -2,6 +2,7 @@ import {
   Module,
   type DynamicModule,
   type INestMicroservice,
+  type BeforeApplicationShutdown,
   type OnApplicationShutdown,
   Inject,
   Injectable,
@@ -82,6 +83,32 @@ class ShutdownDeadline implements OnApplicationShutdown {
   }
 }
 
+/**
+ * Drains before the server stops accepting calls: NOT_SERVING at once, so health checks and load
+ * balancers see it, then `shutdownDrainDelayMs` during which calls are still served (traffic
+ * already routed here is not refused while endpoints update), then the grace period starts.
+ * Nest runs this before it closes the gRPC server, on SIGTERM/SIGINT and on `close()` alike.
+ */
+@Injectable()
+class ShutdownDrain implements BeforeApplicationShutdown {
+  constructor(
+    @Inject(HealthService) private readonly health: HealthService,
+    @Inject(ShutdownDeadline) private readonly deadline: ShutdownDeadline,
+    @Inject(SERVICE_CONFIG) private readonly config: ServiceConfig,
+    @Inject(LOGGER) private readonly logger: JsonLogger,
+  ) {}
+
+  async beforeApplicationShutdown(signal?: string): Promise<void> {
+    this.health.setAll('NOT_SERVING');
+    const delayMs = this.config.shutdownDrainDelayMs;
+    if (delayMs > 0) {
+      this.logger.log({ msg: 'draining', signal, delayMs }, 'Shutdown');
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+    }
+    this.deadline.arm();
+  }
+}
+
 @Injectable()
 class MetricsEndpoint implements OnApplicationShutdown {
   readonly http: MetricsHttpServer;
@@ -129,6 +156,7 @@ function platformModule(
       { provide: TRACING, useValue: tracing },
       { provide: GrpcMetrics, useValue: new GrpcMetrics(definition.name) },
       ShutdownDeadline,
+      ShutdownDrain,
       MetricsEndpoint,
       TracingShutdown,
       { provide: APP_FILTER, useClass: GrpcExceptionFilter },
@@ -197,11 +225,9 @@ export async function startGrpcService(
       },
     },
   }).catch(stopTracing);
-  const deadline = app.get(ShutdownDeadline);
-  // Signals: Nest runs beforeApplicationShutdown (health → NOT_SERVING) before closing the server.
+  // Signals: Nest runs beforeApplicationShutdown (ShutdownDrain) before closing the server.
   if (options.handleSignals !== false)
     app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
-  process.once('SIGTERM', () => deadline.arm());
   await app.listen().catch(stopTracing);
   const metricsPort = config.metricsPort
     ? await app.get(MetricsEndpoint).http.listen(config.metricsPort, config.host)
@@ -226,8 +252,6 @@ export async function startGrpcService(
     address,
     metricsPort,
     async close() {
-      health.setAll('NOT_SERVING');
-      deadline.arm();
       await app.close();
     },
   };
