@@ -266,6 +266,21 @@ describe.each(examples)('examples/%s.yaml', (name) => {
       expect(tls?.volume?.secret?.secretName).toBe(valueOf(values, 'tls.secretName'));
       expect(settings['GRPC_TLS_CERT']).toBe('/etc/nextx/tls/tls.crt');
       expect(settings['GRPC_TLS_KEY']).toBe('/etc/nextx/tls/tls.key');
+      // The exec probe's health check trusts the server's CA and dials it by a name it carries.
+      expect(settings['HEALTHCHECK_TLS_CA']).toBe(
+        `/etc/nextx/tls/${valueOf(values, 'probes.exec.tls.caKey') as string}`,
+      );
+      expect(settings['HEALTHCHECK_TLS_SERVER_NAME']).toBe(
+        (valueOf(values, 'probes.exec.tls.serverName') as string) || `${name}.nextx.svc`,
+      );
+      if (valueOf(values, 'tls.clientCA.enabled')) {
+        expect(settings['GRPC_TLS_CLIENT_CA']).toMatch(/^\/etc\/nextx\/tls(-client-ca)?\//);
+        const client = valueOf(values, 'probes.exec.tls.clientCertSecret') as string;
+        const dir = client ? '/etc/nextx/healthcheck-client' : '/etc/nextx/tls';
+        expect(settings['HEALTHCHECK_TLS_CERT']).toBe(`${dir}/tls.crt`);
+        expect(settings['HEALTHCHECK_TLS_KEY']).toBe(`${dir}/tls.key`);
+        if (client) expect(volume(dir)?.volume?.secret?.secretName).toBe(client);
+      }
     }
     if (valueOf(values, 'apiKeys.secretName')) {
       expect(volume('/etc/nextx/api-keys')?.volume?.secret?.secretName).toBe(
@@ -343,6 +358,11 @@ describe('the chart', () => {
     ],
     ['audio-service', ['models.pvc.claimName='], 'models.source pvc needs models.pvc.claimName'],
     ['image-service', ['tls.enabled=true'], 'tls.enabled needs tls.secretName'],
+    [
+      'timeseries-service',
+      ['apiKeys.healthAuth=closed'],
+      'apiKeys.healthAuth closed with exec probes needs probes.exec.apiKeySecret',
+    ],
   ])('%s with %j is refused', (example, set, message) => {
     const template = helmTemplate(example, join(examplesDir, `${example}.yaml`), set);
     expect(template.code).not.toBe(0);

@@ -21,7 +21,8 @@ function schemaKeys(source: string): string[] {
  * The variables apps/<app> reads, taken from its source rather than a list kept here: the keys of
  * its own config.ts schema, plus those of each shared loader it calls (libs/config's service,
  * security and tracing schemas, `loadGenerationSettings` under the app's prefix, libs/jobs's
- * Kafka settings). A variable the chart sets that none of them names is one the service ignores.
+ * Kafka settings, the image's health check). A variable the chart sets that none of them names
+ * is one the service ignores.
  */
 export function serviceEnv(app: string): ServiceEnv {
   const configPath = `apps/${app}/src/config.ts`;
@@ -46,6 +47,12 @@ export function serviceEnv(app: string): ServiceEnv {
     add('libs/config/src/generation-env.ts');
     for (const m of source.matchAll(/`\$\{prefix\}(_[A-Z_]+)`/g)) names.add(generation[1] + m[1]);
   }
+  // Every image bundles the container health check beside main.mjs, reading the same environment:
+  // its quoted upper-case names with an underscore (env['…'] and file('…') look-ups alike).
+  for (const m of read('libs/grpc/src/health/container-healthcheck.ts').matchAll(
+    /'([A-Z][A-Z0-9]*_[A-Z0-9_]+)'/g,
+  ))
+    names.add(m[1]);
   const ports = /_PORTS = \{ port: (\d+), metricsPort: (\d+) \}/.exec(config);
   return {
     names,

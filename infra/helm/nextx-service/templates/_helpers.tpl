@@ -59,6 +59,8 @@ apiKeys: /etc/nextx/api-keys
 kafkaCA: /etc/nextx/kafka-ca
 kafkaClient: /etc/nextx/kafka-client
 kafkaSasl: /etc/nextx/kafka-sasl
+healthcheckClient: /etc/nextx/healthcheck-client
+healthcheckApiKey: /etc/nextx/healthcheck-api-key
 {{- end -}}
 
 {{/* The probe type after `auto` is resolved: grpc, exec or http (worker). */}}
@@ -109,6 +111,9 @@ http
 {{- end -}}
 {{- if and (eq (include "nextx.probeType" .) "grpc") (eq $v.apiKeys.healthAuth "closed") -}}
 {{- fail "apiKeys.healthAuth closed with grpc probes: kubelet's gRPC probe sends no API key; keep health open or use probes.type exec" -}}
+{{- end -}}
+{{- if and (eq (include "nextx.probeType" .) "exec") $v.apiKeys.secretName (eq $v.apiKeys.healthAuth "closed") (not $v.probes.exec.apiKeySecret) -}}
+{{- fail "apiKeys.healthAuth closed with exec probes needs probes.exec.apiKeySecret (the key the health check sends)" -}}
 {{- end -}}
 {{- if and (eq $v.models.source "pvc") (not $v.models.pvc.claimName) (not $v.models.pvc.create) -}}
 {{- fail "models.source pvc needs models.pvc.claimName or models.pvc.create" -}}
