@@ -3,7 +3,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { checkHealth, TypedGrpcClient } from '@nextx/grpc';
-import { freePort } from '@nextx/grpc/testing';
+import { freePort, workspaceRoot } from '@nextx/grpc/testing';
 import { until } from '@nextx/jobs/testing';
 import { commonJob, PROTO_FILES, video } from '@nextx/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,20 +12,30 @@ import { CONTAINERS_CONF, podman, requirePodman } from './podman';
 const run = promisify(execFile);
 const COMPOSE_FILE = join(import.meta.dirname, '..', '..', 'compose', 'compose.yaml');
 const PROJECT = 'nextx-compose-test';
-const IMAGES = ['image-service', 'video-service', 'video-worker', 'audio-service', 'timeseries-service']
+// infra/containers/podman-env.sh installs it there (Debian's 1.0.3 cannot do network_mode: host).
+const PODMAN_COMPOSE = join(workspaceRoot(), '.tools', 'podman-compose', 'bin', 'podman-compose');
+const IMAGES = [
+  'image-service',
+  'video-service',
+  'video-worker',
+  'audio-service',
+  'timeseries-service',
+]
   .map((service) => `localhost/nextx/${service}:0.1.0`)
   .concat('localhost/nextx/kafka:4.1.0');
 
 async function compose(env: Record<string, string>, ...args: string[]): Promise<string> {
   try {
-    const { stdout } = await run('podman-compose', ['-p', PROJECT, '-f', COMPOSE_FILE, ...args], {
+    const { stdout } = await run(PODMAN_COMPOSE, ['-p', PROJECT, '-f', COMPOSE_FILE, ...args], {
       env: { ...process.env, CONTAINERS_CONF, ...env },
       maxBuffer: 64 * 1024 * 1024,
     });
     return stdout;
   } catch (error) {
     const e = error as { stderr?: string; stdout?: string; message: string };
-    throw new Error(`podman-compose ${args.join(' ')}: ${(e.stderr || e.stdout || e.message).slice(-2000)}`);
+    throw new Error(
+      `podman-compose ${args.join(' ')}: ${(e.stderr || e.stdout || e.message).slice(-2000)}`,
+    );
   }
 }
 
@@ -33,7 +43,10 @@ async function compose(env: Record<string, string>, ...args: string[]): Promise<
 const container = (service: string) => `${PROJECT}_${service}_1`;
 
 async function metric(port: string, name: string): Promise<number> {
-  const text = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text(), () => '');
+  const text = await fetch(`http://127.0.0.1:${port}/metrics`).then(
+    (r) => r.text(),
+    () => '',
+  );
   return text
     .split('\n')
     .filter((line) => line.startsWith(name))
@@ -45,8 +58,10 @@ describe('compose: the whole stack, two workers, one killed mid-job', () => {
 
   beforeAll(async () => {
     await requirePodman(IMAGES);
-    await run('podman-compose', ['--version']).catch(() => {
-      throw new Error('podman-compose not found: apt-get install podman-compose (infra/containers/podman-env.sh does)');
+    await run(PODMAN_COMPOSE, ['--version']).catch(() => {
+      throw new Error(
+        `${PODMAN_COMPOSE} not found: bash infra/containers/build.sh installs it (infra/containers/podman-env.sh)`,
+      );
     });
     for (const name of [
       'NEXTX_KAFKA_PORT',
@@ -69,14 +84,19 @@ describe('compose: the whole stack, two workers, one killed mid-job', () => {
       await until(
         `${service.toLowerCase()}-service SERVING`,
         async () =>
-          (await checkHealth(`127.0.0.1:${env[`${service}_GRPC_PORT`]}`, '', 1000).catch(() => 'DOWN')) ===
-          'SERVING',
+          (await checkHealth(`127.0.0.1:${env[`${service}_GRPC_PORT`]}`, '', 1000).catch(
+            () => 'DOWN',
+          )) === 'SERVING',
         180_000,
       );
     for (const port of [env['VIDEO_WORKER_METRICS_PORT'], env['VIDEO_WORKER_2_METRICS_PORT']])
       await until(
         `worker /healthz on ${port}`,
-        async () => (await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.status, () => 0)) === 200,
+        async () =>
+          (await fetch(`http://127.0.0.1:${port}/healthz`).then(
+            (r) => r.status,
+            () => 0,
+          )) === 200,
         180_000,
       );
   }, 300_000);
@@ -111,19 +131,27 @@ describe('compose: the whole stack, two workers, one killed mid-job', () => {
       await until('two chunks done', async () => (await get()).chunksDone >= 2, 180_000);
 
       // The worker that generates frames is the one running the job: kill it (SIGKILL).
-      const ports = { 'video-worker-1': env['VIDEO_WORKER_METRICS_PORT'], 'video-worker-2': env['VIDEO_WORKER_2_METRICS_PORT'] };
+      const ports = {
+        'video-worker-1': env['VIDEO_WORKER_METRICS_PORT'],
+        'video-worker-2': env['VIDEO_WORKER_2_METRICS_PORT'],
+      };
       const frames = Object.fromEntries(
         await Promise.all(
-          Object.entries(ports).map(async ([name, port]) => [name, await metric(port, 'nextx_video_frames_generated_total')]),
+          Object.entries(ports).map(async ([name, port]) => [
+            name,
+            await metric(port, 'nextx_video_frames_generated_total'),
+          ]),
         ),
       ) as Record<string, number>;
-      const victim = frames['video-worker-1'] >= frames['video-worker-2'] ? 'video-worker-1' : 'video-worker-2';
+      const victim =
+        frames['video-worker-1'] >= frames['video-worker-2'] ? 'video-worker-1' : 'video-worker-2';
       const survivor = victim === 'video-worker-1' ? 'video-worker-2' : 'video-worker-1';
       const doneAtKill = (await get()).chunksDone;
       await podman('kill', '--signal', 'KILL', container(victim));
 
       const states: commonJob.JobState[] = [];
-      for await (const m of client.stream('watchJob', { jobId, afterSequence: 0 })) states.push(m.job!.state);
+      for await (const m of client.stream('watchJob', { jobId, afterSequence: 0 }))
+        states.push(m.job!.state);
       const final = await get();
       expect(final.state).toBe(commonJob.JobState.JOB_STATE_SUCCEEDED);
       expect(states.filter((s) => s === commonJob.JobState.JOB_STATE_SUCCEEDED)).toHaveLength(1);
@@ -131,18 +159,26 @@ describe('compose: the whole stack, two workers, one killed mid-job', () => {
       expect(final.chunksTotal).toBe(12);
 
       const pieces: Buffer[] = [];
-      for await (const piece of client.stream('getJobOutput', { jobId, offset: 0 })) pieces.push(Buffer.from(piece.data));
+      for await (const piece of client.stream('getJobOutput', { jobId, offset: 0 }))
+        pieces.push(Buffer.from(piece.data));
       expect(Buffer.concat(pieces).subarray(4, 8).toString()).toBe('ftyp');
 
       // Exactly once: one delivery ended "succeeded" across both workers' logs (the killed one's
       // log is kept by podman), and the job folder holds each chunk once.
-      const logs = (await podman('logs', container(victim))) + (await podman('logs', container(survivor)));
+      const logs =
+        (await podman('logs', container(victim))) + (await podman('logs', container(survivor)));
       const endings = logs
         .split('\n')
         .filter((line) => line.includes(jobId) && line.includes('job delivery ended'))
         .map((line) => JSON.parse(line.slice(line.indexOf('{'))) as { outcome: string });
       expect(endings.filter((e) => e.outcome === 'succeeded')).toHaveLength(1);
-      const volume = await podman('volume', 'inspect', '--format', '{{.Mountpoint}}', `${PROJECT}_jobs`);
+      const volume = await podman(
+        'volume',
+        'inspect',
+        '--format',
+        '{{.Mountpoint}}',
+        `${PROJECT}_jobs`,
+      );
       const chunkFiles = readdirSync(join(volume, jobId)).filter((f) => /chunk/.test(f));
       console.log(
         `compose kill test: job ${jobId}, killed ${victim} at ${doneAtKill}/12 chunks (frames so far ${JSON.stringify(frames)}), ` +

@@ -98,7 +98,16 @@ describe('container images (podman, runc, host network)', () => {
         await podman('image', 'inspect', '--format', '{{json .Config}}', IMAGE(service)),
       );
       expect(config.User).toBe('10001:10001');
-      expect(config.Healthcheck.Test.join(' ')).toContain('/opt/nextx/app/healthcheck.mjs');
+      const healthcheck = JSON.parse(
+        await podman(
+          'image',
+          'inspect',
+          '--format',
+          '{{json .Config.Healthcheck}}',
+          IMAGE(service),
+        ),
+      );
+      expect(healthcheck.Test.join(' ')).toContain('/opt/nextx/app/healthcheck.mjs');
       expect(config.Env).toContain('NEXTX_PROTO_DIR=/opt/nextx/proto');
       expect(config.Env).toContain('MODELS_DIR=/opt/nextx/models');
       expect(config.Env).toContain(
