@@ -116,7 +116,7 @@ describe('Kafka job pipeline (real broker from KAFKA_BROKERS)', () => {
   it('creates the topics with explicit partitions, retention and compaction, idempotently', async () => {
     const p = await pipeline('topics');
     const { topics } = p.config;
-    expect(await ensureTopics(p.adminClient, p.config)).toEqual([]);
+    expect((await ensureTopics(p.adminClient, p.config)).created).toEqual([]);
     const meta = await p.adminClient.fetchTopicMetadata({
       topics: [topics.jobs, topics.status, topics.commands, topics.deadLetter],
     });
