@@ -2,12 +2,13 @@ import { execFile } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { checkHealth, TypedGrpcClient } from '@nextx/grpc';
+import { checkHealth } from '@nextx/grpc';
 import { freePort, workspaceRoot } from '@nextx/grpc/testing';
 import { until } from '@nextx/jobs/testing';
-import { commonJob, PROTO_FILES, video } from '@nextx/proto';
+import { commonJob } from '@nextx/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTAINERS_CONF, podman, requirePodman } from './podman';
+import { jobOutput, videoClient, videoClip } from './requests';
 
 const run = promisify(execFile);
 const COMPOSE_FILE = join(import.meta.dirname, '..', '..', 'compose', 'compose.yaml');
@@ -106,23 +107,11 @@ describe('compose: the whole stack, two workers, one killed mid-job', () => {
   }, 120_000);
 
   it('a long job completes exactly once after the worker running it is killed', async () => {
-    const client = new TypedGrpcClient<video.VideoGenerationClient>(
-      `127.0.0.1:${env['VIDEO_GRPC_PORT']}`,
-      PROTO_FILES.video,
-      'nextx.video.v1.VideoGeneration',
-    );
+    const client = videoClient(`127.0.0.1:${env['VIDEO_GRPC_PORT']}`);
     try {
       const { job } = await client.unary('submitVideoJob', {
         idempotencyKey: `compose-${Date.now()}`,
-        clip: {
-          model: { name: 'nbp-mmnist', version: '' },
-          digits: [2, 5],
-          motions: [],
-          frames: 48,
-          fps: 8,
-          seed: 11,
-          sampling: {},
-        },
+        clip: videoClip({ digits: [2, 5], frames: 48, seed: 11 }),
         chunkFrames: 4,
         outputFormat: 'mp4',
       });
@@ -158,10 +147,7 @@ describe('compose: the whole stack, two workers, one killed mid-job', () => {
       expect(final.chunksDone).toBe(final.chunksTotal);
       expect(final.chunksTotal).toBe(12);
 
-      const pieces: Buffer[] = [];
-      for await (const piece of client.stream('getJobOutput', { jobId, offset: 0 }))
-        pieces.push(Buffer.from(piece.data));
-      expect(Buffer.concat(pieces).subarray(4, 8).toString()).toBe('ftyp');
+      expect((await jobOutput(client, jobId)).subarray(4, 8).toString()).toBe('ftyp');
 
       // Exactly once: one delivery ended "succeeded" across both workers' logs (the killed one's
       // log is kept by podman), and the job folder holds each chunk once.

@@ -14,6 +14,7 @@ import {
   startContainer,
   type Container,
 } from './podman';
+import { jobOutput, videoClient, videoClip } from './requests';
 
 // Built by this project's test target (infra/containers/build.sh) before vitest starts.
 const VERSION = '0.1.0';
@@ -309,26 +310,11 @@ describe('container images (podman, runc, host network)', () => {
         },
         [`${jobsDir}:/var/lib/nextx/jobs`],
       );
-      const client = new TypedGrpcClient<video.VideoGenerationClient>(
-        address,
-        PROTO_FILES.video,
-        'nextx.video.v1.VideoGeneration',
-      );
+      const client = videoClient(address);
       try {
         let clip: video.Clip | undefined;
         let frames = 0;
-        for await (const m of client.stream('generateClip', {
-          clip: {
-            model: { name: 'nbp-mmnist', version: '' },
-            digits: [3, 7],
-            motions: [],
-            frames: 4,
-            fps: 8,
-            seed: 1,
-            sampling: {},
-          },
-          format: 'mp4',
-        })) {
+        for await (const m of client.stream('generateClip', { clip: videoClip(), format: 'mp4' })) {
           if (m.frame) frames++;
           clip = m.clip ?? clip;
         }
@@ -354,23 +340,11 @@ describe('container images (podman, runc, host network)', () => {
         },
       );
       await waitHealthy(worker);
-      const client = new TypedGrpcClient<video.VideoGenerationClient>(
-        address,
-        PROTO_FILES.video,
-        'nextx.video.v1.VideoGeneration',
-      );
+      const client = videoClient(address);
       try {
         const { job } = await client.unary('submitVideoJob', {
           idempotencyKey: 'containers-job',
-          clip: {
-            model: { name: 'nbp-mmnist', version: '' },
-            digits: [1, 4],
-            motions: [],
-            frames: 8,
-            fps: 8,
-            seed: 3,
-            sampling: {},
-          },
+          clip: videoClip({ digits: [1, 4], frames: 8, seed: 3 }),
           chunkFrames: 4,
           outputFormat: 'mp4',
         });
@@ -378,10 +352,7 @@ describe('container images (podman, runc, host network)', () => {
         for await (const m of client.stream('watchJob', { jobId: job!.jobId, afterSequence: 0 }))
           states.push(m.job!.state);
         expect(states[states.length - 1]).toBe(commonJob.JobState.JOB_STATE_SUCCEEDED);
-        const pieces: Buffer[] = [];
-        for await (const piece of client.stream('getJobOutput', { jobId: job!.jobId, offset: 0 }))
-          pieces.push(Buffer.from(piece.data));
-        expect(Buffer.concat(pieces).subarray(4, 8).toString()).toBe('ftyp');
+        expect((await jobOutput(client, job!.jobId)).subarray(4, 8).toString()).toBe('ftyp');
         expect(await processUid(worker)).toBe('10001');
       } finally {
         client.close();
