@@ -185,7 +185,9 @@ describe('video worker: idempotency, cancel, invalid specs, poison jobs, long ch
       measured.reduce((sum, l) => sum + Number(l['ms']), 0) /
       measured.reduce((sum, l) => sum + Number(l['frames']), 0);
     const sessionMs = harness.config.sessionTimeoutMs;
-    const frames = Math.min(4000, Math.ceil((2 * sessionMs) / msPerFrame));
+    // 4x the session timeout by that estimate: the frames measured above may have run under
+    // more load than this chunk does (seen in CI: a 2x estimate gave a 5.5 s chunk for 6 s).
+    const frames = Math.min(4000, Math.ceil((4 * sessionMs) / msPerFrame));
     const { job } = await harness.submit(
       'one-long-chunk',
       videoSpec(
