@@ -3,7 +3,7 @@ import { ConfigResourceTypes, type Admin } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadJobsConfig } from '../src/config/jobs-config';
 import { createKafka } from '../src/kafka/kafka-client';
-import { ensureTopics } from '../src/topics/ensure-topics';
+import { createTopicsWithLeaders, ensureTopics } from '../src/topics/ensure-topics';
 import type { UnderReplicatedTopic } from '../src/topics/topic-replication';
 import { testEnv, withoutKafkaSecurity } from '../src/testing';
 
@@ -87,10 +87,9 @@ describe('job topic replication on the 3-node cluster (real brokers)', () => {
       JOBS_COMMANDS_TOPIC: `${prefix}.commands`,
       JOBS_DLQ_TOPIC: `${prefix}.dlq`,
     });
-    await admin.createTopics({
-      topics: [{ topic: config.topics.jobs, numPartitions: 2, replicationFactor: 1 }],
-      waitForLeaders: true,
-    });
+    await createTopicsWithLeaders(admin, [
+      { topic: config.topics.jobs, numPartitions: 2, replicationFactor: 1 },
+    ]);
     created.push(config.topics.jobs);
     const warnings: { fields: UnderReplicatedTopic; message: string }[] = [];
     const result = await ensureTopics(admin, config, {

@@ -128,20 +128,30 @@ export async function ensureTopics(
   }
   const missing = wanted.filter((t) => !existing.has(t.topic));
   if (missing.length === 0) return { created: [], replication, underReplicated };
+  await createTopicsWithLeaders(admin, missing);
+  return { created: missing.map((t) => t.topic), replication, underReplicated };
+}
+
+/**
+ * Creates `topics` and waits until their partitions have leaders. Another process may have
+ * created them between a listing and this request (then they exist: done), and a KRaft broker
+ * may answer UNKNOWN_TOPIC_OR_PARTITION while a new topic's metadata propagates, which kafkajs's
+ * wait for leaders does not retry (only LEADER_NOT_AVAILABLE): that is tried again, 10 × 200 ms.
+ */
+export async function createTopicsWithLeaders(
+  admin: Pick<Admin, 'createTopics' | 'listTopics'>,
+  topics: ITopicConfig[],
+): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     try {
-      await admin.createTopics({ topics: missing, waitForLeaders: true });
-      break;
+      await admin.createTopics({ topics, waitForLeaders: true });
+      return;
     } catch (error) {
-      // Another process may have created them between the listing and the request.
       const now = new Set(await admin.listTopics());
-      if (missing.every((t) => now.has(t.topic))) break;
-      // A KRaft broker may answer UNKNOWN_TOPIC_OR_PARTITION while a new topic's metadata
-      // propagates (kafkajs's wait for leaders retries only LEADER_NOT_AVAILABLE): try again.
+      if (topics.every((t) => now.has(t.topic))) return;
       const type = (error as { type?: string }).type;
       if (type !== 'UNKNOWN_TOPIC_OR_PARTITION' || attempt >= 10) throw error;
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
   }
-  return { created: missing.map((t) => t.topic), replication, underReplicated };
 }
