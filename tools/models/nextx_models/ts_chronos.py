@@ -325,7 +325,7 @@ def write_model(m: ChronosGPT, tr: dict, a, threads: int):
                 "paths[p][t] = loc + scale * centre_{token - 2}; point forecast = median over paths per step, quantile q = the type-7 (linear interpolation, numpy default) sample quantile over paths",
             ],
             "limits": f"1 <= horizon <= {T.MAX_HORIZON}; context longer than {T.CONTEXT_LENGTH} is cut to its last {T.CONTEXT_LENGTH} values; n_ctx + horizon <= {MAX_POS} = max_positions",
-            "source": "Chronos ChronosPipeline.predict defaults: num_samples 20, temperature 1.0, top_k 50, top_p 1.0",
+            "source": "num_paths 20 and top_p 1.0 as Chronos ChronosPipeline.predict; temperature and top_k picked on the corpus validation tails (`eval_sweep`; Chronos' own are 1.0 / 50)",
         },
         "architecture": {**m.cfg, "type": "decoder-only causal transformer (GPT-style, pre-LayerNorm, GELU MLP, learned absolute positions)",
                          "embedding": f"Embedding({T.VOCAB}, width) + position Embedding({MAX_POS}, width)",
@@ -335,6 +335,7 @@ def write_model(m: ChronosGPT, tr: dict, a, threads: int):
                      "lr": a.lr, "optimizer": "AdamW (0.9, 0.95), weight decay 0.05 on matrices, grad clip 1",
                      "schedule": "100-step warm-up, cosine over the time budget to 5 %", "budget_seconds": a.budget_seconds,
                      "seconds": tr["seconds"], "threads": threads,
+                     "validation_tails": "the corpus validation tails are cut off like the test tails (never trained on)",
                      "windows": f"per batch one context length c ~ U[{MIN_CONTEXT}, {T.CONTEXT_LENGTH}], then {T.MAX_HORIZON} future points; series shorter than c + {T.MAX_HORIZON} are used whole (future = n // 4, at most {T.MAX_HORIZON}) and left-padded",
                      "mix": f"{int(SYNTH_SHARE * 100)} % KernelSynth rows, the rest real train parts sampled with weight sqrt(length) (the fertility panel counts as 10 series)",
                      "loss": f"next-token cross-entropy, weight 1 on future tokens, {CONTEXT_LOSS_WEIGHT} on context tokens after the first 8",
@@ -354,7 +355,7 @@ def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("--budget-seconds", type=float, default=2100)
     ap.add_argument("--batch", type=int, default=16)
-    ap.add_argument("--lr", type=float, default=1e-3)
+    ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--width", type=int, default=160)

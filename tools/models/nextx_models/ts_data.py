@@ -16,7 +16,8 @@ npm vega-datasets is never read here: it is the evaluation set (ts_eval.py).
 
 Split: exact duplicates across packages are dropped (first one kept); a fixed 20 % of the remaining real series
 (per group: the statsmodels fertility panel and all others; seeded permutation, among those long enough and without a relative in the corpus) are "corpus held-out": their
-last `horizon` points are the eval tail and only the part before it is trained on.
+last `horizon` points are the eval tail and only the part before it is trained on; a further 10 % get validation
+tails the same way (never trained on; they pick the sampling defaults).
 """
 from __future__ import annotations
 
@@ -36,6 +37,7 @@ CACHE_NPZ = C.CACHE_DIR / "ts-corpus.npz"
 CACHE_JSON = C.CACHE_DIR / "ts-corpus.json"
 MIN_LENGTH = 36
 HOLDOUT_SHARE = 0.2
+VALIDATION_SHARE = 0.1
 SEED = 0
 SYNTH_COUNT = 3000
 SYNTH_LENGTH = 512
@@ -253,26 +255,31 @@ def build():
     order = rng.permutation(len(real))
     groups = [group_of(ser["name"]) for ser in real]
     target = {g: int(round(HOLDOUT_SHARE * groups.count(g))) for g in set(groups)}
-    held = []
-    for i in order:
-        if sum(groups[j] == groups[i] for j in held) >= target[groups[i]]:
-            continue
+    vtarget = {g: int(round(VALIDATION_SHARE * groups.count(g))) for g in set(groups)}
+    held, val = [], []
+
+    def eligible(i):
         ser = real[i]; x = ser["values"]; h, m = ser["horizon"], ser["season"]
-        low = ser["name"].lower()
-        if any(t in low for t in RELATED) or len(x) - h < max(3 * m, 30):
-            continue
-        if any(_contains(o["values"], x[-h:]) for j, o in enumerate(real) if j != i):
-            continue
-        held.append(i)
+        if any(t in ser["name"].lower() for t in RELATED) or len(x) - h < max(3 * m, 30):
+            return False
+        return not any(_contains(o["values"], x[-h:]) for j, o in enumerate(real) if j != i)
+
+    for i in order:                       # test tails first, then (same permutation) the validation tails
+        if sum(groups[j] == groups[i] for j in held) < target[groups[i]]:
+            if eligible(i):
+                held.append(i)
+        elif sum(groups[j] == groups[i] for j in val) < vtarget[groups[i]] and eligible(i):
+            val.append(i)
     held_set = set(int(i) for i in held)
     meta, chunks = [], []
     for i, ser in enumerate(real):
         x = ser["values"].astype(np.float64)
         h = ser["horizon"]
         ho = i in held_set
-        train = x[:-h] if ho else x
+        va = i in val
+        train = x[:-h] if ho or va else x
         meta.append({"name": ser["name"], "source": ser["source"], "group": group_of(ser["name"]), "freq": ser["freq"], "length": int(len(x)),
-                     "season": ser["season"], "horizon": h, "heldout": ho, "train_length": int(len(train)),
+                     "season": ser["season"], "horizon": h, "heldout": ho, "validation": va, "train_length": int(len(train)),
                      **({"file": ser["file"]} if "file" in ser else {})})
         chunks.append(x)
     synth, recipes = kernel_synth()
@@ -285,12 +292,14 @@ def build():
     prov = {
         "sources": {"r-datasets": rv, "statsmodels": sv, "sktime": kv},
         "counts": {"real_series": len(meta), "real_points": int(offs[-1]), "by_source": by_source,
-                   "heldout_series": len(held), "heldout_tail_points": int(sum(mm["horizon"] for mm in meta if mm["heldout"])),
+                   "heldout_series": len(held), "validation_series": len(val), "heldout_tail_points": int(sum(mm["horizon"] for mm in meta if mm["heldout"])),
                    "dropped": len(dropped), "synthetic_series": int(len(synth)), "synthetic_length": SYNTH_LENGTH},
         "split": (f"exact duplicates dropped; a seeded ({SEED}) {int(HOLDOUT_SHARE * 100)} % of the real series of each group (the statsmodels fertility panel; all others), among those with "
                   f"train part >= max(3 x season, 30), no relative measured at another frequency in another package "
                   f"({', '.join(RELATED)}), and a tail found in no other series) have their last `horizon` points held out: "
-                  "the model trains only on the part before"),
+                  "the model trains only on the part before. A further "
+                  f"{int(VALIDATION_SHARE * 100)} % (same rules, next in the permutation) have validation tails, also never trained on, "
+                  "used only to pick the sampling defaults (ts_eval.sweep)"),
         "frequency_rules": {k2: {"horizon": v[0], "season": v[1]} for k2, v in FREQ_RULES.items()},
         "missing_values": "linearly interpolated (statsmodels co2 weekly, a few R series)",
         "synthetic": {"method": "KernelSynth (Chronos, Ansari et al. 2024): GP samples, kernels joined by random + / *",

@@ -1,6 +1,7 @@
 """Zero-shot evaluation of chronos-corpus through its exported ONNX graph (onnxruntime), and Python baselines.
 
-    tools/models/run.sh chronos-eval         (writes `eval` into models/chronos-corpus/model.json)
+    tools/models/run.sh chronos-eval [--no-sweep]   (sampling sweep on the validation tails -> `defaults`, `eval_sweep`;
+                                                 then `eval` on the test sets, all in models/chronos-corpus/model.json)
     tools/models/run.sh chronos-baselines    (tools/models/.cache/ts-baselines.json: seasonal naive, ETS, ARIMA AIC grid)
 
 Sets:
@@ -55,11 +56,12 @@ def vega_series():
     return out
 
 
-def corpus_series():
+def corpus_series(kind: str = "heldout"):
+    """Held-out test tails (kind "heldout") or the validation tails (kind "validation") of the corpus."""
     c = D.load()
     out = []
     for m, x in zip(c["meta"], c["real"]):
-        if m["heldout"]:
+        if m.get(kind):
             h = m["horizon"]
             out.append({"set": "corpus-" + D.group_of(m["name"]), "name": m["name"], "train": x[:-h], "test": x[-h:],
                         "season": m["season"], "horizon": h})
@@ -200,8 +202,44 @@ def tokenizer_round_trip(sets) -> dict:
     return {"what": "MASE of decode(encode(test)) with the context's loc / scale (a perfect forecaster's floor)", "series": res}
 
 
-def run(folder: Path | None = None):
+SWEEP = {"temperature": [0.5, 0.7, 1.0], "top_k": [20, 50, 200]}
+
+
+def sweep(folder: Path | None = None) -> dict:
+    """Picks temperature / top_k on the corpus validation tails (never trained on, disjoint from the test tails): the
+    lowest mean over the two groups (fertility panel, others) of the geometric-mean WQL. Writes `defaults` and
+    `eval_sweep` into model.json; the test sets are not looked at."""
     folder = folder or (C.MODELS_DIR / NAME)
+    fc = OnnxForecaster(folder)
+    val = corpus_series("validation")
+    rows = []
+    for temp in SWEEP["temperature"]:
+        for k in SWEEP["top_k"]:
+            rng = np.random.default_rng(SEED)
+            sc = [{"set": ser["set"], **score(ser, fc.forecast(ser["train"], ser["horizon"], rng, temperature=temp, top_k=k))}
+                  for ser in val]
+            summ = summarise(sc)
+            groups = [v for g, v in summ.items() if g != "corpus-all"]
+            obj = float(np.mean([g["wql_gmean"] for g in groups]))
+            rows.append({"temperature": temp, "top_k": k, "objective": round(obj, 5), "summary": summ})
+            print(f"[chronos-sweep] temperature {temp} top_k {k}: objective {obj:.4f} "
+                  f"(mase gmean {summ['corpus-all']['mase_gmean']}, wql gmean {summ['corpus-all']['wql_gmean']})", flush=True)
+    best = min(rows, key=lambda r: r["objective"])
+    man = C.read_json(folder / "model.json")
+    man["defaults"]["temperature"], man["defaults"]["top_k"] = best["temperature"], best["top_k"]
+    man["eval_sweep"] = {"set": f"corpus validation tails ({len(val)} series, never trained on, disjoint from the test tails)",
+                         "objective": "mean over the groups (fertility panel, others) of the geometric-mean WQL; lower is better",
+                         "grid": SWEEP, "num_paths": man["defaults"]["num_paths"], "picked": {"temperature": best["temperature"], "top_k": best["top_k"]},
+                         "chronos_defaults": {"temperature": 1.0, "top_k": 50}, "rows": rows}
+    C.write_json(folder / "model.json", man)
+    print(f"[chronos-sweep] picked temperature {best['temperature']} top_k {best['top_k']}", flush=True)
+    return best
+
+
+def run(folder: Path | None = None, do_sweep: bool = True):
+    folder = folder or (C.MODELS_DIR / NAME)
+    if do_sweep:
+        sweep(folder)
     fc = OnnxForecaster(folder)
     rng = np.random.default_rng(SEED)
     sets = vega_series() + corpus_series()
@@ -334,4 +372,7 @@ def baselines():
 
 if __name__ == "__main__":
     import sys
-    baselines() if sys.argv[1:] == ["baselines"] else run()
+    if sys.argv[1:] == ["baselines"]:
+        baselines()
+    else:
+        run(do_sweep="--no-sweep" not in sys.argv[1:])
