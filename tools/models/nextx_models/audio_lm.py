@@ -113,10 +113,7 @@ def export(m: MusicGenLM, path):
     args += [torch.randn(B, H, P, Dh) for _ in range(2 * L)]
     dyn = {"input_ids": {0: "batch", 2: "seq"}, "condition": {0: "batch"}, "attention_mask": {0: "batch", 1: "past + seq"},
            "position_ids": {0: "batch", 1: "seq"}, "logits": {0: "batch", 2: "seq"}}
-    for n in ins[4:]:
-        dyn[n] = {0: "batch", 2: "past"}
-    for n in outs[1:]:
-        dyn[n] = {0: "batch", 2: "past + seq"}
+    dyn.update(C.kv_dynamic_axes(ins[4:], outs[1:]))
     C.export_onnx(StepGraph(m), tuple(args), path, ins, outs, dyn)
 
 

@@ -76,6 +76,14 @@ def count_params(m: torch.nn.Module) -> int:
     return int(sum(p.numel() for p in m.parameters()))
 
 
+def kv_dynamic_axes(past_inputs, present_outputs) -> dict:
+    """Dynamic axes of Optimum-named KV tensors ([batch, heads, len, head_dim]): past_key_values.* grow
+    with the past, present.* with past + seq."""
+    axes = {n: {0: "batch", 2: "past"} for n in past_inputs}
+    axes.update({n: {0: "batch", 2: "past + seq"} for n in present_outputs})
+    return axes
+
+
 def export_onnx(module: torch.nn.Module, args: tuple, path: Path, input_names, output_names, dynamic_axes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     module.eval()

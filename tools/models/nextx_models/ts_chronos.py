@@ -104,10 +104,7 @@ def export(m: ChronosGPT, path):
     args += [torch.randn(B, H, P, Dh) for _ in range(2 * L)]
     dyn = {"input_ids": {0: "batch", 1: "seq"}, "attention_mask": {0: "batch", 1: "past + seq"},
            "position_ids": {0: "batch", 1: "seq"}, "logits": {0: "batch", 1: "seq"}}
-    for n in ins[3:]:
-        dyn[n] = {0: "batch", 2: "past"}
-    for n in outs[1:]:
-        dyn[n] = {0: "batch", 2: "past + seq"}
+    dyn.update(C.kv_dynamic_axes(ins[3:], outs[1:]))
     C.export_onnx(StepGraph(m), tuple(args), path, ins, outs, dyn)
 
 
