@@ -452,6 +452,59 @@ describe('Kafka job pipeline (real broker from KAFKA_BROKERS)', () => {
     release.abort();
   });
 
+  it('fencing: a worker whose job another worker took over or finished meanwhile records nothing', async () => {
+    const p = await pipeline('fencing');
+    // What a second worker's records look like, written while this worker's handler still runs
+    // (what a rebalance during a broker failure produces).
+    const writeAsOther = async (jobId: string, state: jobs.JobState) => {
+      const newest = p.store.get(jobId)!;
+      const record = { ...newest, state, workerId: 'other-worker', updatedAtMs: Date.now() };
+      await p.producer.send({
+        topic: p.config.topics.status,
+        messages: [{ key: jobId, value: codecs.status.encode(record) }],
+      });
+      await p.store.caughtUp();
+    };
+    const interfere = new Map<string, jobs.JobState>();
+    const runs: string[] = [];
+    const outcomes: JobOutcome[] = [];
+    const worker = await p.worker(async (job) => {
+      runs.push(job.spec.idempotencyKey);
+      await job.checkpoint(0, Buffer.from('chunk 0'));
+      const state = interfere.get(job.spec.idempotencyKey);
+      interfere.delete(job.spec.idempotencyKey);
+      if (state !== undefined) await writeAsOther(job.spec.jobId, state);
+    }, outcomes);
+    interfere.set('finished-elsewhere', S.JOB_STATE_SUCCEEDED);
+    interfere.set('taken-over', S.JOB_STATE_RUNNING);
+    const finished = await p.submitter.submit({ idempotencyKey: 'finished-elsewhere', kind: 'video' });
+    const taken = await p.submitter.submit({ idempotencyKey: 'taken-over', kind: 'video' });
+    await until(
+      'both jobs ended',
+      () =>
+        outcomes.some((o) => o.jobId === finished.job.jobId) &&
+        outcomes.some((o) => o.jobId === taken.job.jobId && o.outcome === 'succeeded'),
+      60_000,
+    );
+    const statuses = await p.readAll(p.config.topics.status, (b) => codecs.status.decode(b));
+    const finals = (jobId: string) =>
+      statuses.filter((r) => r.key === jobId && r.value.state === S.JOB_STATE_SUCCEEDED);
+    // Finished by the other worker: this one commits and writes no second SUCCEEDED.
+    expect(outcomes.filter((o) => o.jobId === finished.job.jobId).map((o) => o.outcome)).toEqual([
+      'skipped',
+    ]);
+    expect(finals(finished.job.jobId).map((r) => r.value.workerId)).toEqual(['other-worker']);
+    // Taken over: this delivery records nothing and rewinds; its redelivery finds the other
+    // worker's RUNNING claim (a lost worker), resumes and ends the job once.
+    expect(outcomes.filter((o) => o.jobId === taken.job.jobId).map((o) => o.outcome)).toEqual([
+      'handed-back',
+      'succeeded',
+    ]);
+    expect(finals(taken.job.jobId).map((r) => r.value.workerId)).toEqual([worker.workerId]);
+    expect(runs.filter((k) => k === 'taken-over')).toHaveLength(2);
+    expect(p.store.get(taken.job.jobId)).toMatchObject({ state: S.JOB_STATE_SUCCEEDED, attempts: 1 });
+  });
+
   it('200 small jobs across 2 workers: all complete, none twice', async () => {
     const p = await pipeline('load');
     const runs = new Map<string, number>();

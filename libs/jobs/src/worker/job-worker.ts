@@ -467,11 +467,47 @@ export class JobWorker extends EventEmitter<{ job: [JobOutcome] }> {
         }
       }
     };
+    /** Set once this delivery published its RUNNING claim: from then on it must still hold the job. */
+    let claimed = false;
+    /**
+     * Fencing for a delivery that ran: a rebalance (e.g. after a broker died) can hand the
+     * partition to another worker while this one still runs the job. The status topic orders a
+     * job's records, so the newest one says who holds it: a final record means another worker
+     * finished it (commit, record nothing); another worker's record means it took the job over
+     * (record nothing, leave the offset to the partition's owner). Checked just before every
+     * record that ends or retries a claimed attempt.
+     */
+    const holder = async (): Promise<'held' | 'final' | 'taken'> => {
+      if (!claimed) return 'held';
+      await this.store.caughtUp();
+      const newest = this.store.get(spec.jobId);
+      if (newest && isTerminal(newest.state)) return 'final';
+      return newest && newest.workerId !== this.workerId ? 'taken' : 'held';
+    };
+    const superseded = async (): Promise<boolean> => {
+      const hold = await holder();
+      if (hold === 'held') return false;
+      const newest = this.store.get(spec.jobId);
+      this.options.logger?.warn(
+        { jobId: spec.jobId, workerId: this.workerId, holder: newest?.workerId, hold },
+        'job superseded by another worker: nothing recorded',
+      );
+      if (hold === 'final') {
+        await commit();
+        report(spec.jobId, 'skipped', newest?.attempts ?? status.attempts);
+      } else {
+        // Still this partition's owner (the other worker is the stale one): redeliver to resume.
+        this.rewind(topic, partition, message.offset);
+        report(spec.jobId, 'handed-back', status.attempts);
+      }
+      return true;
+    };
     const finish = async (
       state: jobs.JobState,
       patch: Partial<jobs.JobStatus>,
       outcome: JobOutcome['outcome'],
     ) => {
+      if (await superseded()) return;
       await publish({ ...patch, state, finishedAtMs: Date.now() });
       await commit();
       report(spec.jobId, outcome, status.attempts);
@@ -524,6 +560,7 @@ export class JobWorker extends EventEmitter<{ job: [JobOutcome] }> {
           startedAtMs: status.startedAtMs || Date.now(),
           chunksDone: Math.max(status.chunksDone, nextChunk),
         });
+        claimed = true;
         const context = this.context(
           spec,
           status.attempts,
@@ -554,7 +591,8 @@ export class JobWorker extends EventEmitter<{ job: [JobOutcome] }> {
       }
       if (reason instanceof JobAbort) {
         // Hand the job back: rewind so neither this nor a later commit skips it.
-        consumer.seek({ topic, partition, offset: message.offset });
+        if (await superseded().catch(() => false)) return;
+        this.rewind(topic, partition, message.offset);
         await publish({ state: State.JOB_STATE_QUEUED, error: reason.message }).catch(
           () => undefined,
         );
@@ -571,6 +609,7 @@ export class JobWorker extends EventEmitter<{ job: [JobOutcome] }> {
         'nextx.job.attempt': status.attempts + 1,
         'exception.message': errorMessage(error),
       });
+      if (await superseded()) return;
       await publish({
         state: State.JOB_STATE_RUNNING,
         attempts: status.attempts + 1,
@@ -578,6 +617,15 @@ export class JobWorker extends EventEmitter<{ job: [JobOutcome] }> {
       });
       if (status.attempts < maxAttempts && retryBackoffMs > 0)
         await sleep(retryBackoffMs).catch(() => undefined);
+    }
+  }
+
+  /** Seeks the partition back to `offset` so the job is delivered again (no-op once it moved away). */
+  private rewind(topic: string, partition: number, offset: string): void {
+    try {
+      this.consumer?.seek({ topic, partition, offset });
+    } catch (error) {
+      this.options.logger?.warn({ topic, partition, error: errorMessage(error) }, 'seek failed');
     }
   }
 

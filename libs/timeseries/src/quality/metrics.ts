@@ -41,3 +41,52 @@ export function seasonalNaiveForecast(
   for (let h = 0; h < horizon; h++) out[h] = history[history.length - m + (h % m)];
   return out;
 }
+
+/**
+ * Weighted quantile loss (Chronos, Ansari et al. 2024, eq. 4; GluonTS `mean_weighted_sum_quantile_loss`):
+ * for each level q the pinball loss summed over the steps, times 2, over Σ|y|, then the mean over
+ * the levels. `forecasts[k]` holds level `levels[k]` per step.
+ */
+export function weightedQuantileLoss(
+  actual: ArrayLike<number>,
+  levels: readonly number[],
+  forecasts: readonly ArrayLike<number>[],
+): number {
+  let scale = 0;
+  for (let t = 0; t < actual.length; t++) scale += Math.abs(actual[t]);
+  let total = 0;
+  levels.forEach((q, k) => {
+    let loss = 0;
+    for (let t = 0; t < actual.length; t++) {
+      const d = actual[t] - forecasts[k][t];
+      loss += Math.max(q * d, (q - 1) * d);
+    }
+    total += (2 * loss) / scale;
+  });
+  return total / levels.length;
+}
+
+/**
+ * Continuous ranked probability score of sample paths (the energy form E|X − y| − ½E|X − X'|,
+ * over every pair of paths), averaged over the steps; `scaled` divides the sum by Σ|y| as the
+ * WQL does, so series of any magnitude compare.
+ */
+export function crpsFromSamples(
+  actual: ArrayLike<number>,
+  paths: readonly ArrayLike<number>[],
+): { crps: number; scaled: number } {
+  const n = paths.length;
+  let sum = 0;
+  let scale = 0;
+  for (let t = 0; t < actual.length; t++) {
+    let spread = 0;
+    let miss = 0;
+    for (let i = 0; i < n; i++) {
+      miss += Math.abs(paths[i][t] - actual[t]);
+      for (let j = 0; j < n; j++) spread += Math.abs(paths[i][t] - paths[j][t]);
+    }
+    sum += miss / n - spread / (2 * n * n);
+    scale += Math.abs(actual[t]);
+  }
+  return { crps: sum / actual.length, scaled: sum / scale };
+}
