@@ -10,3 +10,6 @@ export * from './pipelines/simulate';
 export * from './quality/metrics';
 export * from './tasks/timeseries-tasks';
 export * from './models/fit-cost';
+export * from './chronos/chronos-forecaster';
+export * from './chronos/chronos-manifest';
+export * from './chronos/chronos-tokenizer';
