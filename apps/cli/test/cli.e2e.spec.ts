@@ -57,11 +57,44 @@ describe('nextx CLI against the running timeseries service', () => {
     expect(stdout).toContain('nextx.timeseries.v1.TimeSeries\n  Forecast\n  Generate');
   });
 
-  it('nextx models --service timeseries lists the fitting methods like any service lists models', async () => {
+  it('nextx models --service timeseries lists the fitting methods and the pretrained forecaster', async () => {
     const { stdout } = await nextx('models', '--service', 'timeseries', '--addr', address);
     const lines = stdout.trim().split('\n');
-    expect(lines.map((line) => line.split('  ')[0])).toEqual(['auto@1', 'ar@1', 'arnet@1']);
+    expect(lines.map((line) => line.split('  ')[0])).toEqual([
+      'auto@1',
+      'ar@1',
+      'arnet@1',
+      'chronos-corpus@1',
+    ]);
     expect(lines[2]).toContain('family arnet');
+    expect(lines[3]).toContain('family chronos');
+  });
+
+  it('nextx forecast --method chronos --holdout 24: a zero-shot forecast scored on the held-out tail', async () => {
+    const out = join(dir, 'chronos.csv');
+    const { stdout } = await nextx(
+      'forecast',
+      '--addr',
+      address,
+      '--file',
+      join(dir, 'co2.csv'),
+      '--column',
+      'co2',
+      '--season',
+      '12',
+      '--method',
+      'chronos',
+      '--horizon',
+      '24',
+      '--holdout',
+      '24',
+      '--out',
+      out,
+    );
+    expect(stdout).toContain('method METHOD_CHRONOS pretrained chronos-corpus@1, context 256');
+    expect(stdout).toMatch(/holdout 24 values: MASE \d+\.\d{3}, WQL \d\.\d{4}, CRPS /);
+    const rows: Record<string, string>[] = parse(await readFile(out, 'utf8'), { columns: true });
+    expect(rows).toHaveLength(24);
   });
 
   it('nextx forecast writes the forecast CSV with dates and quantiles, and an SVG plot', async () => {

@@ -1,10 +1,13 @@
 import {
   envInt,
+  loadGenerationSettings,
   loadServiceConfig,
   parseEnv,
   serviceEnvSchema,
+  type GenerationSettings,
   type ServiceConfig,
 } from '@nextx/config';
+import { bundledModelsDir } from '@nextx/runtime';
 import { z } from 'zod';
 
 /** Per-request limits of the time-series service. */
@@ -41,7 +44,22 @@ const limitsSchema = z.object({
   TS_MAX_RUNNING: envInt(2, 1, 1024),
   TS_MAX_WAITING: envInt(64, 0, 100_000),
   TS_MAX_FIT_COST: envInt(20_000_000_000, 1, Number.MAX_SAFE_INTEGER),
+  TS_CHRONOS_FUSED_ROWS: envInt(80, 0, 4096),
 });
+
+/**
+ * The pretrained forecasters (`chronos` models of MODELS_DIR): their own worker pool and queue
+ * (`TS_CHRONOS_WORKERS`, `_THREADS_PER_WORKER`, `_MAX_RUNNING`, `_MAX_WAITING`), apart from the
+ * fits, so a long AR-Net fit never holds up a 50 ms zero-shot forecast.
+ */
+export interface ChronosSettings extends GenerationSettings {
+  /**
+   * Rows of each model's fused batch (a forecast takes num_paths rows; concurrent forecasts
+   * share one batched forward per step); 0 = every forecast runs alone. Each row holds a KV
+   * cache of the model's whole length (chronos-corpus: 3.3 MB a row).
+   */
+  readonly fusedRows: number;
+}
 
 /** Default ports of this service. */
 export const TIMESERIES_PORTS = { port: 50055, metricsPort: 9465 };
@@ -50,12 +68,23 @@ export const TIMESERIES_PORTS = { port: 50055, metricsPort: 9465 };
 export function loadTimeSeriesConfig(env: NodeJS.ProcessEnv): {
   service: ServiceConfig;
   limits: TimeSeriesLimits;
+  chronos: ChronosSettings;
 } {
   // One pass over both schemas so that every bad variable is reported at once.
   const l = parseEnv(serviceEnvSchema.extend(limitsSchema.shape), env);
   const service = loadServiceConfig(env, TIMESERIES_PORTS);
+  const chronos: ChronosSettings = {
+    ...loadGenerationSettings(
+      env,
+      'TS_CHRONOS',
+      { maxRunning: 16, maxWaiting: 64 },
+      bundledModelsDir(),
+    ),
+    fusedRows: l.TS_CHRONOS_FUSED_ROWS,
+  };
   return {
     service,
+    chronos,
     limits: {
       minSeriesLength: l.TS_MIN_SERIES_LENGTH,
       maxSeriesLength: l.TS_MAX_SERIES_LENGTH,

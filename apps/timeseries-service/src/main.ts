@@ -5,5 +5,8 @@ import { timeSeriesServiceDefinition } from './timeseries.module';
 
 runGrpcServiceMain('timeseries-service', () => {
   const config = loadTimeSeriesConfig(process.env);
-  return { definition: timeSeriesServiceDefinition(config.limits), config: config.service };
+  return {
+    definition: timeSeriesServiceDefinition(config.limits, config.chronos),
+    config: config.service,
+  };
 });

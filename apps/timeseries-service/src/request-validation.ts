@@ -1,7 +1,13 @@
 import { InvalidArgumentError, MAX_SEED, randomSeed } from '@nextx/engine';
 import { check } from '@nextx/grpc';
 import { timeseries } from '@nextx/proto';
-import { maxAutoOrder, type SeriesMethod, type SeriesModelSpec } from '@nextx/timeseries';
+import {
+  maxAutoOrder,
+  type ChronosCatalog,
+  type ChronosModelEntry,
+  type SeriesMethod,
+  type SeriesModelSpec,
+} from '@nextx/timeseries';
 import type { TimeSeriesLimits } from './config';
 
 const { Method } = timeseries;
@@ -56,7 +62,7 @@ export function validateModelSpec(
   if (!method) {
     throw new InvalidArgumentError(
       'model.method',
-      'one of METHOD_AUTO, METHOD_AR, METHOD_ARNET',
+      'one of METHOD_AUTO, METHOD_AR, METHOD_ARNET, METHOD_CHRONOS',
       `got ${String(spec?.method)}`,
     );
   }
@@ -124,4 +130,51 @@ export function validateSimulationSize(
       `got ${steps} × ${paths}`,
     );
   }
+}
+
+/** The holdout values of a Forecast (at most `horizon`, finite); empty when none were sent. */
+export function validateHoldout(holdout: readonly number[], horizon: number): number[] {
+  check.length('holdout', holdout, 0, horizon);
+  check.finite('holdout', holdout);
+  return [...holdout];
+}
+
+/** A METHOD_CHRONOS request resolved against the model's manifest defaults. */
+export interface ChronosRequest {
+  readonly entry: ChronosModelEntry;
+  readonly temperature: number;
+  readonly topK: number;
+  readonly topP: number;
+  readonly seed: number;
+}
+
+/**
+ * Validates a METHOD_CHRONOS model spec: the model exists (empty name: the first one), nothing
+ * of the fitted methods is set, sampling is inside its range; zero values take the defaults.
+ */
+export function validateChronosSpec(
+  spec: timeseries.ModelSpec,
+  requestSeed: number,
+  catalog: ChronosCatalog,
+): ChronosRequest {
+  if (spec.order)
+    throw new InvalidArgumentError('model.order', '0 for METHOD_CHRONOS', `got ${spec.order}`);
+  if (spec.arnet) throw new InvalidArgumentError('model.arnet', 'unset for METHOD_CHRONOS', 'set');
+  const options = spec.chronos;
+  const name = check.text('model.chronos.model', options?.model ?? '', 128);
+  const entry = catalog.get(name);
+  const { defaults, vocabSize } = entry.facts;
+  const seed = requestSeed || randomSeed();
+  check.range('seed', seed, 0, MAX_SEED, true);
+  return {
+    entry,
+    temperature: options?.temperature
+      ? check.range('model.chronos.temperature', options.temperature, 1e-3, 10)
+      : defaults.temperature,
+    topK: options?.topK
+      ? check.range('model.chronos.top_k', options.topK, 1, vocabSize, true)
+      : defaults.topK,
+    topP: options?.topP ? check.range('model.chronos.top_p', options.topP, 1e-3, 1) : defaults.topP,
+    seed,
+  };
 }

@@ -1,6 +1,7 @@
 import { NotFoundError } from '@nextx/engine';
+import { modelQuality } from '@nextx/grpc';
 import { models } from '@nextx/proto';
-import { AUTO_ARNET_MIN_LENGTH } from '@nextx/timeseries';
+import { AUTO_ARNET_MIN_LENGTH, type ChronosCatalog } from '@nextx/timeseries';
 import type { TimeSeriesLimits } from './config';
 
 /** Version of the built-in fitting methods (they change with the service, not a repository). */
@@ -26,31 +27,55 @@ const METHODS = [
 ] as const;
 
 /**
- * The time-series "models" in the common ModelInfo shape: the fitting methods a request may ask
- * for, each fitted to the request's own series, so they have no sampling defaults or recorded
- * quality, only the service's limits.
+ * The time-series models in the common ModelInfo shape: the fitting methods a request may ask
+ * for (each fitted to the request's own series, so without sampling defaults or recorded
+ * quality, only the service's limits), then the repository's pretrained forecasters
+ * (METHOD_CHRONOS, with their sampling defaults, context length and recorded evaluation).
  */
 export class TimeSeriesModels {
   private readonly infos: readonly models.ModelInfo[];
 
-  constructor(limits: TimeSeriesLimits) {
-    this.infos = METHODS.map((method) => ({
+  constructor(limits: TimeSeriesLimits, pretrained: ChronosCatalog, maxPretrainedPaths: number) {
+    const fitted = METHODS.map((method) => ({
       model: { name: method.name, version: VERSION },
       family: method.family,
       description: method.description,
-      timeseries: { maxSeriesLength: limits.maxSeriesLength, maxHorizon: limits.maxHorizon },
+      timeseries: {
+        maxSeriesLength: limits.maxSeriesLength,
+        maxHorizon: limits.maxHorizon,
+        contextLength: 0,
+        maxPaths: limits.maxPaths,
+      },
     }));
+    const chronos = pretrained.list().map(({ manifest, facts }) => ({
+      model: { name: manifest.name, version: manifest.version },
+      family: models.ModelFamily.MODEL_FAMILY_CHRONOS,
+      description: `${String(manifest['task'] ?? 'pretrained zero-shot forecaster')} (METHOD_CHRONOS)`,
+      defaults: {
+        temperature: facts.defaults.temperature,
+        topK: facts.defaults.topK,
+        topP: facts.defaults.topP,
+      },
+      quality: modelQuality(manifest.eval),
+      timeseries: {
+        maxSeriesLength: limits.maxSeriesLength,
+        maxHorizon: Math.min(facts.maxHorizon, limits.maxHorizon),
+        contextLength: facts.contextLength,
+        maxPaths: maxPretrainedPaths,
+      },
+    }));
+    this.infos = [...fitted, ...chronos];
   }
 
-  /** Every method, `auto` first. */
+  /** Every method, `auto` first, then the pretrained forecasters. */
   list(): models.ModelInfo[] {
     return [...this.infos];
   }
 
-  /** One method by name (and version, when given); NOT_FOUND otherwise. */
+  /** One model by name (and version, when given); NOT_FOUND otherwise. */
   get(name: string, version = ''): models.ModelInfo {
     const info = this.infos.find((i) => i.model?.name === name);
-    if (!info || (version && version !== VERSION))
+    if (!info || (version && version !== info.model?.version))
       throw new NotFoundError('time-series model', version ? `${name}@${version}` : name);
     return info;
   }

@@ -28,6 +28,7 @@ function forecast(values: number[], model: timeseries.ModelSpec): timeseries.For
     model,
     numPaths: 10,
     seed: 3,
+    holdout: [],
   };
 }
 
@@ -59,10 +60,14 @@ describe('timeseries-service bounds its fits', () => {
       TS_MAX_RUNNING: '1',
       TS_MAX_FIT_COST: String(1e12),
     });
-    service = await startGrpcService(timeSeriesServiceDefinition(config.limits), config.service, {
-      logger: new JsonLogger('timeseries', 'warn'),
-      handleSignals: false,
-    });
+    service = await startGrpcService(
+      timeSeriesServiceDefinition(config.limits, config.chronos),
+      config.service,
+      {
+        logger: new JsonLogger('timeseries', 'warn'),
+        handleSignals: false,
+      },
+    );
     client = new TypedGrpcClient(
       service.address,
       PROTO_FILES.timeseries,

@@ -18,10 +18,14 @@ describeGrpcurl({
   models: ['auto', 'ar', 'arnet'],
   start: async () => {
     const config = loadTimeSeriesConfig({ GRPC_PORT: String(await freePort()), METRICS_PORT: '0' });
-    return startGrpcService(timeSeriesServiceDefinition(config.limits), config.service, {
-      logger: new JsonLogger('timeseries', 'warn'),
-      handleSignals: false,
-    });
+    return startGrpcService(
+      timeSeriesServiceDefinition(config.limits, config.chronos),
+      config.service,
+      {
+        logger: new JsonLogger('timeseries', 'warn'),
+        handleSignals: false,
+      },
+    );
   },
   more: (address) => {
     it('calls Forecast with a JSON request', async () => {

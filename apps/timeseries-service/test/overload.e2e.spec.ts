@@ -22,5 +22,6 @@ describeOverload<timeseries.TimeSeriesClient>({
       model: { method: timeseries.Method.METHOD_AR, order: 12 },
       numPaths: 50,
       seed: 3,
+      holdout: [],
     }),
 });

@@ -42,6 +42,7 @@ describe('timeseries-service as a process', () => {
         quantiles: [],
         numPaths: 10,
         seed: 1,
+        holdout: [],
         model: {
           method: timeseries.Method.METHOD_ARNET,
           order: 48,
@@ -86,6 +87,7 @@ describe('timeseries-service as a process', () => {
         quantiles: [],
         numPaths: 0,
         seed: 1,
+        holdout: [],
         model: { method: timeseries.Method.METHOD_AR, order: 12 },
       } as timeseries.ForecastRequest);
     try {

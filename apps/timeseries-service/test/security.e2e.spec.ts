@@ -20,10 +20,14 @@ describeGrpcSecurity({
   service: `${timeseries.protobufPackage}.${timeseries.TIME_SERIES_SERVICE_NAME}`,
   start: (env) => {
     const config = loadTimeSeriesConfig(env);
-    return startGrpcService(timeSeriesServiceDefinition(config.limits), config.service, {
-      logger: new JsonLogger('timeseries', 'warn'),
-      handleSignals: false,
-    });
+    return startGrpcService(
+      timeSeriesServiceDefinition(config.limits, config.chronos),
+      config.service,
+      {
+        logger: new JsonLogger('timeseries', 'warn'),
+        handleSignals: false,
+      },
+    );
   },
 });
 
@@ -67,7 +71,7 @@ describe('timeseries-service security configuration', () => {
       GRPC_AUTH_HEALTH: 'closed',
     });
     const service = await startGrpcService(
-      timeSeriesServiceDefinition(config.limits),
+      timeSeriesServiceDefinition(config.limits, config.chronos),
       config.service,
       { logger: new JsonLogger('timeseries', 'warn'), handleSignals: false },
     );

@@ -35,6 +35,7 @@ function request(overrides: Partial<timeseries.ForecastRequest> = {}): timeserie
     model: { method: Method.METHOD_AR, order: 0 },
     numPaths: 100,
     seed: 7,
+    holdout: [],
     ...overrides,
   };
 }
@@ -72,10 +73,14 @@ describe('timeseries-service over gRPC on loopback', () => {
     });
     const sink = new PassThrough();
     sink.on('data', (chunk) => (logs += chunk));
-    service = await startGrpcService(timeSeriesServiceDefinition(config.limits), config.service, {
-      logger: new JsonLogger('timeseries', 'info', sink),
-      handleSignals: false,
-    });
+    service = await startGrpcService(
+      timeSeriesServiceDefinition(config.limits, config.chronos),
+      config.service,
+      {
+        logger: new JsonLogger('timeseries', 'info', sink),
+        handleSignals: false,
+      },
+    );
     client = new TypedGrpcClient(
       service.address,
       PROTO_FILES.timeseries,
@@ -233,7 +238,7 @@ describe('timeseries-service over gRPC on loopback', () => {
       MAX_MESSAGE_BYTES: '4096',
     });
     const small = await startGrpcService(
-      timeSeriesServiceDefinition(config.limits),
+      timeSeriesServiceDefinition(config.limits, config.chronos),
       config.service,
       {
         logger: new JsonLogger('timeseries', 'silent'),
@@ -296,8 +301,14 @@ describe('timeseries-service over gRPC on loopback', () => {
       ['auto', ModelFamily.MODEL_FAMILY_AUTO],
       ['ar', ModelFamily.MODEL_FAMILY_AR],
       ['arnet', ModelFamily.MODEL_FAMILY_ARNET],
+      ['chronos-corpus', ModelFamily.MODEL_FAMILY_CHRONOS],
     ]);
-    expect(list[0].timeseries).toEqual({ maxSeriesLength: 1000, maxHorizon: 500 });
+    expect(list[0].timeseries).toEqual({
+      maxSeriesLength: 1000,
+      maxHorizon: 500,
+      contextLength: 0,
+      maxPaths: 5000,
+    });
     const { model } = await client.unary('getModel', { model: { name: 'arnet', version: '' } });
     expect(model?.description).toContain('AR-Net');
     const missing = (await client

@@ -242,6 +242,7 @@ describe('container images (podman, runc, host network)', () => {
         numPaths: 20,
         seed: 1,
         model: { method: timeseries.Method.METHOD_AR, order: 12 },
+        holdout: [],
       } as timeseries.ForecastRequest);
       expect(response.point).toHaveLength(12);
       expect(await processUid(container)).toBe('10001');

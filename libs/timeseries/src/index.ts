@@ -13,3 +13,6 @@ export * from './models/fit-cost';
 export * from './chronos/chronos-forecaster';
 export * from './chronos/chronos-manifest';
 export * from './chronos/chronos-tokenizer';
+export * from './catalog/chronos-catalog';
+export * from './quality/holdout-scores';
+export * from './tasks/chronos-tasks';

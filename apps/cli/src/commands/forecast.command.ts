@@ -10,6 +10,7 @@ const METHODS = {
   auto: timeseries.Method.METHOD_AUTO,
   ar: timeseries.Method.METHOD_AR,
   arnet: timeseries.Method.METHOD_ARNET,
+  chronos: timeseries.Method.METHOD_CHRONOS,
 };
 
 interface SeriesOptions {
@@ -23,6 +24,7 @@ interface SeriesOptions {
   sparsity: number;
   hidden?: number[];
   epochs: number;
+  pretrained: string;
   seed: number;
   addr: string;
   timeout: number;
@@ -48,6 +50,7 @@ function withSeriesOptions(command: Command): Command {
     )
     .option('--hidden <sizes>', 'AR-Net hidden layer sizes, e.g. 32,16', numberListOption)
     .option('--epochs <n>', 'AR-Net epochs; 0 = automatic', intOption(0), 0)
+    .option('--pretrained <name>', 'chronos: pretrained model (ListModels); default the first', '')
     .option('--seed <n>', 'seed for training and sample paths', intOption(0), 1)
     .option('--addr <host:port>', 'timeseries service address', DEFAULT_ADDRESSES.timeseries)
     .option('--timeout <ms>', 'call deadline in milliseconds', intOption(1), 120_000);
@@ -65,17 +68,25 @@ async function seriesRequest(options: SeriesOptions) {
     frequency: options.frequency,
     seasonLength: options.season,
   };
-  const model: timeseries.ModelSpec = {
-    method: METHODS[options.method],
-    order: options.order,
-    arnet: {
-      hiddenLayers: options.hidden ?? [],
-      sparsity: options.sparsity,
-      epochs: options.epochs,
-      learningRate: 0,
-      batchSize: 0,
-    },
-  };
+  // A pretrained forecaster fits nothing: no order or AR-Net settings go with it.
+  const model: timeseries.ModelSpec =
+    options.method === 'chronos'
+      ? {
+          method: METHODS.chronos,
+          order: 0,
+          chronos: { model: options.pretrained, temperature: 0, topK: 0, topP: 0 },
+        }
+      : {
+          method: METHODS[options.method],
+          order: options.order,
+          arnet: {
+            hiddenLayers: options.hidden ?? [],
+            sparsity: options.sparsity,
+            epochs: options.epochs,
+            learningRate: 0,
+            batchSize: 0,
+          },
+        };
   return { series, model, seed: options.seed };
 }
 
@@ -96,7 +107,13 @@ export function forecastCommand(): Command {
   )
     .requiredOption('-H, --horizon <h>', 'steps to forecast', intOption(1))
     .option('-q, --quantiles <levels>', 'quantile levels', numberListOption, [0.1, 0.5, 0.9])
-    .option('--paths <n>', 'simulated paths for the quantiles', intOption(1), 200)
+    .option('--paths <n>', 'sample paths for the quantiles; 0 = the method default', intOption(0), 0)
+    .option(
+      '--holdout <n>',
+      'hold the last n values out (n <= horizon) and print MASE, WQL and CRPS on them',
+      intOption(0),
+      0,
+    )
     .requiredOption('-o, --out <csv>', 'output CSV')
     .option('--plot <svg>', 'also draw history, forecast and quantile band to this SVG')
     .action(
@@ -105,11 +122,20 @@ export function forecastCommand(): Command {
           horizon: number;
           quantiles: number[];
           paths: number;
+          holdout: number;
           out: string;
           plot?: string;
         },
       ) => {
-        const { series, model, seed } = await seriesRequest(options);
+        const { series: whole, model, seed } = await seriesRequest(options);
+        const cut = whole.values.length - options.holdout;
+        const series = options.holdout
+          ? {
+              ...whole,
+              values: whole.values.slice(0, cut),
+              timestampsMs: whole.timestampsMs.slice(0, cut),
+            }
+          : whole;
         const grpc = client(options.addr);
         try {
           const response = await grpc.unary(
@@ -121,6 +147,7 @@ export function forecastCommand(): Command {
               horizon: options.horizon,
               quantiles: options.quantiles,
               numPaths: options.paths,
+              holdout: options.holdout ? whole.values.slice(cut) : [],
             },
             { timeoutMs: options.timeout },
           );
@@ -156,8 +183,15 @@ export function forecastCommand(): Command {
             );
           }
           const m = response.model!;
+          const fitted = m.pretrained
+            ? `pretrained ${m.pretrained.name}@${m.pretrained.version}, context ${m.contextLength}`
+            : `order ${m.order} fit ${m.fitMs.toFixed(0)} ms, in-sample MASE ${response.inSample!.mase.toFixed(3)}`;
+          const h = response.holdoutScores;
           process.stdout.write(
-            `method ${m.method} order ${m.order} fit ${m.fitMs.toFixed(0)} ms, in-sample MASE ${response.inSample!.mase.toFixed(3)}, seed ${response.seed}\n` +
+            `method ${timeseries.Method[m.method]} ${fitted}, seed ${response.seed}\n` +
+              (h
+                ? `holdout ${h.points} values: MASE ${h.mase.toFixed(3)}, WQL ${h.wql.toFixed(4)}, CRPS ${h.crps.toPrecision(4)} (scaled ${h.crpsScaled.toFixed(4)})\n`
+                : '') +
               `wrote ${options.out}${options.plot ? ` and ${options.plot}` : ''}\n`,
           );
         } finally {

@@ -1,4 +1,5 @@
 import { createRng, InvalidArgumentError } from '@nextx/engine';
+import { scoreHoldout, type HoldoutScores } from '../quality/holdout-scores';
 import { mae, mase, rmse } from '../quality/metrics';
 import {
   fitSeriesModel,
@@ -16,6 +17,8 @@ export interface ForecastResult {
   readonly quantiles: Float64Array[];
   readonly model: FittedSeriesModel;
   readonly inSample: { mae: number; rmse: number; mase: number; points: number };
+  /** Scores on {@link ForecastOptions.holdout}, when one was given. */
+  readonly holdoutScores?: HoldoutScores;
 }
 
 /** Forecast settings. */
@@ -24,6 +27,8 @@ export interface ForecastOptions {
   readonly quantiles: readonly number[];
   readonly numPaths: number;
   readonly model: SeriesModelSpec;
+  /** Values that followed the series (at most `horizon`), to score the forecast on. */
+  readonly holdout?: readonly number[];
 }
 
 /**
@@ -69,11 +74,15 @@ export function forecastSeries(
   requireFinite('horizon', options.horizon, [point, mean, ...quantiles]);
   const fitted = Array.from(values).slice(model.order);
   const predicted = fitted.map((v, i) => v - model.residuals[i]);
+  const holdoutScores = options.holdout?.length
+    ? scoreHoldout(options.holdout, { point, paths }, values, options.model.seasonLength)
+    : undefined;
   return {
     point,
     mean,
     quantiles,
     model,
+    holdoutScores,
     inSample: {
       mae: mae(fitted, predicted),
       rmse: rmse(fitted, predicted),

@@ -35,6 +35,11 @@ export enum ModelFamily {
   MODEL_FAMILY_MUSICGEN = "MODEL_FAMILY_MUSICGEN",
   /** MODEL_FAMILY_MAGNET - Audio, MAGNeT masked parallel decoding of codec codebooks, one codebook after another. */
   MODEL_FAMILY_MAGNET = "MODEL_FAMILY_MAGNET",
+  /**
+   * MODEL_FAMILY_CHRONOS - Time series, a pretrained zero-shot forecaster over scaled value bins (Chronos-style):
+   * sampled paths give the median and quantiles.
+   */
+  MODEL_FAMILY_CHRONOS = "MODEL_FAMILY_CHRONOS",
   UNRECOGNIZED = "UNRECOGNIZED",
 }
 
@@ -88,6 +93,13 @@ export interface TimeSeriesModelDetails {
   maxSeriesLength: number;
   /** Most steps a forecast or path may have. */
   maxHorizon: number;
+  /**
+   * Pretrained forecasters: observations the model reads (a longer series is cut to its last
+   * context_length values); 0 for the methods fitted per request, which read the whole series.
+   */
+  contextLength: number;
+  /** Pretrained forecasters: most sample paths per request; 0 = the service's limit. */
+  maxPaths: number;
 }
 
 /** Audio-specific facts of an audio generator: the codec it speaks and the conditions it takes. */

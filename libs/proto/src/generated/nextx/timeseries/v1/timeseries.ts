@@ -7,6 +7,7 @@
 /* eslint-disable */
 import { GrpcMethod, GrpcStreamMethod } from "@nestjs/microservices";
 import { Observable } from "rxjs";
+import { ModelRef } from "../../common/v1/common.js";
 import { GetModelRequest, GetModelResponse, ListModelsRequest, ListModelsResponse } from "../../common/v1/model.js";
 
 export const protobufPackage = "nextx.timeseries.v1";
@@ -23,6 +24,12 @@ export enum Method {
   METHOD_AR = "METHOD_AR",
   /** METHOD_ARNET - AR-Net: a linear layer (optionally hidden layers) over p lags, Huber loss, sparsity regulariser. */
   METHOD_ARNET = "METHOD_ARNET",
+  /**
+   * METHOD_CHRONOS - A pretrained zero-shot forecaster (Chronos-style: the context is mean-scaled into value
+   * bins, a decoder-only transformer samples paths of bins, the median and quantiles are taken
+   * over the paths). Nothing is fitted; see ModelSpec.chronos.
+   */
+  METHOD_CHRONOS = "METHOD_CHRONOS",
   UNRECOGNIZED = "UNRECOGNIZED",
 }
 
@@ -52,6 +59,18 @@ export interface ArNetOptions {
   batchSize: number;
 }
 
+/** Settings of METHOD_CHRONOS; zero values take the model's defaults (its ListModels entry). */
+export interface ChronosOptions {
+  /** Pretrained model by name (ListModels, family MODEL_FAMILY_CHRONOS); empty = the first one. */
+  model: string;
+  /** Sampling temperature in (0, 10]; 0 = the model's default. */
+  temperature: number;
+  /** Keep the k most likely bins at each step; 0 = the model's default. */
+  topK: number;
+  /** Nucleus mass in (0, 1]; 0 = the model's default. */
+  topP: number;
+}
+
 /** Model selection shared by Forecast and Generate. */
 export interface ModelSpec {
   /** Which model family to fit. */
@@ -59,7 +78,11 @@ export interface ModelSpec {
   /** AR order p (number of lags); 0 = choose automatically by AIC. */
   order: number;
   /** AR-Net settings (method ARNET or AUTO). */
-  arnet?: ArNetOptions | undefined;
+  arnet?:
+    | ArNetOptions
+    | undefined;
+  /** Pretrained-forecaster settings (method CHRONOS). */
+  chronos?: ChronosOptions | undefined;
 }
 
 /** Request of Forecast. */
@@ -76,7 +99,10 @@ export interface ForecastRequest {
   model?:
     | ModelSpec
     | undefined;
-  /** Sample paths simulated for the quantiles; 0 = default 200. */
+  /**
+   * Sample paths simulated for the quantiles; 0 = default 200 (METHOD_CHRONOS: the model's
+   * default, 20).
+   */
   numPaths: number;
   /**
    * Seed for training (AR-Net init and batches) and for sample paths, in 1 … 2^53 − 1
@@ -85,9 +111,33 @@ export interface ForecastRequest {
    * (returned in the result).
    */
   seed: number;
+  /**
+   * Optional: the values that actually followed the series (at most `horizon`, finite), to
+   * score the forecast on them (ForecastResponse.holdout_scores).
+   */
+  holdout: number[];
 }
 
-/** Forecast values at one quantile level. */
+/** Scores of a forecast on ForecastRequest.holdout (the first holdout.length steps). */
+export interface HoldoutScores {
+  /** Steps scored. */
+  points: number;
+  /**
+   * Mean absolute scaled error of the point forecast (scaled by the series' in-sample
+   * seasonal-naive error, season_length).
+   */
+  mase: number;
+  /**
+   * Weighted quantile loss over the levels 0.1, 0.2, …, 0.9 of the sample paths (Chronos' WQL:
+   * 2 · pinball loss summed over steps / Σ|holdout|, averaged over the levels).
+   */
+  wql: number;
+  /** Continuous ranked probability score of the sample paths, mean over the steps. */
+  crps: number;
+  /** The CRPS summed over the steps divided by Σ|holdout| (comparable across series). */
+  crpsScaled: number;
+}
+
 export interface QuantileForecast {
   /** Quantile level in (0, 1). */
   level: number;
@@ -111,6 +161,12 @@ export interface FittedModel {
   fitMs: number;
   /** AR-Net epochs run (0 for AR). */
   epochs: number;
+  /** METHOD_CHRONOS: the pretrained model used (name and version). */
+  pretrained?:
+    | ModelRef
+    | undefined;
+  /** METHOD_CHRONOS: observations the model read (the series' last ones). */
+  contextLength: number;
 }
 
 /** In-sample one-step-ahead fit quality. */
@@ -145,6 +201,8 @@ export interface ForecastResponse {
   timestampsMs: number[];
   /** Seed actually used for the sample paths. */
   seed: number;
+  /** Scores on ForecastRequest.holdout; unset when no holdout was sent. */
+  holdoutScores?: HoldoutScores | undefined;
 }
 
 /** Request of Generate. */
@@ -163,7 +221,9 @@ export interface GenerateRequest {
     | undefined;
   /**
    * When true, paths start after the last observed value (continuation);
-   * otherwise they start from a random window of the history (fresh samples).
+   * otherwise they start from a random window of the history (fresh samples). METHOD_CHRONOS
+   * needs true (a zero-shot model continues its context; it has no fitted state to restart
+   * from), false is refused with INVALID_ARGUMENT.
    */
   continueSeries: boolean;
   /**
@@ -197,7 +257,8 @@ export const NEXTX_TIMESERIES_V1_PACKAGE_NAME = "nextx.timeseries.v1";
 
 /**
  * Forecasting and synthetic generation of univariate time series with
- * autoregressive models (AR-Net and least-squares AR).
+ * autoregressive models: AR-Net and least-squares AR fitted per request, and pretrained
+ * zero-shot forecasters (Chronos-style value-token language models).
  */
 
 export interface TimeSeriesClient {
@@ -210,7 +271,8 @@ export interface TimeSeriesClient {
   generate(request: GenerateRequest): Observable<GenerateResponse>;
 
   /**
-   * The methods a request may ask for ("auto", "ar", "arnet"), as models fitted per request
+   * The methods a request may ask for ("auto", "ar", "arnet", fitted per request) and the
+   * pretrained forecasters of the model repository (family MODEL_FAMILY_CHRONOS)
    * (details: nextx.common.v1.TimeSeriesModelDetails).
    */
 
@@ -223,7 +285,8 @@ export interface TimeSeriesClient {
 
 /**
  * Forecasting and synthetic generation of univariate time series with
- * autoregressive models (AR-Net and least-squares AR).
+ * autoregressive models: AR-Net and least-squares AR fitted per request, and pretrained
+ * zero-shot forecasters (Chronos-style value-token language models).
  */
 
 export interface TimeSeriesController {
@@ -236,7 +299,8 @@ export interface TimeSeriesController {
   generate(request: GenerateRequest): Promise<GenerateResponse> | Observable<GenerateResponse> | GenerateResponse;
 
   /**
-   * The methods a request may ask for ("auto", "ar", "arnet"), as models fitted per request
+   * The methods a request may ask for ("auto", "ar", "arnet", fitted per request) and the
+   * pretrained forecasters of the model repository (family MODEL_FAMILY_CHRONOS)
    * (details: nextx.common.v1.TimeSeriesModelDetails).
    */
 
