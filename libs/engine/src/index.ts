@@ -3,6 +3,7 @@ export * from './errors/invalid-argument';
 export * from './generation/generator';
 export * from './generation/step-model';
 export * from './generation/decoder';
+export * from './generators/continuation-generator';
 export * from './generators/raster-generator';
 export * from './sampling';
 export * from './heads/head';

@@ -11,3 +11,6 @@ export * from './quality/gaussian';
 export * from './quality/metrics';
 export * from './tasks/timeseries-tasks';
 export * from './models/fit-cost';
+export * from './chronos/chronos-forecaster';
+export * from './chronos/chronos-manifest';
+export * from './chronos/chronos-tokenizer';

@@ -26,6 +26,19 @@ export interface TokenStepModel {
 }
 
 /**
+ * A {@link TokenStepModel} that starts many rows from one prompt computed once: the prompt's
+ * cache entries are copied to every row (Chronos' sample paths all continue one context), so a
+ * 20-path forecast pays one prompt forward, not twenty.
+ */
+export interface SharedPromptStepModel extends TokenStepModel {
+  /**
+   * Starts `batch` sequences that all begin with `prompt`; returns the logits [vocab] after its
+   * last token (valid until the next call).
+   */
+  startShared(prompt: Int32Array, batch: number): Promise<Float32Array>;
+}
+
+/**
  * Backbone of next-scale (VAR) methods: one forward over a whole scale of continuous inputs
  * (embeddings of the downsampled f̂), conditioned on class labels, with its own KV cache.
  */

@@ -72,7 +72,26 @@ describe('KvCache', () => {
     const data = cache.pastFeeds()['past_key_values.0.key'].data as Float32Array;
     expect(Array.from(data.subarray(3, 6))).toEqual([201, 202, 203]);
     expect(Array.from(data.subarray(6, 9))).toEqual([0, 0, 0]);
-    expect(() => cache.relayout([{ from: 0, to: 0, rows: 1 }], 1, 4)).toThrow(/cannot keep 4 of 3/);
     expect(() => cache.relayout([], 5, 0)).toThrow(/capacity 4/);
+  });
+
+  it('grows the length on a re-pack (left padding), and places a one-row prompt into many rows', () => {
+    const cache = new KvCache(1, 1, 1, 8, 4);
+    cache.reset(1);
+    step(cache, 2);
+    // A newcomer with a 4-position prompt: the old row is padded on the left to 4.
+    cache.relayout([{ from: 0, to: 0, rows: 1 }], 3, 4);
+    expect(positionsOf(cache, 0)).toEqual([0, 0, 0, 1]);
+    const prompt = new KvCache(1, 1, 1, 8, 3);
+    prompt.reset(1);
+    step(prompt, 3);
+    cache.place(prompt, 1, 2);
+    const data = cache.pastFeeds()['past_key_values.0.key'].data as Float32Array;
+    expect(Array.from(data.subarray(4, 12))).toEqual([0, 0, 1, 2, 0, 0, 1, 2]);
+    expect(() => cache.place(prompt, 3, 2)).toThrow(/rows 3\+2 > 3/);
+    prompt.tile(3);
+    expect(prompt.batch).toBe(3);
+    // Row 2 holds row 0's values (positionsOf subtracts 100 · row).
+    expect(positionsOf(prompt, 2).map((v) => v + 200)).toEqual([0, 1, 2]);
   });
 });

@@ -135,34 +135,70 @@ export class KvCache {
 
   /**
    * Re-packs the cache for a new set of rows, as temporal fusion needs when requests join and
-   * leave: each move takes `rows` rows starting at row `from` and puts them at row `to`, keeping
-   * their last `length` positions (sequences are right-aligned, so what is dropped is leading
-   * padding); every row no move fills becomes zeros (padding that `attention_mask` hides, and
-   * zeros keep its scores finite). Moves must go in increasing `to`, each with `to <= from`, so
-   * the copies run in place without overwriting a row not yet moved.
+   * leave: each move takes `rows` rows starting at row `from` and puts them at row `to`,
+   * right-aligned in the new `length` (sequences are right-aligned, so a shorter length drops
+   * leading padding and a longer one adds it, for a newcomer with a longer prefix); every
+   * position no move fills becomes zeros (padding that `attention_mask` hides, and zeros keep its
+   * scores finite). The rows are written into the spare buffers (free between steps), which then
+   * become the cache, so moves may go in any order.
    */
   relayout(moves: readonly KvRowMove[], batch: number, length: number): void {
     if (batch > this.maxBatch)
       throw new RangeError(`batch ${batch} > cache capacity ${this.maxBatch}`);
-    if (length > this.cached && moves.length > 0)
-      throw new RangeError(`cannot keep ${length} of ${this.cached} cached positions`);
+    if (length > this.maxLength)
+      throw new RangeError(`length ${length} > cache capacity ${this.maxLength}`);
     const { heads, headDim } = this;
     const oldLength = this.cached;
-    const filled = new Uint8Array(batch);
+    const kept = Math.min(length, oldLength);
+    const span = heads * length * headDim;
+    this.back.forEach((buffer) => buffer.fill(0, 0, batch * span));
     for (const move of moves) {
       for (let rh = 0; rh < move.rows * heads; rh++) {
-        const src = ((move.from * heads + rh) * oldLength + (oldLength - length)) * headDim;
-        const dst = (move.to * heads + rh) * length * headDim;
-        for (const buffer of this.front) buffer.copyWithin(dst, src, src + length * headDim);
+        const src = ((move.from * heads + rh) * oldLength + (oldLength - kept)) * headDim;
+        const dst = ((move.to * heads + rh) * length + (length - kept)) * headDim;
+        this.front.forEach((buffer, i) =>
+          this.back[i].set(buffer.subarray(src, src + kept * headDim), dst),
+        );
       }
-      filled.fill(1, move.to, move.to + move.rows);
     }
-    const span = heads * length * headDim;
-    for (let row = 0; row < batch; row++)
-      if (!filled[row])
-        for (const buffer of this.front) buffer.fill(0, row * span, (row + 1) * span);
+    [this.front, this.back] = [this.back, this.front];
     this.rows = batch;
     this.cached = length;
+  }
+
+  /**
+   * Copies row 0 of `source` (a one-row cache holding a prefilled prompt) into rows
+   * `[to, to + rows)`, right-aligned in this cache's length: a prompt computed once becomes the
+   * start of `rows` sequences (Chronos' sample paths) without running it `rows` times.
+   */
+  place(source: KvCache, to: number, rows: number): void {
+    const { heads, headDim } = this;
+    const length = source.cached;
+    if (source.layers !== this.layers || source.heads !== heads || source.headDim !== headDim)
+      throw new RangeError('place: source cache has another shape');
+    if (length > this.cached)
+      throw new RangeError(`place: ${length} positions do not fit in ${this.cached}`);
+    if (to + rows > this.rows) throw new RangeError(`place: rows ${to}+${rows} > ${this.rows}`);
+    for (let r = to; r < to + rows; r++) {
+      for (let h = 0; h < heads; h++) {
+        const src = h * length * headDim;
+        const dst = ((r * heads + h) * this.cached + (this.cached - length)) * headDim;
+        this.front.forEach((buffer, i) =>
+          buffer.set(source.front[i].subarray(src, src + length * headDim), dst),
+        );
+      }
+    }
+  }
+
+  /** Turns a one-row cache into `batch` copies of that row (a prompt shared by every row). */
+  tile(batch: number): void {
+    if (this.rows !== 1) throw new RangeError(`tile: the cache has ${this.rows} rows, not 1`);
+    if (batch > this.maxBatch)
+      throw new RangeError(`batch ${batch} > cache capacity ${this.maxBatch}`);
+    const span = this.heads * this.cached * this.headDim;
+    for (const buffer of this.front)
+      for (let r = 1; r < batch; r++) buffer.copyWithin(r * span, 0, span);
+    this.rows = batch;
   }
 
   private views(

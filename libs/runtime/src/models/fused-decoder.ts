@@ -1,7 +1,7 @@
-import type { CodebookStepModel, TokenStepModel } from '@nextx/engine';
+import type { CodebookStepModel, SharedPromptStepModel, TokenStepModel } from '@nextx/engine';
 import { KvCache, type KvRowMove } from '../kv/kv-cache';
 import type { OnnxGraph, TensorValue } from '../session/onnx-graph';
-import type { DecoderDims } from './optimum-decoder';
+import { OptimumDecoderStepModel, type DecoderDims } from './optimum-decoder';
 
 interface Member {
   /** Rows of the fused batch this member owns (contiguous, starting at `first`). */
@@ -9,6 +9,8 @@ interface Member {
   first: number;
   /** Positions this member has in the cache. */
   length: number;
+  /** A prompt prefilled in a one-row decoder, copied into the member's rows when it is placed. */
+  prefix?: OptimumDecoderStepModel;
   /** The member's per-row constant inputs ([rows, width] of {@link FusedDecoderOptions.rowInput}). */
   rowValues?: BigInt64Array;
   /** Tokens waiting for the next step, and who to tell. */
@@ -59,6 +61,11 @@ export class FusedDecoder {
   private readonly rowValues?: BigInt64Array;
   private readonly streams: number;
   private members: Member[] = [];
+  /** One-row decoders that prefill prompts (reused: their buffers are allocated once). */
+  private readonly prefillers: OptimumDecoderStepModel[] = [];
+  /** Rows promised to members that are prefilling their prompt, and those waiting for room. */
+  private reserved = 0;
+  private readonly waiting: { rows: number; admit: () => void }[] = [];
   private running = false;
   /** Members joined or left since the last step. */
   private dirty = false;
@@ -79,9 +86,9 @@ export class FusedDecoder {
       this.rowValues = new BigInt64Array(dims.maxBatch * options.rowInput.width);
   }
 
-  /** Rows in use now. */
+  /** Rows in use now (members that left are not counted: their rows are freed before the next step). */
   get rows(): number {
-    return this.members.reduce((sum, m) => sum + m.rows, 0);
+    return this.members.reduce((sum, m) => sum + (m.active ? m.rows : 0), 0);
   }
 
   /** A new member; it joins the batch at its first `reset`. */
@@ -91,22 +98,80 @@ export class FusedDecoder {
     return new FusedSequence(this);
   }
 
+  /**
+   * A new member that starts from a prompt shared by all its rows (`startShared`): the prompt
+   * runs once in a one-row decoder beside the batch, its cache is copied into the member's rows,
+   * and from then on the member steps with everyone else. A member that does not fit waits for
+   * rows to free up (first come, first served).
+   */
+  sharedPromptSequence(): SharedPromptStepModel {
+    if (this.streams !== 1 || this.options.rowInput)
+      throw new Error('a multi-stream or conditioned decoder serves codebookSequence()');
+    return new FusedSharedPromptSequence(this);
+  }
+
   /** A new multi-stream member (K tokens per row and step, conditions per row). */
   codebookSequence(): CodebookStepModel {
     return new FusedCodebookSequence(this, this.streams);
   }
 
+  /** @internal Waits until `rows` rows are free, then holds them for a {@link join} with `reserved`. */
+  async reserve(rows: number): Promise<void> {
+    if (rows > this.dims.maxBatch)
+      throw new RangeError(`${rows} rows > fused batch capacity ${this.dims.maxBatch}`);
+    if (this.waiting.length === 0 && this.rows + this.reserved + rows <= this.dims.maxBatch) {
+      this.reserved += rows;
+      return;
+    }
+    await new Promise<void>((admit) => this.waiting.push({ rows, admit }));
+  }
+
+  /** @internal Gives back rows a {@link reserve} held that will not join. */
+  unreserve(rows: number): void {
+    this.reserved -= rows;
+    this.admit();
+  }
+
+  private admit(): void {
+    while (this.waiting.length > 0) {
+      const next = this.waiting[0]!;
+      if (this.rows + this.reserved + next.rows > this.dims.maxBatch) return;
+      this.waiting.shift();
+      this.reserved += next.rows;
+      next.admit();
+    }
+  }
+
+  /** @internal Runs `prompt` in a one-row decoder; returns it (to join with) and the last logits. */
+  async prefill(prompt: Int32Array): Promise<{ prefix: OptimumDecoderStepModel; logits: Float32Array }> {
+    const prefix =
+      this.prefillers.pop() ?? new OptimumDecoderStepModel(this.graph, { ...this.dims, maxBatch: 1 });
+    try {
+      const logits = await prefix.startShared(prompt, 1);
+      return { prefix, logits: logits.slice() };
+    } catch (error) {
+      this.prefillers.push(prefix);
+      throw error;
+    }
+  }
+
   /** @internal */
-  join(rows: number, rowValues?: Int32Array): Member {
+  join(
+    rows: number,
+    rowValues?: Int32Array,
+    shared?: { prefix: OptimumDecoderStepModel; reserved: boolean },
+  ): Member {
     const width = this.options.rowInput?.width ?? 0;
     if ((rowValues?.length ?? 0) !== rows * width)
       throw new RangeError(`row inputs: ${rowValues?.length ?? 0} values for ${rows} × ${width}`);
-    if (this.rows + rows > this.dims.maxBatch)
+    if (shared?.reserved) this.reserved -= rows;
+    else if (this.rows + this.reserved + rows > this.dims.maxBatch)
       throw new RangeError(`fused batch full: ${this.rows} + ${rows} rows > ${this.dims.maxBatch}`);
     const member: Member = {
       rows,
       first: -1,
-      length: 0,
+      length: shared?.prefix.length ?? 0,
+      prefix: shared?.prefix,
       logits: new Float32Array(rows * this.streams * this.dims.vocabSize),
       active: true,
       rowValues: rowValues ? BigInt64Array.from(rowValues, (v) => BigInt(v)) : undefined,
@@ -122,6 +187,7 @@ export class FusedDecoder {
     this.dirty = true;
     member.pending?.reject(new Error('sequence released'));
     member.pending = undefined;
+    this.admit();
     this.maybeStep();
   }
 
@@ -174,6 +240,13 @@ export class FusedDecoder {
       row += m.rows;
     }
     this.cache.relayout(moves, row, width);
+    for (const m of this.members) {
+      if (!m.prefix) continue;
+      // A newcomer's prompt goes into its rows, right-aligned like everyone's positions.
+      if (m.active) this.cache.place(m.prefix.cache, m.first, m.rows);
+      this.prefillers.push(m.prefix);
+      m.prefix = undefined;
+    }
     this.members = kept;
   }
 
@@ -291,6 +364,23 @@ class FusedSequence extends FusedMemberView implements TokenStepModel {
 
   truncate(): void {
     throw new Error('a fused sequence cannot roll back (speculative decoding runs unfused)');
+  }
+}
+
+/** One shared-prompt generation's view of a {@link FusedDecoder} (Chronos' sample paths). */
+class FusedSharedPromptSequence extends FusedSequence implements SharedPromptStepModel {
+  async startShared(prompt: Int32Array, batch: number): Promise<Float32Array> {
+    this.release();
+    await this.fused.reserve(batch);
+    let prefilled;
+    try {
+      prefilled = await this.fused.prefill(prompt);
+    } catch (error) {
+      this.fused.unreserve(batch);
+      throw error;
+    }
+    this.member = this.fused.join(batch, undefined, { prefix: prefilled.prefix, reserved: true });
+    return prefilled.logits;
   }
 }
 

@@ -1,4 +1,4 @@
-import type { TokenStepModel } from '@nextx/engine';
+import type { SharedPromptStepModel } from '@nextx/engine';
 import { KvCache } from '../kv/kv-cache';
 import type { OnnxGraph, TensorValue } from '../session/onnx-graph';
 
@@ -17,10 +17,11 @@ export interface DecoderDims {
  * (ids, mask, positions, logits, KV) live in buffers allocated once; a step only writes the new
  * ids and positions and hands views to onnxruntime — nothing is concatenated or rebuilt.
  */
-export class OptimumDecoderStepModel implements TokenStepModel {
+export class OptimumDecoderStepModel implements SharedPromptStepModel {
   readonly vocabSize: number;
   readonly maxLength: number;
-  private readonly cache: KvCache;
+  /** The cache (a fused decoder copies a prefilled prompt out of it). */
+  readonly cache: KvCache;
   private readonly ids: BigInt64Array;
   private readonly positions: BigInt64Array;
   private readonly mask: BigInt64Array;
@@ -57,6 +58,14 @@ export class OptimumDecoderStepModel implements TokenStepModel {
 
   release(): void {
     // Nothing to free: the buffers are reused by the next generation.
+  }
+
+  /** The prompt runs as one row; its cache rows are then copied to `batch` rows. */
+  async startShared(prompt: Int32Array, batch: number): Promise<Float32Array> {
+    this.cache.reset(1);
+    const logits = await this.forward(prompt, prompt.length);
+    this.cache.tile(batch);
+    return logits.subarray((prompt.length - 1) * this.vocabSize, prompt.length * this.vocabSize);
   }
 
   async forward(tokens: Int32Array, newLength: number): Promise<Float32Array> {

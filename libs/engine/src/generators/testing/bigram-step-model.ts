@@ -1,11 +1,11 @@
-import type { TokenStepModel } from '../../generation/step-model';
+import type { SharedPromptStepModel } from '../../generation/step-model';
 
 /**
  * Test double of a backbone: the logits of a position depend only on the token fed there
  * (a bigram table), which makes exact output distributions computable. Its "cache" is the list
  * of fed tokens per row, so truncation and roll-back behave as with a real KV cache.
  */
-export class BigramStepModel implements TokenStepModel {
+export class BigramStepModel implements SharedPromptStepModel {
   readonly maxLength = 1024;
   private rows: number[][] = [];
   forwards = 0;
@@ -31,6 +31,14 @@ export class BigramStepModel implements TokenStepModel {
   release(): void {
     this.rows = [];
   }
+  /** One forward over the prompt in a single row, then every row starts as a copy of it. */
+  async startShared(prompt: Int32Array, batch: number): Promise<Float32Array> {
+    this.reset(1);
+    const logits = await this.forward(prompt, prompt.length);
+    this.rows = Array.from({ length: batch }, () => [...this.rows[0]!]);
+    return logits.subarray((prompt.length - 1) * this.vocabSize);
+  }
+
   async forward(tokens: Int32Array, newLength: number): Promise<Float32Array> {
     this.forwards++;
     const v = this.vocabSize;
