@@ -4,7 +4,8 @@
 #   tools/models/run.sh vq-video | nbp | ntp | video   (Moving-MNIST video models; video = vq-video + nbp + ntp + evals)
 #   tools/models/run.sh audio-data | codec | note-classifier | musicgen | magnet | audio-eval | audio
 #   (FluidR3 GM notes; audio = all audio steps in dependency order, the pairs in parallel)
-#   tools/models/run.sh ts-data | chronos [--budget-seconds S] | chronos-baselines | chronos-eval
+#   tools/models/run.sh ts-data | chronos [--budget-seconds S] | chronos-baselines | chronos-eval | chronos-heldout
+#   (chronos-heldout: the corpus held-out tails for tools/bench/timeseries-accuracy.ts, tools/bench/data/timeseries-heldout.json)
 #   (chronos = corpus + training + export + parity + eval; baselines run beside training on the second core)
 #   raster = vq-raster + the Llama; var = vq-var + the VAR transformer (set NEXTX_REUSE_VQ=1 to keep a trained
 #   tokenizer from tools/models/.cache). draft reuses the raster tokenizer.
@@ -12,7 +13,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 py="$here/.venv/bin/python"; [ -x "$py" ] || py=/usr/bin/python3
-cmd="${1:?usage: run.sh classifier|vq-raster|raster|draft|var|vq-video|nbp|ntp|video|eval|all|audio-data|codec|note-classifier|musicgen|magnet|audio-eval|audio|ts-data|chronos|chronos-baselines|chronos-eval}"; shift || true
+cmd="${1:?usage: run.sh classifier|vq-raster|raster|draft|var|vq-video|nbp|ntp|video|eval|all|audio-data|codec|note-classifier|musicgen|magnet|audio-eval|audio|ts-data|chronos|chronos-baselines|chronos-eval|chronos-heldout}"; shift || true
 export NEXTX_RUN_SH=1
 cd "$here"
 case "$cmd" in
@@ -55,6 +56,7 @@ case "$cmd" in
   ts-data)    exec "$py" -m nextx_models.ts_data "$@" ;;
   chronos-baselines) exec "$py" -m nextx_models.ts_eval baselines ;;
   chronos-eval) exec "$py" -m nextx_models.ts_eval ;;
+  chronos-heldout) exec "$py" -m nextx_models.ts_heldout ;;
   chronos)    # corpus, then training (1 thread) with the Python baselines beside it (1 thread), then export, parity, eval
               "$py" -m nextx_models.ts_data
               OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 "$py" -m nextx_models.ts_eval baselines & p1=$!

@@ -7,6 +7,7 @@ export * from './models/series-model';
 export * from './models/ar-stability';
 export * from './pipelines/forecaster';
 export * from './pipelines/simulate';
+export * from './quality/gaussian';
 export * from './quality/metrics';
 export * from './tasks/timeseries-tasks';
 export * from './models/fit-cost';

@@ -49,12 +49,30 @@ function requireFinite(field: string, steps: number, outputs: readonly ArrayLike
   }
 }
 
+/** A forecast with the bootstrapped paths its quantiles and mean summarise. */
+export interface ForecastWithPaths extends ForecastResult {
+  /** `numPaths` sample paths of `horizon` steps (for sample scores such as CRPS). */
+  readonly paths: Float64Array[];
+}
+
 /** Fits the model, rolls out the point forecast and bootstraps quantiles. */
 export function forecastSeries(
   values: ArrayLike<number>,
   options: ForecastOptions,
   cancelled?: () => boolean,
 ): ForecastResult {
+  // The paths stay behind: a service answer carries the summaries, not numPaths × horizon values.
+  const { paths, ...forecast } = forecastSeriesWithPaths(values, options, cancelled);
+  void paths;
+  return forecast;
+}
+
+/** {@link forecastSeries} that also returns the sample paths. */
+export function forecastSeriesWithPaths(
+  values: ArrayLike<number>,
+  options: ForecastOptions,
+  cancelled?: () => boolean,
+): ForecastWithPaths {
   const model = stabiliseForRollout(
     fitSeriesModel(values, options.model, cancelled),
     options.horizon,
@@ -81,6 +99,7 @@ export function forecastSeries(
     point,
     mean,
     quantiles,
+    paths,
     model,
     holdoutScores,
     inSample: {
