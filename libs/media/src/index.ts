@@ -8,3 +8,4 @@ export * from './video/mp4-encoder';
 export * from './video/clip-encoder';
 export * from './video/probe-clip';
 export * from './audio';
+export * from './mesh';

@@ -13,3 +13,4 @@ export * as rpcDetails from './generated/googleapis/google/rpc/error_details';
 export * as models from './generated/nextx/common/v1/model';
 export { fileDescriptorsOfServices } from './descriptor-set';
 export * as audio from './generated/nextx/audio/v1/audio';
+export * as shape from './generated/nextx/shape/v1/shape';

@@ -33,4 +33,5 @@ export const PROTO_FILES = {
   video: 'nextx/video/v1/video.proto',
   videoJob: 'nextx/video/v1/video_job.proto',
   audio: 'nextx/audio/v1/audio.proto',
+  shape: 'nextx/shape/v1/shape.proto',
 } as const;

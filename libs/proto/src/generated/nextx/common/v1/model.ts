@@ -40,6 +40,10 @@ export enum ModelFamily {
    * sampled paths give the median and quantiles.
    */
   MODEL_FAMILY_CHRONOS = "MODEL_FAMILY_CHRONOS",
+  /** MODEL_FAMILY_SHAPE_SCALE - 3D shapes, next-scale prediction over octree occupancy tokens, one level per forward. */
+  MODEL_FAMILY_SHAPE_SCALE = "MODEL_FAMILY_SHAPE_SCALE",
+  /** MODEL_FAMILY_SHAPE_RASTER - 3D shapes, next-token prediction over the finest octree level in raster order (baseline). */
+  MODEL_FAMILY_SHAPE_RASTER = "MODEL_FAMILY_SHAPE_RASTER",
   UNRECOGNIZED = "UNRECOGNIZED",
 }
 
@@ -102,6 +106,16 @@ export interface TimeSeriesModelDetails {
   maxPaths: number;
 }
 
+/** Shape-specific facts of a 3D shape generator. */
+export interface ShapeModelDetails {
+  /** Classes a request may name. */
+  classes: string[];
+  /** Output resolutions (voxels per edge) the model generates; the last is the finest. */
+  resolutions: number[];
+  /** Octree levels (model calls of a next-scale model). */
+  levels: number;
+}
+
 /** Audio-specific facts of an audio generator: the codec it speaks and the conditions it takes. */
 export interface AudioModelDetails {
   /** Instrument families a request may name (the note models' NSynth-style families). */
@@ -152,7 +166,11 @@ export interface ModelInfo {
     | TimeSeriesModelDetails
     | undefined;
   /** Audio models. */
-  audio?: AudioModelDetails | undefined;
+  audio?:
+    | AudioModelDetails
+    | undefined;
+  /** 3D shape models. */
+  shape?: ShapeModelDetails | undefined;
 }
 
 /** Request of ListModels (every service). */
