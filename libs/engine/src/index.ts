@@ -4,6 +4,7 @@ export * from './generation/generator';
 export * from './generation/step-model';
 export * from './generation/decoder';
 export * from './generators/continuation-generator';
+export * from './generators/octree-scale-generator';
 export * from './generators/raster-generator';
 export * from './sampling';
 export * from './heads/head';

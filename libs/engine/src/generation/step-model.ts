@@ -39,6 +39,21 @@ export interface SharedPromptStepModel extends TokenStepModel {
 }
 
 /**
+ * A backbone that re-reads the whole prefix of entries at every step, without a cache, and
+ * returns logits for each of them (the entry at position p predicts the token at p): next-scale
+ * models over a few hundred entries (octree levels), where one forward per level is cheap and a
+ * cache would save little.
+ */
+export interface PrefixStepModel {
+  /** Size of each output distribution. */
+  readonly vocabSize: number;
+  /** Longest prefix. */
+  readonly maxLength: number;
+  /** Reads ids [batch, length]; returns logits [batch, length, vocab], valid until the next call. */
+  forward(inputs: Int32Array, batch: number, length: number): Promise<Float32Array>;
+}
+
+/**
  * Backbone of next-scale (VAR) methods: one forward over a whole scale of continuous inputs
  * (embeddings of the downsampled f̂), conditioned on class labels, with its own KV cache.
  */

@@ -28,6 +28,19 @@ describe('NextScaleSchedule', () => {
     expect([last.inputStart, last.inputLength, last.positions.length]).toEqual([424, 256, 256]);
   });
 
+  it('octree levels (dims 3): 1 + 8 + 64 + 512 = 585 nodes in 4 steps, each level in one step', () => {
+    const s = new NextScaleSchedule({ patchNums: [1, 2, 4, 8], dims: 3, phiCount: 1 });
+    expect(s.totalTokens).toBe(585);
+    expect(s.totalSteps).toBe(4);
+    expect(s.beginEnds).toEqual([
+      [0, 1],
+      [1, 9],
+      [9, 73],
+      [73, 585],
+    ]);
+    expect(s.stepAt(3).inputLength).toBe(512);
+  });
+
   it('ramps ratio si/(n − 1) from 0 to 1', () => {
     const schedule = new NextScaleSchedule();
     expect(schedule.stepAt(0).ratio).toBe(0);

@@ -12,7 +12,7 @@ export const VAR_PATCH_NUMS: readonly number[] = [1, 2, 3, 4, 5, 6, 8, 10, 13, 1
 
 /** A step of {@link NextScaleSchedule}: one whole scale. */
 export interface ScaleStepPlan extends StepPlan {
-  /** Side length pn of the scale (pn² tokens). */
+  /** Side length pn of the scale (pn^dims tokens: pn² for an image, pn³ for an octree level). */
   readonly patchNum: number;
   /** First token of the scale in the flattened multi-scale sequence. */
   readonly begin: number;
@@ -33,6 +33,11 @@ export interface NextScaleScheduleOptions {
   readonly patchNums?: readonly number[];
   /** Number of partially shared φ convs K. VAR: 4. */
   readonly phiCount?: number;
+  /**
+   * Dimensions of a scale's token map: 2 (VAR's pn × pn images, the default) or 3 (octree
+   * levels of a shape, pn × pn × pn nodes).
+   */
+  readonly dims?: 2 | 3;
 }
 
 /**
@@ -73,12 +78,14 @@ export class NextScaleSchedule implements Schedule<ScaleStepPlan> {
   readonly totalTokens: number;
   readonly patchNums: readonly number[];
   readonly phiCount: number;
+  readonly dims: 2 | 3;
   /** [begin, end) of every scale, as VAR's `begin_ends`. */
   readonly beginEnds: ReadonlyArray<readonly [number, number]>;
 
   constructor(options: NextScaleScheduleOptions = {}) {
     this.patchNums = [...(options.patchNums ?? VAR_PATCH_NUMS)];
     this.phiCount = options.phiCount ?? 4;
+    this.dims = options.dims ?? 2;
     checkPositiveInteger('phi_count', this.phiCount);
     if (this.patchNums.length === 0) {
       throw new InvalidArgumentError('patch_nums', 'at least one scale', 'empty');
@@ -94,8 +101,8 @@ export class NextScaleSchedule implements Schedule<ScaleStepPlan> {
           `${pn} after ${this.patchNums[i - 1]}`,
         );
       }
-      beginEnds.push([cursor, cursor + pn * pn]);
-      cursor += pn * pn;
+      beginEnds.push([cursor, cursor + pn ** this.dims]);
+      cursor += pn ** this.dims;
     });
     this.beginEnds = beginEnds;
     this.totalSteps = this.patchNums.length;
