@@ -102,6 +102,7 @@ export default [
             { sourceTag: 'scope:image', onlyDependOnLibsWithTags: ['scope:image', 'scope:shared'] },
             { sourceTag: 'scope:video', onlyDependOnLibsWithTags: ['scope:video', 'scope:shared'] },
             { sourceTag: 'scope:audio', onlyDependOnLibsWithTags: ['scope:audio', 'scope:shared'] },
+            { sourceTag: 'scope:shape', onlyDependOnLibsWithTags: ['scope:shape', 'scope:shared'] },
             // The CLI and the deployment checks are clients of every modality's API.
             {
               sourceTag: 'scope:deploy',
@@ -115,6 +116,7 @@ export default [
                 'scope:image',
                 'scope:video',
                 'scope:audio',
+                'scope:shape',
               ],
             },
           ],
