@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/install.sh
 export NX_DAEMON=false NX_NO_CLOUD=true
-npx nx run-many -t build --projects=timeseries-service,image-service,video-service,video-worker,audio-service,cli --outputStyle=static >/dev/null
+npx nx run-many -t build --projects=timeseries-service,image-service,video-service,video-worker,audio-service,shape-service,cli --outputStyle=static >/dev/null
 echo "[nextx] built services into dist/"
 
 source tools/kafka/ensure-broker.sh
@@ -29,6 +29,7 @@ start_service image-service "GRPC_PORT=${IMAGE_GRPC_PORT:-50051}" "METRICS_PORT=
 start_service video-service "GRPC_PORT=${VIDEO_GRPC_PORT:-50052}" "METRICS_PORT=${VIDEO_METRICS_PORT:-9462}"
 start_service video-worker "METRICS_PORT=${VIDEO_WORKER_METRICS_PORT:-9463}"
 start_service audio-service "GRPC_PORT=${AUDIO_GRPC_PORT:-50054}" "METRICS_PORT=${AUDIO_METRICS_PORT:-9464}"
+start_service shape-service "GRPC_PORT=${SHAPE_GRPC_PORT:-50056}" "METRICS_PORT=${SHAPE_METRICS_PORT:-9467}"
 
 for addr in "127.0.0.1:${TIMESERIES_GRPC_PORT:-50055}" "127.0.0.1:${IMAGE_GRPC_PORT:-50051}" "127.0.0.1:${VIDEO_GRPC_PORT:-50052}" "127.0.0.1:${AUDIO_GRPC_PORT:-50054}"; do
   for _ in $(seq 1 50); do
@@ -36,5 +37,5 @@ for addr in "127.0.0.1:${TIMESERIES_GRPC_PORT:-50055}" "127.0.0.1:${IMAGE_GRPC_P
     sleep 0.2
   done
 done
-echo "[nextx] all services up; try: bin/nextx describe 127.0.0.1:50055, bin/nextx models --service image, bin/nextx video generate --digits 3,7 --frames 32 --out clip.mp4, bin/nextx audio generate --model musicgen-notes --family guitar --pitch 60 --seconds 2 --out note.wav"
+echo "[nextx] all services up; try: bin/nextx describe 127.0.0.1:50055, bin/nextx models --service image, bin/nextx video generate --digits 3,7 --frames 32 --out clip.mp4, bin/nextx audio generate --model musicgen-notes --family guitar --pitch 60 --seconds 2 --out note.wav, bin/nextx shape generate --model shape-octree --class Capacitor_THT --out part.glb"
 wait

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { audioCommand } from './commands/audio.command';
+import { shapeCommand } from './commands/shape.command';
 import { describeCommand, healthCommand } from './commands/health.command';
 import { forecastCommand, generateCommand } from './commands/forecast.command';
 import { imageCommand } from './commands/image.command';
@@ -18,6 +19,7 @@ const program = withSecurityOptions(
   .addCommand(imageCommand())
   .addCommand(videoCommand())
   .addCommand(audioCommand())
+  .addCommand(shapeCommand())
   .addCommand(modelsCommand());
 
 program.parseAsync(process.argv).catch((error: unknown) => {

@@ -10,7 +10,7 @@ import { bundledModelsDir } from '@nextx/runtime';
 export type ShapeServiceSettings = GenerationSettings;
 
 /** Default ports of this service. */
-export const SHAPE_PORTS = { port: 50056, metricsPort: 9466 };
+export const SHAPE_PORTS = { port: 50056, metricsPort: 9467 };
 
 /** Reads and validates the configuration once, at start. */
 export function loadShapeConfig(env: NodeJS.ProcessEnv): {

@@ -21,6 +21,7 @@ const IMAGES = [
   'video-worker',
   'audio-service',
   'timeseries-service',
+  'shape-service',
 ]
   .map((service) => `localhost/nextx/${service}:0.1.0`)
   .concat('localhost/nextx/kafka:4.1.0');
@@ -77,11 +78,13 @@ describe('compose: the whole stack, two workers, one killed mid-job', () => {
       'AUDIO_METRICS_PORT',
       'TIMESERIES_GRPC_PORT',
       'TIMESERIES_METRICS_PORT',
+      'SHAPE_GRPC_PORT',
+      'SHAPE_METRICS_PORT',
     ])
       env[name] = String(await freePort());
     await compose(env, 'down', '-v').catch(() => undefined);
     await compose(env, 'up', '-d');
-    for (const service of ['IMAGE', 'VIDEO', 'AUDIO', 'TIMESERIES'])
+    for (const service of ['IMAGE', 'VIDEO', 'AUDIO', 'TIMESERIES', 'SHAPE'])
       await until(
         `${service.toLowerCase()}-service SERVING`,
         async () =>

@@ -69,6 +69,7 @@ it('finds the example of every service', () => {
     expect.arrayContaining([
       'audio-service',
       'image-service',
+      'shape-service',
       'timeseries-service',
       'video-service',
       'video-worker',

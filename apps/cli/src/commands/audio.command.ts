@@ -37,7 +37,10 @@ export function audioCommand(): Command {
       'generate one note; writes the clip (WAV, FLAC or Ogg/Opus) or streams raw s16le PCM to stdout',
     )
     .requiredOption('-m, --model <name>', 'audio model, e.g. musicgen-notes or magnet-notes')
-    .requiredOption('--family <name>', 'instrument family, e.g. guitar (nextx models -s audio lists them)')
+    .requiredOption(
+      '--family <name>',
+      'instrument family, e.g. guitar (nextx models -s audio lists them)',
+    )
     .requiredOption('--pitch <midi>', 'MIDI pitch, e.g. 60', intOption(0, 127))
     .option('--seconds <s>', 'clip length in seconds', numberOption(0.02, 60), 1)
     .option('--seed <n>', 'seed (0 = random)', intOption(0), 0)
@@ -46,13 +49,20 @@ export function audioCommand(): Command {
         .choices(Object.keys(METHODS))
         .default('auto'),
     )
-    .option('--decoding-steps <list>', 'MAGNeT iterations per codebook, e.g. 20,10,10,10', numberListOption)
+    .option(
+      '--decoding-steps <list>',
+      'MAGNeT iterations per codebook, e.g. 20,10,10,10',
+      numberListOption,
+    )
     .option('--chunk-frames <n>', 'codec frames per streamed chunk', intOption(1, 50))
     .addOption(
       new Option('--format <f>', 'container of --out').choices(Object.keys(FORMATS)).default('wav'),
     )
     .option('-o, --out <file>', 'output file (required unless --stream)')
-    .option('--stream', 'write raw mono s16le PCM to stdout as chunks arrive (pipe into aplay -f S16_LE -r 16000)')
+    .option(
+      '--stream',
+      'write raw mono s16le PCM to stdout as chunks arrive (pipe into aplay -f S16_LE -r 16000)',
+    )
     .option('--addr <host:port>', 'audio service address', DEFAULT_ADDRESSES.audio)
     .option('--timeout <ms>', 'deadline in milliseconds', intOption(1), 300_000)
     .action(async (o) => {

@@ -107,7 +107,12 @@ export function forecastCommand(): Command {
   )
     .requiredOption('-H, --horizon <h>', 'steps to forecast', intOption(1))
     .option('-q, --quantiles <levels>', 'quantile levels', numberListOption, [0.1, 0.5, 0.9])
-    .option('--paths <n>', 'sample paths for the quantiles; 0 = the method default', intOption(0), 0)
+    .option(
+      '--paths <n>',
+      'sample paths for the quantiles; 0 = the method default',
+      intOption(0),
+      0,
+    )
     .option(
       '--holdout <n>',
       'hold the last n values out (n <= horizon) and print MASE, WQL and CRPS on them',

@@ -1,5 +1,5 @@
 import { TypedGrpcClient } from '@nextx/grpc';
-import { audio, image, models, PROTO_FILES, timeseries, video } from '@nextx/proto';
+import { audio, image, models, PROTO_FILES, shape, timeseries, video } from '@nextx/proto';
 import { Command, Option } from 'commander';
 import { DEFAULT_ADDRESSES } from './options';
 import { clientSecurity } from './security';
@@ -21,6 +21,10 @@ const SERVICES = {
   audio: {
     protoFile: PROTO_FILES.audio,
     name: `${audio.protobufPackage}.${audio.AUDIO_GENERATION_SERVICE_NAME}`,
+  },
+  shape: {
+    protoFile: PROTO_FILES.shape,
+    name: `${shape.protobufPackage}.${shape.SHAPE_GENERATION_SERVICE_NAME}`,
   },
 } as const;
 
@@ -59,8 +63,17 @@ export function describeModel(m: models.ModelInfo): string {
       `${agreement !== undefined ? `  family agreement ${agreement}` : ''}`
     );
   }
+  if (m.shape) {
+    const s = m.shape;
+    return (
+      `${head}  classes ${s.classes.join(',')}  resolutions ${s.resolutions.join(',')}  ${s.levels} levels` +
+      `  guidance ${m.defaults?.guidanceScale}${agreement !== undefined ? `  class agreement ${agreement}` : ''}`
+    );
+  }
   if (m.timeseries) {
     const t = m.timeseries;
+    if (t.contextLength)
+      return `${head}  pretrained: reads the last ${t.contextLength} values, horizon up to ${t.maxHorizon}, up to ${t.maxPaths} paths  ${m.description}`;
     return `${head}  fitted per request: up to ${t.maxSeriesLength} values, horizon up to ${t.maxHorizon}  ${m.description}`;
   }
   return `${head}  ${m.description}`;
@@ -78,7 +91,7 @@ export async function printModels(service: keyof typeof SERVICES, address: strin
   }
 }
 
-/** `nextx models --service image|video|timeseries|audio`: what a service serves. */
+/** `nextx models --service image|video|timeseries|audio|shape`: what a service serves. */
 export function modelsCommand(): Command {
   return new Command('models')
     .description('list the models a service serves')

@@ -33,4 +33,5 @@ export const DEFAULT_ADDRESSES = {
   image: process.env['NEXTX_IMAGE_ADDR'] ?? '127.0.0.1:50051',
   video: process.env['NEXTX_VIDEO_ADDR'] ?? '127.0.0.1:50052',
   audio: process.env['NEXTX_AUDIO_ADDR'] ?? '127.0.0.1:50054',
+  shape: process.env['NEXTX_SHAPE_ADDR'] ?? '127.0.0.1:50056',
 } as const;
