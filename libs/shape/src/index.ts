@@ -5,3 +5,4 @@ export * from './pipelines/octree-voxels';
 export * from './pipelines/shape-pipeline';
 export * from './quality/shape-metrics';
 export * from './tasks/shape-tasks';
+export * from './quality/shape-judge';

@@ -37,8 +37,8 @@ export async function writeGlb(mesh: TriangleMesh, name = 'shape'): Promise<Uint
     .setIndices(indices)
     .setMaterial(material);
   const node = document.createNode(name).setMesh(document.createMesh(name).addPrimitive(primitive));
-  document.createScene(name).addChild(node);
-  document.getRoot().setDefaultScene(document.getRoot().listScenes()[0]!);
+  const scene = document.createScene(name).addChild(node);
+  document.getRoot().setDefaultScene(scene);
   return new NodeIO().writeBinary(document);
 }
 

@@ -50,8 +50,7 @@ export function largestComponentShare(grid: VoxelGrid): number {
     let size = 0;
     seen[start] = 1;
     stack.push(start);
-    while (stack.length) {
-      const i = stack.pop()!;
+    for (let i = stack.pop(); i !== undefined; i = stack.pop()) {
       size++;
       const x = i % r;
       const y = Math.floor(i / r) % r;

@@ -1,1 +1,2 @@
 export * from './png-declaring';
+export * from './gltf-validation';

@@ -113,15 +113,15 @@ export function shapeTaskHandlers(
       )) {
         if (event.type === 'progress') {
           steps = event.step;
-          const grid = event.levelGrid?.grid;
+          const level = event.levelGrid;
           context.progress({
             step: event.step,
             total: event.total,
             stage: event.stage,
-            level: grid && {
-              level: event.levelGrid!.level,
-              occupancy: packed(grid),
-              png: renderVoxelsPng(grid, 96),
+            level: level && {
+              level: level.level,
+              occupancy: packed(level.grid),
+              png: renderVoxelsPng(level.grid, 96),
             },
           });
           continue;
