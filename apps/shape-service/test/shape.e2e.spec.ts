@@ -140,7 +140,11 @@ describe('shape-service over gRPC with the reference shape models', () => {
     expect(report.issues.numErrors).toBe(0);
     expect(report.info.totalTriangleCount).toBe(result.triangles);
     expect(result.settings).toMatchObject({ seed: 5, className: 'Capacitor_THT' });
-    // Same seed, same shape; OBJ and PLY carry the same surface.
+    // Four fixed views of the result, 2 × 2.
+    const views = PNG.sync.read(Buffer.from(result.previewPng));
+    expect([views.width, views.height]).toEqual([258, 258]);
+    // Same seed, same mesh bytes; OBJ and PLY carry the same surface.
+    expect((await generate(client, { seed: 5 })).shape.mesh).toEqual(result.mesh);
     const again = await generate(client, { seed: 5, format: MeshFormat.MESH_FORMAT_OBJ });
     expect(again.shape.occupancy!.bits).toEqual(result.occupancy!.bits);
     expect(new TextDecoder().decode(again.shape.mesh).match(/^f /gm)).toHaveLength(

@@ -64,15 +64,15 @@ export function shapeCommand(): Command {
             if (!started) bar.start(message.progress.total, 0, { stage: message.progress.stage });
             started = true;
             bar.update(message.progress.step, { stage: message.progress.stage });
-            if (o.previews && message.progress.previewPng.length)
-              await writeFile(`${o.previews}-level${level++}.png`, message.progress.previewPng);
+            if (o.levelPreviews && message.progress.previewPng.length)
+              await writeFile(`${o.levelPreviews}-level${level++}.png`, message.progress.previewPng);
           }
           if (message.shape) {
             if (started) bar.stop();
             started = false;
             const s = message.shape;
             await writeFile(o.out, s.mesh);
-            if (o.previews) await writeFile(`${o.previews}.png`, s.previewPng);
+            if (o.preview) await writeFile(o.preview, s.previewPng);
             process.stderr.write(
               `wrote ${o.out}: ${s.occupancy!.resolution}³ grid, ${s.occupancy!.occupied} voxels, ${s.triangles} triangles ` +
                 `(model ${s.settings!.model!.name}, class ${s.settings!.className}, seed ${s.settings!.seed}, ` +

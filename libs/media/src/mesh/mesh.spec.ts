@@ -10,7 +10,7 @@ import {
   voxelIndex,
   type VoxelGrid,
 } from './voxel-grid';
-import { renderVoxelsPng } from './voxel-render';
+import { renderVoxelsPng, renderVoxelViewsPng } from './voxel-render';
 import { voxelSurface, type TriangleMesh } from './voxel-surface';
 
 function grid(r: number, cells: [number, number, number][]): VoxelGrid {
@@ -109,5 +109,24 @@ describe('voxel meshes', () => {
     };
     expect(nonWhite(png)).toBeGreaterThan(50);
     expect(nonWhite(PNG.sync.read(renderVoxelsPng(grid(4, []), 64)))).toBe(0);
+    // Four views in a 2 × 2 sheet (2 px gaps); an asymmetric shape looks different from each side.
+    const views = PNG.sync.read(
+      renderVoxelViewsPng(
+        grid(4, [
+          [0, 0, 0],
+          [0, 1, 0],
+          [1, 0, 0],
+        ]),
+        64,
+      ),
+    );
+    expect([views.width, views.height]).toEqual([130, 130]);
+    const quadrant = (qx: number, qy: number) => {
+      const out: number[] = [];
+      for (let y = 0; y < 64; y++)
+        for (let x = 0; x < 64; x++) out.push(views.data[((qy * 66 + y) * 130 + qx * 66 + x) * 4]);
+      return out.join();
+    };
+    expect(new Set([quadrant(0, 0), quadrant(1, 0), quadrant(0, 1), quadrant(1, 1)]).size).toBe(4);
   });
 });

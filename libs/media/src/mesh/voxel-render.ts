@@ -1,4 +1,4 @@
-import { encodePng } from '../png/png-encoder';
+import { encodeGridPng, encodePng, type PixelBatch } from '../png/png-encoder';
 import { voxelIndex, type VoxelGrid } from './voxel-grid';
 
 /**
@@ -8,6 +8,52 @@ import { voxelIndex, type VoxelGrid } from './voxel-grid';
  * a blank image.
  */
 export function renderVoxelsPng(grid: VoxelGrid, size = 128): Buffer {
+  return encodePng({
+    pixels: renderPixels(grid, size),
+    images: 1,
+    channels: 3,
+    height: size,
+    width: size,
+  });
+}
+
+/**
+ * Four isometric views of a grid in one PNG (2 × 2): seen from the front-right, front-left,
+ * back-right and back-left corners (the grid turned about its vertical axis, y up), so a person
+ * can look at a generated shape from the command line without a 3D viewer.
+ */
+export function renderVoxelViewsPng(grid: VoxelGrid, size = 128): Buffer {
+  const r = grid.resolution;
+  const turned = (mirrorX: boolean, mirrorZ: boolean): VoxelGrid => {
+    const voxels = new Uint8Array(grid.voxels.length);
+    for (let z = 0; z < r; z++)
+      for (let y = 0; y < r; y++)
+        for (let x = 0; x < r; x++)
+          voxels[voxelIndex(r, mirrorX ? r - 1 - x : x, y, mirrorZ ? r - 1 - z : z)] =
+            grid.voxels[voxelIndex(r, x, y, z)];
+    return { resolution: r, voxels };
+  };
+  const views = [
+    turned(false, false),
+    turned(true, false),
+    turned(false, true),
+    turned(true, true),
+  ];
+  const plane = 3 * size * size;
+  const pixels = new Float32Array(views.length * plane);
+  views.forEach((view, i) => pixels.set(renderPixels(view, size), i * plane));
+  const batch: PixelBatch = {
+    pixels,
+    images: views.length,
+    channels: 3,
+    height: size,
+    width: size,
+  };
+  return encodeGridPng(batch, [0, 1, 2, 3], 2);
+}
+
+/** The RGB planes [3, size, size] of one isometric view (camera at (1, 1, 1), y up). */
+function renderPixels(grid: VoxelGrid, size: number): Float32Array {
   const r = grid.resolution;
   const pixels = new Float32Array(3 * size * size).fill(1);
   const depth = new Float32Array(size * size).fill(-Infinity);
@@ -55,7 +101,7 @@ export function renderVoxelsPng(grid: VoxelGrid, size = 128): Buffer {
           fillTriangle(corners[0], corners[2], corners[3], shades[f], pixels, depth, size);
         });
       }
-  return encodePng({ pixels, images: 1, channels: 3, height: size, width: size });
+  return pixels;
 }
 
 function fillTriangle(

@@ -17,23 +17,23 @@ import {
 } from '../models/shape-manifest';
 import { levelVoxels } from './octree-voxels';
 
-/** One shape request, in engine terms. */
+/** One generation of a batch of shapes (one per class label), in engine terms. */
 export interface ShapeRequest {
-  readonly classLabel: number;
+  readonly classLabels: readonly number[];
   readonly guidanceScale: number;
   readonly sampling: SamplingOptions;
   /** Output resolution (one of the model's `resolutions`). */
   readonly resolution: number;
 }
 
-/** A finished level of a next-scale generation: its grid (resolution 2^(level+1)). */
-export interface LevelGrid {
+/** A finished level of a next-scale generation: its grid per shape (resolution 2^(level+1)). */
+export interface LevelGrids {
   readonly level: number;
-  readonly grid: VoxelGrid;
+  readonly grids: VoxelGrid[];
 }
 
-/** The events of one shape generation: progress (with the level's grid for next-scale), then the grid. */
-export type ShapeEvent = GenerationEvent<VoxelGrid> & { readonly levelGrid?: LevelGrid };
+/** The events of one generation: progress (with the level's grids for next-scale), then the grids. */
+export type ShapeEvent = GenerationEvent<VoxelGrid[]> & { readonly levelGrids?: LevelGrids };
 
 /** A loaded shape generator (either family) behind one interface. */
 export interface ShapePipeline {
@@ -68,9 +68,12 @@ export async function loadShapePipeline(
       2 * options.maxBatch,
     );
     const decoder = {
-      decode: async (x: { tokens: Int32Array; levels: number }) => {
+      decode: async (x: { tokens: Int32Array; shapes: number; levels: number }) => {
+        const total = octreeLength(x.levels);
         const begin = octreeLength(x.levels - 1);
-        return levelVoxels(x.tokens.subarray(begin, begin + 8 ** (x.levels - 1)), x.levels - 1);
+        return Array.from({ length: x.shapes }, (_, b) =>
+          levelVoxels(x.tokens.subarray(b * total + begin, (b + 1) * total), x.levels - 1),
+        );
       },
     };
     const generator = new OctreeScaleGenerator(
@@ -89,7 +92,7 @@ export async function loadShapePipeline(
         const levels = Math.log2(request.resolution);
         for await (const event of generator.generate(
           {
-            classLabels: [request.classLabel],
+            classLabels: request.classLabels,
             guidanceScale: request.guidanceScale,
             sampling: request.sampling,
             levels,
@@ -125,7 +128,12 @@ export async function loadShapePipeline(
     maxBatch: 2 * options.maxBatch,
   });
   const decoder = {
-    decode: async (x: { codes: Int32Array }) => levelVoxels(x.codes, facts.levels - 1),
+    decode: async (x: { codes: Int32Array; images: number }) => {
+      const nodes = layout.image_tokens;
+      return Array.from({ length: x.images }, (_, b) =>
+        levelVoxels(x.codes.subarray(b * nodes, (b + 1) * nodes), facts.levels - 1),
+      );
+    },
   };
   const generator = new RasterGenerator(
     step,
@@ -143,7 +151,7 @@ export async function loadShapePipeline(
     async *generate(request, generation) {
       for await (const event of generator.generate(
         {
-          classLabels: [request.classLabel],
+          classLabels: request.classLabels,
           guidanceScale: request.guidanceScale,
           sampling: request.sampling,
         },

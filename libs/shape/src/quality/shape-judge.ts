@@ -25,7 +25,8 @@ export class ShapeJudge {
     const r = this.resolution;
     const data = new Float32Array(grids.length * r ** 3);
     grids.forEach((grid, i) => {
-      if (grid.resolution !== r) throw new RangeError(`judge reads ${r}³ grids, got ${grid.resolution}³`);
+      if (grid.resolution !== r)
+        throw new RangeError(`judge reads ${r}³ grids, got ${grid.resolution}³`);
       data.set(grid.voxels, i * r ** 3);
     });
     const { labels } = await this.classifier.classify({ data, dims: [grids.length, 1, r, r, r] });

@@ -2,6 +2,7 @@ import {
   occupiedCount,
   packVoxels,
   renderVoxelsPng,
+  renderVoxelViewsPng,
   voxelSurface,
   writeGlb,
   writeObj,
@@ -56,6 +57,7 @@ export interface ShapeGenerateOutput {
   readonly mesh: Uint8Array;
   readonly triangles: number;
   readonly vertices: number;
+  /** Four fixed views of the result (2 × 2 sheet). */
   readonly png: Uint8Array;
   /** Model calls of the main loop. */
   readonly steps: number;
@@ -104,7 +106,7 @@ export function shapeTaskHandlers(
       let steps = 0;
       for await (const event of pipeline.generate(
         {
-          classLabel: task.classLabel,
+          classLabels: [task.classLabel],
           guidanceScale: task.guidanceScale,
           sampling: task.sampling,
           resolution: task.resolution,
@@ -113,24 +115,24 @@ export function shapeTaskHandlers(
       )) {
         if (event.type === 'progress') {
           steps = event.step;
-          const level = event.levelGrid;
+          const level = event.levelGrids;
           context.progress({
             step: event.step,
             total: event.total,
             stage: event.stage,
             level: level && {
               level: level.level,
-              occupancy: packed(level.grid),
-              png: renderVoxelsPng(level.grid, 96),
+              occupancy: packed(level.grids[0]),
+              png: renderVoxelsPng(level.grids[0], 96),
             },
           });
           continue;
         }
-        const grid = event.result;
+        const [grid] = event.result;
         return {
           occupancy: packed(grid),
           ...(await encodeMesh(grid, task.format)),
-          png: renderVoxelsPng(grid, 192),
+          png: renderVoxelViewsPng(grid, 128),
           steps,
         };
       }
