@@ -1,12 +1,11 @@
 import { status, type ServiceError } from '@grpc/grpc-js';
 import {
-  ERROR_DETAIL_KEY,
   JsonLogger,
   startGrpcService,
   TypedGrpcClient,
   type RunningGrpcService,
 } from '@nextx/grpc';
-import { freePort } from '@nextx/grpc/testing';
+import { freePort, expectInvalidArgument } from '@nextx/grpc/testing';
 import { unpackVoxels, type VoxelGrid } from '@nextx/media';
 import { models, PROTO_FILES, shape } from '@nextx/proto';
 import { ModelRepository } from '@nextx/runtime';
@@ -61,18 +60,6 @@ function pooled(g: VoxelGrid): VoxelGrid {
     voxels[(x >> 1) + r * ((y >> 1) + r * (z >> 1))] = 1;
   }
   return { resolution: r, voxels };
-}
-
-async function expectInvalid(call: Promise<unknown>, field: string, limit: RegExp): Promise<void> {
-  const error = (await call.then(
-    () => undefined,
-    (e: ServiceError) => e,
-  )) as ServiceError | undefined;
-  expect(error, `expected INVALID_ARGUMENT for ${field}`).toBeDefined();
-  expect(error!.code).toBe(status.INVALID_ARGUMENT);
-  const detail = JSON.parse(String(error!.metadata.get(ERROR_DETAIL_KEY)[0]));
-  expect(detail.field).toBe(field);
-  expect(detail.limit).toMatch(limit);
 }
 
 describe('shape-service over gRPC with the reference shape models', () => {
@@ -201,16 +188,28 @@ describe('shape-service over gRPC with the reference shape models', () => {
   });
 
   it('bad input names the field and the limit; an unknown model is NOT_FOUND; cancel frees the slot', async () => {
-    await expectInvalid(generate(client, { className: 'Teapot' }), 'class_name', /Capacitor_THT/);
-    await expectInvalid(generate(client, { className: 'x'.repeat(80_000) }), 'class_name', /64/);
-    await expectInvalid(
+    await expectInvalidArgument(
+      generate(client, { className: 'Teapot' }),
+      'class_name',
+      /Capacitor_THT/,
+    );
+    await expectInvalidArgument(
+      generate(client, { className: 'x'.repeat(80_000) }),
+      'class_name',
+      /64/,
+    );
+    await expectInvalidArgument(
       generate(client, { model: { name: 'shape-raster', version: '' }, resolution: 8 }),
       'resolution',
       /16/,
     );
-    await expectInvalid(generate(client, { resolution: 5 }), 'resolution', /2, 4, 8, 16/);
-    await expectInvalid(generate(client, { sampling: { minP: 0.1 } }), 'sampling.min_p', /unset/);
-    await expectInvalid(generate(client, { seed: 2 ** 60 }), 'seed', /9007199254740991/);
+    await expectInvalidArgument(generate(client, { resolution: 5 }), 'resolution', /2, 4, 8, 16/);
+    await expectInvalidArgument(
+      generate(client, { sampling: { minP: 0.1 } }),
+      'sampling.min_p',
+      /unset/,
+    );
+    await expectInvalidArgument(generate(client, { seed: 2 ** 60 }), 'seed', /9007199254740991/);
     const missing = (await generate(client, { model: { name: 'teapot-gpt', version: '' } }).catch(
       (e: ServiceError) => e,
     )) as ServiceError;

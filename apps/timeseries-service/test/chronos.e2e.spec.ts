@@ -1,12 +1,11 @@
 import { status, type ServiceError } from '@grpc/grpc-js';
 import {
-  ERROR_DETAIL_KEY,
   JsonLogger,
   startGrpcService,
   TypedGrpcClient,
   type RunningGrpcService,
 } from '@nextx/grpc';
-import { freePort, healthCheckLatencies } from '@nextx/grpc/testing';
+import { freePort, healthCheckLatencies, expectInvalidArgument } from '@nextx/grpc/testing';
 import { models, PROTO_FILES, timeseries } from '@nextx/proto';
 import { mase } from '@nextx/timeseries';
 import { loadCo2 } from '@nextx/timeseries/testing';
@@ -38,18 +37,6 @@ function chronosRequest(
     holdout: [],
     ...overrides,
   };
-}
-
-async function expectInvalid(call: Promise<unknown>, field: string, limit: RegExp): Promise<void> {
-  const error = (await call.then(
-    () => undefined,
-    (e: ServiceError) => e,
-  )) as ServiceError | undefined;
-  expect(error, `expected INVALID_ARGUMENT for ${field}`).toBeDefined();
-  expect(error!.code).toBe(status.INVALID_ARGUMENT);
-  const detail = JSON.parse(String(error!.metadata.get(ERROR_DETAIL_KEY)[0]));
-  expect(detail.field).toBe(field);
-  expect(detail.limit).toMatch(limit);
 }
 
 describe('timeseries-service METHOD_CHRONOS (the committed chronos-corpus model) over gRPC', () => {
@@ -160,7 +147,7 @@ describe('timeseries-service METHOD_CHRONOS (the committed chronos-corpus model)
     });
     expect(generated.paths).toHaveLength(5);
     expect(generated.paths.every((p) => p.values.length === 12)).toBe(true);
-    await expectInvalid(
+    await expectInvalidArgument(
       client.unary('generate', {
         series: { values: train, timestampsMs: [], frequency: 'MS', seasonLength: 12 },
         length: 12,
@@ -175,23 +162,27 @@ describe('timeseries-service METHOD_CHRONOS (the committed chronos-corpus model)
   });
 
   it('bad input names the field and the limit; an unknown model is NOT_FOUND; the service keeps serving', async () => {
-    await expectInvalid(client.unary('forecast', chronosRequest({ horizon: 65 })), 'horizon', /64/);
-    await expectInvalid(
+    await expectInvalidArgument(
+      client.unary('forecast', chronosRequest({ horizon: 65 })),
+      'horizon',
+      /64/,
+    );
+    await expectInvalidArgument(
       client.unary('forecast', chronosRequest({ numPaths: 81 })),
       'num_paths',
       /80/,
     );
-    await expectInvalid(
+    await expectInvalidArgument(
       client.unary('forecast', chronosRequest({ holdout: co2.slice(0, 25) })),
       'holdout',
       /24/,
     );
-    await expectInvalid(
+    await expectInvalidArgument(
       client.unary('forecast', chronosRequest({}, { topK: 5000 })),
       'model.chronos.top_k',
       /1026/,
     );
-    await expectInvalid(
+    await expectInvalidArgument(
       client.unary('forecast', {
         ...chronosRequest(),
         model: { ...chronosRequest().model!, order: 3 },

@@ -2,7 +2,6 @@ import { status, type ServiceError } from '@grpc/grpc-js';
 import {
   checkHealth,
   describeServer,
-  ERROR_DETAIL_KEY,
   ErrorReason,
   JsonLogger,
   readStatusDetails,
@@ -10,7 +9,7 @@ import {
   TypedGrpcClient,
   type RunningGrpcService,
 } from '@nextx/grpc';
-import { freePort, healthCheckLatencies } from '@nextx/grpc/testing';
+import { freePort, healthCheckLatencies, expectInvalidArgument } from '@nextx/grpc/testing';
 import { models, PROTO_FILES, timeseries } from '@nextx/proto';
 import { loadCo2 } from '@nextx/timeseries/testing';
 import { PassThrough } from 'node:stream';
@@ -38,23 +37,6 @@ function request(overrides: Partial<timeseries.ForecastRequest> = {}): timeserie
     holdout: [],
     ...overrides,
   };
-}
-
-async function expectInvalid(call: Promise<unknown>, field: string, limit: RegExp): Promise<void> {
-  const error = (await call.then(
-    () => undefined,
-    (e: ServiceError) => e,
-  )) as ServiceError | undefined;
-  expect(error, `expected INVALID_ARGUMENT for ${field}`).toBeDefined();
-  expect(error!.code).toBe(status.INVALID_ARGUMENT);
-  expect(error!.details).toContain(field);
-  const detail = JSON.parse(String(error!.metadata.get(ERROR_DETAIL_KEY)[0]));
-  expect(detail.field).toBe(field);
-  expect(detail.limit).toMatch(limit);
-  // The standard google.rpc.BadRequest in grpc-status-details-bin names the same field.
-  const violations = readStatusDetails(error!)?.badRequest?.fieldViolations;
-  expect(violations?.map((v) => v.field)).toEqual([field]);
-  expect(violations![0].description).toMatch(limit);
 }
 
 describe('timeseries-service over gRPC on loopback', () => {
@@ -153,50 +135,54 @@ describe('timeseries-service over gRPC on loopback', () => {
       frequency: '',
       seasonLength: 0,
     });
-    await expectInvalid(
+    await expectInvalidArgument(
       client.unary('forecast', request({ series: series([]) })),
       'series.values',
       /8 to 1000 values/,
     );
-    await expectInvalid(
+    await expectInvalidArgument(
       client.unary('forecast', request({ series: series([1, 2, 3]) })),
       'series.values',
       /8 to 1000/,
     );
-    await expectInvalid(
+    await expectInvalidArgument(
       client.unary('forecast', request({ series: series(new Array(1001).fill(1)) })),
       'series.values',
       /to 1000 values/,
     );
     const withNaN = [1, 2, 3, 4, 5, 6, 7, Number.NaN, 9, 10];
-    await expectInvalid(
+    await expectInvalidArgument(
       client.unary('forecast', request({ series: series(withNaN) })),
       'series.values[7]',
       /finite/,
     );
     const withInf = [1, 2, 3, 4, 5, 6, 7, 8, Number.POSITIVE_INFINITY, 10];
-    await expectInvalid(
+    await expectInvalidArgument(
       client.unary('forecast', request({ series: series(withInf) })),
       'series.values[8]',
       /finite/,
     );
-    await expectInvalid(client.unary('forecast', request({ horizon: 0 })), 'horizon', /\[1, 500\]/);
-    await expectInvalid(
+    await expectInvalidArgument(
+      client.unary('forecast', request({ horizon: 0 })),
+      'horizon',
+      /\[1, 500\]/,
+    );
+    await expectInvalidArgument(
       client.unary('forecast', request({ horizon: 501 })),
       'horizon',
       /\[1, 500\]/,
     );
-    await expectInvalid(
+    await expectInvalidArgument(
       client.unary('forecast', request({ quantiles: [0.5, 1] })),
       'quantiles[1]',
       /\(0, 1\)/,
     );
-    await expectInvalid(
+    await expectInvalidArgument(
       client.unary('forecast', request({ quantiles: [0] })),
       'quantiles[0]',
       /\(0, 1\)/,
     );
-    await expectInvalid(
+    await expectInvalidArgument(
       client.unary(
         'forecast',
         request({ model: { method: Method.METHOD_AR, order: 300 }, seed: 1 }),
@@ -204,7 +190,7 @@ describe('timeseries-service over gRPC on loopback', () => {
       'model.order',
       /< series length 300/,
     );
-    await expectInvalid(
+    await expectInvalidArgument(
       client.unary(
         'forecast',
         request({ model: { method: Method.METHOD_AR, order: 200 }, seed: 1 }),
@@ -212,7 +198,7 @@ describe('timeseries-service over gRPC on loopback', () => {
       'model.order',
       /<= 149 for 300 values/,
     );
-    await expectInvalid(
+    await expectInvalidArgument(
       client.unary(
         'forecast',
         request({ model: { method: 99 as unknown as timeseries.Method, order: 0 }, seed: 1 }),
@@ -220,7 +206,7 @@ describe('timeseries-service over gRPC on loopback', () => {
       'model.method',
       /one of METHOD_AUTO/,
     );
-    await expectInvalid(
+    await expectInvalidArgument(
       client.unary('forecast', request({ series: { ...request().series!, timestampsMs: [3, 2] } })),
       'series.timestamps_ms',
       /one per value/,

@@ -6,3 +6,4 @@ export * from './test-certs';
 export * from './security-suite';
 export * from './overload-suite';
 export * from './grpcurl-suite';
+export * from './expect-invalid';
