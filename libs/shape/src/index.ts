@@ -6,3 +6,4 @@ export * from './pipelines/shape-pipeline';
 export * from './quality/shape-metrics';
 export * from './tasks/shape-tasks';
 export * from './quality/shape-judge';
+export * from './quality/heldout-shapes';

@@ -53,3 +53,30 @@ export function voxelsToLevel(grid: VoxelGrid): Int32Array {
   }
   return tokens;
 }
+
+/** The grid at half the resolution: a voxel is occupied when any of its 2×2×2 children is. */
+export function maxPool(grid: VoxelGrid): VoxelGrid {
+  const r = grid.resolution / 2;
+  const voxels = new Uint8Array(r ** 3);
+  for (let i = 0; i < grid.voxels.length; i++) {
+    if (!grid.voxels[i]) continue;
+    const x = i % grid.resolution;
+    const y = Math.floor(i / grid.resolution) % grid.resolution;
+    const z = Math.floor(i / grid.resolution ** 2);
+    voxels[voxelIndex(r, x >> 1, y >> 1, z >> 1)] = 1;
+  }
+  return { resolution: r, voxels };
+}
+
+/** Every octree token of a grid of edge 2^levels, levels in order (1 + 8 + 64 + … nodes). */
+export function octreeTokens(grid: VoxelGrid): Int32Array {
+  const levels: Int32Array[] = [];
+  for (let g = grid; g.resolution >= 2; g = maxPool(g)) levels.unshift(voxelsToLevel(g));
+  const out = new Int32Array(levels.reduce((n, l) => n + l.length, 0));
+  let at = 0;
+  for (const level of levels) {
+    out.set(level, at);
+    at += level.length;
+  }
+  return out;
+}
