@@ -9,7 +9,7 @@ import { freePort, expectInvalidArgument } from '@nextx/grpc/testing';
 import { unpackVoxels, type VoxelGrid } from '@nextx/media';
 import { models, PROTO_FILES, shape } from '@nextx/proto';
 import { ModelRepository } from '@nextx/runtime';
-import { ShapeJudge } from '@nextx/shape';
+import { maxPool, ShapeJudge } from '@nextx/shape';
 import { validateGlb } from '@nextx/media/testing';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -48,19 +48,6 @@ async function generate(
 
 const grid = (o: shape.Occupancy): VoxelGrid => unpackVoxels(o.bits, o.resolution);
 
-/** The grid at half the resolution (a coarser level must be the max-pool of the finer one). */
-function pooled(g: VoxelGrid): VoxelGrid {
-  const r = g.resolution / 2;
-  const voxels = new Uint8Array(r ** 3);
-  for (let i = 0; i < g.voxels.length; i++) {
-    if (!g.voxels[i]) continue;
-    const x = i % g.resolution;
-    const y = Math.floor(i / g.resolution) % g.resolution;
-    const z = Math.floor(i / g.resolution ** 2);
-    voxels[(x >> 1) + r * ((y >> 1) + r * (z >> 1))] = 1;
-  }
-  return { resolution: r, voxels };
-}
 
 describe('shape-service over gRPC with the reference shape models', () => {
   let service: RunningGrpcService;
@@ -114,7 +101,7 @@ describe('shape-service over gRPC with the reference shape models', () => {
     ]);
     expect(levels.map((l) => l.occupancy!.resolution)).toEqual([2, 4, 8, 16]);
     for (let k = 1; k < levels.length; k++)
-      expect(Array.from(pooled(grid(levels[k].occupancy!)).voxels)).toEqual(
+      expect(Array.from(maxPool(grid(levels[k].occupancy!)).voxels)).toEqual(
         Array.from(grid(levels[k - 1].occupancy!).voxels),
       );
     for (const p of progress) expect(PNG.sync.read(Buffer.from(p.previewPng)).width).toBe(96);
