@@ -6,6 +6,8 @@
 #   (FluidR3 GM notes; audio = all audio steps in dependency order, the pairs in parallel)
 #   tools/models/run.sh ts-data | chronos [--budget-seconds S] | chronos-baselines | chronos-eval | chronos-heldout
 #   (chronos-heldout: the corpus held-out tails for tools/bench/timeseries-accuracy.ts, tools/bench/data/timeseries-heldout.json)
+#   tools/models/run.sh shape-data | shape-classifier | shape-octree | shape-raster | shape-eval | shape
+#   (KiCad 3D part models as 16^3 voxels; shape = all five in order, one training process at a time)
 #   (chronos = corpus + training + export + parity + eval; baselines run beside training on the second core)
 #   raster = vq-raster + the Llama; var = vq-var + the VAR transformer (set NEXTX_REUSE_VQ=1 to keep a trained
 #   tokenizer from tools/models/.cache). draft reuses the raster tokenizer.
@@ -13,7 +15,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 py="$here/.venv/bin/python"; [ -x "$py" ] || py=/usr/bin/python3
-cmd="${1:?usage: run.sh classifier|vq-raster|raster|draft|var|vq-video|nbp|ntp|video|eval|all|audio-data|codec|note-classifier|musicgen|magnet|audio-eval|audio|ts-data|chronos|chronos-baselines|chronos-eval|chronos-heldout}"; shift || true
+cmd="${1:?usage: run.sh classifier|vq-raster|raster|draft|var|vq-video|nbp|ntp|video|eval|all|audio-data|codec|note-classifier|musicgen|magnet|audio-eval|audio|ts-data|chronos|chronos-baselines|chronos-eval|chronos-heldout|shape-data|shape-classifier|shape-octree|shape-raster|shape-eval|shape}"; shift || true
 export NEXTX_RUN_SH=1
 cd "$here"
 case "$cmd" in
@@ -63,6 +65,17 @@ case "$cmd" in
               NEXTX_THREADS=1 "$py" -m nextx_models.ts_chronos --threads 1 --skip-eval "$@"
               wait $p1
               exec "$py" -m nextx_models.ts_eval ;;
+  shape-data) exec "$py" -m nextx_models.shape_data "$@" ;;
+  shape-classifier) exec "$py" -m nextx_models.shape_classifier "$@" ;;
+  shape-octree) exec "$py" -m nextx_models.shape_lm octree "$@" ;;
+  shape-raster) exec "$py" -m nextx_models.shape_lm raster "$@" ;;
+  shape-eval) exec "$py" -m nextx_models.shape_eval "$@" ;;
+  shape)      # data, judge, both generators (one training at a time, 1 thread each), then the evals through ONNX
+              "$py" -m nextx_models.shape_data
+              NEXTX_THREADS=1 "$py" -m nextx_models.shape_classifier --threads 1
+              NEXTX_THREADS=1 "$py" -m nextx_models.shape_lm octree --threads 1 --skip-eval "$@"
+              NEXTX_THREADS=1 "$py" -m nextx_models.shape_lm raster --threads 1 --skip-eval "$@"
+              NEXTX_THREADS=1 exec "$py" -m nextx_models.shape_eval ;;
   all)
     "$0" classifier; "$0" raster; "$0" draft; "$0" var ;;
   *) echo "unknown model: $cmd" >&2; exit 2 ;;
