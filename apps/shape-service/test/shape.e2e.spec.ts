@@ -125,7 +125,7 @@ describe('shape-service over gRPC with the reference shape models', () => {
       result.triangles,
     );
     const ply = await generate(client, { seed: 5, format: MeshFormat.MESH_FORMAT_PLY });
-    expect(new TextDecoder().decode(ply.shape.mesh.subarray(0, 200))).toContain(
+    expect(new TextDecoder().decode(ply.shape.mesh.subarray(0, 400))).toContain(
       `element face ${result.triangles}`,
     );
   });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { checkHealth, TypedGrpcClient } from '@nextx/grpc';
 import { freePort, workspaceRoot } from '@nextx/grpc/testing';
 import { deleteTestTopics, testEnv, until } from '@nextx/jobs/testing';
-import { audio, commonJob, image, PROTO_FILES, timeseries, video } from '@nextx/proto';
+import { audio, commonJob, image, PROTO_FILES, shape, timeseries, video } from '@nextx/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   imageSizeMb,
@@ -25,6 +25,7 @@ const SERVICES = [
   'video-worker',
   'audio-service',
   'timeseries-service',
+  'shape-service',
 ] as const;
 
 const containers: Container[] = [];
@@ -245,6 +246,44 @@ describe('container images (podman, runc, host network)', () => {
         holdout: [],
       } as timeseries.ForecastRequest);
       expect(response.point).toHaveLength(12);
+      // The pretrained forecaster ships inside the image.
+      const chronos = await client.unary('forecast', {
+        series: { values, timestampsMs: [], frequency: '', seasonLength: 12 },
+        horizon: 12,
+        quantiles: [0.5],
+        numPaths: 0,
+        seed: 1,
+        model: { method: timeseries.Method.METHOD_CHRONOS, order: 0 },
+        holdout: [],
+      } as timeseries.ForecastRequest);
+      expect(chronos.model?.pretrained?.name).toBe('chronos-corpus');
+      expect(await processUid(container)).toBe('10001');
+    } finally {
+      client.close();
+      await container.remove();
+    }
+  });
+
+  it('shape-service alone: healthy, one real shape as GLB', async () => {
+    const { container, address } = await grpcService('shape-service');
+    const client = new TypedGrpcClient<shape.ShapeGenerationClient>(
+      address,
+      PROTO_FILES.shape,
+      'nextx.shape.v1.ShapeGeneration',
+    );
+    try {
+      let result: shape.GeneratedShape | undefined;
+      for await (const m of client.stream('generate', {
+        model: { name: 'shape-octree', version: '' },
+        className: 'Resistor_THT',
+        seed: 1,
+        sampling: {},
+        format: shape.MeshFormat.MESH_FORMAT_GLB,
+        resolution: 0,
+      }))
+        if (m.shape) result = m.shape;
+      expect(Buffer.from(result!.mesh.subarray(0, 4)).toString()).toBe('glTF');
+      expect(result!.steps).toBe(4);
       expect(await processUid(container)).toBe('10001');
     } finally {
       client.close();

@@ -104,10 +104,12 @@ export async function loadShapePipeline(
             continue;
           }
           const level = event.preview as OctreeLevel;
-          yield {
-            ...event,
-            levelGrid: { level: level.level, grid: levelVoxels(level.tokens, level.level) },
-          };
+          const nodes = 8 ** level.level;
+          const grids = request.classLabels.map((_, b) =>
+            levelVoxels(level.tokens.subarray(b * nodes, (b + 1) * nodes), level.level),
+          );
+          const levelGrids: LevelGrids = { level: level.level, grids };
+          yield { ...event, levelGrids };
         }
       },
     };
