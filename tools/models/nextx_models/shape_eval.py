@@ -11,8 +11,8 @@ side by side on the same classes and seeds, written into each model's `eval`:
   held-out test split itself against the training split (the ceiling), and of all generated shapes against the test
   split;
 - forwards per shape and ms per shape at batch 1 (median of 8, interleaved).
-The guidance scale of the defaults is picked on class agreement alone (the judge, no real shape) over {1, 2, 3, 4}
-with 10 shapes per class; the sweep is recorded.
+The temperature and guidance scale of the defaults are picked on class agreement alone (the judge, no real shape)
+over {1.0, 0.7, 0.5, 0.3} x {1, 2, 3} with 10 shapes per class, for each generator; the sweep is recorded.
 """
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from . import shape_data as S
 
 PER_CLASS = 40
 SWEEP_PER_CLASS = 10
-SWEEP = [1.0, 2.0, 3.0, 4.0]
+SWEEP = [(t, c) for t in (1.0, 0.7, 0.5, 0.3) for c in (1.0, 2.0, 3.0)]
 SEED = 0
 
 
@@ -47,7 +47,7 @@ class Octree:
         self.sess = C.ort_session(C.MODELS_DIR / "shape-octree" / "scale_model.onnx")
         self.par, self.cid = S.parent_index()
 
-    def generate(self, labels: np.ndarray, cfg: float, rng) -> np.ndarray:
+    def generate(self, labels: np.ndarray, cfg: float, rng, temperature: float = 1.0) -> np.ndarray:
         b = len(labels)
         rows = b if cfg == 1 else 2 * b
         tok = np.zeros((b, S.SEQ), np.int64)
@@ -61,7 +61,7 @@ class Octree:
             occ = np.ones((b, e - s), bool) if k == 0 else ((tok[:, self.par[s:e]] >> self.cid[s:e]) & 1).astype(bool)
             g[..., 0] = np.where(occ, -np.inf, g[..., 0])
             g[..., 1:] = np.where(occ[..., None], g[..., 1:], -np.inf)
-            tok[:, s:e] = sample(g, rng)
+            tok[:, s:e] = sample(g, rng, temperature)
             if k + 1 < S.LEVELS:
                 s2, e2 = S.LEVEL_START[k + 1], S.LEVEL_START[k + 1] + S.LEVEL_LEN[k + 1]
                 nxt = tok[:, self.par[s2:e2]] * 8 + self.cid[s2:e2]
@@ -78,7 +78,7 @@ class Raster:
         shape = self.sess.get_inputs()[3].shape
         self.heads, self.dim = shape[1], shape[3]
 
-    def generate(self, labels: np.ndarray, cfg: float, rng) -> np.ndarray:
+    def generate(self, labels: np.ndarray, cfg: float, rng, temperature: float = 1.0) -> np.ndarray:
         b = len(labels)
         rows = b if cfg == 1 else 2 * b
         first = np.concatenate([labels + 256, np.full(rows - b, 256 + len(S.CLASSES))])[:, None]
@@ -90,13 +90,13 @@ class Raster:
             past = dict(zip(self.past_names, out[1:]))
             g = guide(out[0][:, -1].astype(np.float64), b, cfg)
             g[:, 256:] = -np.inf
-            codes[:, t] = sample(g, rng)
+            codes[:, t] = sample(g, rng, temperature)
             feed = np.concatenate([codes[:, t]] * (rows // b))[:, None]
         return S.level3_to_voxels(codes)
 
 
-def batched(gen, labels, cfg, rng, bs=32):
-    return np.concatenate([gen.generate(labels[i:i + bs], cfg, rng) for i in range(0, len(labels), bs)])
+def batched(gen, labels, cfg, rng, temperature=1.0, bs=32):
+    return np.concatenate([gen.generate(labels[i:i + bs], cfg, rng, temperature) for i in range(0, len(labels), bs)])
 
 
 def judge_labels(vox: np.ndarray) -> np.ndarray:
@@ -137,27 +137,31 @@ def main():
     ceiling = cov_mmd(test_v, train_v)
     print(f"[shape-eval] ceiling (test split vs train split): {ceiling}", flush=True)
     gens = {"shape-octree": Octree(), "shape-raster": Raster()}
-    octree = gens["shape-octree"]
-    sweep = []
-    for cfg in SWEEP:
-        labels = np.repeat(np.arange(len(S.CLASSES)), SWEEP_PER_CLASS)
-        v = batched(octree, labels, cfg, np.random.default_rng(SEED))
-        acc = float((judge_labels(v) == labels).mean())
-        sweep.append({"cfg_scale": cfg, "class_agreement": round(acc, 4), "shapes": len(labels)})
-        print(f"[shape-eval] octree cfg {cfg}: class agreement {acc:.3f}", flush=True)
-    best = max(sweep, key=lambda r: r["class_agreement"])["cfg_scale"]
+    sweeps, picks = {}, {}
+    for n, g in gens.items():
+        sweeps[n] = []
+        for temperature, cfg in SWEEP:
+            labels = np.repeat(np.arange(len(S.CLASSES)), SWEEP_PER_CLASS)
+            v = batched(g, labels, cfg, np.random.default_rng(SEED), temperature)
+            acc = float((judge_labels(v) == labels).mean())
+            sweeps[n].append({"temperature": temperature, "cfg_scale": cfg, "class_agreement": round(acc, 4),
+                              "shapes": len(labels)})
+            print(f"[shape-eval] {n} temperature {temperature} cfg {cfg}: class agreement {acc:.3f}", flush=True)
+        pick = max(sweeps[n], key=lambda r: r["class_agreement"])
+        picks[n] = (pick["cfg_scale"], pick["temperature"])
     # Speed at batch 1, interleaved.
     times = {n: [] for n in gens}
     for i in range(8):
         for n, g in gens.items():
             t0 = time.perf_counter()
-            g.generate(np.array([i % len(S.CLASSES)]), best, np.random.default_rng(i))
+            g.generate(np.array([i % len(S.CLASSES)]), *picks[n][:1], np.random.default_rng(i), picks[n][1])
             times[n].append(1000 * (time.perf_counter() - t0))
     labels = np.repeat(np.arange(len(S.CLASSES)), PER_CLASS)
     results = {}
     for n, g in gens.items():
+        best, temp = picks[n]
         t0 = time.time()
-        v = batched(g, labels, best, np.random.default_rng(SEED + 1))
+        v = batched(g, labels, best, np.random.default_rng(SEED + 1), temp)
         pred = judge_labels(v)
         per_class = {S.CLASSES[c]: round(float((pred[labels == c] == c).mean()), 4) for c in range(len(S.CLASSES))}
         sub = stratified(labels, len(test_v), np.random.default_rng(SEED))
@@ -167,7 +171,8 @@ def main():
             "samples": len(labels),
             "per_class_samples": PER_CLASS,
             "cfg_scale": best,
-            "sampling": "temperature 1.0, top_k 0 (off), top_p 1.0; octree: occupancy-consistency mask",
+            "sampling": f"temperature {temp}, top_k 0 (off), top_p 1.0; octree: occupancy-consistency mask",
+            "temperature": temp,
             "class_agreement": round(float((pred == labels).mean()), 4),
             "class_agreement_per_class": per_class,
             "valid_fraction": round(float(ok.mean()), 4),
@@ -188,8 +193,8 @@ def main():
         man = C.read_json(folder / "model.json")
         r["speed_up_vs_next_token"] = round(results["shape-raster"]["ms_per_shape_batch1_median"]
                                             / results["shape-octree"]["ms_per_shape_batch1_median"], 2)
-        man["eval"] = dict(r, cfg_sweep=sweep if n == "shape-octree" else "uses shape-octree's pick")
-        man["defaults"]["cfg_scale"] = best
+        man["eval"] = dict(r, sweep=sweeps[n])
+        man["defaults"]["cfg_scale"], man["defaults"]["temperature"] = picks[n]
         C.write_json(folder / "model.json", man)
 
 
