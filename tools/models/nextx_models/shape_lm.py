@@ -1,7 +1,7 @@
 """The two shape generators over the octree tokens of nextx_models/shape_data.py (models/shape-octree, models/shape-raster).
 
-    tools/models/run.sh shape-octree [--budget-seconds 600]   # next-scale: one forward per octree level
-    tools/models/run.sh shape-raster [--budget-seconds 600]   # next-token baseline over level 3 (512 tokens)
+    tools/models/run.sh shape-octree [--budget-seconds 1400]  # next-scale: one forward per octree level
+    tools/models/run.sh shape-raster [--budget-seconds 1400]  # next-token baseline over level 3 (512 tokens)
 
 Both are LLaMA-style decoders of the same size (nextx_models/llama.py: RMSNorm, RoPE, SwiGLU; 3 layers, width 64),
 class-conditional with 10 % label dropout for classifier-free guidance, trained on the train split with the x / y
@@ -265,7 +265,7 @@ def main_raster(args, vox, lab, test, timer):
 def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("which", choices=["octree", "raster"])
-    ap.add_argument("--budget-seconds", type=float, default=600)
+    ap.add_argument("--budget-seconds", type=float, default=1400)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=None)
     ap.add_argument("--skip-eval", action="store_true")
