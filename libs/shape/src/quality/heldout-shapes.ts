@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { unpackVoxels, type VoxelGrid } from '@nextx/media';
 import type { ModelRepository } from '@nextx/runtime';
+import { judgeResolution } from './shape-judge';
 
 /** A real held-out shape shipped with the judge (`heldout.json` of `models/voxel-classifier`). */
 export interface HeldoutShape {
@@ -36,9 +37,7 @@ export async function loadHeldoutShapes(
 ): Promise<HeldoutShape[]> {
   const model = await repository.load(name);
   const file = JSON.parse(await readFile(model.file('heldout.json'), 'utf8')) as HeldoutFile;
-  const resolution = Number(
-    model.manifest.contract.graphs['classifier']?.inputs['voxels']?.shape.at(-1),
-  );
+  const resolution = judgeResolution(model.manifest);
   return file.shapes.map((s) => ({
     classLabel: s.class,
     className: s.class_name,

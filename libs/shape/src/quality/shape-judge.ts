@@ -1,5 +1,14 @@
 import type { VoxelGrid } from '@nextx/media';
-import { ReferenceClassifier, type ModelRepository } from '@nextx/runtime';
+import { ReferenceClassifier, type ModelManifest, type ModelRepository } from '@nextx/runtime';
+
+/** Edge of the grids the judge reads: the last dim of its `voxels` input [batch, 1, r, r, r]. */
+export function judgeResolution(manifest: ModelManifest): number {
+  const shape = manifest.contract.graphs['classifier']?.inputs['voxels']?.shape;
+  const resolution = Number(shape?.[shape.length - 1]);
+  if (!Number.isInteger(resolution))
+    throw new Error(`model ${manifest.name}: no voxels input resolution`);
+  return resolution;
+}
 
 /**
  * The voxel classifier (`models/voxel-classifier`, trained on the real train shapes) as the judge
@@ -14,10 +23,10 @@ export class ShapeJudge {
 
   static async load(repository: ModelRepository, name = 'voxel-classifier'): Promise<ShapeJudge> {
     const model = await repository.load(name);
-    const shape = model.manifest.contract.graphs['classifier']?.inputs['voxels']?.shape;
-    const resolution = Number(shape?.[shape.length - 1]);
-    if (!Number.isInteger(resolution)) throw new Error(`model ${name}: no voxels input resolution`);
-    return new ShapeJudge(new ReferenceClassifier(model.graph('classifier')), resolution);
+    return new ShapeJudge(
+      new ReferenceClassifier(model.graph('classifier')),
+      judgeResolution(model.manifest),
+    );
   }
 
   /** Predicted class per grid. */
