@@ -26,6 +26,10 @@ describe('fileDescriptorsOfServices', () => {
         .map((f) => f.name)
         .sort(),
     ).toEqual([
+      // The HTTP rules of the gateway (google.api.http) and the options they extend.
+      'google/api/annotations.proto',
+      'google/api/http.proto',
+      'google/protobuf/descriptor.proto',
       'google/protobuf/struct.proto',
       'nextx/common/v1/common.proto',
       // The public job messages; the Kafka envelope (nextx/jobs/v1/jobs.proto) is not reachable.

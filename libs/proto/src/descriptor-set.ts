@@ -68,3 +68,12 @@ export function fileDescriptorsOfServices(
   }
   return [...selected].map((file) => FileDescriptorProto.encode(file).finish());
 }
+
+/**
+ * The whole compiled `FileDescriptorSet` (every file of proto/ with its imports, google.api's HTTP
+ * rules included), encoded: what a proto3 JSON transcoder such as the gateway builds its registry
+ * from.
+ */
+export function compiledDescriptorSet(): Uint8Array {
+  return Buffer.from(FILE_DESCRIPTOR_SET_BASE64, 'base64');
+}

@@ -11,6 +11,7 @@ export * as videoClip from './generated/nextx/video/clip/v1/clip';
 export * as rpcStatus from './generated/googleapis/google/rpc/status';
 export * as rpcDetails from './generated/googleapis/google/rpc/error_details';
 export * as models from './generated/nextx/common/v1/model';
-export { fileDescriptorsOfServices } from './descriptor-set';
+export { compiledDescriptorSet, fileDescriptorsOfServices } from './descriptor-set';
+export { OPENAPI_V2_DOCUMENT } from './generated/openapi';
 export * as audio from './generated/nextx/audio/v1/audio';
 export * as shape from './generated/nextx/shape/v1/shape';
