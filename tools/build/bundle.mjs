@@ -5,7 +5,7 @@
 // meta.json (esbuild's metafile) from which tools/build/runtime-deps.mjs finds the npm packages
 // it imports.
 import { build } from 'esbuild';
-import { readdirSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 const projectRoot = process.argv[2];
@@ -53,4 +53,7 @@ const result = await build({
   metafile: true,
 });
 writeFileSync(join('dist', projectRoot, 'meta.json'), JSON.stringify(result.metafile));
+// Static pages an app serves (the gateway's playground) sit beside its bundle, as in the source.
+if (existsSync(join(src, 'playground')))
+  cpSync(join(src, 'playground'), join('dist', projectRoot, 'playground'), { recursive: true });
 console.log(`bundled ${relative('.', src)} -> dist/${projectRoot}`);

@@ -39,7 +39,10 @@ export class JsonLogger implements LoggerService {
   }
 
   private write(level: Level, message: unknown, context?: string): void {
-    if (typeof message === 'object' && message !== null) this.pino[level]({ context, ...message });
+    // An Error's message and stack are not own enumerable fields: spreading it would log nothing.
+    if (message instanceof Error) this.pino[level]({ context, err: message }, message.message);
+    else if (typeof message === 'object' && message !== null)
+      this.pino[level]({ context, ...message });
     else this.pino[level]({ context }, String(message));
   }
 }
