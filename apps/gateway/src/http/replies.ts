@@ -7,8 +7,11 @@ import { retryAfterSeconds, type RpcStatusJson } from './rpc-status-json';
  * Answers with a google.rpc.Status as JSON under the HTTP status grpc-gateway gives its code;
  * a RESOURCE_EXHAUSTED that says when to retry also gets `Retry-After`.
  */
-export function sendStatus(reply: FastifyReply, body: RpcStatusJson): FastifyReply {
-  const http = httpStatusOf(body.code);
+export function sendStatus(
+  reply: FastifyReply,
+  body: RpcStatusJson,
+  http = httpStatusOf(body.code),
+): FastifyReply {
   const retry = retryAfterSeconds(body) ?? (http === 429 || http === 503 ? 1 : undefined);
   if (retry !== undefined) reply.header('retry-after', String(retry));
   return reply.code(http).type('application/json').send(JSON.stringify(body));

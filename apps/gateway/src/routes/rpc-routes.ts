@@ -91,6 +91,15 @@ export class RpcRoutes implements OnModuleInit {
     const authorization = header(request, 'authorization');
     const refusal = this.authorizer.refusal(authorization, [route.grpcPath]);
     if (refusal) return sendStatus(reply, refusal);
+    const contentType = header(request, 'content-type');
+    if (route.body === '*' && contentType && !/^application\/json\b/i.test(contentType))
+      return sendStatus(
+        reply,
+        gatewayStatus(status.INVALID_ARGUMENT, 'send the body as application/json', {
+          fieldViolations: [{ field: 'Content-Type', description: 'expected application/json' }],
+        }),
+        415,
+      );
     let message: Message;
     try {
       message = requestFromHttp(route, {
