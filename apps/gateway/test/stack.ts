@@ -1,4 +1,6 @@
 import { deleteTestTopics, testEnv } from '@nextx/jobs/testing';
+import { connect } from 'node:net';
+import type { ClientSecurity } from '@nextx/grpc';
 import { freePort, spawnService, type SpawnedService } from '@nextx/grpc/testing';
 
 /** The services a stack can run behind its gateway. */
@@ -40,22 +42,32 @@ export interface StackOptions {
   readonly services?: readonly StackService[];
   /** Extra environment per backend, e.g. `{ image: { IMAGE_MAX_RUNNING: '1' } }`. */
   readonly env?: Partial<Record<StackService | 'gateway', Record<string, string>>>;
+  /** How the stack checks its backends' health when they use TLS. */
+  readonly backendSecurity?: ClientSecurity;
 }
 
-/** Waits until the gateway's /healthz answers. */
-async function waitForGateway(url: string, process: SpawnedService): Promise<void> {
+/** Whether something accepts TCP connections on `port` (HTTP or HTTPS alike). */
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** Waits until the gateway listens (it binds only once every route is registered). */
+async function waitForGateway(port: number, process: SpawnedService): Promise<void> {
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     if (process.process.exitCode !== null)
       throw new Error(`gateway exited with ${process.process.exitCode}:\n${process.output()}`);
-    const ok = await fetch(`${url}/healthz`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) return;
+    if (await listening(port)) return;
     await new Promise((r) => setTimeout(r, 200));
   }
-  throw new Error(`gateway at ${url} did not answer /healthz in time:\n${process.output()}`);
+  throw new Error(`gateway on port ${port} did not listen in time:\n${process.output()}`);
 }
 
 /**
@@ -93,7 +105,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         };
         processes.set(
           service,
-          await spawnService(ENTRIES[service], env, { address, timeoutMs: 90_000 }),
+          await spawnService(ENTRIES[service], env, {
+            address,
+            timeoutMs: 90_000,
+            security: options.backendSecurity,
+          }),
         );
       }),
     );
@@ -120,7 +136,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       waitForHealth: false,
     });
     processes.set('gateway', gateway);
-    await waitForGateway(gatewayUrl, gateway);
+    await waitForGateway(gatewayPort, gateway);
     return {
       gatewayUrl,
       addresses,

@@ -23,14 +23,29 @@ export function deadlineOf(
   return { deadline: now + Math.min(maxMs, Math.max(1, ms)) };
 }
 
+/** A W3C traceparent (version-traceid-spanid-flags); anything else is not passed on. */
+const TRACEPARENT = /^[\da-f]{2}-[\da-f]{32}-[\da-f]{16}-[\da-f]{2}$/;
+/** The W3C limit of a tracestate header. */
+const MAX_TRACESTATE_CHARS = 512;
+
 /**
  * The metadata a backend call carries: the request id and `traceparent` of the current call
  * (`correlationHeaders`, so the backend's logs and spans join the gateway's), and the caller's
- * Authorization when the gateway forwards it.
+ * Authorization when the gateway forwards it. With tracing off the gateway has no span of its
+ * own, and passes the caller's trace context through unchanged, so the trace is not cut here.
  */
-export function backendMetadata(authorization: string | undefined): Metadata {
+export function backendMetadata(
+  authorization: string | undefined,
+  incoming: { traceparent?: string; tracestate?: string } = {},
+): Metadata {
   const metadata = new Metadata();
-  for (const [key, value] of Object.entries(correlationHeaders())) metadata.set(key, value);
+  const headers = correlationHeaders();
+  if (!headers['traceparent'] && incoming.traceparent && TRACEPARENT.test(incoming.traceparent)) {
+    headers['traceparent'] = incoming.traceparent;
+    if (incoming.tracestate && incoming.tracestate.length <= MAX_TRACESTATE_CHARS)
+      headers['tracestate'] = incoming.tracestate;
+  }
+  for (const [key, value] of Object.entries(headers)) metadata.set(key, value);
   if (authorization) metadata.set('authorization', authorization);
   return metadata;
 }

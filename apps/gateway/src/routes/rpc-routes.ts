@@ -142,7 +142,10 @@ export class RpcRoutes implements OnModuleInit {
     };
     reply.raw.once('close', onClose);
     const options: BackendCallOptions = {
-      metadata: backendMetadata(this.config.forwardAuthorization ? authorization : undefined),
+      metadata: backendMetadata(this.config.forwardAuthorization ? authorization : undefined, {
+        traceparent: header(request, 'traceparent'),
+        tracestate: header(request, 'tracestate'),
+      }),
       deadline: deadline.deadline,
       signal: abort.signal,
     };
