@@ -28,7 +28,9 @@ async function main(): Promise<void> {
           https: {
             cert: tls.cert,
             key: tls.key,
-            ...(tls.clientCa ? { ca: tls.clientCa, requestCert: true, rejectUnauthorized: true } : {}),
+            ...(tls.clientCa
+              ? { ca: tls.clientCa, requestCert: true, rejectUnauthorized: true }
+              : {}),
           },
         }
       : {}),

@@ -95,6 +95,8 @@ describe('gateway over the real services (HTTP/JSON → gRPC on loopback)', () =
       classLabel: 7,
       numImages: 2,
       seed: 11,
+      speculative: false,
+      lantern: false,
     }))
       direct.push(m);
     client.close();
@@ -130,12 +132,21 @@ describe('gateway over the real services (HTTP/JSON → gRPC on loopback)', () =
       seed: '3',
     });
     expect(response.headers.get('content-type')).toMatch(/^application\/x-ndjson/);
-    const lines = (await response.text()).trim().split('\n').map((l) => JSON.parse(l));
+    const lines = (await response.text())
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.every((l) => 'result' in l)).toBe(true);
     const png = lines.at(-1).result.images.png[0] as string;
 
     const mask = Buffer.from(
-      (await (await postJson(`${url}/v1/image/generate`, { model: { name: 'var-mnist' }, classLabel: 4, numImages: 1, seed: '5' }, { accept: 'image/png' })).arrayBuffer()),
+      await (
+        await postJson(
+          `${url}/v1/image/generate`,
+          { model: { name: 'var-mnist' }, classLabel: 4, numImages: 1, seed: '5' },
+          { accept: 'image/png' },
+        )
+      ).arrayBuffer(),
     ).toString('base64');
     const inpaint = await postJson(`${url}/v1/image/inpaint`, {
       model: { name: 'var-mnist' },
@@ -158,9 +169,17 @@ describe('gateway over the real services (HTTP/JSON → gRPC on loopback)', () =
     const last = messages.at(-1)!['clip'] as { format: string; frames: number };
     expect(last).toMatchObject({ format: 'gif', frames: 8 });
 
-    const file = await postJson(`${url}/v1/video/clips`, { clip, format: 'gif' }, { accept: 'image/gif' });
+    const file = await postJson(
+      `${url}/v1/video/clips`,
+      { clip, format: 'gif' },
+      { accept: 'image/gif' },
+    );
     expect(file.headers.get('content-type')).toBe('image/gif');
-    expect(Buffer.from(await file.arrayBuffer()).subarray(0, 3).toString()).toBe('GIF');
+    expect(
+      Buffer.from(await file.arrayBuffer())
+        .subarray(0, 3)
+        .toString(),
+    ).toBe('GIF');
   });
 
   it('video jobs: submit, watch as SSE to SUCCEEDED, get, list, download the output; cancel another', async () => {
@@ -194,7 +213,11 @@ describe('gateway over the real services (HTTP/JSON → gRPC on loopback)', () =
       headers: { accept: 'image/gif' },
     });
     expect(output.headers.get('content-type')).toBe('image/gif');
-    expect(Buffer.from(await output.arrayBuffer()).subarray(0, 3).toString()).toBe('GIF');
+    expect(
+      Buffer.from(await output.arrayBuffer())
+        .subarray(0, 3)
+        .toString(),
+    ).toBe('GIF');
 
     const long = (await (
       await postJson(`${url}/v1/video/jobs`, {
@@ -277,7 +300,11 @@ describe('gateway over the real services (HTTP/JSON → gRPC on loopback)', () =
       accept: 'model/gltf-binary',
     });
     expect(glb.headers.get('content-type')).toBe('model/gltf-binary');
-    expect(Buffer.from(await glb.arrayBuffer()).subarray(0, 4).toString()).toBe('glTF');
+    expect(
+      Buffer.from(await glb.arrayBuffer())
+        .subarray(0, 4)
+        .toString(),
+    ).toBe('glTF');
   });
 
   it('errors: INVALID_ARGUMENT → 400 with the field violations, NOT_FOUND → 404, an unknown field → 400, a bad Grpc-Timeout → 400, a deadline → 504', async () => {
@@ -294,15 +321,17 @@ describe('gateway over the real services (HTTP/JSON → gRPC on loopback)', () =
     const badRequest = body.details.find((d) => d['@type'].endsWith('google.rpc.BadRequest'));
     expect(badRequest?.fieldViolations?.[0].field).toBe('class_label');
 
-    const missing = await postJson(`${url}/v1/image/generate`, { model: { name: 'no-such-model' } });
+    const missing = await postJson(`${url}/v1/image/generate`, {
+      model: { name: 'no-such-model' },
+    });
     expect(missing.status).toBe(404);
     expect(((await missing.json()) as { code: number }).code).toBe(5);
 
     const unknown = await postJson(`${url}/v1/image/generate`, { numImagez: 3 });
     expect(unknown.status).toBe(400);
     expect(
-      ((await unknown.json()) as { details: { fieldViolations?: { field: string }[] }[] }).details[0]
-        .fieldViolations?.[0].field,
+      ((await unknown.json()) as { details: { fieldViolations?: { field: string }[] }[] })
+        .details[0].fieldViolations?.[0].field,
     ).toBe('numImagez');
 
     const badTimeout = await postJson(`${url}/v1/image/generate`, {}, { 'grpc-timeout': 'soon' });
@@ -315,7 +344,11 @@ describe('gateway over the real services (HTTP/JSON → gRPC on loopback)', () =
     expect(late.status).toBe(504);
     expect(((await late.json()) as { code: number }).code).toBe(4);
 
-    const notJson = await fetch(`${url}/v1/image/generate`, { method: 'POST', body: 'x', headers: { 'content-type': 'text/plain' } });
+    const notJson = await fetch(`${url}/v1/image/generate`, {
+      method: 'POST',
+      body: 'x',
+      headers: { 'content-type': 'text/plain' },
+    });
     expect(notJson.status).toBe(415);
     const noRoute = await fetch(`${url}/v1/nothing`);
     expect(noRoute.status).toBe(404);
@@ -365,7 +398,9 @@ describe('gateway over the real services (HTTP/JSON → gRPC on loopback)', () =
     expect(metrics).toMatch(
       /nextx_generation_requests_total\{model="llama-mnist",outcome="cancelled"[^}]*\} 1\b/,
     );
-    expect(metrics).not.toMatch(/nextx_generation_requests_total\{model="llama-mnist",outcome="ok"/);
+    expect(metrics).not.toMatch(
+      /nextx_generation_requests_total\{model="llama-mnist",outcome="ok"/,
+    );
   });
 
   it('/openapi.json is the generated document with every route, stream and file media types; /docs renders it from local files', async () => {
@@ -394,7 +429,9 @@ describe('gateway over the real services (HTTP/JSON → gRPC on loopback)', () =
     expect(await docs.text()).toContain('/vendor/swagger-ui-dist/swagger-ui-bundle.js');
     const bundle = await fetch(`${url}/vendor/swagger-ui-dist/swagger-ui-bundle.js`);
     expect(bundle.status).toBe(200);
-    expect(Number(bundle.headers.get('content-length') ?? (await bundle.arrayBuffer()).byteLength)).toBeGreaterThan(100_000);
+    expect(
+      Number(bundle.headers.get('content-length') ?? (await bundle.arrayBuffer()).byteLength),
+    ).toBeGreaterThan(100_000);
     expect((await fetch(`${url}/vendor/chart.js/package.json`)).status).toBe(200);
   });
 

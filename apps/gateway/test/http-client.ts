@@ -16,7 +16,11 @@ export function parseSse(text: string): SseEvent[] {
         const colon = line.indexOf(':');
         if (colon > 0) fields[line.slice(0, colon)] = line.slice(colon + 1).trimStart();
       }
-      return { event: fields['event'] ?? 'message', id: fields['id'], data: JSON.parse(fields['data'] ?? '{}') };
+      return {
+        event: fields['event'] ?? 'message',
+        id: fields['id'],
+        data: JSON.parse(fields['data'] ?? '{}'),
+      };
     });
 }
 

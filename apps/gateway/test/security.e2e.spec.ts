@@ -103,7 +103,7 @@ describe('gateway security and tracing: HTTPS, API keys forwarded to TLS backend
     expect(JSON.parse(ok.body).point).toHaveLength(4);
   });
 
-  it("a key limited to the time-series methods → 403 on image; /v1/models lists what it may list", async () => {
+  it('a key limited to the time-series methods → 403 on image; /v1/models lists what it may list', async () => {
     const denied = await call(`${base}/v1/image/generate`, certs.pem.ca, {
       method: 'POST',
       body: { model: { name: 'var-mnist' } },

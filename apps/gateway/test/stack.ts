@@ -75,7 +75,8 @@ async function waitForGateway(port: number, process: SpawnedService): Promise<vo
  * broker of KAFKA_BROKERS with a video worker) and a real gateway in front of them, on loopback.
  */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
-  const services = options.services ?? (['image', 'video', 'timeseries', 'audio', 'shape'] as const);
+  const services =
+    options.services ?? (['image', 'video', 'timeseries', 'audio', 'shape'] as const);
   const jobs = services.includes('video') ? testEnv('gateway') : undefined;
   const processes = new Map<string, SpawnedService>();
   const addresses: Partial<Record<StackService, string>> = {};

@@ -1,9 +1,4 @@
-import {
-  Client,
-  Metadata,
-  type ClientReadableStream,
-  type ServiceError,
-} from '@grpc/grpc-js';
+import { Client, Metadata, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
 import { clientCredentials, clientSecurityOptions, type ClientSecurity } from '@nextx/grpc';
 
 /** Per-call settings of a backend call. */
@@ -53,7 +48,11 @@ export class BackendChannel {
   }
 
   /** Calls a server-streaming method; iterate the result for the encoded messages. */
-  stream(path: string, request: Uint8Array, options: BackendCallOptions): ClientReadableStream<Buffer> {
+  stream(
+    path: string,
+    request: Uint8Array,
+    options: BackendCallOptions,
+  ): ClientReadableStream<Buffer> {
     const call = this.client.makeServerStreamRequest<Uint8Array, Buffer>(
       path,
       identity,

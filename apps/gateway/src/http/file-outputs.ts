@@ -109,7 +109,9 @@ export const FILE_OUTPUTS: Readonly<Record<string, FileOutput>> = {
     collector: () =>
       lastOf((message) => {
         const png = fields(message)['png'] as Uint8Array | undefined;
-        return png?.length ? { bytes: png, mediaType: 'image/png', fileName: 'inpainted.png' } : undefined;
+        return png?.length
+          ? { bytes: png, mediaType: 'image/png', fileName: 'inpainted.png' }
+          : undefined;
       }),
   },
   '/nextx.video.v1.VideoGeneration/GenerateClip': {
@@ -121,7 +123,8 @@ export const FILE_OUTPUTS: Readonly<Record<string, FileOutput>> = {
         const format = String(clip['format']);
         return {
           bytes: clip['data'] as Uint8Array,
-          mediaType: (clip['mimeType'] as string) || VIDEO_TYPES[format] || 'application/octet-stream',
+          mediaType:
+            (clip['mimeType'] as string) || VIDEO_TYPES[format] || 'application/octet-stream',
           fileName: `clip.${format}`,
         };
       }),

@@ -19,7 +19,8 @@ export interface RpcStatusJson extends JsonObject {
 export function statusJsonOfGrpcError(error: Partial<ServiceError>): RpcStatusJson {
   const code = typeof error.code === 'number' ? error.code : status.UNKNOWN;
   const message = error.details ?? error.message ?? 'backend call failed';
-  const raw = error.metadata instanceof Metadata ? error.metadata.get(STATUS_DETAILS_KEY)[0] : undefined;
+  const raw =
+    error.metadata instanceof Metadata ? error.metadata.get(STATUS_DETAILS_KEY)[0] : undefined;
   if (raw instanceof Buffer) {
     const registry = descriptorRegistry();
     const schema = registry.getMessage('google.rpc.Status')!;
@@ -51,9 +52,16 @@ export function gatewayStatus(
   if (detail.fieldViolations)
     details.push({ '@type': `${TYPE_PREFIX}BadRequest`, fieldViolations: detail.fieldViolations });
   if (detail.reason)
-    details.push({ '@type': `${TYPE_PREFIX}ErrorInfo`, reason: detail.reason, domain: ERROR_DOMAIN });
+    details.push({
+      '@type': `${TYPE_PREFIX}ErrorInfo`,
+      reason: detail.reason,
+      domain: ERROR_DOMAIN,
+    });
   if (detail.retryDelaySeconds !== undefined)
-    details.push({ '@type': `${TYPE_PREFIX}RetryInfo`, retryDelay: `${detail.retryDelaySeconds}s` });
+    details.push({
+      '@type': `${TYPE_PREFIX}RetryInfo`,
+      retryDelay: `${detail.retryDelaySeconds}s`,
+    });
   return { code, message, details };
 }
 

@@ -23,7 +23,9 @@ export class HealthController {
 
   @Get('healthz')
   healthz(@Headers('authorization') authorization: string | undefined, @Res() reply: FastifyReply) {
-    const refusal = this.authorizer.healthOpen ? undefined : this.authorizer.refusal(authorization, []);
+    const refusal = this.authorizer.healthOpen
+      ? undefined
+      : this.authorizer.refusal(authorization, []);
     if (refusal) return sendStatus(reply, refusal);
     const serving = !this.shutdown.draining;
     return reply.code(serving ? 200 : 503).send({ status: serving ? 'SERVING' : 'NOT_SERVING' });
@@ -34,7 +36,9 @@ export class HealthController {
     @Headers('authorization') authorization: string | undefined,
     @Res() reply: FastifyReply,
   ) {
-    const refusal = this.authorizer.healthOpen ? undefined : this.authorizer.refusal(authorization, []);
+    const refusal = this.authorizer.healthOpen
+      ? undefined
+      : this.authorizer.refusal(authorization, []);
     if (refusal) return sendStatus(reply, refusal);
     const backends = await Promise.all(
       BACKENDS.map(async (service) => ({

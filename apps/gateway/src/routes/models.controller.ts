@@ -50,14 +50,21 @@ export class ModelsController {
             deadline: Date.now() + LIST_TIMEOUT_MS,
             signal: new AbortController().signal,
           });
-          const json = responseJson(responseSchema, decodeMessage(responseSchema, bytes)) as JsonObject;
+          const json = responseJson(
+            responseSchema,
+            decodeMessage(responseSchema, bytes),
+          ) as JsonObject;
           return { service: backend, models: json['models'] ?? [] };
         } catch (error) {
           const grpc = error as Partial<ServiceError>;
           return {
             service: backend,
             models: [],
-            error: statusJsonOfGrpcError(typeof grpc.code === 'number' ? grpc : { code: status.INTERNAL, message: String(error) }),
+            error: statusJsonOfGrpcError(
+              typeof grpc.code === 'number'
+                ? grpc
+                : { code: status.INTERNAL, message: String(error) },
+            ),
           };
         }
       }),

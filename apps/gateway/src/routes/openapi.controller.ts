@@ -33,7 +33,10 @@ const DOCS_INIT = `window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '
 export class OpenApiController {
   private readonly document: Record<string, unknown>;
 
-  constructor(@Inject(RpcRoutes) routes: RpcRoutes, @Inject(RequestAuthorizer) authorizer: RequestAuthorizer) {
+  constructor(
+    @Inject(RpcRoutes) routes: RpcRoutes,
+    @Inject(RequestAuthorizer) authorizer: RequestAuthorizer,
+  ) {
     const document = structuredClone(OPENAPI_V2_DOCUMENT) as Record<string, unknown> & {
       paths: Record<string, Record<string, Operation>>;
     };
@@ -63,7 +66,9 @@ export class OpenApiController {
         summary: 'The models of every backend service, grouped by service.',
         operationId: 'Gateway_ListAllModels',
         tags: ['Gateway'],
-        responses: { '200': { description: '{"services":[{"service","models":[ModelInfo],"error"?}]}' } },
+        responses: {
+          '200': { description: '{"services":[{"service","models":[ModelInfo],"error"?}]}' },
+        },
       },
     };
     for (const [path, summary] of [
@@ -71,11 +76,21 @@ export class OpenApiController {
       ['/readyz', "Each backend's grpc.health.v1 status; 200 when all are SERVING."],
     ] as const)
       document.paths[path] = {
-        get: { summary, operationId: `Gateway_${path.slice(1)}`, tags: ['Gateway'], responses: { '200': { description: 'SERVING' }, '503': { description: 'NOT_SERVING' } } },
+        get: {
+          summary,
+          operationId: `Gateway_${path.slice(1)}`,
+          tags: ['Gateway'],
+          responses: { '200': { description: 'SERVING' }, '503': { description: 'NOT_SERVING' } },
+        },
       };
     if (authorizer.required) {
       document['securityDefinitions'] = {
-        bearer: { type: 'apiKey', in: 'header', name: 'Authorization', description: 'Bearer <key>' },
+        bearer: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'Authorization',
+          description: 'Bearer <key>',
+        },
       };
       document['security'] = [{ bearer: [] }];
     }

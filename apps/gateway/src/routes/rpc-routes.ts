@@ -104,7 +104,9 @@ export class RpcRoutes implements OnModuleInit {
     try {
       message = requestFromHttp(route, {
         body: request.body,
-        pathValues: route.variables.map((_, i) => (request.params as Record<string, string>)[`p${i}`]),
+        pathValues: route.variables.map(
+          (_, i) => (request.params as Record<string, string>)[`p${i}`],
+        ),
         query: request.query as Record<string, string | string[]>,
       });
     } catch (error) {
@@ -170,7 +172,11 @@ export class RpcRoutes implements OnModuleInit {
         .unary(route.grpcPath, encoded, options);
       return reply
         .type('application/json')
-        .send(JSON.stringify(responseJson(route.method.output, decodeMessage(route.method.output, response))));
+        .send(
+          JSON.stringify(
+            responseJson(route.method.output, decodeMessage(route.method.output, response)),
+          ),
+        );
     } catch (error) {
       if (abort.signal.aborted) return; // Nobody is listening any more.
       return sendStatus(reply, this.backendFailure(route, error));
@@ -230,7 +236,10 @@ export class RpcRoutes implements OnModuleInit {
     try {
       for await (const bytes of call) {
         if (index === 0) start();
-        const json = responseJson(route.method.output, decodeMessage(route.method.output, bytes as Buffer));
+        const json = responseJson(
+          route.method.output,
+          decodeMessage(route.method.output, bytes as Buffer),
+        );
         await writeWithBackpressure(raw, writer.message(json, index++));
         if (options.signal.aborted) return;
       }
@@ -245,15 +254,18 @@ export class RpcRoutes implements OnModuleInit {
   private backendFailure(route: HttpRoute, error: unknown): RpcStatusJson {
     const grpcError = error as Partial<ServiceError>;
     if (typeof grpcError.code !== 'number') {
-      this.logger.error({ msg: 'gateway failure', route: route.template, error: String(error) }, 'Gateway');
+      this.logger.error(
+        { msg: 'gateway failure', route: route.template, error: String(error) },
+        'Gateway',
+      );
       return gatewayStatus(status.INTERNAL, 'the gateway failed to transcode the call');
     }
     if (grpcError.code === status.UNAVAILABLE)
       return {
         ...statusJsonOfGrpcError(grpcError),
-        message: `backend ${route.backend} (${this.backends.address(route.backend)}) is unavailable: ${grpcError.details ?? ''}`.trim(),
+        message:
+          `backend ${route.backend} (${this.backends.address(route.backend)}) is unavailable: ${grpcError.details ?? ''}`.trim(),
       };
     return statusJsonOfGrpcError(grpcError);
   }
 }
-

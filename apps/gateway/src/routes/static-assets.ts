@@ -15,7 +15,8 @@ export function packageDir(name: string): string {
   let dir = dirname(require.resolve(name));
   for (;;) {
     const manifest = join(dir, 'package.json');
-    if (existsSync(manifest) && JSON.parse(readFileSync(manifest, 'utf8')).name === name) return dir;
+    if (existsSync(manifest) && JSON.parse(readFileSync(manifest, 'utf8')).name === name)
+      return dir;
     const parent = dirname(dir);
     if (parent === dir) throw new Error(`package ${name} not found`);
     dir = parent;
@@ -35,7 +36,11 @@ export function playgroundDir(): string {
  * page loads comes from the gateway, none from a CDN.
  */
 export async function registerStaticAssets(fastify: FastifyInstance): Promise<void> {
-  await fastify.register(fastifyStatic, { root: playgroundDir(), prefix: '/', index: 'index.html' });
+  await fastify.register(fastifyStatic, {
+    root: playgroundDir(),
+    prefix: '/',
+    index: 'index.html',
+  });
   for (const name of VENDOR_PACKAGES)
     await fastify.register(fastifyStatic, {
       root: packageDir(name),

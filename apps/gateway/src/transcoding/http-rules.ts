@@ -65,7 +65,9 @@ export function httpRoutes(): HttpRoute[] {
       const rule = getOption(method, http) as unknown as HttpRuleFields;
       const verb = rule.pattern.case as HttpVerb | undefined;
       if (!verb || !['get', 'post', 'put', 'patch', 'delete'].includes(verb))
-        throw new Error(`${serviceName}/${method.name}: unsupported HTTP rule ${rule.pattern.case}`);
+        throw new Error(
+          `${serviceName}/${method.name}: unsupported HTTP rule ${rule.pattern.case}`,
+        );
       const template = rule.pattern.value as string;
       routes.push({
         backend,
