@@ -31,6 +31,7 @@ describe('gateway over the real services (HTTP/JSON → gRPC on loopback)', () =
           LOG_LEVEL: 'info',
           METRICS_PORT: String(metricsPort),
         },
+        gateway: { GATEWAY_MAX_BODY_BYTES: String(1024 * 1024) },
       },
     });
     url = stack.gatewayUrl;
@@ -352,6 +353,22 @@ describe('gateway over the real services (HTTP/JSON → gRPC on loopback)', () =
     expect(notJson.status).toBe(415);
     const noRoute = await fetch(`${url}/v1/nothing`);
     expect(noRoute.status).toBe(404);
+    // Over GATEWAY_MAX_BODY_BYTES: refused before the body is parsed.
+    const huge = await postJson(`${url}/v1/image/inpaint`, {
+      imagePng: 'A'.repeat(2 * 1024 * 1024),
+    });
+    expect(huge.status).toBe(413);
+    expect(await huge.json()).toMatchObject({
+      code: 8,
+      details: [{ reason: 'MESSAGE_TOO_LARGE' }],
+    });
+    const broken = await fetch(`${url}/v1/image/generate`, {
+      method: 'POST',
+      body: '{"model":',
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(broken.status).toBe(400);
+    expect(((await broken.json()) as { code: number }).code).toBe(3);
   });
 
   it('a full backend queue → 429 with Retry-After; an HTTP client that disconnects cancels its generation and frees the slot', async () => {

@@ -1,7 +1,9 @@
 import { Metadata, status } from '@grpc/grpc-js';
 import { encodeStatusDetails } from '@nextx/grpc';
 import { describe, expect, it } from 'vitest';
+import type { GatewayConfig } from '../config';
 import { deadlineOf } from './call-context';
+import { InFlightLimit } from './in-flight-limit';
 import { wantsFile } from './file-outputs';
 import { httpStatusOf } from './grpc-http-status';
 import { retryAfterSeconds, statusJsonOfGrpcError } from './rpc-status-json';
@@ -84,5 +86,20 @@ describe('gRPC → HTTP mapping', () => {
     expect(NDJSON_WRITER.error({ code: 3, message: 'x', details: [] })).toBe(
       '{"error":{"code":3,"message":"x","details":[]}}\n',
     );
+  });
+});
+
+describe('InFlightLimit', () => {
+  it('hands out GATEWAY_MAX_IN_FLIGHT slots, then none until one is released (once)', () => {
+    const limit = new InFlightLimit({ maxInFlight: 2 } as GatewayConfig);
+    const a = limit.acquire()!;
+    const b = limit.acquire();
+    expect(b).toBeDefined();
+    expect(limit.acquire()).toBeUndefined();
+    a();
+    a();
+    expect(limit.inFlight).toBe(1);
+    expect(limit.acquire()).toBeDefined();
+    expect(limit.acquire()).toBeUndefined();
   });
 });
