@@ -38,6 +38,11 @@ function resolvePackage(name, fromDir) {
   }
 }
 
+// Packages an app serves files of without importing them (the gateway's browser libraries),
+// named in its package.json as "servesPackages".
+const appManifest = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8'));
+for (const name of appManifest.servesPackages ?? []) imported.add(name);
+
 const found = new Map(); // package dir → name
 const missing = [];
 const queue = [...imported].map((name) => ({ name, from: root, required: true }));

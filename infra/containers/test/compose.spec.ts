@@ -22,6 +22,7 @@ const IMAGES = [
   'audio-service',
   'timeseries-service',
   'shape-service',
+  'gateway',
 ]
   .map((service) => `localhost/nextx/${service}:0.1.0`)
   .concat('localhost/nextx/kafka:4.1.0');
@@ -80,6 +81,7 @@ describe('compose: the whole stack, two workers, one killed mid-job', () => {
       'TIMESERIES_METRICS_PORT',
       'SHAPE_GRPC_PORT',
       'SHAPE_METRICS_PORT',
+      'GATEWAY_PORT',
     ])
       env[name] = String(await freePort());
     await compose(env, 'down', '-v').catch(() => undefined);
@@ -108,6 +110,29 @@ describe('compose: the whole stack, two workers, one killed mid-job', () => {
   afterAll(async () => {
     if (Object.keys(env).length) await compose(env, 'down', '-v').catch(() => undefined);
   }, 120_000);
+
+  it('the gateway reaches every service of the stack: /readyz 200, /v1/models lists each one', async () => {
+    const url = `http://127.0.0.1:${env['GATEWAY_PORT']}`;
+    await until(
+      'gateway /readyz 200',
+      async () =>
+        (await fetch(`${url}/readyz`).then(
+          (r) => r.status,
+          () => 0,
+        )) === 200,
+      60_000,
+    );
+    const models = (await (await fetch(`${url}/v1/models`)).json()) as {
+      services: { service: string; models: unknown[] }[];
+    };
+    expect(models.services.map((s) => [s.service, s.models.length > 0])).toEqual([
+      ['image', true],
+      ['video', true],
+      ['timeseries', true],
+      ['audio', true],
+      ['shape', true],
+    ]);
+  });
 
   it('a long job completes exactly once after the worker running it is killed', async () => {
     const client = videoClient(`127.0.0.1:${env['VIDEO_GRPC_PORT']}`);

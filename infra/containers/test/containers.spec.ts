@@ -26,6 +26,7 @@ const SERVICES = [
   'audio-service',
   'timeseries-service',
   'shape-service',
+  'gateway',
 ] as const;
 
 const containers: Container[] = [];
@@ -112,9 +113,8 @@ describe('container images (podman, runc, host network)', () => {
       expect(healthcheck.Test.join(' ')).toContain('/opt/nextx/app/healthcheck.mjs');
       expect(config.Env).toContain('NEXTX_PROTO_DIR=/opt/nextx/proto');
       expect(config.Env).toContain('MODELS_DIR=/opt/nextx/models');
-      expect(config.Env).toContain(
-        `HEALTHCHECK_KIND=${service === 'video-worker' ? 'http' : 'grpc'}`,
-      );
+      const kind = { 'video-worker': 'http', gateway: 'gateway' }[service as string] ?? 'grpc';
+      expect(config.Env).toContain(`HEALTHCHECK_KIND=${kind}`);
       rows.push(
         `${IMAGE(service).padEnd(42)} ${(await imageSizeMb(IMAGE(service))).toFixed(0)} MB`,
       );
@@ -159,6 +159,44 @@ describe('container images (podman, runc, host network)', () => {
     } finally {
       client.close();
       await container.remove();
+    }
+  });
+
+  it('gateway in front of image-service: healthy, one real generation as PNG over HTTP, the playground and its vendor scripts from the image', async () => {
+    const backend = await grpcService('image-service');
+    const port = await freePort();
+    const gateway = await start(IMAGE('gateway'), `nextx-test-gateway-${port}`, {
+      env: { GATEWAY_PORT: String(port), IMAGE_ADDRESS: backend.address },
+    });
+    const url = `http://127.0.0.1:${port}`;
+    try {
+      await waitHealthy(gateway);
+      const png = await fetch(`${url}/v1/image/generate`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'image/png' },
+        body: JSON.stringify({ model: { name: 'var-mnist' }, classLabel: 3, seed: '1' }),
+      });
+      expect(png.status).toBe(200);
+      expect(
+        Buffer.from(await png.arrayBuffer())
+          .subarray(1, 4)
+          .toString(),
+      ).toBe('PNG');
+      const ready = (await (await fetch(`${url}/readyz`)).json()) as {
+        backends: { service: string; status: string }[];
+      };
+      expect(ready.backends.find((b) => b.service === 'image')?.status).toBe('SERVING');
+      expect((await fetch(`${url}/`)).status).toBe(200);
+      for (const file of [
+        '/vendor/chart.js/dist/chart.umd.js',
+        '/vendor/@google/model-viewer/dist/model-viewer.min.js',
+        '/vendor/swagger-ui-dist/swagger-ui-bundle.js',
+      ])
+        expect((await fetch(`${url}${file}`)).status, file).toBe(200);
+      expect(await processUid(gateway)).toBe('10001');
+    } finally {
+      await gateway.remove();
+      await backend.container.remove();
     }
   });
 

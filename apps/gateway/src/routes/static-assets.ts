@@ -5,7 +5,10 @@ import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
 
-/** npm packages whose files the playground and /docs load, served under /vendor/<name>/. */
+/**
+ * npm packages whose files the playground and /docs load, served under /vendor/<name>/; the
+ * app's package.json names the same ones as "servesPackages" (so its container image has them).
+ */
 export const VENDOR_PACKAGES = ['chart.js', '@google/model-viewer', 'swagger-ui-dist'] as const;
 
 const require = createRequire(import.meta.url);

@@ -61,5 +61,20 @@ describe('containerHealthcheck', () => {
     await expect(containerHealthcheck({ HEALTHCHECK_KIND: 'http' })).rejects.toThrow(
       'METRICS_PORT',
     );
+    await expect(containerHealthcheck({ HEALTHCHECK_KIND: 'gateway' })).rejects.toThrow(
+      'GATEWAY_PORT',
+    );
+  });
+
+  it('gateway: GET /healthz on GATEWAY_PORT must answer 200', async () => {
+    const server = createServer((req, res) =>
+      res.writeHead(req.url === '/healthz' ? 200 : 404).end(),
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise((resolve) => server.close(() => resolve())));
+    const port = String((server.address() as AddressInfo).port);
+    await expect(
+      containerHealthcheck({ HEALTHCHECK_KIND: 'gateway', GATEWAY_PORT: port, METRICS_PORT: '1' }),
+    ).resolves.toBe(`http://127.0.0.1:${port}/healthz 200`);
   });
 });

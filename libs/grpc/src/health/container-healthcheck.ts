@@ -13,11 +13,16 @@ import type { ClientSecurity } from '../clients/client-security';
  *   does not name 127.0.0.1; `HEALTHCHECK_API_KEY_FILE` when health is closed to anonymous calls.
  * - `HEALTHCHECK_KIND=http`: `GET http://127.0.0.1:$METRICS_PORT/healthz` answers 200 (the
  *   video worker, which serves no gRPC).
+ * - `HEALTHCHECK_KIND=gateway`: `GET http://127.0.0.1:$GATEWAY_PORT/healthz` answers 200 (the
+ *   HTTP gateway; plain HTTP, so a gateway serving HTTPS needs its probe from outside).
  */
 export async function containerHealthcheck(env: NodeJS.ProcessEnv): Promise<string> {
   const timeoutMs = Number(env['HEALTHCHECK_TIMEOUT_MS'] ?? 3000);
-  if ((env['HEALTHCHECK_KIND'] ?? 'grpc') === 'http') {
-    const url = `http://127.0.0.1:${requiredPort(env, 'METRICS_PORT')}/healthz`;
+  const kind = env['HEALTHCHECK_KIND'] ?? 'grpc';
+  if (kind === 'http' || kind === 'gateway') {
+    // The worker answers /healthz on its metrics port, the gateway on its HTTP port.
+    const port = requiredPort(env, kind === 'http' ? 'METRICS_PORT' : 'GATEWAY_PORT');
+    const url = `http://127.0.0.1:${port}/healthz`;
     const code = await httpStatus(url, timeoutMs);
     if (code !== 200) throw new Error(`${url} answered ${code}`);
     return `${url} 200`;
