@@ -28,6 +28,17 @@ if ! command -v ffmpeg >/dev/null 2>&1 && [ -z "${FFMPEG_PATH:-}" ]; then
   fi
 fi
 
+# chromium: the gateway's playground browser tests (apps/gateway/test/playground.browser.spec.ts)
+# drive Debian's Chromium headless through playwright-core.
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "[nextx] installing chromium (apt-get)"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
+  else
+    echo "[nextx] /usr/bin/chromium not found and apt-get not usable: the playground browser tests will fail" >&2
+  fi
+fi
+
 # grpcurl and grpc-health-probe: the e2e tests drive every service with them, the way a third-party
 # client would (reflection, health). Built from the Go module proxy into .tools/bin (git-ignored),
 # once per pinned version. The versions build with Go >= 1.18, so Debian's golang-go (1.19 on

@@ -238,7 +238,9 @@ export async function* readEvents(body) {
 
 /** Decodes standard (or URL-safe) base64, as proto3 JSON writes bytes, into a Uint8Array. */
 export function base64ToBytes(b64) {
-  const clean = String(b64 ?? '').replace(/-/g, '+').replace(/_/g, '/');
+  const clean = String(b64 ?? '')
+    .replace(/-/g, '+')
+    .replace(/_/g, '/');
   const binary = atob(clean);
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
@@ -268,13 +270,17 @@ export function setStatus(el, text, state) {
 
 /**
  * Shows an error in `el` (role="alert"): the message, the gRPC code, every google.rpc.BadRequest
- * field violation (also marked on the form's controls whose data-field names that field), and
- * other detail types by name. A cancelled request shows nothing.
+ * field violation (also marked on the control whose data-field names that field, in `form`: one
+ * element or several, earlier ones first), and other detail types by name. A cancelled request
+ * shows nothing.
  */
 export function showError(el, error, form) {
   clearError(el, form);
   if (error?.name === 'AbortError') return;
-  const apiError = error instanceof ApiError ? error : new ApiError({ code: 2, message: String(error?.message ?? error) });
+  const apiError =
+    error instanceof ApiError
+      ? error
+      : new ApiError({ code: 2, message: String(error?.message ?? error) });
   const title = document.createElement('p');
   title.className = 'error-title';
   const strong = document.createElement('strong');
@@ -291,18 +297,29 @@ export function showError(el, error, form) {
       code.textContent = v.field || '(request)';
       item.append(code, `: ${v.description ?? ''}`);
       list.append(item);
-      if (form) markField(form, v.field, v.description);
+      if (form) markField([form].flat(), v.field, v.description);
     }
     el.append(list);
   }
-  const others = apiError.details.filter((d) => !String(d['@type'] ?? '').endsWith('google.rpc.BadRequest'));
+  const others = apiError.details.filter(
+    (d) => !String(d['@type'] ?? '').endsWith('google.rpc.BadRequest'),
+  );
   for (const detail of others) {
     const p = document.createElement('p');
     p.className = 'error-detail';
-    const type = String(detail['@type'] ?? 'detail').split('/').pop();
-    const rest = { ...detail };
-    delete rest['@type'];
-    p.textContent = `${type}: ${JSON.stringify(rest)}`;
+    const type = String(detail['@type'] ?? 'detail')
+      .split('/')
+      .pop();
+    if (type === 'google.rpc.ErrorInfo') {
+      const meta = Object.entries(detail.metadata ?? {}).map(([k, v]) => `${k}: ${v}`);
+      p.textContent = `${detail.reason ?? 'error'}${detail.domain ? ` (${detail.domain})` : ''}${meta.length ? ` · ${meta.join(' · ')}` : ''}`;
+    } else if (type === 'google.rpc.RetryInfo') {
+      p.textContent = `Retry after ${detail.retryDelay ?? 'a while'}`;
+    } else {
+      const rest = { ...detail };
+      delete rest['@type'];
+      p.textContent = `${type}: ${JSON.stringify(rest)}`;
+    }
     el.append(p);
   }
   el.hidden = false;
@@ -311,11 +328,14 @@ export function showError(el, error, form) {
 export function clearError(el, form) {
   el.replaceChildren();
   el.hidden = true;
-  if (form) {
-    for (const control of form.querySelectorAll('[aria-invalid="true"]')) {
+  for (const container of [form ?? []].flat()) {
+    for (const control of container.querySelectorAll('[aria-invalid="true"]')) {
       control.removeAttribute('aria-invalid');
-      const note = document.getElementById(`${control.id}-violation`);
-      note?.remove();
+      document.getElementById(`${control.id}-violation`)?.remove();
+      const before = control.dataset.describedBy;
+      if (before) control.setAttribute('aria-describedby', before);
+      else control.removeAttribute('aria-describedby');
+      delete control.dataset.describedBy;
     }
   }
 }
@@ -324,27 +344,41 @@ export function clearError(el, form) {
 function normalizeField(path) {
   return String(path ?? '')
     .replace(/_([a-z0-9])/g, (_, c) => c.toUpperCase())
-    .replace(/\[\d+\]/g, '')
     .toLowerCase();
 }
 
-function markField(form, field, description) {
+/**
+ * How well a violation's field path names a control's data-field: 2 = that field (or an element
+ * of it, or the same path under another parent), 1 = a field inside it, 0 = unrelated.
+ */
+function fieldMatch(wanted, name) {
+  const forms = [wanted, wanted.replace(/\[\d+\]/g, '')];
+  if (forms.some((w) => w === name || w.endsWith(`.${name}`) || name.endsWith(`.${w}`))) return 2;
+  return forms.some((w) => w.startsWith(`${name}.`)) ? 1 : 0;
+}
+
+/** Marks the control whose data-field the violation names best, with its description beside it. */
+function markField(containers, field, description) {
   const wanted = normalizeField(field);
   if (!wanted) return;
-  for (const control of form.querySelectorAll('[data-field]')) {
-    const name = normalizeField(control.dataset.field);
-    if (wanted === name || wanted.endsWith(`.${name}`) || name.endsWith(`.${wanted}`)) {
-      control.setAttribute('aria-invalid', 'true');
-      if (control.id && !document.getElementById(`${control.id}-violation`)) {
-        const note = document.createElement('span');
-        note.id = `${control.id}-violation`;
-        note.className = 'violation';
-        note.textContent = description ?? 'invalid';
-        control.insertAdjacentElement('afterend', note);
-        control.setAttribute('aria-describedby', note.id);
-      }
-      return;
-    }
+  let best;
+  let bestScore = 0;
+  const controls = containers.flatMap((c) => [...c.querySelectorAll('[data-field]')]);
+  for (const control of controls) {
+    const score = fieldMatch(wanted, normalizeField(control.dataset.field));
+    if (score > bestScore) [best, bestScore] = [control, score];
+  }
+  if (!best) return;
+  best.setAttribute('aria-invalid', 'true');
+  if (best.id && !document.getElementById(`${best.id}-violation`)) {
+    const note = document.createElement('span');
+    note.id = `${best.id}-violation`;
+    note.className = 'violation';
+    note.textContent = description ?? 'invalid';
+    best.insertAdjacentElement('afterend', note);
+    const before = best.getAttribute('aria-describedby');
+    if (before) best.dataset.describedBy = before;
+    best.setAttribute('aria-describedby', before ? `${note.id} ${before}` : note.id);
   }
 }
 
@@ -394,12 +428,17 @@ export async function loadModels(select, service, { prefer } = {}) {
 
 /** "MODEL_FAMILY_VAR" → "VAR". */
 export function familyLabel(family) {
-  return String(family ?? 'MODEL_FAMILY_UNSPECIFIED').replace(/^MODEL_FAMILY_/, '').replace(/_/g, ' ');
+  return String(family ?? 'MODEL_FAMILY_UNSPECIFIED')
+    .replace(/^MODEL_FAMILY_/, '')
+    .replace(/_/g, ' ');
 }
 
 /** `{name, version}` of a ModelInfo, for a request's `model` field. */
 export function modelRef(info) {
-  return { name: info.model?.name ?? '', ...(info.model?.version ? { version: info.model.version } : {}) };
+  return {
+    name: info.model?.name ?? '',
+    ...(info.model?.version ? { version: info.model.version } : {}),
+  };
 }
 
 const SAMPLING_FIELDS = [
@@ -472,15 +511,47 @@ export function seedValue(input) {
   return /^\d+$/.test(text) ? text : '0';
 }
 
-/** Wires the shared API key field of the page header (kept in localStorage). */
-export function initApiKeyField() {
+/** Wires the shared API key field of the page header (kept in localStorage); `onChange` runs after an edit. */
+export function initApiKeyField(onChange) {
+  const form = document.getElementById('api-key-form');
+  form?.addEventListener('submit', (event) => event.preventDefault());
   const input = document.getElementById('api-key');
   if (!input) return;
   input.value = apiKey();
   input.addEventListener('change', () => {
     setApiKey(input.value.trim());
     modelsCache = undefined;
+    onChange?.();
   });
+}
+
+/**
+ * Loads the models of `service` into the page's model picker, now and whenever the API key
+ * changes; `onLoaded(models)` gets them (an empty list when they could not be loaded, the
+ * reason then shown in `error`).
+ */
+export function initModelPage({ select, service, prefer, status, error, onLoaded, readyText }) {
+  const load = async () => {
+    clearError(error);
+    setStatus(status, 'Loading models…', 'idle');
+    try {
+      const models = await loadModels(select, service, { prefer });
+      onLoaded(models);
+      setStatus(
+        status,
+        models.length ? readyText(models) : `The ${service} service has no models.`,
+        'idle',
+      );
+    } catch (e) {
+      select.replaceChildren(new Option('No models'));
+      select.disabled = true;
+      onLoaded([]);
+      setStatus(status, 'Models could not be loaded.', 'error');
+      showError(error, e);
+    }
+  };
+  initApiKeyField(load);
+  return load();
 }
 
 /**
@@ -528,8 +599,10 @@ export function formatMs(ms) {
 export function describeModel(el, info) {
   const parts = [info.description || ''];
   const q = info.quality;
-  if (q?.classAgreement !== undefined) parts.push(`class agreement ${(q.classAgreement * 100).toFixed(1)} %`);
-  if (q?.frechetDistance !== undefined) parts.push(`Fréchet distance ${Number(q.frechetDistance).toFixed(2)}`);
+  if (q?.classAgreement !== undefined)
+    parts.push(`class agreement ${(q.classAgreement * 100).toFixed(1)} %`);
+  if (q?.frechetDistance !== undefined)
+    parts.push(`Fréchet distance ${Number(q.frechetDistance).toFixed(2)}`);
   el.textContent = parts.filter(Boolean).join(' · ');
 }
 

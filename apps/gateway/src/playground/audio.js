@@ -8,14 +8,12 @@ import {
   downloadLink,
   formatMs,
   generationRunner,
-  initApiKeyField,
-  loadModels,
+  initModelPage,
   modelRef,
   numberValue,
   samplingControls,
   seedValue,
   setStatus,
-  showError,
   stream,
 } from './api.js';
 
@@ -42,7 +40,13 @@ let models = [];
 let readSampling = () => ({});
 let playerUrl;
 
-const run = generationRunner({ form, generate: $('generate'), cancel: $('cancel'), status, error: errorBox });
+const run = generationRunner({
+  form,
+  generate: $('generate'),
+  cancel: $('cancel'),
+  status,
+  error: errorBox,
+});
 const current = () => models[Number(modelSelect.value)];
 const isMagnet = (info) => info?.family === 'MODEL_FAMILY_MAGNET';
 
@@ -70,7 +74,8 @@ function applyModel() {
   const maxSeconds = d.maxSeconds ?? 10;
   secondsInput.max = String(maxSeconds);
   secondsInput.value = String(clamp(numberValue(secondsInput, 1), 0.1, maxSeconds));
-  $('seconds-hint').textContent = `up to ${maxSeconds} s at ${d.sampleRate ?? '?'} Hz; ${d.numCodebooks ?? '?'} codebooks at ${d.frameRate ?? '?'} frames/s (${d.codec || 'codec'})`;
+  $('seconds-hint').textContent =
+    `up to ${maxSeconds} s at ${d.sampleRate ?? '?'} Hz; ${d.numCodebooks ?? '?'} codebooks at ${d.frameRate ?? '?'} frames/s (${d.codec || 'codec'})`;
   $('magnet').hidden = !isMagnet(info);
   chunkInput.disabled = isMagnet(info);
   readSampling = samplingControls($('sampling'), info.defaults, { omit: ['minP'] });
@@ -118,7 +123,10 @@ function playChunk(samples, sampleRate, elapsedMs) {
     streamInfo.dataset.firstChunkMs = String(Math.round(elapsedMs ?? 0));
     const mine = playback;
     playback.timer = setInterval(() => {
-      const played = Math.max(0, Math.min(audioContext.currentTime, mine.nextTime) - mine.startTime);
+      const played = Math.max(
+        0,
+        Math.min(audioContext.currentTime, mine.nextTime) - mine.startTime,
+      );
       streamInfo.dataset.playedSeconds = played.toFixed(3);
       streamInfo.textContent = `Playing since the first chunk (${formatMs(elapsedMs)} after the request): ${played.toFixed(2)} s played, ${(mine.nextTime - mine.startTime).toFixed(2)} s received.`;
       if (mine.done && audioContext.currentTime > mine.nextTime + 0.2) clearInterval(mine.timer);
@@ -137,7 +145,8 @@ let wave; // { total, ctx }
 function resetWave(totalSamples) {
   const ctx = waveform.getContext('2d');
   ctx.clearRect(0, 0, waveform.width, waveform.height);
-  ctx.strokeStyle = getComputedStyle(document.documentElement).getPropertyValue('--border') || '#ccc';
+  ctx.strokeStyle =
+    getComputedStyle(document.documentElement).getPropertyValue('--border') || '#ccc';
   ctx.beginPath();
   ctx.moveTo(0, waveform.height / 2);
   ctx.lineTo(waveform.width, waveform.height / 2);
@@ -150,12 +159,13 @@ function drawSamples(samples, firstSample) {
   const { ctx, total } = wave;
   const w = waveform.width;
   const h = waveform.height;
-  ctx.fillStyle = getComputedStyle(document.documentElement).getPropertyValue('--accent') || '#0b5fff';
+  ctx.fillStyle =
+    getComputedStyle(document.documentElement).getPropertyValue('--accent') || '#0b5fff';
   const x0 = Math.floor((firstSample / total) * w);
   const x1 = Math.min(w, Math.ceil(((firstSample + samples.length) / total) * w));
   for (let x = x0; x < x1; x++) {
-    const from = Math.max(0, Math.floor(((x / w) * total) - firstSample));
-    const to = Math.min(samples.length, Math.ceil((((x + 1) / w) * total) - firstSample));
+    const from = Math.max(0, Math.floor((x / w) * total - firstSample));
+    const to = Math.min(samples.length, Math.ceil(((x + 1) / w) * total - firstSample));
     let lo = 0;
     let hi = 0;
     for (let i = from; i < to; i++) {
@@ -193,12 +203,16 @@ function readMagnet() {
     .map(Number);
   const magnet = {};
   if (steps.length) magnet.decodingSteps = steps;
-  if ($('min-guidance').value.trim() !== '') magnet.minGuidanceScale = Number($('min-guidance').value);
+  if ($('min-guidance').value.trim() !== '')
+    magnet.minGuidanceScale = Number($('min-guidance').value);
   if ($('anneal').checked) magnet.annealTemperature = true;
   return magnet;
 }
 
-const MIME = { AUDIO_FORMAT_FLAC: ['audio/flac', 'flac'], AUDIO_FORMAT_OGG_OPUS: ['audio/ogg', 'ogg'] };
+const MIME = {
+  AUDIO_FORMAT_FLAC: ['audio/flac', 'flac'],
+  AUDIO_FORMAT_OGG_OPUS: ['audio/ogg', 'ogg'],
+};
 
 form.addEventListener('submit', (event) => {
   event.preventDefault();
@@ -232,7 +246,11 @@ form.addEventListener('submit', (event) => {
           const p = message.progress;
           progress.max = p.total || 1;
           progress.value = p.step ?? 0;
-          setStatus(status, `${p.stage || 'step'} ${p.step ?? 0} of ${p.total ?? '?'} · ${chunks} chunks · ${formatMs(p.elapsedMs)}`, 'running');
+          setStatus(
+            status,
+            `${p.stage || 'step'} ${p.step ?? 0} of ${p.total ?? '?'} · ${chunks} chunks · ${formatMs(p.elapsedMs)}`,
+            'running',
+          );
         }
         if (message.chunk) {
           chunks++;
@@ -250,13 +268,24 @@ form.addEventListener('submit', (event) => {
     playerUrl = URL.createObjectURL(wav);
     const loaded = new Promise((resolve, reject) => {
       player.addEventListener('loadeddata', resolve, { once: true });
-      player.addEventListener('error', () => reject(new Error('the browser cannot play the WAV')), { once: true });
+      player.addEventListener('error', () => reject(new Error('the browser cannot play the WAV')), {
+        once: true,
+      });
     });
     player.src = playerUrl;
     await loaded;
-    downloads.append(downloadLink(wav, `note-${request.note.family}-${request.note.pitch}.wav`, 'Download WAV'));
+    downloads.append(
+      downloadLink(wav, `note-${request.note.family}-${request.note.pitch}.wav`, 'Download WAV'),
+    );
     const mime = MIME[audio.format];
-    if (mime && audio.encoded) downloads.append(downloadLink(new Blob([base64ToBytes(audio.encoded)], { type: mime[0] }), `note-${request.note.family}-${request.note.pitch}.${mime[1]}`, `Download ${mime[1].toUpperCase()}`));
+    if (mime && audio.encoded)
+      downloads.append(
+        downloadLink(
+          new Blob([base64ToBytes(audio.encoded)], { type: mime[0] }),
+          `note-${request.note.family}-${request.note.pitch}.${mime[1]}`,
+          `Download ${mime[1].toUpperCase()}`,
+        ),
+      );
     progress.value = progress.max;
     summary.textContent = [
       `${(Number(audio.samples ?? 0) / Number(audio.sampleRate || sampleRate)).toFixed(2)} s at ${audio.sampleRate ?? sampleRate} Hz`,
@@ -273,18 +302,19 @@ form.addEventListener('submit', (event) => {
   });
 });
 
-async function init() {
-  initApiKeyField();
-  try {
-    models = await loadModels(modelSelect, 'audio', { prefer: (m) => m.family === 'MODEL_FAMILY_MUSICGEN' });
-    modelSelect.addEventListener('change', applyModel);
-    applyModel();
-    $('generate').disabled = models.length === 0;
-    setStatus(status, models.length ? 'Press Generate.' : 'The audio service has no models.', 'idle');
-  } catch (e) {
-    setStatus(status, 'Models could not be loaded.', 'error');
-    showError(errorBox, e);
-  }
+function onModels(list) {
+  models = list;
+  applyModel();
+  $('generate').disabled = models.length === 0;
 }
 
-void init();
+modelSelect.addEventListener('change', applyModel);
+void initModelPage({
+  select: modelSelect,
+  service: 'audio',
+  prefer: (m) => m.family === 'MODEL_FAMILY_MUSICGEN',
+  status,
+  error: errorBox,
+  onLoaded: onModels,
+  readyText: () => 'Press Generate.',
+});

@@ -8,14 +8,12 @@ import {
   familyLabel,
   formatMs,
   generationRunner,
-  initApiKeyField,
-  loadModels,
+  initModelPage,
   modelRef,
   numberValue,
   samplingControls,
   seedValue,
   setStatus,
-  showError,
   stream,
 } from './api.js';
 
@@ -41,7 +39,13 @@ let models = [];
 let readSampling = () => ({});
 const urls = [];
 
-const run = generationRunner({ form, generate: $('generate'), cancel: $('cancel'), status, error: errorBox });
+const run = generationRunner({
+  form,
+  generate: $('generate'),
+  cancel: $('cancel'),
+  status,
+  error: errorBox,
+});
 
 function current() {
   return models[Number(modelSelect.value)];
@@ -56,7 +60,8 @@ function applyModel() {
   if (classes > 0) {
     classInput.max = String(classes - 1);
     classInput.value = String(clamp(numberValue(classInput, 0), 0, classes - 1));
-    $('class-hint').textContent = `0 … ${classes - 1}; ${details.imageSize ?? '?'}×${details.imageSize ?? '?'} pixels`;
+    $('class-hint').textContent =
+      `0 … ${classes - 1}; ${details.imageSize ?? '?'}×${details.imageSize ?? '?'} pixels`;
   }
   speculative.disabled = !details.hasDraft;
   if (!details.hasDraft) speculative.checked = false;
@@ -100,7 +105,11 @@ function onProgress(p) {
     progress.max = total;
     progress.value = step;
   }
-  setStatus(status, `${p.stage || 'step'} ${step} of ${total} · ${formatMs(p.elapsedMs)}`, 'running');
+  setStatus(
+    status,
+    `${p.stage || 'step'} ${step} of ${total} · ${formatMs(p.elapsedMs)}`,
+    'running',
+  );
   if (p.previewPng) {
     const url = pngUrl(p.previewPng);
     preview.src = url;
@@ -135,7 +144,9 @@ function onImages(result, classLabel) {
     caption.textContent = `#${i + 1}`;
     figure.append(img, caption);
     images.append(figure);
-    downloads.append(downloadLink(blob, `image-${result.settings?.seed ?? 'x'}-${i + 1}.png`, `PNG #${i + 1}`));
+    downloads.append(
+      downloadLink(blob, `image-${result.settings?.seed ?? 'x'}-${i + 1}.png`, `PNG #${i + 1}`),
+    );
   });
   progress.value = progress.max;
   const s = result.settings ?? {};
@@ -145,7 +156,8 @@ function onImages(result, classLabel) {
     formatMs(result.elapsedMs),
     `seed ${s.seed ?? '?'}`,
   ];
-  if (s.speculative) parts.push(`speculative, ${(Number(result.acceptanceRate ?? 0) * 100).toFixed(1)} % accepted`);
+  if (s.speculative)
+    parts.push(`speculative, ${(Number(result.acceptanceRate ?? 0) * 100).toFixed(1)} % accepted`);
   summary.textContent = parts.join(' · ');
 }
 
@@ -179,27 +191,27 @@ form.addEventListener('submit', (event) => {
     );
     if (!final) throw new Error('the stream ended without images');
     // Wait for the images to decode so "done" means they are on screen.
-    await Promise.all([...images.querySelectorAll('img')].map((img) => img.decode().catch(() => undefined)));
+    await Promise.all(
+      [...images.querySelectorAll('img')].map((img) => img.decode().catch(() => undefined)),
+    );
     setStatus(status, `Done: ${summary.textContent}`, 'done');
   });
 });
 
-async function init() {
-  initApiKeyField();
-  try {
-    models = await loadModels(modelSelect, 'image', { prefer: (m) => m.family === 'MODEL_FAMILY_VAR' });
-    modelSelect.addEventListener('change', applyModel);
-    applyModel();
-    $('generate').disabled = models.length === 0;
-    setStatus(
-      status,
-      models.length ? `${models.length} model${models.length === 1 ? '' : 's'} (${[...new Set(models.map((m) => familyLabel(m.family)))].join(', ')}). Press Generate.` : 'The image service has no models.',
-      'idle',
-    );
-  } catch (e) {
-    setStatus(status, 'Models could not be loaded.', 'error');
-    showError(errorBox, e);
-  }
+function onModels(list) {
+  models = list;
+  applyModel();
+  $('generate').disabled = models.length === 0;
 }
 
-void init();
+modelSelect.addEventListener('change', applyModel);
+void initModelPage({
+  select: modelSelect,
+  service: 'image',
+  prefer: (m) => m.family === 'MODEL_FAMILY_VAR',
+  status,
+  error: errorBox,
+  onLoaded: onModels,
+  readyText: (list) =>
+    `${list.length} model${list.length === 1 ? '' : 's'} (${[...new Set(list.map((m) => familyLabel(m.family)))].join(', ')}). Press Generate.`,
+});

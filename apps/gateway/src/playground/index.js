@@ -4,7 +4,6 @@ import { allModels, codeName, familyLabel, initApiKeyField, setStatus, showError
 const status = document.getElementById('status');
 
 async function init() {
-  initApiKeyField();
   try {
     const { services = [] } = await allModels();
     let up = 0;
@@ -17,7 +16,9 @@ async function init() {
         badge.textContent = 'unavailable';
         badge.className = 'badge down';
         const li = document.createElement('li');
-        li.textContent = entry?.error ? `${codeName(entry.error.code)}: ${entry.error.message ?? ''}` : 'not configured';
+        li.textContent = entry?.error
+          ? `${codeName(entry.error.code)}: ${entry.error.message ?? ''}`
+          : 'not configured';
         list.append(li);
         continue;
       }
@@ -38,4 +39,5 @@ async function init() {
   }
 }
 
+initApiKeyField(() => void init());
 void init();

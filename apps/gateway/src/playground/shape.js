@@ -7,13 +7,11 @@ import {
   downloadLink,
   formatMs,
   generationRunner,
-  initApiKeyField,
-  loadModels,
+  initModelPage,
   modelRef,
   samplingControls,
   seedValue,
   setStatus,
-  showError,
   stream,
 } from './api.js';
 
@@ -36,7 +34,13 @@ let models = [];
 let readSampling = () => ({});
 const urls = [];
 
-const run = generationRunner({ form, generate: $('generate'), cancel: $('cancel'), status, error: errorBox });
+const run = generationRunner({
+  form,
+  generate: $('generate'),
+  cancel: $('cancel'),
+  status,
+  error: errorBox,
+});
 const current = () => models[Number(modelSelect.value)];
 
 function fill(select, values, label = String) {
@@ -180,7 +184,11 @@ form.addEventListener('submit', (event) => {
           const p = message.progress;
           progress.max = p.total || 1;
           progress.value = p.step ?? 0;
-          setStatus(status, `${p.stage || 'step'} ${p.step ?? 0} of ${p.total ?? '?'} · ${formatMs(p.elapsedMs)}`, 'running');
+          setStatus(
+            status,
+            `${p.stage || 'step'} ${p.step ?? 0} of ${p.total ?? '?'} · ${formatMs(p.elapsedMs)}`,
+            'running',
+          );
           onProgressPreview(p);
         }
         if (message.shape) shape = message.shape;
@@ -191,13 +199,18 @@ form.addEventListener('submit', (event) => {
     const glb = new Blob([base64ToBytes(shape.mesh)], { type: 'model/gltf-binary' });
     const occ = shape.occupancy ?? {};
     setStatus(status, 'Loading the mesh into the viewer…', 'running');
-    await loadInViewer(url(glb), `Generated ${shape.settings?.className ?? request.className} shape, ${shape.triangles ?? 0} triangles`);
+    await loadInViewer(
+      url(glb),
+      `Generated ${shape.settings?.className ?? request.className} shape, ${shape.triangles ?? 0} triangles`,
+    );
     if (shape.previewPng) {
       render.src = url(new Blob([base64ToBytes(shape.previewPng)], { type: 'image/png' }));
       render.alt = `Rendered views of the generated ${request.className}`;
       $('render-figure').hidden = false;
     }
-    downloads.append(downloadLink(glb, `${request.className}-${shape.settings?.seed ?? 'x'}.glb`, 'Download GLB'));
+    downloads.append(
+      downloadLink(glb, `${request.className}-${shape.settings?.seed ?? 'x'}.glb`, 'Download GLB'),
+    );
     progress.value = progress.max;
     summary.textContent = [
       `${shape.settings?.className ?? request.className}`,
@@ -211,18 +224,19 @@ form.addEventListener('submit', (event) => {
   });
 });
 
-async function init() {
-  initApiKeyField();
-  try {
-    models = await loadModels(modelSelect, 'shape', { prefer: (m) => m.family === 'MODEL_FAMILY_SHAPE_SCALE' });
-    modelSelect.addEventListener('change', applyModel);
-    applyModel();
-    $('generate').disabled = models.length === 0;
-    setStatus(status, models.length ? 'Press Generate.' : 'The shape service has no models.', 'idle');
-  } catch (e) {
-    setStatus(status, 'Models could not be loaded.', 'error');
-    showError(errorBox, e);
-  }
+function onModels(list) {
+  models = list;
+  applyModel();
+  $('generate').disabled = models.length === 0;
 }
 
-void init();
+modelSelect.addEventListener('change', applyModel);
+void initModelPage({
+  select: modelSelect,
+  service: 'shape',
+  prefer: (m) => m.family === 'MODEL_FAMILY_SHAPE_SCALE',
+  status,
+  error: errorBox,
+  onLoaded: onModels,
+  readyText: () => 'Press Generate.',
+});

@@ -8,8 +8,7 @@ import {
   fetchBlob,
   formatMs,
   generationRunner,
-  initApiKeyField,
-  loadModels,
+  initModelPage,
   numberValue,
   postJson,
   samplingControls,
@@ -41,7 +40,13 @@ let models = [];
 let readSampling = () => ({});
 let chart;
 
-const run = generationRunner({ form, generate: $('generate'), cancel: $('cancel'), status, error: errorBox });
+const run = generationRunner({
+  form,
+  generate: $('generate'),
+  cancel: $('cancel'),
+  status,
+  error: errorBox,
+});
 const current = () => models[Number(modelSelect.value)];
 
 const METHODS = {
@@ -67,8 +72,12 @@ function applyModel() {
   const pretrained = isPretrained(info);
   $('order-field').hidden = pretrained;
   $('sampling').hidden = !pretrained;
-  readSampling = pretrained ? samplingControls($('sampling'), info.defaults, { omit: ['minP', 'guidanceScale'] }) : () => ({});
-  if (d.contextLength) $('model-info').textContent += ` · reads the last ${d.contextLength} values, at most ${d.maxHorizon} steps ahead`;
+  readSampling = pretrained
+    ? samplingControls($('sampling'), info.defaults, { omit: ['minP', 'guidanceScale'] })
+    : () => ({});
+  if (d.contextLength)
+    $('model-info').textContent +=
+      ` · reads the last ${d.contextLength} values, at most ${d.maxHorizon} steps ahead`;
 }
 
 /** Numbers of the textarea: commas, whitespace, or "time,value" lines (the last column). */
@@ -88,7 +97,12 @@ function parseSeries() {
       throw new ApiError({
         code: 3,
         message: 'the series has a value that is not a number',
-        details: [{ '@type': 'type.googleapis.com/google.rpc.BadRequest', fieldViolations: [{ field: 'series.values', description: `not a number: “${token}”` }] }],
+        details: [
+          {
+            '@type': 'type.googleapis.com/google.rpc.BadRequest',
+            fieldViolations: [{ field: 'series.values', description: `not a number: “${token}”` }],
+          },
+        ],
       });
     }
     values.push(n);
@@ -107,7 +121,12 @@ function request() {
   const model = { method: METHODS[info.family] ?? 'METHOD_AUTO' };
   if (isPretrained(info)) {
     const s = readSampling();
-    model.chronos = { model: info.model?.name ?? '', temperature: s.temperature ?? 0, topK: s.topK ?? 0, topP: s.topP ?? 0 };
+    model.chronos = {
+      model: info.model?.name ?? '',
+      temperature: s.temperature ?? 0,
+      topK: s.topK ?? 0,
+      topP: s.topP ?? 0,
+    };
   } else {
     model.order = numberValue(orderInput, 0);
   }
@@ -135,11 +154,19 @@ function css(name, fallback) {
 function draw({ values, holdout, low, high }, response) {
   const n = values.length;
   const at = (offset) => (v, i) => ({ x: offset + i, y: v });
-  const quantile = (level) => (response.quantiles ?? []).find((q) => Math.abs(Number(q.level) - level) < 1e-9)?.values ?? [];
+  const quantile = (level) =>
+    (response.quantiles ?? []).find((q) => Math.abs(Number(q.level) - level) < 1e-9)?.values ?? [];
   // The forecast starts from the last observation, so the lines join.
-  const join = (series) => (series.length ? [{ x: n - 1, y: values[n - 1] }, ...series.map(at(n))] : []);
+  const join = (series) =>
+    series.length ? [{ x: n - 1, y: values[n - 1] }, ...series.map(at(n))] : [];
   const datasets = [
-    { label: 'History', data: values.map(at(0)), borderColor: css('--text', '#1b1f24'), borderWidth: 1.5, pointRadius: 0 },
+    {
+      label: 'History',
+      data: values.map(at(0)),
+      borderColor: css('--text', '#1b1f24'),
+      borderWidth: 1.5,
+      pointRadius: 0,
+    },
     {
       label: `Quantile ${low}`,
       data: join(quantile(low)),
@@ -157,10 +184,30 @@ function draw({ values, holdout, low, high }, response) {
       pointRadius: 0,
       fill: '-1',
     },
-    { label: 'Median', data: join(quantile(0.5)), borderColor: 'rgba(11, 95, 255, 0.6)', borderDash: [4, 3], borderWidth: 1.5, pointRadius: 0 },
-    { label: 'Point forecast', data: join(response.point ?? []), borderColor: css('--accent', '#0b5fff'), borderWidth: 2.5, pointRadius: 0 },
+    {
+      label: 'Median',
+      data: join(quantile(0.5)),
+      borderColor: 'rgba(11, 95, 255, 0.6)',
+      borderDash: [4, 3],
+      borderWidth: 1.5,
+      pointRadius: 0,
+    },
+    {
+      label: 'Point forecast',
+      data: join(response.point ?? []),
+      borderColor: css('--accent', '#0b5fff'),
+      borderWidth: 2.5,
+      pointRadius: 0,
+    },
   ];
-  if (holdout.length) datasets.push({ label: 'Held out (actual)', data: join(holdout), borderColor: '#d97706', borderWidth: 1.5, pointRadius: 2 });
+  if (holdout.length)
+    datasets.push({
+      label: 'Held out (actual)',
+      data: join(holdout),
+      borderColor: '#d97706',
+      borderWidth: 1.5,
+      pointRadius: 2,
+    });
   const config = {
     type: 'line',
     data: { datasets },
@@ -171,8 +218,17 @@ function draw({ values, holdout, low, high }, response) {
       parsing: true,
       interaction: { mode: 'nearest', axis: 'x', intersect: false },
       scales: {
-        x: { type: 'linear', title: { display: true, text: 'step' }, ticks: { color: css('--muted', '#57606a') }, grid: { color: css('--border', '#d0d7de') } },
-        y: { title: { display: true, text: 'value' }, ticks: { color: css('--muted', '#57606a') }, grid: { color: css('--border', '#d0d7de') } },
+        x: {
+          type: 'linear',
+          title: { display: true, text: 'step' },
+          ticks: { color: css('--muted', '#57606a') },
+          grid: { color: css('--border', '#d0d7de') },
+        },
+        y: {
+          title: { display: true, text: 'value' },
+          ticks: { color: css('--muted', '#57606a') },
+          grid: { color: css('--border', '#d0d7de') },
+        },
       },
       plugins: { legend: { labels: { color: css('--text', '#1b1f24') } } },
     },
@@ -186,17 +242,31 @@ function showFacts(response, holdout) {
   const s = response.inSample ?? {};
   const rows = [
     ['Method', String(m.method ?? '').replace(/^METHOD_/, '')],
-    m.pretrained?.name ? ['Pretrained model', `${m.pretrained.name}${m.pretrained.version ? ` @${m.pretrained.version}` : ''}`] : undefined,
+    m.pretrained?.name
+      ? [
+          'Pretrained model',
+          `${m.pretrained.name}${m.pretrained.version ? ` @${m.pretrained.version}` : ''}`,
+        ]
+      : undefined,
     m.contextLength ? ['Context read', `${m.contextLength} values`] : undefined,
     m.order ? ['AR order', String(m.order)] : undefined,
-    m.residualStd !== undefined ? ['Residual std', Number(m.residualStd).toFixed(3)] : undefined,
+    m.residualStd ? ['Residual std', Number(m.residualStd).toFixed(3)] : undefined,
     m.epochs ? ['AR-Net epochs', String(m.epochs)] : undefined,
-    ['Fit time', formatMs(m.fitMs)],
-    s.points ? ['In-sample', `MAE ${Number(s.mae ?? 0).toFixed(2)} · RMSE ${Number(s.rmse ?? 0).toFixed(2)} · MASE ${Number(s.mase ?? 0).toFixed(3)} (${s.points} points)`] : undefined,
+    m.fitMs ? ['Fit time', formatMs(m.fitMs)] : undefined,
+    s.points
+      ? [
+          'In-sample',
+          `MAE ${Number(s.mae ?? 0).toFixed(2)} · RMSE ${Number(s.rmse ?? 0).toFixed(2)} · MASE ${Number(s.mase ?? 0).toFixed(3)} (${s.points} points)`,
+        ]
+      : undefined,
     ['Seed', String(response.seed ?? '?')],
   ];
   const h = response.holdoutScores;
-  if (h && holdout.length) rows.push(['Holdout', `MASE ${Number(h.mase ?? 0).toFixed(3)} · WQL ${Number(h.wql ?? 0).toFixed(3)} · CRPS ${Number(h.crps ?? 0).toFixed(2)} (${h.points ?? 0} steps)`]);
+  if (h && holdout.length)
+    rows.push([
+      'Holdout',
+      `MASE ${Number(h.mase ?? 0).toFixed(3)} · WQL ${Number(h.wql ?? 0).toFixed(3)} · CRPS ${Number(h.crps ?? 0).toFixed(2)} (${h.points ?? 0} steps)`,
+    ]);
   facts.replaceChildren(
     ...rows.filter(Boolean).flatMap(([k, v]) => {
       const dt = document.createElement('dt');
@@ -217,12 +287,18 @@ form.addEventListener('submit', (event) => {
   downloads.replaceChildren();
   void run(async (signal) => {
     const req = request();
+    const started = performance.now();
     const response = await postJson('v1/timeseries/forecast', req.body, { signal });
+    const elapsed = performance.now() - started;
     draw(req, response);
     showFacts(response, req.holdout);
     await nextFrame();
     if (chart) chart.canvas.dataset.drawn = 'true';
-    setStatus(status, `Done: ${req.body.horizon} steps from ${req.values.length} values, ${String(response.model?.method ?? '').replace(/^METHOD_/, '')} in ${formatMs(response.model?.fitMs)}.`, 'done');
+    setStatus(
+      status,
+      `Done: ${req.body.horizon} steps from ${req.values.length} values with ${String(response.model?.method ?? '').replace(/^METHOD_/, '')}, answered in ${formatMs(elapsed)}.`,
+      'done',
+    );
   }, 'Forecasting…');
 });
 
@@ -241,23 +317,24 @@ csvButton.addEventListener('click', async () => {
   }
 });
 
-async function init() {
-  initApiKeyField();
-  if (!window.Chart) {
-    setStatus(status, 'Chart.js did not load (vendor/chart.js/dist/chart.umd.js).', 'error');
-    return;
-  }
-  try {
-    models = await loadModels(modelSelect, 'timeseries', { prefer: (m) => m.family === 'MODEL_FAMILY_AUTO' });
-    modelSelect.addEventListener('change', applyModel);
-    applyModel();
-    $('generate').disabled = models.length === 0;
-    csvButton.disabled = models.length === 0;
-    setStatus(status, models.length ? 'Press Forecast.' : 'The time-series service has no models.', 'idle');
-  } catch (e) {
-    setStatus(status, 'Models could not be loaded.', 'error');
-    showError(errorBox, e);
-  }
+function onModels(list) {
+  models = list;
+  applyModel();
+  $('generate').disabled = models.length === 0;
+  csvButton.disabled = models.length === 0;
 }
 
-void init();
+modelSelect.addEventListener('change', applyModel);
+if (window.Chart) {
+  void initModelPage({
+    select: modelSelect,
+    service: 'timeseries',
+    prefer: (m) => m.family === 'MODEL_FAMILY_AUTO',
+    status,
+    error: errorBox,
+    onLoaded: onModels,
+    readyText: () => 'Press Forecast.',
+  });
+} else {
+  setStatus(status, 'Chart.js did not load (vendor/chart.js/dist/chart.umd.js).', 'error');
+}

@@ -11,8 +11,7 @@ import {
   formatMs,
   generationRunner,
   getJson,
-  initApiKeyField,
-  loadModels,
+  initModelPage,
   modelRef,
   numberValue,
   postJson,
@@ -48,7 +47,13 @@ let models = [];
 let readSampling = () => ({});
 const urls = [];
 
-const run = generationRunner({ form, generate: $('generate'), cancel: $('cancel'), status, error: errorBox });
+const run = generationRunner({
+  form,
+  generate: $('generate'),
+  cancel: $('cancel'),
+  status,
+  error: errorBox,
+});
 
 const current = () => models[Number(modelSelect.value)];
 
@@ -100,14 +105,21 @@ function renderMotions() {
     fieldset.append(legend);
     const grid = document.createElement('div');
     grid.className = 'grid';
-    const defaults = { x: positions[Math.min(i * 2, positions.length - 1)], y: positions[Math.floor(positions.length / 2)], vx: velocities.find((v) => v > 0) ?? velocities[0], vy: velocities.find((v) => v < 0) ?? velocities[0] };
+    const defaults = {
+      x: positions[Math.min(i * 2, positions.length - 1)],
+      y: positions[Math.floor(positions.length / 2)],
+      vx: velocities.find((v) => v > 0) ?? velocities[0],
+      vy: velocities.find((v) => v < 0) ?? velocities[0],
+    };
     for (const axis of ['x', 'y', 'vx', 'vy']) {
       const id = `motion-${i}-${axis}`;
       const wrap = document.createElement('div');
       wrap.className = 'field';
       const label = document.createElement('label');
       label.htmlFor = id;
-      label.textContent = { x: 'x (px)', y: 'y (px)', vx: 'vx (px/frame)', vy: 'vy (px/frame)' }[axis];
+      label.textContent = { x: 'x (px)', y: 'y (px)', vx: 'vx (px/frame)', vy: 'vy (px/frame)' }[
+        axis
+      ];
       const select = document.createElement('select');
       select.id = id;
       select.dataset.axis = axis;
@@ -125,7 +137,8 @@ function readMotions() {
   if (randomMotions.checked) return [];
   return [...motionsBox.querySelectorAll('fieldset')].map((fs) => {
     const motion = {};
-    for (const select of fs.querySelectorAll('select')) motion[select.dataset.axis] = Number(select.value);
+    for (const select of fs.querySelectorAll('select'))
+      motion[select.dataset.axis] = Number(select.value);
     return motion;
   });
 }
@@ -136,7 +149,8 @@ function applyModel() {
   describeModel($('model-info'), info);
   const d = info.video ?? {};
   const maxObjects = d.maxObjects ?? 1;
-  $('digits-hint').textContent = `Comma-separated digits 0–9, 1 … ${maxObjects} moving objects; ${d.frameSize ?? '?'}×${d.frameSize ?? '?'} frames, context ${d.contextFrames ?? '?'} frames.`;
+  $('digits-hint').textContent =
+    `Comma-separated digits 0–9, 1 … ${maxObjects} moving objects; ${d.frameSize ?? '?'}×${d.frameSize ?? '?'} frames, context ${d.contextFrames ?? '?'} frames.`;
   const digits = parseDigits().slice(0, maxObjects);
   digitsInput.value = (digits.length ? digits : [3]).join(',');
   if (d.frameSize) {
@@ -212,7 +226,11 @@ async function showClip(box, blob, label) {
     video.setAttribute('aria-label', label);
     const ready = new Promise((resolve, reject) => {
       video.addEventListener('loadeddata', resolve, { once: true });
-      video.addEventListener('error', () => reject(new Error(`the browser cannot play this ${blob.type} clip`)), { once: true });
+      video.addEventListener(
+        'error',
+        () => reject(new Error(`the browser cannot play this ${blob.type} clip`)),
+        { once: true },
+      );
     });
     video.src = url;
     box.append(video);
@@ -248,7 +266,11 @@ form.addEventListener('submit', (event) => {
           const p = message.progress;
           progress.max = p.total || frames;
           progress.value = p.step ?? 0;
-          setStatus(status, `${p.stage || 'frame'} ${p.step ?? 0} of ${p.total ?? frames} · ${formatMs(p.elapsedMs)}`, 'running');
+          setStatus(
+            status,
+            `${p.stage || 'frame'} ${p.step ?? 0} of ${p.total ?? frames} · ${formatMs(p.elapsedMs)}`,
+            'running',
+          );
         }
         if (message.frame) {
           framesSeen++;
@@ -259,12 +281,22 @@ form.addEventListener('submit', (event) => {
       { signal },
     );
     if (!clip) throw new Error('the stream ended without a clip');
-    const blob = new Blob([base64ToBytes(clip.data)], { type: clip.mimeType || (clip.format === 'gif' ? 'image/gif' : 'video/mp4') });
+    const blob = new Blob([base64ToBytes(clip.data)], {
+      type: clip.mimeType || (clip.format === 'gif' ? 'image/gif' : 'video/mp4'),
+    });
     clipFigure.hidden = false;
     await showClip(clipBox, blob, `Generated clip, ${clip.frames} frames at ${clip.fps} fps`);
-    downloads.append(downloadLink(blob, `clip-${clip.used?.seed ?? 'x'}.${clip.format || 'mp4'}`, `Download ${String(clip.format || 'mp4').toUpperCase()}`));
+    downloads.append(
+      downloadLink(
+        blob,
+        `clip-${clip.used?.seed ?? 'x'}.${clip.format || 'mp4'}`,
+        `Download ${String(clip.format || 'mp4').toUpperCase()}`,
+      ),
+    );
     progress.value = progress.max;
-    const motions = (clip.used?.motions ?? []).map((m) => `(${m.x ?? 0},${m.y ?? 0}) → (${m.vx ?? 0},${m.vy ?? 0})`).join(' ');
+    const motions = (clip.used?.motions ?? [])
+      .map((m) => `(${m.x ?? 0},${m.y ?? 0}) → (${m.vx ?? 0},${m.vy ?? 0})`)
+      .join(' ');
     summary.textContent = [
       `${clip.frames ?? framesSeen} frames at ${clip.fps ?? '?'} fps`,
       `${Number(clip.framesPerSecond ?? 0).toFixed(1)} frames/s generated`,
@@ -293,10 +325,19 @@ const jobOutput = $('job-output');
 const jobEvents = $('job-events');
 const jobKey = $('job-key');
 
-const FINAL = new Set(['JOB_STATE_SUCCEEDED', 'JOB_STATE_FAILED', 'JOB_STATE_CANCELLED', 'JOB_STATE_DEAD_LETTERED']);
+const FINAL = new Set([
+  'JOB_STATE_SUCCEEDED',
+  'JOB_STATE_FAILED',
+  'JOB_STATE_CANCELLED',
+  'JOB_STATE_DEAD_LETTERED',
+]);
 let watched; // { jobId, controller, format }
 
-const stateLabel = (s) => String(s ?? 'JOB_STATE_UNSPECIFIED').replace(/^JOB_STATE_/, '').replace(/_/g, ' ').toLowerCase();
+const stateLabel = (s) =>
+  String(s ?? 'JOB_STATE_UNSPECIFIED')
+    .replace(/^JOB_STATE_/, '')
+    .replace(/_/g, ' ')
+    .toLowerCase();
 
 function newKey() {
   jobKey.value = `playground-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
@@ -333,11 +374,18 @@ function showJob(job) {
     }),
   );
   const final = FINAL.has(state);
+  if (final && jobStatus.dataset.jobState !== state) void refreshJobs();
   jobStatus.dataset.jobState = state;
   setStatus(
     jobStatus,
     `Job ${stateLabel(state)}${total ? ` · ${done}/${total} chunks` : ''}${job.error ? ` · ${job.error}` : ''}`,
-    final ? (state === 'JOB_STATE_SUCCEEDED' ? 'done' : state === 'JOB_STATE_CANCELLED' ? 'cancelled' : 'error') : 'running',
+    final
+      ? state === 'JOB_STATE_SUCCEEDED'
+        ? 'done'
+        : state === 'JOB_STATE_CANCELLED'
+          ? 'cancelled'
+          : 'error'
+      : 'running',
   );
   jobCancel.disabled = final;
   jobDownload.disabled = state !== 'JOB_STATE_SUCCEEDED';
@@ -356,7 +404,7 @@ async function watch(job, format) {
   watched = { jobId: job.jobId, controller, format, state: job.state };
   jobEvents.replaceChildren();
   jobOutput.replaceChildren();
-  clearError(jobError, jobForm);
+  clearError(jobError, [jobForm, form]);
   showJob(job);
   let sequence = '0';
   for (let attempt = 0; attempt < 4 && !controller.signal.aborted; attempt++) {
@@ -370,7 +418,9 @@ async function watch(job, format) {
           if (!message.job) return;
           watched.state = message.job.state;
           showJob(message.job);
-          logEvent(`${stateLabel(message.job.state)} · ${message.job.chunksDone ?? 0}/${message.job.chunksTotal ?? '?'} chunks`);
+          logEvent(
+            `${stateLabel(message.job.state)} · ${message.job.chunksDone ?? 0}/${message.job.chunksTotal ?? '?'} chunks`,
+          );
         },
         { signal: controller.signal },
       );
@@ -379,7 +429,7 @@ async function watch(job, format) {
       if (e?.name === 'AbortError') return;
       // A dropped connection resumes after the last sequence seen; an API error ends the watch.
       if (e instanceof ApiError && e.code !== 14) {
-        showError(jobError, e, jobForm);
+        showError(jobError, e, [jobForm, form]);
         return;
       }
       logEvent(`connection lost (${e?.message ?? e}), reconnecting`);
@@ -391,7 +441,7 @@ async function watch(job, format) {
 jobForm.addEventListener('submit', async (event) => {
   event.preventDefault();
   if (!current()) return;
-  clearError(jobError, jobForm);
+  clearError(jobError, [jobForm, form]);
   jobSubmit.disabled = true;
   const format = $('job-format').value;
   const request = {
@@ -409,7 +459,7 @@ jobForm.addEventListener('submit', async (event) => {
     void refreshJobs();
   } catch (e) {
     setStatus(jobStatus, `Submit failed: ${e?.message ?? e}`, 'error');
-    showError(jobError, e, jobForm);
+    showError(jobError, e, [jobForm, form]);
   } finally {
     jobSubmit.disabled = models.length === 0;
   }
@@ -419,10 +469,12 @@ jobCancel.addEventListener('click', async () => {
   if (!watched) return;
   jobCancel.disabled = true;
   try {
-    const response = await postJson(`v1/video/jobs/${encodeURIComponent(watched.jobId)}/cancel`, { reason: 'cancelled in the playground' });
+    const response = await postJson(`v1/video/jobs/${encodeURIComponent(watched.jobId)}/cancel`, {
+      reason: 'cancelled in the playground',
+    });
     logEvent(`cancel requested (was ${stateLabel(response.job?.state)})`);
   } catch (e) {
-    showError(jobError, e, jobForm);
+    showError(jobError, e, [jobForm, form]);
     jobCancel.disabled = false;
   }
 });
@@ -430,20 +482,29 @@ jobCancel.addEventListener('click', async () => {
 jobDownload.addEventListener('click', async () => {
   if (!watched) return;
   jobDownload.disabled = true;
-  clearError(jobError, jobForm);
+  clearError(jobError, [jobForm, form]);
   try {
     const accept = watched.format === 'gif' ? 'image/gif' : 'video/mp4';
-    const blob = await fetchBlob(`v1/video/jobs/${encodeURIComponent(watched.jobId)}/output`, accept);
+    const blob = await fetchBlob(
+      `v1/video/jobs/${encodeURIComponent(watched.jobId)}/output`,
+      accept,
+    );
     const typed = blob.type ? blob : new Blob([blob], { type: accept });
     const box = document.createElement('div');
     jobOutput.replaceChildren(box);
     await showClip(box, typed, `Output of job ${watched.jobId}`);
     const ext = typed.type.includes('gif') ? 'gif' : 'mp4';
-    jobOutput.append(downloadLink(typed, `${watched.jobId}.${ext}`, `Save ${ext.toUpperCase()} (${(typed.size / 1024).toFixed(1)} KiB)`));
+    jobOutput.append(
+      downloadLink(
+        typed,
+        `${watched.jobId}.${ext}`,
+        `Save ${ext.toUpperCase()} (${(typed.size / 1024).toFixed(1)} KiB)`,
+      ),
+    );
     jobOutput.dataset.state = 'loaded';
     logEvent(`downloaded ${typed.size} bytes`);
   } catch (e) {
-    showError(jobError, e, jobForm);
+    showError(jobError, e, [jobForm, form]);
   } finally {
     jobDownload.disabled = watched?.state !== 'JOB_STATE_SUCCEEDED';
   }
@@ -487,20 +548,21 @@ async function refreshJobs() {
 
 $('jobs-refresh').addEventListener('click', () => void refreshJobs());
 
-async function init() {
-  initApiKeyField();
-  newKey();
-  try {
-    models = await loadModels(modelSelect, 'video', { prefer: (m) => m.family === 'MODEL_FAMILY_NBP' });
-    modelSelect.addEventListener('change', applyModel);
-    applyModel();
-    $('generate').disabled = models.length === 0;
-    jobSubmit.disabled = models.length === 0;
-    setStatus(status, models.length ? 'Press Generate clip.' : 'The video service has no models.', 'idle');
-  } catch (e) {
-    setStatus(status, 'Models could not be loaded.', 'error');
-    showError(errorBox, e);
-  }
+function onModels(list) {
+  models = list;
+  applyModel();
+  $('generate').disabled = models.length === 0;
+  jobSubmit.disabled = models.length === 0;
 }
 
-void init();
+newKey();
+modelSelect.addEventListener('change', applyModel);
+void initModelPage({
+  select: modelSelect,
+  service: 'video',
+  prefer: (m) => m.family === 'MODEL_FAMILY_NBP',
+  status,
+  error: errorBox,
+  onLoaded: onModels,
+  readyText: () => 'Press Generate clip.',
+});

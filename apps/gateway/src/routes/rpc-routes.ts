@@ -178,7 +178,8 @@ export class RpcRoutes implements OnModuleInit {
           ),
         );
     } catch (error) {
-      if (abort.signal.aborted) return; // Nobody is listening any more.
+      // Nobody is listening any more: nothing to answer, and Fastify must not try to.
+      if (abort.signal.aborted) return reply.hijack();
       return sendStatus(reply, this.backendFailure(route, error));
     } finally {
       reply.raw.off('close', onClose);
