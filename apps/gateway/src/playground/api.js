@@ -511,8 +511,39 @@ export function seedValue(input) {
   return /^\d+$/.test(text) ? text : '0';
 }
 
+/** The playground's pages, in navigation order. */
+const PAGES = [
+  ['image', 'Image'],
+  ['video', 'Video'],
+  ['timeseries', 'Time series'],
+  ['audio', 'Audio'],
+  ['shape', '3D shape'],
+];
+
+/** Fills `<header class="site" data-page="…">` with the brand, the navigation and the API key field. */
+function renderSiteHeader() {
+  const header = document.querySelector('header.site');
+  if (!header || header.childElementCount) return;
+  const current = header.dataset.page;
+  const links = PAGES.map(
+    ([page, label]) =>
+      `<li><a href="${page}.html"${page === current ? ' aria-current="page"' : ''}>${label}</a></li>`,
+  ).join('');
+  header.innerHTML = `
+    <a class="brand" href="./">nextx playground</a>
+    <nav aria-label="Modalities"><ul>${links}</ul></nav>
+    <form class="key" id="api-key-form">
+      <label for="api-key">API key</label>
+      <input id="api-key" type="password" autocomplete="off" spellcheck="false"
+        placeholder="optional" aria-describedby="api-key-hint" />
+      <span id="api-key-hint" class="visually-hidden"
+        >Sent as Authorization: Bearer on API calls; kept in this browser's local storage.</span>
+    </form>`;
+}
+
 /** Wires the shared API key field of the page header (kept in localStorage); `onChange` runs after an edit. */
 export function initApiKeyField(onChange) {
+  renderSiteHeader();
   const form = document.getElementById('api-key-form');
   form?.addEventListener('submit', (event) => event.preventDefault());
   const input = document.getElementById('api-key');
