@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import type { Server as TlsServer } from 'node:tls';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ConfigError } from '@nextx/config';
@@ -7,6 +8,7 @@ import { startTracing } from '@nextx/telemetry';
 import { loadGatewayConfig } from './config';
 import { GatewayModule } from './gateway.module';
 import { GatewayErrorFilter } from './http/fastify-errors';
+import { reloadHttpsOnChange } from './http/https-reload';
 import { MAX_PARAMETER_CHARS } from './transcoding/json-transcoder';
 import { registerStaticAssets } from './routes/static-assets';
 
@@ -40,6 +42,7 @@ async function main(): Promise<void> {
     adapter,
     { logger },
   );
+  if (tls?.reloadIntervalMs) reloadHttpsOnChange(app.getHttpServer() as TlsServer, tls, logger);
   const fastify = app.getHttpAdapter().getInstance();
   app.useGlobalFilters(new GatewayErrorFilter(config.maxBodyBytes));
   await registerStaticAssets(fastify);

@@ -1,3 +1,4 @@
+import { copyFileSync, rmSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { generateTestCerts, type TestCerts } from '@nextx/grpc/testing';
@@ -21,6 +22,8 @@ function call(
       {
         method: options.method ?? 'GET',
         ca,
+        // A new connection each time: a kept-alive one would keep its first certificate.
+        agent: false,
         headers: {
           ...(options.body ? { 'content-type': 'application/json' } : {}),
           ...options.headers,
@@ -44,9 +47,15 @@ describe('gateway security and tracing: HTTPS, API keys forwarded to TLS backend
   let base: string;
   let spans: { gateway: string; timeseries: string };
 
+  /** The gateway's own copies of its certificate and key, which the rotation test replaces. */
+  let served: { cert: string; key: string };
+
   beforeAll(async () => {
     certs = await generateTestCerts();
     spans = { gateway: join(certs.dir, 'gateway.spans'), timeseries: join(certs.dir, 'ts.spans') };
+    served = { cert: join(certs.dir, 'gateway.crt'), key: join(certs.dir, 'gateway.key') };
+    copyFileSync(certs.paths.serverCert, served.cert);
+    copyFileSync(certs.paths.serverKey, served.key);
     const keys = `${FULL_KEY},${TIMESERIES_KEY} /nextx.timeseries.v1.TimeSeries/*`;
     const tls = { GRPC_TLS_CERT: certs.paths.serverCert, GRPC_TLS_KEY: certs.paths.serverKey };
     stack = await startStack({
@@ -61,7 +70,9 @@ describe('gateway security and tracing: HTTPS, API keys forwarded to TLS backend
         },
         image: { ...tls, GRPC_API_KEYS: keys },
         gateway: {
-          ...tls,
+          GRPC_TLS_CERT: served.cert,
+          GRPC_TLS_KEY: served.key,
+          GRPC_TLS_RELOAD_INTERVAL_MS: '200',
           GRPC_API_KEYS: keys,
           GATEWAY_BACKEND_TLS_CA: certs.paths.ca,
           OTEL_TRACES_EXPORTER: 'file',
@@ -121,6 +132,33 @@ describe('gateway security and tracing: HTTPS, API keys forwarded to TLS backend
     const byService = Object.fromEntries(models.services.map((s) => [s.service, s]));
     expect(byService['image'].error?.code).toBe(7);
     expect(byService['timeseries'].models.length).toBeGreaterThan(0);
+  });
+
+  it('a rotated certificate (GRPC_TLS_RELOAD_INTERVAL_MS) serves new connections without a restart', async () => {
+    const next = await generateTestCerts();
+    try {
+      // A half-done rotation (the new certificate, the old key) keeps the old pair in service.
+      copyFileSync(next.paths.serverCert, served.cert);
+      await new Promise((r) => setTimeout(r, 600));
+      expect((await call(`${base}/healthz`, certs.pem.ca)).status).toBe(200);
+      copyFileSync(next.paths.serverKey, served.key);
+      let status = 0;
+      for (let i = 0; i < 50 && status !== 200; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        status = await call(`${base}/healthz`, next.pem.ca).then(
+          (r) => r.status,
+          () => 0,
+        );
+      }
+      expect(status).toBe(200);
+      await expect(call(`${base}/healthz`, certs.pem.ca)).rejects.toThrow();
+    } finally {
+      // Back to the first pair for the other tests.
+      copyFileSync(certs.paths.serverKey, served.key);
+      copyFileSync(certs.paths.serverCert, served.cert);
+      await new Promise((r) => setTimeout(r, 600));
+      rmSync(next.dir, { recursive: true, force: true });
+    }
   });
 
   it("the client's traceparent and request id reach the backend: gateway SERVER span → backend SERVER span, one trace", async () => {

@@ -22,3 +22,4 @@ export * from './validation/fields';
 export * from './cancellation/call-signal';
 export * from './security/api-key.interceptor';
 export * from './security/server-credentials';
+export * from './security/tls-file-provider';
