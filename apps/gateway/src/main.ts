@@ -42,7 +42,8 @@ async function main(): Promise<void> {
     adapter,
     { logger },
   );
-  if (tls?.reloadIntervalMs) reloadHttpsOnChange(app.getHttpServer() as TlsServer, tls, logger);
+  if (tls?.reloadIntervalMs)
+    reloadHttpsOnChange(app.getHttpServer() as unknown as TlsServer, tls, logger);
   const fastify = app.getHttpAdapter().getInstance();
   app.useGlobalFilters(new GatewayErrorFilter(config.maxBodyBytes));
   await registerStaticAssets(fastify);

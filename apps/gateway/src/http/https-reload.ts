@@ -20,6 +20,7 @@ export function reloadHttpsOnChange(
   const apply = () =>
     server.setSecureContext({ ...identity, ...(clientCa ? { ca: clientCa } : {}) });
   provider.addIdentityCertificateListener((update) => {
+    if (!update) return;
     identity = { cert: update.certificate, key: update.privateKey };
     apply();
   });
