@@ -73,6 +73,7 @@ it('finds the example of every service', () => {
       'timeseries-service',
       'video-service',
       'video-worker',
+      'gateway',
     ]),
   );
 });
@@ -80,7 +81,7 @@ it('finds the example of every service', () => {
 describe.each(examples)('examples/%s.yaml', (name) => {
   const file = join(examplesDir, `${name}.yaml`);
   const values = parse(readFileSync(file, 'utf8')) as object;
-  const kind = valueOf(values, 'kind') as 'grpc' | 'worker';
+  const kind = valueOf(values, 'kind') as 'grpc' | 'worker' | 'gateway';
   // Rendered on first use, inside each test: a missing tool then fails every test with the
   // reason (a throwing beforeAll would report them as skipped).
   let cached:
@@ -148,9 +149,29 @@ describe.each(examples)('examples/%s.yaml', (name) => {
     expect(pod.volumes?.find((v) => v.name === tmp?.name)?.emptyDir).toBeDefined();
   });
 
-  it('probes the process where it listens: grpc.health.v1 (exec under TLS), or the worker /healthz', () => {
+  it('probes the process where it listens: grpc.health.v1 (exec under TLS), the worker /healthz, or the gateway /healthz', () => {
     const { release, container, settings } = rendered();
     const ports = Object.fromEntries((container.ports ?? []).map((p) => [p.name, p.containerPort]));
+    if (kind === 'gateway') {
+      // The gateway has no metrics endpoint; its HTTP port serves the API and /healthz.
+      const http = valueOf(values, 'ports.http');
+      expect(ports).toEqual({ http });
+      expect(settings['GATEWAY_PORT']).toBe(String(http));
+      expect(settings['GATEWAY_HOST']).toBe('0.0.0.0');
+      expect(settings['METRICS_PORT']).toBeUndefined();
+      expect(Object.keys(settings).filter((k) => /^GRPC_(HOST|PORT)$/.test(k))).toEqual([]);
+      const tls = valueOf(values, 'tls.enabled');
+      for (const [probeName, probe] of probesOf(container))
+        expect(probe?.httpGet, probeName).toEqual({
+          path: '/healthz',
+          port: 'http',
+          ...(tls ? { scheme: 'HTTPS' } : {}),
+        });
+      expect(release.one<Service>('Service').spec.ports).toEqual([
+        expect.objectContaining({ name: 'http', port: http, targetPort: 'http' }),
+      ]);
+      return;
+    }
     const metricsPort = valueOf(values, 'ports.metrics');
     expect(ports['metrics']).toBe(metricsPort);
     expect(settings['METRICS_PORT']).toBe(String(metricsPort));
@@ -191,7 +212,7 @@ describe.each(examples)('examples/%s.yaml', (name) => {
     const drain = valueOf(values, 'shutdown.drainSeconds') as number;
     const grace = valueOf(values, 'shutdown.graceSeconds') as number;
     const preStop = container.lifecycle?.preStop?.exec?.command;
-    if (kind === 'grpc') {
+    if (kind !== 'worker') {
       expect(drain).toBeGreaterThan(0);
       expect(preStop).toEqual(['/bin/sleep', String(drain)]);
       expect(settings['SHUTDOWN_GRACE_MS']).toBe(String(grace * 1000));
@@ -267,13 +288,16 @@ describe.each(examples)('examples/%s.yaml', (name) => {
       expect(tls?.volume?.secret?.secretName).toBe(valueOf(values, 'tls.secretName'));
       expect(settings['GRPC_TLS_CERT']).toBe('/etc/nextx/tls/tls.crt');
       expect(settings['GRPC_TLS_KEY']).toBe('/etc/nextx/tls/tls.key');
-      // The exec probe's health check trusts the server's CA and dials it by a name it carries.
-      expect(settings['HEALTHCHECK_TLS_CA']).toBe(
-        `/etc/nextx/tls/${valueOf(values, 'probes.exec.tls.caKey') as string}`,
-      );
-      expect(settings['HEALTHCHECK_TLS_SERVER_NAME']).toBe(
-        (valueOf(values, 'probes.exec.tls.serverName') as string) || `${name}.nextx.svc`,
-      );
+      // The exec probe's health check trusts the server's CA and dials it by a name it carries
+      // (the gateway's kubelet HTTPS probe checks no certificate, and needs none of this).
+      if (kind === 'grpc')
+        expect(settings['HEALTHCHECK_TLS_CA']).toBe(
+          `/etc/nextx/tls/${valueOf(values, 'probes.exec.tls.caKey') as string}`,
+        );
+      if (kind === 'grpc')
+        expect(settings['HEALTHCHECK_TLS_SERVER_NAME']).toBe(
+          (valueOf(values, 'probes.exec.tls.serverName') as string) || `${name}.nextx.svc`,
+        );
       if (valueOf(values, 'tls.clientCA.enabled')) {
         expect(settings['GRPC_TLS_CLIENT_CA']).toMatch(/^\/etc\/nextx\/tls(-client-ca)?\//);
         const client = valueOf(values, 'probes.exec.tls.clientCertSecret') as string;
@@ -331,7 +355,7 @@ describe('the chart', () => {
     ['models.source=nfs', "value must be one of 'image', 'pvc', 'imageVolume'"],
     ['replica=2', "additional properties 'replica' not allowed"],
     ['autoscaling.maxReplica=3', "additional properties 'maxReplica' not allowed"],
-    ['kind=job', "value must be one of 'grpc', 'worker'"],
+    ['kind=job', "value must be one of 'grpc', 'worker', 'gateway'"],
     ['settings.GRPC_PORT=1', "invalid propertyName 'GRPC_PORT'"],
     ['settings.image_workers=2', "'image_workers' does not match pattern"],
     ['ports.grpc=0', "at '/ports/grpc': minimum: got 0, want 1"],
@@ -352,6 +376,7 @@ describe('the chart', () => {
     ['timeseries-service', ['probes.type=grpc'], "kubelet's gRPC probe cannot speak TLS"],
     ['image-service', ['apiKeys.secretName=k', 'apiKeys.healthAuth=closed'], 'sends no API key'],
     ['video-worker', ['kafka.brokers=null'], 'kind worker needs kafka.brokers'],
+    ['gateway', ['apiKeys.healthAuth=closed'], "kubelet's HTTP probe of /healthz sends no API key"],
     [
       'image-service',
       ['shutdown.terminationGracePeriodSeconds=10'],

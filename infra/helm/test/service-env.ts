@@ -37,6 +37,8 @@ export function serviceEnv(app: string): ServiceEnv {
     add('libs/config/src/tracing-config.ts');
   }
   if (/\bloadTracingConfig\b/.test(config)) add('libs/config/src/tracing-config.ts');
+  // The gateway spreads the services' security schema into its own.
+  if (/\bsecurityEnvSchema\b/.test(config)) add('libs/config/src/grpc-security.ts');
   if (/\bloadJobsConfig\b/.test(config)) {
     add('libs/jobs/src/config/jobs-config.ts');
     add('libs/jobs/src/config/kafka-security.ts');

@@ -24,7 +24,7 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 
 {{- define "nextx.labels" -}}
 {{ include "nextx.selectorLabels" . }}
-app.kubernetes.io/component: {{ ternary "grpc-service" "worker" (eq .Values.kind "grpc") }}
+app.kubernetes.io/component: {{ get (dict "grpc" "grpc-service" "worker" "worker" "gateway" "gateway") .Values.kind }}
 app.kubernetes.io/part-of: nextx
 app.kubernetes.io/version: {{ include "nextx.tag" . | trunc 63 | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
@@ -65,7 +65,7 @@ healthcheckApiKey: /etc/nextx/healthcheck-api-key
 
 {{/* The probe type after `auto` is resolved: grpc, exec or http (worker). */}}
 {{- define "nextx.probeType" -}}
-{{- if eq .Values.kind "worker" -}}
+{{- if or (eq .Values.kind "worker") (eq .Values.kind "gateway") -}}
 http
 {{- else if eq .Values.probes.type "auto" -}}
 {{- ternary "exec" "grpc" .Values.tls.enabled -}}
@@ -102,6 +102,9 @@ http
 {{- end -}}
 {{- if and $v.tls.clientCA.enabled (not $v.tls.enabled) -}}
 {{- fail "tls.clientCA.enabled (mTLS) needs tls.enabled" -}}
+{{- end -}}
+{{- if and (eq $v.kind "gateway") $v.apiKeys.secretName (eq $v.apiKeys.healthAuth "closed") -}}
+{{- fail "apiKeys.healthAuth closed with kind gateway: kubelet's HTTP probe of /healthz sends no API key; keep health open" -}}
 {{- end -}}
 {{- if and (eq $v.kind "worker") (or $v.tls.enabled $v.apiKeys.secretName) -}}
 {{- fail "tls and apiKeys are settings of a gRPC server; a worker (kind worker) has none" -}}
