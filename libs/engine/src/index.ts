@@ -21,3 +21,4 @@ export * from './generators/video/frame-window';
 export * from './generators/video/next-block-video-generator';
 export * from './generators/video/next-token-video-generator';
 export * from './generators/codebooks';
+export * from './generators/jacobi-raster-generator';

@@ -8,6 +8,7 @@ import { chiSquareTest } from '../sampling/testing/chi-square';
 import { LanternAcceptance } from '../speculative/lantern-acceptance';
 import { StandardAcceptance } from '../speculative/standard-acceptance';
 import { RasterGenerator, type RasterTokenLayout } from './raster-generator';
+import { JacobiRasterGenerator } from './jacobi-raster-generator';
 import { SpeculativeRasterGenerator } from './speculative-raster-generator';
 import { BigramStepModel } from './testing/bigram-step-model';
 
@@ -143,6 +144,49 @@ describe('raster generators on a bigram test model (exact laws)', () => {
     const standard = await run(new StandardAcceptance());
     const lantern = await run(new LanternAcceptance({ neighbours, k: 2, delta: 0.3 }));
     expect(lantern.acceptanceRate).toBeGreaterThan(standard.acceptanceRate + 0.02);
+  });
+
+  it('Speculative Jacobi decoding (no draft model) follows the same target law (χ²), and the test rejects a wrong law', async () => {
+    const generator = new JacobiRasterGenerator(
+      new BigramStepModel(target, VOCAB),
+      layout,
+      decoder,
+      {
+        window: 2,
+        rule: new StandardAcceptance(),
+      },
+    );
+    const result = await runToResult(generator.generate(request, { seed: 5 }));
+    const test = chiSquareTest(histogram(result.codes), law);
+    expect(test.pValue).toBeGreaterThan(0.001);
+    expect(result.acceptanceRate).toBeGreaterThan(0);
+    expect(chiSquareTest(histogram(result.codes), exactLaw(draft, 1)).statistic).toBeGreaterThan(
+      1000,
+    );
+    // Fewer target forwards than tokens: accepted drafts save forwards.
+    expect(result.targetForwards).toBeLessThan(images * T);
+    expect(result.targetForwards).toBeGreaterThanOrEqual(images * Math.ceil(T / 3));
+  });
+
+  it('Jacobi: when the next token does not depend on the context, redrawn drafts are all kept; same seed ⇒ same codes', async () => {
+    // Every row of the bigram table alike: p_new at a position equals the p_old its draft came from.
+    const row = randomTable(3, 1.5).subarray(0, VOCAB);
+    const peaked = Float32Array.from({ length: VOCAB * VOCAB }, (_, i) => row[i % VOCAB]);
+    const run = (seed: number, classLabels: number[]) =>
+      runToResult(
+        new JacobiRasterGenerator(new BigramStepModel(peaked, VOCAB), layout, decoder, {
+          window: 2,
+          rule: new StandardAcceptance(),
+        }).generate({ ...request, classLabels, sampling: {} }, { seed }),
+      );
+    const many = await run(6, new Array<number>(300).fill(0));
+    // The first iteration verifies uniform drafts, the second the target's own redraws, which
+    // are all kept: two forwards for three tokens.
+    expect(many.targetForwards).toBeLessThanOrEqual(300 * 2);
+    expect(many.targetForwards).toBeGreaterThan(300);
+    const a = await run(7, [0, 1, 0, 1]);
+    const b = await run(7, [0, 1, 0, 1]);
+    expect(Array.from(b.codes)).toEqual(Array.from(a.codes));
   });
 
   it('same seed ⇒ same codes; another seed ⇒ other codes', async () => {

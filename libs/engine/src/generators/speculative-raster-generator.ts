@@ -14,6 +14,7 @@ import { stepsOf, type StepPlan } from '../schedules/schedule';
 import type { AcceptanceRule } from '../speculative/acceptance-rule';
 import { AcceptanceStats } from '../speculative/acceptance-stats';
 import { verifyDraft } from '../speculative/verify-draft';
+import { feedRows, rowDistribution } from './raster-rows';
 import {
   rasterHead,
   type RasterRequest,
@@ -104,7 +105,7 @@ export class SpeculativeRasterGenerator<Media> implements Generator<
           // Target: one forward over the unseen tokens and all drafts gives γ + 1 distributions.
           const before = this.target.length;
           const unseen = sequence.length - before;
-          const targetLogits = await this.feedTokens(
+          const targetLogits = await feedRows(
             this.target,
             [...sequence.slice(before), ...drafted],
             before === 0 ? uncondPrefix : undefined,
@@ -157,7 +158,7 @@ export class SpeculativeRasterGenerator<Media> implements Generator<
     rows: number,
   ): Promise<Float32Array> {
     const unseen = sequence.slice(model.length);
-    const logits = await this.feedTokens(
+    const logits = await feedRows(
       model,
       unseen,
       model.length === 0 ? uncondPrefix : undefined,
@@ -175,27 +176,7 @@ export class SpeculativeRasterGenerator<Media> implements Generator<
     return out;
   }
 
-  /** One forward of `tokens` on every row; the unconditional row starts with the null class. */
-  private feedTokens(
-    model: TokenStepModel,
-    tokens: readonly number[],
-    uncondFirst: number | undefined,
-    rows: number,
-  ): Promise<Float32Array> {
-    const input = new Int32Array(rows * tokens.length);
-    input.set(tokens, 0);
-    if (rows === 2) {
-      input.set(tokens, tokens.length);
-      if (uncondFirst !== undefined) input[tokens.length] = uncondFirst;
-    }
-    return model.forward(input, tokens.length);
-  }
-
-  /**
-   * The head's probabilities at `position` of [rows, positions, vocab] logits (or of packed
-   * [rows, vocab] rows when position is 0 and the logits hold one position per row), for the
-   * raster step `plan`.
-   */
+  /** The head's distribution at `position` of target/draft logits for the raster step `plan`. */
   private distribution(
     head: Head,
     logits: Float32Array,
@@ -204,22 +185,8 @@ export class SpeculativeRasterGenerator<Media> implements Generator<
     plan: StepPlan,
     sequence: readonly number[],
   ): Float32Array {
-    const vocab = this.target.vocabSize;
-    const positions = logits.length / (rows * vocab);
-    const pair = new Float32Array(rows * vocab);
-    for (let r = 0; r < rows; r++)
-      pair.set(
-        logits.subarray((r * positions + position) * vocab, (r * positions + position + 1) * vocab),
-        r * vocab,
-      );
-    const step = plan.positions[0];
-    const row = head.guide(
-      pair,
-      1,
-      vocab,
-      { step, totalSteps: this.layout.tokensPerImage },
-      new Float32Array(vocab),
-    );
-    return head.probabilities(row, { step, generated: sequence.slice(1) });
+    const { vocabSize } = this.target;
+    const total = this.layout.tokensPerImage;
+    return rowDistribution(head, logits, vocabSize, position, rows, plan, total, sequence.slice(1));
   }
 }

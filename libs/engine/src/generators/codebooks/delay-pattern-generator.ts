@@ -51,9 +51,10 @@ export interface DelayPatternStreaming<Chunk> {
  * t is final once its last codebook is drawn (step t + max delay): with streaming, chunks of
  * final frames are decoded and sent as `frame` progress while later frames are generated.
  */
-export class DelayPatternGenerator<Media, Chunk = never>
-  implements Generator<DelayPatternRequest, CodebookResult<Media>>
-{
+export class DelayPatternGenerator<Media, Chunk = never> implements Generator<
+  DelayPatternRequest,
+  CodebookResult<Media>
+> {
   constructor(
     private readonly model: CodebookStepModel,
     private readonly layout: DelayPatternLayout,

@@ -49,9 +49,10 @@ const KEEP_SCORE = -1e4;
  * the stage's annealed temperature, and the masked spans take the drawn tokens. The canvas is
  * final only after the last codebook, so nothing streams before the end.
  */
-export class MaskedCodebookGenerator<Media>
-  implements Generator<MaskedCodebookRequest, CodebookResult<Media>>
-{
+export class MaskedCodebookGenerator<Media> implements Generator<
+  MaskedCodebookRequest,
+  CodebookResult<Media>
+> {
   constructor(
     private readonly model: CodebookCanvasModel,
     private readonly layout: MaskedCodebookLayout,
@@ -119,7 +120,9 @@ export class MaskedCodebookGenerator<Media>
         stageLogits.set(logits.subarray(from, from + rowWidth), r * rowWidth);
       }
       const temperature = Math.max(
-        request.annealTemperature ? request.temperature * plan.temperatureRatio : request.temperature,
+        request.annealTemperature
+          ? request.temperature * plan.temperatureRatio
+          : request.temperature,
         0.01,
       );
       const head = new CategoricalHead({
@@ -147,7 +150,8 @@ export class MaskedCodebookGenerator<Media>
             softmax(probs, probs);
             const id = head.sample(row, { step: plan.index, generated: new Int32Array(0) }, rng);
             best = Math.max(best, probs[id]);
-            for (let r = 0; r < branches; r++) canvas[(r * batch + b) * width + stage * frames + f] = id;
+            for (let r = 0; r < branches; r++)
+              canvas[(r * batch + b) * width + stage * frames + f] = id;
           }
           scores[b * spans + span] = 1 - best;
         }

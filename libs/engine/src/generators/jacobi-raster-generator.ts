@@ -1,0 +1,158 @@
+import type { Decoder } from '../generation/decoder';
+import {
+  throwIfAborted,
+  type GenerationEvent,
+  type GenerationOptions,
+  type Generator,
+} from '../generation/generator';
+import type { TokenStepModel } from '../generation/step-model';
+import { createRng } from '../random/rng';
+import { CategoricalSampler } from '../sampling/categorical-sampler';
+import { RasterSchedule } from '../schedules/raster-schedule';
+import { stepsOf } from '../schedules/schedule';
+import type { AcceptanceRule } from '../speculative/acceptance-rule';
+import { AcceptanceStats } from '../speculative/acceptance-stats';
+import { verifyDraft } from '../speculative/verify-draft';
+import { feedRows, rowDistribution } from './raster-rows';
+import { rasterHead, type RasterRequest, type RasterTokenLayout } from './raster-generator';
+import type { SpeculativeRasterResult } from './speculative-raster-generator';
+
+/** Speculative Jacobi decoding settings. */
+export interface JacobiSettings {
+  /** Draft tokens kept after the accepted prefix, verified by each target forward (L). */
+  readonly window: number;
+  /** Acceptance rule; the standard rule keeps the output law exactly the target's. */
+  readonly rule: AcceptanceRule;
+}
+
+/**
+ * Raster generation with Speculative Jacobi Decoding (Teng et al. 2024, arXiv 2410.01699;
+ * tyshiwo1/Accelerating-T2I-AR-with-SJD): no draft model. The target keeps a window of L draft
+ * tokens after the accepted prefix, and each iteration is ONE target forward over the window:
+ * draft i, drawn last iteration from the target's own distribution p_old at its position (or
+ * uniformly over the codes when new), is kept while u ≤ min(1, p_new(xᵢ)/p_old(xᵢ)); the first
+ * refused one is redrawn from norm(max(p_new − p_old, 0)) ({@link verifyDraft}); the rest of the
+ * window is redrawn from p_new, and the window is topped up with new uniform drafts. On models
+ * whose forward costs the same for one token or for L (small models, where `run()` overhead
+ * dominates), every accepted draft is a forward saved. With the standard rule the output follows
+ * the target's processed distribution exactly. One image at a time, like draft-model
+ * speculative decoding: rows of a batch would accept different numbers of tokens.
+ */
+export class JacobiRasterGenerator<Media> implements Generator<
+  RasterRequest,
+  SpeculativeRasterResult<Media>
+> {
+  private readonly sampler = new CategoricalSampler();
+
+  constructor(
+    private readonly target: TokenStepModel,
+    private readonly layout: RasterTokenLayout,
+    private readonly decoder: Decoder<{ codes: Int32Array; images: number }, Media>,
+    private readonly settings: JacobiSettings,
+  ) {
+    if (!Number.isInteger(settings.window) || settings.window < 1)
+      throw new RangeError(`window must be an integer >= 1, got ${settings.window}`);
+  }
+
+  async *generate(
+    request: RasterRequest,
+    options: GenerationOptions,
+  ): AsyncIterable<GenerationEvent<SpeculativeRasterResult<Media>>> {
+    const { tokensPerImage, codeOffset, codebookSize } = this.layout;
+    const vocab = this.target.vocabSize;
+    const images = request.classLabels.length;
+    const rng = createRng(options.seed);
+    const head = rasterHead(this.layout, request);
+    const rows = head.branches;
+    const plans = [...stepsOf(new RasterSchedule({ length: tokensPerImage, prefixLength: 1 }))];
+    const codes = new Int32Array(images * tokensPerImage);
+    const stats = new AcceptanceStats();
+    // New drafts are drawn uniformly over the codes: their p_old.
+    const uniform = new Float32Array(vocab);
+    uniform.fill(1 / codebookSize, codeOffset, codeOffset + codebookSize);
+    let targetForwards = 0;
+    try {
+      for (let i = 0; i < images; i++) {
+        const sequence = [this.layout.classToken(request.classLabels[i])];
+        this.target.reset(rows);
+        let drafts: number[] = [];
+        let draftProbs: Float32Array[] = [];
+        let done = 0;
+        while (done < tokensPerImage) {
+          throwIfAborted(options.signal, i * tokensPerImage + done);
+          // The window never reaches past the image: its last token is the bonus draw.
+          const window = Math.min(this.settings.window, tokensPerImage - done - 1);
+          drafts = drafts.slice(0, window);
+          draftProbs = draftProbs.slice(0, window);
+          while (drafts.length < window) {
+            drafts.push(
+              codeOffset + Math.min(codebookSize - 1, Math.floor(rng.uniform() * codebookSize)),
+            );
+            draftProbs.push(uniform);
+          }
+          const before = this.target.length;
+          const unseen = sequence.length - before;
+          const logits = await feedRows(
+            this.target,
+            [...sequence.slice(before), ...drafts],
+            before === 0 ? this.layout.nullClassToken : undefined,
+            rows,
+          );
+          targetForwards++;
+          // Row j: the distribution at position done + j, given the prefix and drafts 0 … j−1.
+          const generated = sequence.slice(1);
+          const targetProbs = Array.from({ length: window + 1 }, (_, j) =>
+            rowDistribution(
+              head,
+              logits,
+              vocab,
+              unseen - 1 + j,
+              rows,
+              plans[done + j],
+              tokensPerImage,
+              generated,
+            ),
+          );
+          const verdict = verifyDraft({
+            targetProbs,
+            draftProbs,
+            draftTokens: drafts,
+            rule: this.settings.rule,
+            rng,
+          });
+          stats.record(verdict, window);
+          // Cache entries of the kept drafts stay; the corrected (or bonus) token is fed next.
+          this.target.truncate(before + unseen + verdict.accepted);
+          for (const token of verdict.tokens) {
+            codes[i * tokensPerImage + plans[done].positions[0]] = token - codeOffset;
+            sequence.push(token);
+            done++;
+          }
+          // The refused draft's successors were conditioned on it: redraw them from p_new at
+          // their positions, which becomes their p_old in the next iteration.
+          const next: number[] = [];
+          const nextProbs: Float32Array[] = [];
+          for (let j = verdict.accepted + 1; j <= window && verdict.accepted < window; j++) {
+            next.push(this.sampler.sampleWeights(targetProbs[j], rng));
+            nextProbs.push(targetProbs[j]);
+          }
+          drafts = next;
+          draftProbs = nextProbs;
+          yield {
+            type: 'progress',
+            step: i * tokensPerImage + done,
+            total: images * tokensPerImage,
+            stage: 'token',
+          };
+        }
+      }
+    } finally {
+      this.target.release();
+    }
+    const media = await this.decoder.decode({ codes, images });
+    yield {
+      type: 'result',
+      result: { codes, media, acceptanceRate: stats.acceptanceRate, targetForwards },
+    };
+  }
+}
