@@ -98,6 +98,7 @@ describe('gateway over the real services (HTTP/JSON → gRPC on loopback)', () =
       seed: 11,
       speculative: false,
       lantern: false,
+      jacobi: false,
     }))
       direct.push(m);
     client.close();

@@ -50,6 +50,7 @@ const base: image.GenerateRequest = {
   sampling: {},
   speculative: false,
   lantern: false,
+  jacobi: false,
 };
 
 describe('validateGenerate', () => {
@@ -105,6 +106,17 @@ describe('validateGenerate', () => {
       settings,
     );
     expect(task.speculative).toBe('lantern');
+  });
+
+  it('resolves Speculative Jacobi decoding for any raster model (no draft needed), not with speculative', () => {
+    const raster = { ...base, model: { name: 'raster-no-table', version: '' }, jacobi: true };
+    expect(validateGenerate(raster, catalog, settings).task.speculative).toBe('jacobi');
+    expect(() => validateGenerate({ ...raster, speculative: true }, catalog, settings)).toThrow(
+      /^jacobi: /,
+    );
+    expect(() => validateGenerate({ ...base, jacobi: true }, catalog, settings)).toThrow(
+      /^jacobi: model \S+ is var/,
+    );
   });
 
   it('refuses LANTERN on a model without a neighbour table, naming the field; standard still runs', () => {

@@ -44,6 +44,14 @@ export function validateGenerate(
       'only with speculative = true',
       'speculative is false',
     );
+  if (request.jacobi && entry.family !== 'raster')
+    throw new InvalidArgumentError(
+      'jacobi',
+      'raster models',
+      `model ${entry.manifest.name} is ${entry.family}`,
+    );
+  if (request.jacobi && request.speculative)
+    throw new InvalidArgumentError('jacobi', 'not with speculative = true', 'both are set');
   if (request.lantern && !entry.lanternTable)
     throw new InvalidArgumentError(
       'lantern',
@@ -58,7 +66,13 @@ export function validateGenerate(
       numImages,
       seed,
       ...sampling,
-      speculative: request.speculative ? (request.lantern ? 'lantern' : 'standard') : 'off',
+      speculative: request.jacobi
+        ? 'jacobi'
+        : request.speculative
+          ? request.lantern
+            ? 'lantern'
+            : 'standard'
+          : 'off',
     },
   };
 }

@@ -39,6 +39,7 @@ async function collect(client: Client, request: Partial<image.GenerateRequest>, 
       sampling: SAMPLING,
       speculative: false,
       lantern: false,
+      jacobi: false,
       ...request,
     },
     settings,
@@ -85,8 +86,13 @@ describe('image-service over gRPC with the reference models', () => {
     await service?.close();
   });
 
-  for (const model of ['var-mnist', 'llama-mnist']) {
-    it(`${model}: generated digits reach the class agreement recorded in model.json (200 samples)`, async () => {
+  // Speculative Jacobi decoding is exact: it must reach llama-mnist's recorded agreement too.
+  for (const [model, jacobi] of [
+    ['var-mnist', false],
+    ['llama-mnist', false],
+    ['llama-mnist', true],
+  ] as const) {
+    it(`${model}${jacobi ? ' with Speculative Jacobi decoding' : ''}: generated digits reach the class agreement recorded in model.json (200 samples)`, async () => {
       const { models } = await client.unary('listModels', {});
       const info = models.find((m) => m.model?.name === model)!;
       const recorded = info.quality!.classAgreement!;
@@ -98,7 +104,9 @@ describe('image-service over gRPC with the reference models', () => {
           classLabel: c,
           numImages: 20,
           seed: 100 + c,
+          jacobi,
         });
+        if (jacobi) expect(images.acceptanceRate).toBeGreaterThan(0);
         pngs.push(...images.png);
         labels.push(...images.png.map(() => c));
       }
@@ -110,7 +118,7 @@ describe('image-service over gRPC with the reference models', () => {
         labels,
       );
       console.log(
-        `${model}: class agreement over the service ${agreement.toFixed(3)} (model.json ${recorded})`,
+        `${model}${jacobi ? ' (jacobi)' : ''}: class agreement over the service ${agreement.toFixed(3)} (model.json ${recorded})`,
       );
       expect(agreement).toBeGreaterThanOrEqual(
         recorded - 3 * Math.sqrt((recorded * (1 - recorded)) / labels.length),
@@ -449,7 +457,7 @@ describe('image-service queue, cancellation and responsiveness', () => {
     const first = (async () => {
       for await (const m of client.stream(
         'generate',
-        { ...long, sampling: SAMPLING, speculative: false, lantern: false },
+        { ...long, sampling: SAMPLING, speculative: false, lantern: false, jacobi: false },
         { signal: controller.signal },
       )) {
         if (m.progress) progressed++;

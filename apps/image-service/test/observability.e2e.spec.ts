@@ -34,6 +34,7 @@ async function generate(client: Client, metadata: Metadata) {
       sampling: {},
       speculative: false,
       lantern: false,
+      jacobi: false,
     },
     { metadata },
   );

@@ -18,5 +18,6 @@ describeOverload<image.ImageGenerationClient>({
       sampling: {},
       speculative: false,
       lantern: false,
+      jacobi: false,
     }),
 });

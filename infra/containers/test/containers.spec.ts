@@ -81,6 +81,7 @@ function imageRequest(overrides: Partial<image.GenerateRequest> = {}): image.Gen
     sampling: {},
     speculative: false,
     lantern: false,
+    jacobi: false,
     ...overrides,
   } as image.GenerateRequest;
 }

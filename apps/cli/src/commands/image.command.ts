@@ -38,6 +38,7 @@ export function imageCommand(): Command {
     .option('--seed <n>', 'seed (0 = random)', intOption(0), 0)
     .option('--speculative', 'speculative decoding with the model draft (raster)')
     .option('--lantern', 'LANTERN relaxed acceptance (with --speculative)')
+    .option('--jacobi', 'Speculative Jacobi decoding (raster, no draft model)')
     .option('--columns <n>', 'grid columns', intOption(1), 8)
     .requiredOption('-o, --out <png>', 'output PNG grid')
     .option('--addr <host:port>', 'image service address', DEFAULT_ADDRESSES.image)
@@ -60,6 +61,7 @@ export function imageCommand(): Command {
             sampling: samplingSettings(o),
             speculative: !!o.speculative,
             lantern: !!o.lantern,
+            jacobi: !!o.jacobi,
           },
           { timeoutMs: o.timeout },
         );

@@ -65,7 +65,10 @@ export function shapeCommand(): Command {
             started = true;
             bar.update(message.progress.step, { stage: message.progress.stage });
             if (o.levelPreviews && message.progress.previewPng.length)
-              await writeFile(`${o.levelPreviews}-level${level++}.png`, message.progress.previewPng);
+              await writeFile(
+                `${o.levelPreviews}-level${level++}.png`,
+                message.progress.previewPng,
+              );
           }
           if (message.shape) {
             if (started) bar.stop();

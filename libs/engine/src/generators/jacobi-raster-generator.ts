@@ -6,7 +6,7 @@ import {
   type Generator,
 } from '../generation/generator';
 import type { TokenStepModel } from '../generation/step-model';
-import { createRng } from '../random/rng';
+import { createRng, type Rng } from '../random/rng';
 import { CategoricalSampler } from '../sampling/categorical-sampler';
 import { RasterSchedule } from '../schedules/raster-schedule';
 import { stepsOf } from '../schedules/schedule';
@@ -77,6 +77,7 @@ export class JacobiRasterGenerator<Media> implements Generator<
         this.target.reset(rows);
         let drafts: number[] = [];
         let draftProbs: Float32Array[] = [];
+        let fill: Float32Array | undefined;
         let done = 0;
         while (done < tokensPerImage) {
           throwIfAborted(options.signal, i * tokensPerImage + done);
@@ -84,11 +85,12 @@ export class JacobiRasterGenerator<Media> implements Generator<
           const window = Math.min(this.settings.window, tokensPerImage - done - 1);
           drafts = drafts.slice(0, window);
           draftProbs = draftProbs.slice(0, window);
+          // Slots past what the last forward saw: drawn from the furthest distribution it gave
+          // (the next token after the window), else uniformly over the codes.
           while (drafts.length < window) {
-            drafts.push(
-              codeOffset + Math.min(codebookSize - 1, Math.floor(rng.uniform() * codebookSize)),
-            );
-            draftProbs.push(uniform);
+            const q = fill ?? uniform;
+            drafts.push(this.sampler.sampleWeights(q, rng));
+            draftProbs.push(q);
           }
           const before = this.target.length;
           const unseen = sequence.length - before;
@@ -133,11 +135,12 @@ export class JacobiRasterGenerator<Media> implements Generator<
           const next: number[] = [];
           const nextProbs: Float32Array[] = [];
           for (let j = verdict.accepted + 1; j <= window && verdict.accepted < window; j++) {
-            next.push(this.sampler.sampleWeights(targetProbs[j], rng));
+            next.push(this.redraw(targetProbs[j], drafts[j], draftProbs[j], rng));
             nextProbs.push(targetProbs[j]);
           }
           drafts = next;
           draftProbs = nextProbs;
+          fill = targetProbs[window];
           yield {
             type: 'progress',
             step: i * tokensPerImage + done,
@@ -154,5 +157,26 @@ export class JacobiRasterGenerator<Media> implements Generator<
       type: 'result',
       result: { codes, media, acceptanceRate: stats.acceptanceRate, targetForwards },
     };
+  }
+
+  /**
+   * A draft for a position whose distribution moved from `previous` to `current`: maximally
+   * coupled with the old draft (MC-SJD, arXiv 2510.24211), so it is kept with probability
+   * min(1, current/previous) and otherwise drawn from norm(max(current − previous, 0)). Either way
+   * it follows `current`, and a draft whose context has settled stays put from one iteration to
+   * the next instead of being redrawn, which is what lets a window converge. Positions with no old
+   * draft (past the last window) are drawn from `current`.
+   */
+  private redraw(
+    current: Float32Array,
+    old: number | undefined,
+    previous: Float32Array | undefined,
+    rng: Rng,
+  ): number {
+    if (old === undefined || !previous) return this.sampler.sampleWeights(current, rng);
+    if (rng.uniform() * previous[old] < current[old]) return old;
+    const residual = new Float32Array(current.length);
+    for (let x = 0; x < current.length; x++) residual[x] = Math.max(0, current[x] - previous[x]);
+    return this.sampler.sampleWeights(residual, rng);
   }
 }

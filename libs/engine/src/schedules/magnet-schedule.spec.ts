@@ -53,9 +53,9 @@ describe('MagnetSchedule', () => {
   });
 
   it('refuses frames that are not whole spans and empty step lists', () => {
-    expect(
-      () => new MagnetSchedule({ frames: 50, spanLength: 3, stepsPerCodebook: [1] }),
-    ).toThrow(InvalidArgumentError);
+    expect(() => new MagnetSchedule({ frames: 50, spanLength: 3, stepsPerCodebook: [1] })).toThrow(
+      InvalidArgumentError,
+    );
     expect(() => new MagnetSchedule({ frames: 51, spanLength: 3, stepsPerCodebook: [] })).toThrow(
       InvalidArgumentError,
     );

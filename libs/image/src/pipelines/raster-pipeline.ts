@@ -42,6 +42,13 @@ export interface RasterPipeline {
 /** Most draft tokens per speculative round (sizes the KV caches). */
 export const MAX_DRAFT_TOKENS = 8;
 
+/**
+ * Window of Speculative Jacobi decoding (draft tokens verified per forward). 8 was the fastest
+ * of 4, 8 and 16 on llama-mnist (tools/bench/raster-jacobi.ts); the window never reaches past the
+ * image, so it needs no cache room beyond the image tokens.
+ */
+export const JACOBI_WINDOW = 8;
+
 interface HfConfig {
   num_attention_heads: number;
   head_dim?: number;

@@ -3,6 +3,7 @@ import {
   InvalidArgumentError,
   runToResult,
   LanternAcceptance,
+  JacobiRasterGenerator,
   SpeculativeRasterGenerator,
   StandardAcceptance,
   type GenerationEvent,
@@ -19,7 +20,11 @@ import {
   type TaskHandlers,
 } from '@nextx/runtime';
 import { keptTokens } from '../models/var-models';
-import { loadRasterPipeline, type RasterPipeline } from '../pipelines/raster-pipeline';
+import {
+  JACOBI_WINDOW,
+  loadRasterPipeline,
+  type RasterPipeline,
+} from '../pipelines/raster-pipeline';
 import { varCfg } from '../pipelines/var-guidance';
 import { loadVarPipeline } from '../pipelines/var-pipeline';
 
@@ -39,8 +44,11 @@ export interface ImageTaskBase {
 /** A generate task as the service hands it to a worker. */
 export interface ImageGenerateTask extends ImageTaskBase {
   readonly numImages: number;
-  /** Raster only: speculative decoding with the model's draft ('lantern' uses its relaxed rule). */
-  readonly speculative: 'off' | 'standard' | 'lantern';
+  /**
+   * Raster only: speculative decoding with the model's draft ('lantern' uses its relaxed rule),
+   * or Speculative Jacobi decoding without one ('jacobi').
+   */
+  readonly speculative: 'off' | 'standard' | 'lantern' | 'jacobi';
 }
 
 /** An in-painting task: one image and its mask, both [32 × 32] grey in [0, 1] (mask 1 = regenerate). */
@@ -145,7 +153,15 @@ export function imageTaskHandlers(
     } else {
       const { pipeline, fused } = await raster.get(task.model);
       const request = { classLabels, guidanceScale: task.guidanceScale, sampling };
-      if (task.speculative !== 'off') {
+      if (task.speculative === 'jacobi') {
+        const generator = new JacobiRasterGenerator(
+          pipeline.stepModel(2),
+          pipeline.layout,
+          pipeline.decoder,
+          { window: JACOBI_WINDOW, rule: new StandardAcceptance() },
+        );
+        events = generator.generate(request, { seed: task.seed, signal: context.signal });
+      } else if (task.speculative !== 'off') {
         const draft = await drafts.get(pipeline);
         const rule =
           task.speculative === 'lantern'

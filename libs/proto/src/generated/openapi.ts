@@ -1028,6 +1028,10 @@ export const OPENAPI_V2_DOCUMENT: Record<string, unknown> = {
         "lantern": {
           "type": "boolean",
           "description": "With speculative: LANTERN's relaxed acceptance (latent-neighbour budget) instead of the exact rule."
+        },
+        "jacobi": {
+          "type": "boolean",
+          "description": "Speculative Jacobi decoding (raster models, no draft needed): the model drafts a window of\nits own next tokens and verifies them in one forward; the output law is the plain one's.\nNot with speculative."
         }
       },
       "description": "Request of Generate."

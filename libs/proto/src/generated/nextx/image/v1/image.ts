@@ -38,6 +38,12 @@ export interface GenerateRequest {
   speculative: boolean;
   /** With speculative: LANTERN's relaxed acceptance (latent-neighbour budget) instead of the exact rule. */
   lantern: boolean;
+  /**
+   * Speculative Jacobi decoding (raster models, no draft needed): the model drafts a window of
+   * its own next tokens and verifies them in one forward; the output law is the plain one's.
+   * Not with speculative.
+   */
+  jacobi: boolean;
 }
 
 /** Settings actually used, echoed with the result. */
