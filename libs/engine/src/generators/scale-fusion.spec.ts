@@ -198,6 +198,21 @@ describe('ScaleFusion (cross-request batching of next-scale generations)', () =>
     expect(f.rows).toBe(0);
   });
 
+  it('a request aborted while it waits for the next round fails at once', async () => {
+    const { f, run } = fusion();
+    const controller = new AbortController();
+    let queued: Promise<unknown> | undefined;
+    const first = run(requests[0]!, 1, undefined, (step) => {
+      if (step === 1) {
+        queued = run(requests[1]!, 2, controller.signal).catch((e: unknown) => e);
+        controller.abort();
+      }
+    });
+    await first;
+    expect(await queued).toBeInstanceOf(GenerationAbortedError);
+    expect(f.stats.rounds).toBe(1);
+  });
+
   it('members beyond the row budget wait for the next round', async () => {
     const { f, model, run } = fusion(4);
     const results = await Promise.all([0, 1, 2].map((i) => run(request([i], 2), i)));
