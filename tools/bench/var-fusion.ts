@@ -41,7 +41,9 @@ const fusion = varp.fused(256);
 const fusedRun = (n: number, seed: number) =>
   Promise.all(
     Array.from({ length: n }, (_, i) =>
-      runToResult(varp.fusedGenerator(fusion.member()).generate(request(i % 10), { seed: seed + i })),
+      runToResult(
+        varp.fusedGenerator(fusion.member()).generate(request(i % 10), { seed: seed + i }),
+      ),
     ),
   );
 const sequentialRun = async (n: number, seed: number) => {

@@ -59,7 +59,9 @@ describe('VAR cross-request fusion on the reference model', () => {
     const before = { update: update.stats.runs, decode: decode.stats.runs };
     const qs = [request([0]), request([3, 3], 0), request([5]), request([8, 9, 6])];
     const results = await Promise.all(
-      qs.map((q, i) => runToResult(pipeline.fusedGenerator(fusion.member()).generate(q, { seed: 20 + i }))),
+      qs.map((q, i) =>
+        runToResult(pipeline.fusedGenerator(fusion.member()).generate(q, { seed: 20 + i })),
+      ),
     );
     const scales = pipeline.scales.length;
     expect(fusion.stats).toMatchObject({

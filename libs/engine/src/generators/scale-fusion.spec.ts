@@ -28,14 +28,19 @@ class AnalyticScaleModel implements RowScaleStepModel {
     this.kept.push([...blocks]);
     this.history = blocks.flatMap((b) => this.history.slice(b.first, b.first + b.rows));
   }
-  async forward(inputs: Float32Array, newLength: number, labels: Int32Array): Promise<Float32Array> {
+  async forward(
+    inputs: Float32Array,
+    newLength: number,
+    labels: Int32Array,
+  ): Promise<Float32Array> {
     const batch = this.history.length;
     this.batches.push(batch);
     const out = new Float32Array(batch * newLength * vocab);
     for (let r = 0; r < batch; r++) {
       let fed = 0;
       for (let p = 0; p < newLength; p++) {
-        const x = inputs[(r * newLength + p) * channels] + 2 * inputs[(r * newLength + p) * channels + 1];
+        const x =
+          inputs[(r * newLength + p) * channels] + 2 * inputs[(r * newLength + p) * channels + 1];
         fed += x;
         for (let t = 0; t < vocab; t++)
           out[(r * newLength + p) * vocab + t] =
@@ -108,7 +113,12 @@ const fusion = (maxRows = 64) => {
   const accumulator = new AnalyticAccumulator();
   decoder.calls = [];
   const f = new ScaleFusion<Media>({ model, accumulator, decoder, sliceMedia, maxRows });
-  const run = (q: NextScaleRequest, seed: number, signal?: AbortSignal, onStep?: (s: number) => void) => {
+  const run = (
+    q: NextScaleRequest,
+    seed: number,
+    signal?: AbortSignal,
+    onStep?: (s: number) => void,
+  ) => {
     const m = f.member(signal);
     return runToResult(
       new NextScaleGenerator(m.model, m.accumulator, m.decoder, scales, nullClass).generate(q, {

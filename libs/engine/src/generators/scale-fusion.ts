@@ -253,7 +253,9 @@ export class ScaleFusion<Media> {
     const updates = members.filter((m) => m.pending!.op.kind === 'update');
     const scales = [...new Set(updates.map((m) => (m.pending!.op as { scale: number }).scale))];
     for (const scale of scales)
-      await this.update(updates.filter((m) => (m.pending!.op as { scale: number }).scale === scale));
+      await this.update(
+        updates.filter((m) => (m.pending!.op as { scale: number }).scale === scale),
+      );
     const decodes = members.filter((m) => m.pending?.op.kind === 'decode');
     if (decodes.length > 0) await this.decode(decodes);
   }
@@ -321,7 +323,10 @@ export class ScaleFusion<Media> {
     const ops = members.map((m) => m.pending!.op as Extract<Op, { kind: 'decode' }>);
     for (const m of members) m.pending!.started = true;
     const images = ops.reduce((sum, op) => sum + op.images, 0);
-    const media = await this.parts.decoder.decode({ fHat: concat(ops.map((op) => op.fHat)), images });
+    const media = await this.parts.decoder.decode({
+      fHat: concat(ops.map((op) => op.fHat)),
+      images,
+    });
     this.stats.decodes++;
     let first = 0;
     const firsts = ops.map((op) => ((first += op.images), first - op.images));

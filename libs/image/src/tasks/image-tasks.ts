@@ -154,11 +154,10 @@ export function imageTaskHandlers(
         fusion && rows <= fusion.maxRows
           ? pipeline.fusedGenerator(fusion.member(context.signal))
           : pipeline.generator(rows);
-      events = generator
-        .generate(
-          { classLabels, cfg, sampling, previews: true },
-          { seed: task.seed, signal: context.signal },
-        );
+      events = generator.generate(
+        { classLabels, cfg, sampling, previews: true },
+        { seed: task.seed, signal: context.signal },
+      );
     } else {
       const { pipeline, fused } = await raster.get(task.model);
       const request = { classLabels, guidanceScale: task.guidanceScale, sampling };
