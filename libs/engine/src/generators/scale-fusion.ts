@@ -119,30 +119,26 @@ export class ScaleFusion<Media> {
   member(signal?: AbortSignal): ScaleFusionMember<Media> {
     const m: Member = { rows: 0, first: -1, state: 'idle', scales: 0, signal };
     const { accumulator, model } = this.parts;
-    const fusion = this;
     signal?.addEventListener('abort', () => this.abort(m), { once: true });
     return {
       model: {
         vocabSize: model.vocabSize,
-        reset(batch: number) {
-          fusion.leave(m);
-          if (batch > fusion.parts.maxRows)
-            throw new RangeError(`${batch} rows > fused round capacity ${fusion.parts.maxRows}`);
+        reset: (batch: number) => {
+          this.leave(m);
+          if (batch > this.parts.maxRows)
+            throw new RangeError(`${batch} rows > fused round capacity ${this.parts.maxRows}`);
           if (signal?.aborted) throw new GenerationAbortedError(0);
           Object.assign(m, { rows: batch, first: -1, state: 'waiting', scales: 0 });
-          fusion.waiting.push(m);
+          this.waiting.push(m);
         },
-        forward(inputs: Float32Array, newLength: number, classLabels: Int32Array) {
-          return fusion.submit<Float32Array>(m, {
+        forward: (inputs: Float32Array, newLength: number, classLabels: Int32Array) =>
+          this.submit<Float32Array>(m, {
             kind: 'forward',
             inputs: inputs.slice(0, m.rows * newLength * accumulator.channels),
             newLength,
             labels: classLabels.slice(0, m.rows),
-          });
-        },
-        release() {
-          fusion.leave(m);
-        },
+          }),
+        release: () => this.leave(m),
       },
       accumulator: {
         channels: accumulator.channels,
