@@ -14,9 +14,9 @@ import { z } from 'zod';
 export interface ImageServiceSettings extends GenerationSettings {
   /** Images per request. */
   readonly maxImages: number;
-  /** Temporal fusion of concurrent raster requests. */
+  /** Fusion of concurrent requests: raster ones per step, VAR ones in rounds of batched scales. */
   readonly fusion: boolean;
-  /** Rows (images × 2 with guidance) of each raster model's shared fused batch. */
+  /** Rows (images × 2 with guidance) of each raster model's fused batch and each VAR round. */
   readonly fusedRows: number;
 }
 

@@ -10,6 +10,7 @@ export * from './sampling';
 export * from './heads/head';
 export * from './heads/categorical-head';
 export * from './generators/next-scale-generator';
+export * from './generators/scale-fusion';
 export * from './guidance';
 export * from './speculative';
 export * from './generators/speculative-raster-generator';

@@ -66,6 +66,8 @@ export interface ScaleStepModel {
    * uses its class start token) and returns logits [batch, newLength, vocab].
    */
   forward(inputs: Float32Array, newLength: number, classLabels: Int32Array): Promise<Float32Array>;
+  /** The generation is done with the model (a fused round frees its rows). */
+  release?(): void;
 }
 
 /**

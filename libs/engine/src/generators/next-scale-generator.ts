@@ -63,6 +63,17 @@ export class NextScaleGenerator<Media> implements Generator<
     request: NextScaleRequest,
     options: GenerationOptions,
   ): AsyncIterable<GenerationEvent<NextScaleResult<Media>>> {
+    try {
+      yield* this.run(request, options);
+    } finally {
+      this.model.release?.();
+    }
+  }
+
+  private async *run(
+    request: NextScaleRequest,
+    options: GenerationOptions,
+  ): AsyncIterable<GenerationEvent<NextScaleResult<Media>>> {
     const images = request.classLabels.length;
     const { schedule } = this;
     const head = new CategoricalHead({

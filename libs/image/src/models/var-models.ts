@@ -1,4 +1,10 @@
-import type { Decoder, ScaleAccumulator, ScaleStepModel } from '@nextx/engine';
+import type {
+  Decoder,
+  RowBlock,
+  RowScaleStepModel,
+  ScaleAccumulator,
+  ScaleStepModel,
+} from '@nextx/engine';
 import { KvCache, type OnnxGraph, type TensorValue } from '@nextx/runtime';
 import type { ImageBatch } from './code-decoder';
 
@@ -61,6 +67,50 @@ export class VarStepModel implements ScaleStepModel {
     );
     this.cache.advance(newLength);
     return logits.data as Float32Array;
+  }
+
+  /** Keeps only `blocks` of rows, packed from row 0 (a fused round sheds a member's rows). */
+  keepRows(blocks: readonly RowBlock[]): void {
+    let to = 0;
+    const moves = blocks.map((b) => ({ from: b.first, to: (to += b.rows) - b.rows, rows: b.rows }));
+    this.cache.relayout(moves, to, this.cache.length);
+  }
+}
+
+/**
+ * The step model of a fused VAR round: a {@link VarStepModel} whose buffers grow (by powers of
+ * two, up to `maxRows`) with the largest round seen, so a large row budget costs memory only once
+ * rounds that large run.
+ */
+export class GrowingVarStepModel implements RowScaleStepModel {
+  readonly vocabSize: number;
+  private model?: VarStepModel;
+  private capacity = 0;
+
+  constructor(
+    private readonly graph: OnnxGraph,
+    private readonly dims: VarDims,
+    readonly maxRows: number,
+  ) {
+    this.vocabSize = dims.vocabSize;
+  }
+
+  reset(batch: number): void {
+    if (batch > this.maxRows) throw new RangeError(`batch ${batch} > ${this.maxRows} rows`);
+    if (batch > this.capacity) {
+      this.capacity = Math.min(this.maxRows, 2 ** Math.ceil(Math.log2(batch)));
+      this.model = new VarStepModel(this.graph, { ...this.dims, maxBatch: this.capacity });
+    }
+    this.model!.reset(batch);
+  }
+
+  forward(inputs: Float32Array, newLength: number, classLabels: Int32Array): Promise<Float32Array> {
+    if (!this.model) throw new Error('reset() first');
+    return this.model.forward(inputs, newLength, classLabels);
+  }
+
+  keepRows(blocks: readonly RowBlock[]): void {
+    this.model?.keepRows(blocks);
   }
 }
 

@@ -1,6 +1,7 @@
-import { NextScaleGenerator } from '@nextx/engine';
+import { NextScaleGenerator, ScaleFusion, type ScaleFusionMember } from '@nextx/engine';
 import type { ImageBatch } from '../models/code-decoder';
 import {
+  GrowingVarStepModel,
   VarEncoder,
   VarFhatDecoder,
   VarScaleAccumulator,
@@ -32,6 +33,23 @@ export interface VarPipeline {
   readonly encoder?: VarEncoder;
   /** A generator whose caches hold `rows` rows (images, doubled by CFG). */
   generator(rows: number): NextScaleGenerator<ImageBatch>;
+  /**
+   * A shared fusion of concurrent generations (rounds of at most `maxRows` rows): every scale of
+   * a round is one batched forward, f̂ update and decode over all its members.
+   */
+  fused(maxRows: number): ScaleFusion<ImageBatch>;
+  /** A generator over one member of a {@link fused} fusion. */
+  fusedGenerator(member: ScaleFusionMember<ImageBatch>): NextScaleGenerator<ImageBatch>;
+}
+
+/** Images `[first, first + images)` of a batch. */
+export function sliceImages(batch: ImageBatch, first: number, images: number): ImageBatch {
+  const size = batch.channels * batch.height * batch.width;
+  return {
+    ...batch,
+    pixels: batch.pixels.slice(first * size, (first + images) * size),
+    images,
+  };
 }
 
 interface VarContract {
@@ -87,6 +105,22 @@ export async function loadVarPipeline(
         new VarStepModel(step, { ...dims, maxBatch: rows }),
         accumulator,
         decoder,
+        scales,
+        c.null_class,
+      ),
+    fused: (maxRows) =>
+      new ScaleFusion({
+        model: new GrowingVarStepModel(step, dims, maxRows),
+        accumulator,
+        decoder,
+        sliceMedia: sliceImages,
+        maxRows,
+      }),
+    fusedGenerator: (member) =>
+      new NextScaleGenerator(
+        member.model,
+        member.accumulator,
+        member.decoder,
         scales,
         c.null_class,
       ),

@@ -81,15 +81,22 @@ export interface ImageTasks {
 
 /** Worker-side settings. */
 export interface ImageTaskOptions {
-  /** Rows (images, doubled by CFG) of the shared fused batch of each raster model. */
+  /**
+   * Rows (images, doubled by CFG) of the shared fused batch of each raster model, and of each
+   * fused round of a VAR model.
+   */
   readonly fusedRows: number;
-  /** Batch concurrent raster requests into one forward per step. */
+  /**
+   * Batch concurrent requests: raster ones into one forward per step, VAR ones into rounds with
+   * one forward (and one f̂ update and decode) per scale.
+   */
   readonly fusion: boolean;
 }
 
 /**
  * The image tasks a generation worker serves: pipelines are built once per model and kept;
- * concurrent raster requests share one {@link FusedDecoder} (temporal fusion).
+ * concurrent raster requests share one {@link FusedDecoder} (temporal fusion), concurrent VAR
+ * generate requests one {@link ScaleFusion} (rounds of batched scales).
  */
 export function imageTaskHandlers(
   repository: ModelRepository,
@@ -106,6 +113,10 @@ export function imageTaskHandlers(
     })),
   );
   const vars = new CachedLoader((name: string) => loadVarPipeline(repository, name));
+  // One fusion per VAR model: concurrent requests share rounds of batched scales.
+  const varFusions = new CachedLoader((name: string) =>
+    vars.get(name).then((pipeline) => pipeline.fused(options.fusedRows)),
+  );
   // Draft pipeline and LANTERN table of a target model, each loaded on the first request that
   // needs it: standard speculative decoding runs without a table.
   const drafts = new CachedLoader(async (pipeline: RasterPipeline) => {
@@ -144,12 +155,17 @@ export function imageTaskHandlers(
     if ((await families.get(task.model)) === 'var') {
       const pipeline = await vars.get(task.model);
       const cfg = varCfg(task.guidanceScale);
-      events = pipeline
-        .generator((cfg !== 0 ? 2 : 1) * task.numImages)
-        .generate(
-          { classLabels, cfg, sampling, previews: true },
-          { seed: task.seed, signal: context.signal },
-        );
+      const rows = (cfg !== 0 ? 2 : 1) * task.numImages;
+      // A request larger than a whole round runs on a step model of its own.
+      const fusion = options.fusion ? await varFusions.get(task.model) : undefined;
+      const generator =
+        fusion && rows <= fusion.maxRows
+          ? pipeline.fusedGenerator(fusion.member(context.signal))
+          : pipeline.generator(rows);
+      events = generator.generate(
+        { classLabels, cfg, sampling, previews: true },
+        { seed: task.seed, signal: context.signal },
+      );
     } else {
       const { pipeline, fused } = await raster.get(task.model);
       const request = { classLabels, guidanceScale: task.guidanceScale, sampling };
