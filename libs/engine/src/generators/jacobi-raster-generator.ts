@@ -32,7 +32,8 @@ export interface JacobiSettings {
  * draft i, drawn last iteration from the target's own distribution p_old at its position (or
  * uniformly over the codes when new), is kept while u ≤ min(1, p_new(xᵢ)/p_old(xᵢ)); the first
  * refused one is redrawn from norm(max(p_new − p_old, 0)) ({@link verifyDraft}); the rest of the
- * window is redrawn from p_new, and the window is topped up with new uniform drafts. On models
+ * window is redrawn from p_new, each maximally coupled with its old draft (MC-SJD) so that settled
+ * drafts stay, and the window is topped up from the furthest distribution the forward gave. On models
  * whose forward costs the same for one token or for L (small models, where `run()` overhead
  * dominates), every accepted draft is a forward saved. With the standard rule the output follows
  * the target's processed distribution exactly. One image at a time, like draft-model
