@@ -7,7 +7,7 @@ import { JsonLogger } from '@nextx/grpc';
 import { startTracing } from '@nextx/telemetry';
 import { loadGatewayConfig } from './config';
 import { GatewayModule } from './gateway.module';
-import { GatewayErrorFilter } from './http/fastify-errors';
+import { GatewayErrorFilter } from './http/gateway-error.filter';
 import { reloadHttpsOnChange } from './http/https-reload';
 import { MAX_PARAMETER_CHARS } from './transcoding/json-transcoder';
 import { registerStaticAssets } from './routes/static-assets';
