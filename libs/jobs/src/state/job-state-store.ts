@@ -4,7 +4,7 @@ import { codecs } from '../codec/job-codec';
 import type { JobsConfig } from '../config/jobs-config';
 import type { KafkaLike } from '../kafka/kafka-client';
 import { isAfterCursor, type JobCursor } from '../public/page-token';
-import { isTerminal } from './job-state';
+import { countsAfter, isTerminal } from './job-state';
 import { TopicFollower } from './topic-follower';
 
 /** Filter of {@link JobStateStore.list}. */
@@ -54,6 +54,7 @@ export class JobStateStore {
           return;
         }
         const status = codecs.status.decode(value);
+        if (!countsAfter(this.jobs.get(status.jobId), status)) return;
         const sequence = Number(offset) + 1;
         this.jobs.set(status.jobId, status);
         this.sequences.set(status.jobId, sequence);
