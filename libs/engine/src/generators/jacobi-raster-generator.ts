@@ -10,8 +10,9 @@ import { createRng, type Rng } from '../random/rng';
 import { CategoricalSampler } from '../sampling/categorical-sampler';
 import { RasterSchedule } from '../schedules/raster-schedule';
 import { stepsOf } from '../schedules/schedule';
-import type { AcceptanceRule } from '../speculative/acceptance-rule';
+import { writeResidual, type AcceptanceRule } from '../speculative/acceptance-rule';
 import { AcceptanceStats } from '../speculative/acceptance-stats';
+import { ratio } from '../speculative/standard-acceptance';
 import { verifyDraft } from '../speculative/verify-draft';
 import { feedRows, rowDistribution } from './raster-rows';
 import { rasterHead, type RasterRequest, type RasterTokenLayout } from './raster-generator';
@@ -175,9 +176,10 @@ export class JacobiRasterGenerator<Media> implements Generator<
     rng: Rng,
   ): number {
     if (old === undefined || !previous) return this.sampler.sampleWeights(current, rng);
-    if (rng.uniform() * previous[old] < current[old]) return old;
+    // The speculative rule's own pieces: min(1, p/q), and max(p − q, 0) with its fallback to p.
+    if (rng.uniform() < ratio(current[old], previous[old])) return old;
     const residual = new Float32Array(current.length);
-    for (let x = 0; x < current.length; x++) residual[x] = Math.max(0, current[x] - previous[x]);
+    writeResidual(current, previous, residual);
     return this.sampler.sampleWeights(residual, rng);
   }
 }
