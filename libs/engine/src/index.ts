@@ -23,3 +23,6 @@ export * from './generators/video/next-block-video-generator';
 export * from './generators/video/next-token-video-generator';
 export * from './generators/codebooks';
 export * from './generators/jacobi-raster-generator';
+export * from './heads/diffusion-token-head';
+export * from './generators/next-cell-flow-generator';
+export * from './generators/masked-diffusion-generator';

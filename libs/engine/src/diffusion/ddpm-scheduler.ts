@@ -83,6 +83,35 @@ export class DdpmScheduler extends RespacedEpsilonScheduler {
     this.coefficients = c;
   }
 
+  /**
+   * The Gaussian of one ancestral step without drawing from it: writes the mean μ of
+   * x_{t_prev} into `mean` and returns log σ² (one value: the fixed variance of step `t`, or per
+   * element when `varianceValues` are given, written into `logVariance`). What continuous
+   * speculative decoding compares between target and draft. At the last step (the one whose
+   * `step` adds no noise) the mean is the output.
+   */
+  distribution(
+    eps: Float32Array,
+    t: number,
+    sample: Float32Array,
+    mean: Float32Array,
+    options: { varianceValues?: Float32Array; logVariance?: Float32Array } = {},
+  ): number {
+    const k = this.stepIndex(t);
+    this.meanAt(eps, k, sample, mean);
+    const { varianceValues, logVariance } = options;
+    if (varianceValues && logVariance) {
+      for (let j = 0; j < sample.length; j++)
+        logVariance[j] = this.learnedLogVariance(k, varianceValues[j]);
+    }
+    return this.fixedLogVariance(k);
+  }
+
+  /** Whether the step at timestep `t` draws noise (every step but the last). */
+  isNoisy(t: number): boolean {
+    return this.stepIndex(t) > 0;
+  }
+
   protected update(
     eps: Float32Array,
     k: number,
@@ -91,7 +120,6 @@ export class DdpmScheduler extends RespacedEpsilonScheduler {
     temperature: number,
     { varianceValues }: DiffusionStepOptions,
   ): void {
-    const c = this.coefficients;
     if (varianceValues && varianceValues.length !== sample.length) {
       throw new InvalidArgumentError(
         'variance_values',
@@ -99,26 +127,35 @@ export class DdpmScheduler extends RespacedEpsilonScheduler {
         `got ${varianceValues.length}`,
       );
     }
-    const noisy = k > 0;
-    const random = noisy ? requireRng(rng) : undefined;
-    const fixedLog = this.varianceType === 'fixedSmall' ? c.logVarianceSmall[k] : c.logBeta[k];
-    // LEARNED_RANGE interpolates between log σ̃² (clipped) and log β of the respaced chain.
-    const maxLog = Math.log(this.tables?.betas[k] ?? 1);
-    const minLog = c.logVarianceSmall[k];
+    const random = k > 0 ? requireRng(rng) : undefined;
+    this.meanAt(eps, k, sample, sample);
+    if (!random) return;
+    const fixedLog = this.fixedLogVariance(k);
+    for (let j = 0; j < sample.length; j++) {
+      const logVariance = varianceValues ? this.learnedLogVariance(k, varianceValues[j]) : fixedLog;
+      sample[j] += Math.exp(0.5 * logVariance) * random.normal() * temperature;
+    }
+  }
+
+  /** μ = c₁·x₀ + c₂·x with x₀ = √(1/ᾱ_k)·x − √(1/ᾱ_k − 1)·ε (`out` may be `sample`). */
+  private meanAt(eps: Float32Array, k: number, sample: Float32Array, out: Float32Array): void {
+    const c = this.coefficients;
     for (let j = 0; j < sample.length; j++) {
       const x = sample[j];
       const x0 = c.recip[k] * x - c.recipMinusOne[k] * eps[j];
-      const mean = c.mean1[k] * x0 + c.mean2[k] * x;
-      if (!random) {
-        sample[j] = mean;
-        continue;
-      }
-      let logVariance = fixedLog;
-      if (varianceValues) {
-        const frac = (varianceValues[j] + 1) / 2;
-        logVariance = frac * maxLog + (1 - frac) * minLog;
-      }
-      sample[j] = mean + Math.exp(0.5 * logVariance) * random.normal() * temperature;
+      out[j] = c.mean1[k] * x0 + c.mean2[k] * x;
     }
+  }
+
+  private fixedLogVariance(k: number): number {
+    const c = this.coefficients;
+    return this.varianceType === 'fixedSmall' ? c.logVarianceSmall[k] : c.logBeta[k];
+  }
+
+  /** LEARNED_RANGE interpolates between log σ̃² (clipped) and log β of the respaced chain. */
+  private learnedLogVariance(k: number, value: number): number {
+    const maxLog = Math.log(this.tables?.betas[k] ?? 1);
+    const frac = (value + 1) / 2;
+    return frac * maxLog + (1 - frac) * this.coefficients.logVarianceSmall[k];
   }
 }

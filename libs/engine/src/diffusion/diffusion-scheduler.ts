@@ -99,10 +99,7 @@ export abstract class RespacedEpsilonScheduler implements DiffusionScheduler {
     rng?: Rng,
     options: DiffusionStepOptions = {},
   ): void {
-    const k = this.stepOfTimestep.get(t);
-    if (this.tables === undefined || k === undefined) {
-      throw new InvalidArgumentError('t', 'one of timesteps (call setTimesteps first)', `got ${t}`);
-    }
+    const k = this.stepIndex(t);
     if (eps.length !== sample.length) {
       throw new InvalidArgumentError('eps', `length ${sample.length}`, `got ${eps.length}`);
     }
@@ -111,6 +108,15 @@ export abstract class RespacedEpsilonScheduler implements DiffusionScheduler {
       throw new InvalidArgumentError('temperature', '>= 0', `got ${temperature}`);
     }
     this.update(eps, k, sample, rng, temperature, options);
+  }
+
+  /** Respaced step k (0 = the last, least noisy step) of training timestep `t`. */
+  protected stepIndex(t: number): number {
+    const k = this.stepOfTimestep.get(t);
+    if (this.tables === undefined || k === undefined) {
+      throw new InvalidArgumentError('t', 'one of timesteps (call setTimesteps first)', `got ${t}`);
+    }
+    return k;
   }
 
   /** Precomputes per-step coefficients after respacing. */

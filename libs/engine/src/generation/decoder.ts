@@ -18,3 +18,9 @@ export interface CodebookCodes {
 export interface IncrementalDecoder<Chunk> {
   decodeRange(input: CodebookCodes, from: number, to: number): Promise<Chunk>;
 }
+
+/** Continuous tokens of a batch, row-major [images, tokens, tokenDim], in the model's sequence order. */
+export interface ContinuousTokens {
+  readonly tokens: Float32Array;
+  readonly images: number;
+}

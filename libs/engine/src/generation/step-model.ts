@@ -167,3 +167,68 @@ export interface CodebookCanvasModel {
     frames: number,
   ): Promise<Float32Array>;
 }
+
+/**
+ * Backbone of next-cell flow matching (xAR): block-causal over cells of continuous tokens, with
+ * its own KV cache of the clean cells. One call is one solver step of one cell.
+ */
+export interface CellVelocityModel {
+  /** Values per token. */
+  readonly tokenDim: number;
+  /** Tokens per cell. */
+  readonly cellSize: number;
+  /** Cells per image. */
+  readonly cellCount: number;
+  /** Starts `batch` empty sequences (rows of a guided batch included). */
+  reset(batch: number): void;
+  /**
+   * Velocity of the noisy cell `cell` ([batch, cellSize, tokenDim]) at time `t`. `context`, at the
+   * first step of a cell after the first, is the clean previous cell: its K/V join the cache
+   * and serve every later step. Returns [batch, cellSize, tokenDim], valid until the next call.
+   */
+  velocity(
+    noisy: Float32Array,
+    t: number,
+    cell: number,
+    classLabels: Int32Array,
+    context?: Float32Array,
+  ): Promise<Float32Array>;
+  /** The generation is done with the model. */
+  release?(): void;
+}
+
+/**
+ * Backbone of masked autoregression over continuous tokens (MAR's encoder–decoder): re-reads
+ * the whole canvas every round, known tokens and mask, and returns one condition vector per
+ * position for the diffusion head. No cache.
+ */
+export interface MaskedTokenBackbone {
+  readonly seqLen: number;
+  readonly tokenDim: number;
+  /** Width of each condition vector z. */
+  readonly conditionDim: number;
+  /**
+   * @param tokens [batch, seqLen, tokenDim] (values of unknown tokens are ignored)
+   * @param mask [batch, seqLen], 1 = unknown
+   * @returns z [batch, seqLen, conditionDim], valid until the next call
+   */
+  encode(
+    tokens: Float32Array,
+    mask: Float32Array,
+    classLabels: Int32Array,
+    batch: number,
+  ): Promise<Float32Array>;
+}
+
+/** The per-token denoiser of a diffusion head (MAR's MLP): ε of noisy tokens given their z. */
+export interface TokenDenoiser {
+  readonly tokenDim: number;
+  readonly conditionDim: number;
+  /**
+   * @param x [rows, tokenDim] noisy tokens
+   * @param t [rows] training timesteps (each row may sit at another step)
+   * @param z [rows, conditionDim]
+   * @returns ε [rows, tokenDim], valid until the next call
+   */
+  epsilon(x: Float32Array, t: Int32Array, z: Float32Array, rows: number): Promise<Float32Array>;
+}

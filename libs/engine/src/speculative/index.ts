@@ -4,3 +4,4 @@ export * from './lantern-acceptance';
 export * from './neighbour-table';
 export * from './verify-draft';
 export * from './acceptance-stats';
+export * from './continuous-speculation';
