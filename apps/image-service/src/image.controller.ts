@@ -12,6 +12,8 @@ import { IMAGE_CATALOG, IMAGE_GENERATION, IMAGE_SETTINGS } from './tokens';
 const FAMILIES = {
   var: models.ModelFamily.MODEL_FAMILY_VAR,
   raster: models.ModelFamily.MODEL_FAMILY_RASTER,
+  xar: models.ModelFamily.MODEL_FAMILY_XAR,
+  mar: models.ModelFamily.MODEL_FAMILY_MAR,
 } as const;
 
 /** The common `ModelInfo` of an image model, with its image details. */

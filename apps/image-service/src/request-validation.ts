@@ -1,5 +1,6 @@
 import { InvalidArgumentError, MAX_SEED, randomSeed } from '@nextx/engine';
 import { check } from '@nextx/grpc';
+import { isContinuousFamily } from '@nextx/image';
 import type {
   ImageGenerateTask,
   ImageInpaintTask,
@@ -24,20 +25,26 @@ export function validateGenerate(
   const seed = request.seed || randomSeed();
   check.range('seed', seed, 0, MAX_SEED, true);
   const sampling = resolveSampling(request.sampling, entry);
-  if (request.speculative && entry.family !== 'raster') {
+  if (request.speculative && entry.family !== 'raster' && entry.family !== 'mar') {
     throw new InvalidArgumentError(
       'speculative',
-      'raster models with a draft',
+      'raster or mar models with a draft',
       `model ${entry.manifest.name} is ${entry.family}`,
     );
   }
   if (request.speculative && !entry.draft) {
     throw new InvalidArgumentError(
       'speculative',
-      'raster models with a draft',
+      'raster or mar models with a draft',
       `model ${entry.manifest.name} has no draft model`,
     );
   }
+  if (request.speculative && entry.family === 'mar' && sampling.temperature === 0)
+    throw new InvalidArgumentError(
+      'sampling.temperature',
+      '> 0 with speculative decoding of a mar model',
+      'got 0',
+    );
   if (request.lantern && !request.speculative)
     throw new InvalidArgumentError(
       'lantern',
@@ -87,6 +94,7 @@ export function resolveSampling(
 ): { guidanceScale: number; temperature: number; topK: number; topP: number; minP: number } {
   const s = sampling ?? {};
   const d = entry.defaults;
+  if (isContinuousFamily(entry.family)) refuseCodebookSampling(s, entry);
   return {
     guidanceScale: check.floatRange(
       'sampling.guidance_scale',
@@ -101,7 +109,23 @@ export function resolveSampling(
   };
 }
 
-/** Checks an Inpaint request: a VAR model with an encoder, two PNGs of the model's size. */
+/**
+ * Continuous tokens have no codebook to filter: a set top-k, top-p or min-p is refused rather
+ * than ignored, and xAR's sampler has no temperature (its noise is the SDE's own).
+ */
+function refuseCodebookSampling(s: common.SamplingSettings, entry: ImageModelEntry): void {
+  const why = `model ${entry.manifest.name} is ${entry.family} (continuous tokens)`;
+  if (s.topK !== undefined && s.topK !== 0)
+    throw new InvalidArgumentError('sampling.top_k', 'unset or 0 for xar and mar models', why);
+  if (s.topP !== undefined && s.topP !== 1)
+    throw new InvalidArgumentError('sampling.top_p', 'unset or 1 for xar and mar models', why);
+  if (s.minP !== undefined && s.minP !== 0)
+    throw new InvalidArgumentError('sampling.min_p', 'unset or 0 for xar and mar models', why);
+  if (entry.family === 'xar' && s.temperature !== undefined && s.temperature !== 1)
+    throw new InvalidArgumentError('sampling.temperature', 'unset or 1 for xar models', why);
+}
+
+/** Checks an Inpaint request: a VAR model with an encoder or a MAR model, two PNGs of the model's size. */
 export function validateInpaint(
   request: image.InpaintRequest,
   catalog: ImageCatalog,
@@ -109,10 +133,11 @@ export function validateInpaint(
   check.modelRef('model', request.model);
   if (!request.model?.name) throw new InvalidArgumentError('model.name', 'required', 'missing');
   const entry = catalog.get(request.model.name, request.model.version);
-  if (entry.family !== 'var' || !('encoder' in entry.manifest.contract.graphs)) {
+  const varWithEncoder = entry.family === 'var' && 'encoder' in entry.manifest.contract.graphs;
+  if (!varWithEncoder && entry.family !== 'mar') {
     throw new InvalidArgumentError(
       'model.name',
-      'a VAR model with an encoder graph',
+      'a VAR model with an encoder graph, or a MAR model',
       `model ${entry.manifest.name} is ${entry.family}`,
     );
   }

@@ -6,3 +6,8 @@ export * from './pipelines/raster-pipeline';
 export * from './pipelines/var-pipeline';
 export * from './tasks/image-tasks';
 export * from './catalog/image-catalog';
+export * from './models/patch-tokens';
+export * from './models/xar-models';
+export * from './models/mar-models';
+export * from './pipelines/xar-pipeline';
+export * from './pipelines/mar-pipeline';

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { varGuidanceScale } from '../pipelines/var-guidance';
 
 /** The image model families the image service serves, by manifest `family`. */
-export const IMAGE_FAMILIES = { var: 'var', llamagen: 'raster' } as const;
+export const IMAGE_FAMILIES = { var: 'var', llamagen: 'raster', xar: 'xar', mar: 'mar' } as const;
 
 /** API family of an image model. */
 export type ImageFamily = (typeof IMAGE_FAMILIES)[keyof typeof IMAGE_FAMILIES];
@@ -14,7 +14,7 @@ export interface ImageModelFacts {
   readonly numClasses: number;
   /** Side of the (square) generated image, pixels: `contract.image.shape` [channels, H, W]. */
   readonly imageSize: number;
-  /** Codes a token may take (VAR codebook, raster code ids). */
+  /** Codes a token may take (VAR codebook, raster code ids); 0 for continuous tokens. */
   readonly vocabSize: number;
   /** `defaults` of the manifest, in the API's sampling fields. */
   readonly defaults: {
@@ -54,6 +54,21 @@ const varSchema = z.object({
   defaults: defaultsSchema,
 });
 
+/** xAR and MAR: continuous pixel-patch tokens (`contract.tokens`), no codebook. */
+const continuousSchema = z.object({
+  contract: z.object({
+    num_classes: positiveInt,
+    image: imageSchema,
+    tokens: z.object({ token_dim: positiveInt, seq_len: positiveInt }),
+  }),
+  defaults: defaultsSchema,
+});
+
+/** Families whose tokens are continuous vectors (no codebook: top-k/top-p/min-p do not apply). */
+export function isContinuousFamily(family: ImageFamily): family is 'xar' | 'mar' {
+  return family === 'xar' || family === 'mar';
+}
+
 const rasterSchema = z.object({
   contract: z.object({ token_layout: classesAndCodes, image: imageSchema }),
   defaults: defaultsSchema,
@@ -67,7 +82,8 @@ const rasterSchema = z.object({
 export function readImageModelFacts(manifest: ModelManifest): ImageModelFacts | undefined {
   const family = IMAGE_FAMILIES[manifest.family as keyof typeof IMAGE_FAMILIES];
   if (!family) return undefined;
-  const parsed = (family === 'var' ? varSchema : rasterSchema).safeParse(manifest);
+  const schema = family === 'var' ? varSchema : isContinuousFamily(family) ? continuousSchema : rasterSchema;
+  const parsed = schema.safeParse(manifest);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new ContractError(
@@ -75,7 +91,12 @@ export function readImageModelFacts(manifest: ModelManifest): ImageModelFacts | 
     );
   }
   const { contract, defaults: d } = parsed.data;
-  const codes = 'token_layout' in contract ? contract.token_layout : contract;
+  const codes =
+    'token_layout' in contract
+      ? contract.token_layout
+      : 'codebook_size' in contract
+        ? contract
+        : { num_classes: contract.num_classes, codebook_size: 0 };
   return {
     family,
     numClasses: codes.num_classes,

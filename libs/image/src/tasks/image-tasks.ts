@@ -27,6 +27,8 @@ import {
 } from '../pipelines/raster-pipeline';
 import { varCfg } from '../pipelines/var-guidance';
 import { loadVarPipeline } from '../pipelines/var-pipeline';
+import { loadXarPipeline } from '../pipelines/xar-pipeline';
+import { loadMarPipeline } from '../pipelines/mar-pipeline';
 
 /** Model, class, seed and sampling of an image task (defaults already resolved by the service). */
 export interface ImageTaskBase {
@@ -45,8 +47,9 @@ export interface ImageTaskBase {
 export interface ImageGenerateTask extends ImageTaskBase {
   readonly numImages: number;
   /**
-   * Raster only: speculative decoding with the model's draft ('lantern' uses its relaxed rule),
-   * or Speculative Jacobi decoding without one ('jacobi').
+   * Raster: speculative decoding with the model's draft ('lantern' uses its relaxed rule), or
+   * Speculative Jacobi decoding without one ('jacobi'). MAR: 'standard' is continuous
+   * speculative decoding (CSpD) with the model's draft.
    */
   readonly speculative: 'off' | 'standard' | 'lantern' | 'jacobi';
 }
@@ -106,6 +109,21 @@ export function imageTaskHandlers(
   const families = new CachedLoader((name: string) =>
     repository.manifest(name).then((m) => m.family),
   );
+  const xars = new CachedLoader((name: string) => loadXarPipeline(repository, name));
+  const mars = new CachedLoader((name: string) => loadMarPipeline(repository, name));
+  // The MAR draft of a target (its manifest says `draft_for` the target), for CSpD.
+  const marDrafts = new CachedLoader(async (target: string) => {
+    const draft = (await repository.list()).find(
+      (m) => (m as Record<string, unknown>)['draft_for'] === target,
+    );
+    if (!draft)
+      throw new InvalidArgumentError(
+        'speculative',
+        'models with a draft',
+        `model ${target} has no draft model`,
+      );
+    return loadMarPipeline(repository, draft.name);
+  });
   const raster = new CachedLoader((name: string) =>
     loadRasterPipeline(repository, name, { maxBatch: options.fusedRows }).then((pipeline) => ({
       pipeline,
@@ -152,7 +170,33 @@ export function imageTaskHandlers(
       } satisfies ImageProgress);
     };
     let events: AsyncIterable<GenerationEvent<{ media: ImageBatch; acceptanceRate?: number }>>;
-    if ((await families.get(task.model)) === 'var') {
+    const family = await families.get(task.model);
+    const guided = task.guidanceScale !== 1;
+    if (family === 'xar') {
+      const pipeline = await xars.get(task.model);
+      events = pipeline.generator((guided ? 2 : 1) * task.numImages).generate(
+        {
+          classLabels,
+          guidanceScale: task.guidanceScale,
+          flowSteps: pipeline.defaults.flowSteps,
+          previews: true,
+        },
+        { seed: task.seed, signal: context.signal },
+      );
+    } else if (family === 'mar') {
+      const pipeline = await mars.get(task.model);
+      const draft = task.speculative === 'standard' ? await marDrafts.get(task.model) : undefined;
+      events = pipeline.generator(pipeline.defaults.numSamplingSteps, draft).generate(
+        {
+          classLabels,
+          guidanceScale: task.guidanceScale,
+          temperature: task.temperature,
+          numIter: pipeline.defaults.numIter,
+          previews: true,
+        },
+        { seed: task.seed, signal: context.signal },
+      );
+    } else if (family === 'var') {
       const pipeline = await vars.get(task.model);
       const cfg = varCfg(task.guidanceScale);
       const rows = (cfg !== 0 ? 2 : 1) * task.numImages;
@@ -230,6 +274,7 @@ export function imageTaskHandlers(
     task: ImageInpaintTask,
     context: TaskContext<never>,
   ): Promise<{ png: Uint8Array }> => {
+    if ((await families.get(task.model)) === 'mar') return inpaintMar(task, context);
     const pipeline = await vars.get(task.model);
     if (!pipeline.encoder) throw new Error(`model ${task.model} exports no encoder graph`);
     const input = {
@@ -259,13 +304,39 @@ export function imageTaskHandlers(
         { seed: task.seed, signal: context.signal },
       ),
     );
-    // Unmasked pixels are the input's own; the masked region is the model's.
-    const out = result.media.pixels.map(
-      (v, i) => task.mask[i] * v + (1 - task.mask[i]) * task.image[i],
+    return { png: new Uint8Array(encodePng(composite(result.media, task))) };
+  };
+  /** MAR in-painting: the tokens whose patch the mask touches are the unknown set. */
+  const inpaintMar = async (
+    task: ImageInpaintTask,
+    context: TaskContext<never>,
+  ): Promise<{ png: Uint8Array }> => {
+    const pipeline = await mars.get(task.model);
+    const { decoder } = pipeline;
+    const result = await runToResult(
+      pipeline.generator(pipeline.defaults.numSamplingSteps).generate(
+        {
+          classLabels: [task.classLabel],
+          guidanceScale: task.guidanceScale,
+          temperature: task.temperature,
+          numIter: Math.min(
+            pipeline.defaults.numIter,
+            Math.max(1, decoder.knownTokens(task.mask).filter((k) => k === 0).length),
+          ),
+          known: { tokens: decoder.encode(task.image), known: decoder.knownTokens(task.mask) },
+        },
+        { seed: task.seed, signal: context.signal },
+      ),
     );
-    return { png: new Uint8Array(encodePng({ ...input, pixels: out })) };
+    return { png: new Uint8Array(encodePng(composite(result.media, task))) };
   };
   return { generate, inpaint };
+}
+
+/** Unmasked pixels are the input's own; the masked region is the model's. */
+function composite(media: ImageBatch, task: ImageInpaintTask): ImageBatch {
+  const pixels = media.pixels.map((v, i) => task.mask[i] * v + (1 - task.mask[i]) * task.image[i]);
+  return { pixels, images: 1, channels: 1, height: task.size, width: task.size };
 }
 
 async function loadNeighbours(pipeline: RasterPipeline): Promise<NeighbourTable> {

@@ -15,6 +15,17 @@ export const FAMILY_CONTRACTS: Record<
   // Beyond the Optimum names every KV-cached graph must have: the per-row condition ids.
   musicgen: { lm_step: { inputs: ['condition'], outputs: [] } },
   magnet: { magnet: { inputs: ['input_ids', 'condition'], outputs: ['logits'] } },
+  // Continuous-token image models: one xAR solver step of one cell; MAR's backbone and head.
+  xar: {
+    step: {
+      inputs: ['tokens', 'timesteps', 'position_ids', 'class_labels', pastName('{i}', 'key')],
+      outputs: ['velocity', presentName('{i}', 'key')],
+    },
+  },
+  mar: {
+    backbone: { inputs: ['tokens', 'mask', 'class_labels'], outputs: ['z'] },
+    head: { inputs: ['x', 't', 'z'], outputs: ['eps'] },
+  },
 };
 
 /** Hugging Face Optimum decoder names (what transformers.js and onnxruntime-genai load). */

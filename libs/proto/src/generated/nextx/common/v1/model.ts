@@ -44,6 +44,16 @@ export enum ModelFamily {
   MODEL_FAMILY_SHAPE_SCALE = "MODEL_FAMILY_SHAPE_SCALE",
   /** MODEL_FAMILY_SHAPE_RASTER - 3D shapes, next-token prediction over the finest octree level in raster order (baseline). */
   MODEL_FAMILY_SHAPE_RASTER = "MODEL_FAMILY_SHAPE_RASTER",
+  /**
+   * MODEL_FAMILY_XAR - Image, next-cell prediction over continuous tokens (xAR): each cell of patches integrated by
+   * flow matching (Euler–Maruyama) conditioned on the clean cells before it.
+   */
+  MODEL_FAMILY_XAR = "MODEL_FAMILY_XAR",
+  /**
+   * MODEL_FAMILY_MAR - Image, masked autoregression over continuous tokens (MAR): random-order rounds, each token
+   * drawn by a per-token diffusion head.
+   */
+  MODEL_FAMILY_MAR = "MODEL_FAMILY_MAR",
   UNRECOGNIZED = "UNRECOGNIZED",
 }
 
