@@ -14,3 +14,4 @@ export * from './repository/bundled-models';
 export * from './models/reference-classifier';
 export * from './worker/cached-loader';
 export * from './worker/serve-model-tasks';
+export * from './models/call-coalescer';

@@ -49,10 +49,14 @@ interface MarContract {
   };
 }
 
-/** Builds a MAR pipeline (backbone and head graphs, DDPM scheduler, decoder) from the manifest. */
+/**
+ * Builds a MAR pipeline (backbone and head graphs, DDPM scheduler, decoder) from the manifest;
+ * `fusedRows` turns on dynamic batching of concurrent requests up to that many rows per forward.
+ */
 export async function loadMarPipeline(
   repository: ModelRepository,
   name: string,
+  options: { fusedRows?: number } = {},
 ): Promise<MarPipeline> {
   const model = await repository.load(name);
   const c = model.manifest.contract as unknown as MarContract;
@@ -64,8 +68,15 @@ export async function loadMarPipeline(
   };
   const dim = c.tokens.token_dim;
   const zDim = c.graphs.head.z_dim;
-  const backbone = new OnnxMaskedBackbone(model.graph('backbone'), c.tokens.seq_len, dim, zDim);
-  const denoiser = new OnnxTokenDenoiser(model.graph('head'), dim, zDim);
+  // With a row budget, concurrent requests share backbone and head forwards (dynamic batching).
+  const backbone = new OnnxMaskedBackbone(
+    model.graph('backbone'),
+    c.tokens.seq_len,
+    dim,
+    zDim,
+    options.fusedRows,
+  );
+  const denoiser = new OnnxTokenDenoiser(model.graph('head'), dim, zDim, options.fusedRows);
   const decoder = new PatchTokenDecoder(readPatchTokenLayout(c.tokens));
   const head = (steps: number) => {
     const scheduler = new DdpmScheduler({

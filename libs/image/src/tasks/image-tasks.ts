@@ -110,7 +110,9 @@ export function imageTaskHandlers(
     repository.manifest(name).then((m) => m.family),
   );
   const xars = new CachedLoader((name: string) => loadXarPipeline(repository, name));
-  const mars = new CachedLoader((name: string) => loadMarPipeline(repository, name));
+  // MAR graphs are stateless: with fusion on, concurrent requests' calls share forwards.
+  const marRows = options.fusion ? { fusedRows: options.fusedRows } : {};
+  const mars = new CachedLoader((name: string) => loadMarPipeline(repository, name, marRows));
   // The MAR draft of a target (its manifest says `draft_for` the target), for CSpD.
   const marDrafts = new CachedLoader(async (target: string) => {
     const draft = (await repository.list()).find(
@@ -122,7 +124,7 @@ export function imageTaskHandlers(
         'models with a draft',
         `model ${target} has no draft model`,
       );
-    return loadMarPipeline(repository, draft.name);
+    return loadMarPipeline(repository, draft.name, marRows);
   });
   const raster = new CachedLoader((name: string) =>
     loadRasterPipeline(repository, name, { maxBatch: options.fusedRows }).then((pipeline) => ({
