@@ -3,7 +3,10 @@
 //  2. speculative decoding (standard, LANTERN) vs plain raster sampling: speed-up, acceptance, class agreement
 //  3. temporal fusion: 1, 4, 16 concurrent requests fused vs the same requests one after another
 //  4. engine overhead: share of wall time spent outside onnxruntime's run()
-// Usage: npx tsx tools/bench/image-engine.ts [rounds=3]
+//  5. continuous tokens (xAR, MAR) vs discrete (VAR, raster): forwards per image, images/s at batch 1
+//     and 16, class agreement and Fréchet distance (classifier features vs the 2,000 real test digits)
+//  6. continuous speculative decoding (MAR + draft) vs plain MAR: acceptance, speed-up at batch 1, 4, 16
+// Usage: npx tsx tools/bench/image-engine.ts [rounds=3] [sections=1,2,3,4,5,6]
 import {
   LanternAcceptance,
   RasterGenerator,
@@ -13,15 +16,19 @@ import {
 } from '@nextx/engine';
 import {
   DigitClassifier,
+  loadMarPipeline,
   loadRasterPipeline,
   loadVarPipeline,
+  loadXarPipeline,
   type ImageBatch,
 } from '@nextx/image';
-import { ModelRepository } from '@nextx/runtime';
+import { frechetDistance, ModelRepository } from '@nextx/runtime';
+import { createRequire } from 'node:module';
 import { readFile } from 'node:fs/promises';
 import { referenceModelsDir } from '@nextx/runtime/testing';
 
 const rounds = Number(process.argv[2] ?? 3);
+const sections = new Set((process.argv[3] ?? '1,2,3,4,5,6').split(',').map(Number));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const time = async (fn: () => Promise<unknown>) => {
   const t = performance.now();
@@ -57,156 +64,328 @@ const varRequest = (labels: number[]) => ({
   },
 });
 
-// 1. VAR vs raster
 const batch = 16;
 const labels16 = Array.from({ length: batch }, (_, i) => i % 10);
-const t1 = { var: [] as number[], raster: [] as number[] };
-for (let r = 0; r < rounds; r++) {
-  t1.var.push(
-    await time(() =>
-      runToResult(varp.generator(2 * batch).generate(varRequest(labels16), { seed: r })),
-    ),
-  );
-  t1.raster.push(
-    await time(() =>
-      runToResult(
-        raster
-          .generator(raster.stepModel(2 * batch))
-          .generate(rasterRequest(labels16), { seed: r }),
-      ),
-    ),
-  );
-}
-const ips = (ms: number) => (batch * 1000) / ms;
-console.log(
-  `1. batch ${batch}: VAR ${ips(median(t1.var)).toFixed(1)} img/s (${varp.scales.length} steps), raster ${ips(median(t1.raster)).toFixed(1)} img/s (${raster.layout.tokensPerImage} steps); VAR/raster ${(median(t1.raster) / median(t1.var)).toFixed(2)}x`,
-);
-
-// 2. speculative
-const draftName = raster.draftName!;
-const draft = await loadRasterPipeline(repository, draftName, {
-  maxBatch: 2,
-  decoderFrom: raster.model,
-});
-const neighboursJson = JSON.parse(
-  await readFile(raster.model.file(raster.neighboursFile!), 'utf8'),
-) as { k: number; neighbours: number[][] };
-const neighbours = {
-  indices: Int32Array.from(neighboursJson.neighbours.flat()),
-  width: neighboursJson.k,
-};
-const perClass = 10;
-const labels100 = Array.from({ length: 10 * perClass }, (_, i) => Math.floor(i / perClass));
-const agreement = (media: ImageBatch) => classifier.agreement(media, labels100);
-/** Plain sampling one image at a time (batch 1 + CFG), like the speculative runs. */
-const plainRun = async () => {
-  const step = raster.stepModel(2);
-  const parts: ImageBatch[] = [];
-  for (const [i, label] of labels100.entries()) {
-    parts.push(
-      (
-        await runToResult(
-          new RasterGenerator(step, raster.layout, raster.decoder).generate(
-            rasterRequest([label]),
-            { seed: 7 + i },
-          ),
-        )
-      ).media,
-    );
-  }
-  const pixels = new Float32Array(parts.length * 32 * 32);
-  parts.forEach((p, i) => pixels.set(p.pixels, i * 32 * 32));
-  return { media: { ...parts[0], pixels, images: parts.length } };
-};
-const specRun = (rule: StandardAcceptance | LanternAcceptance) =>
-  runToResult(
-    new SpeculativeRasterGenerator(
-      raster.stepModel(2),
-      draft.stepModel(2),
-      raster.layout,
-      raster.decoder,
-      { draftTokens: raster.speculative.draftTokens, rule },
-    ).generate(rasterRequest(labels100), { seed: 7 }),
-  );
-let t = performance.now();
-const plain = await plainRun();
-const plainMs = performance.now() - t;
-t = performance.now();
-const standard = await specRun(new StandardAcceptance());
-const standardMs = performance.now() - t;
-t = performance.now();
-const lantern = await specRun(
-  new LanternAcceptance({
-    neighbours,
-    k: raster.speculative.lanternK,
-    delta: raster.speculative.lanternDelta,
-  }),
-);
-const lanternMs = performance.now() - t;
-console.log(
-  `2. ${labels100.length} images one at a time (batch 1 + CFG), draft ${draftName}, γ=${raster.speculative.draftTokens}:`,
-);
-console.log(
-  `   plain     ${plainMs.toFixed(0)} ms, class agreement ${(await agreement(plain.media)).toFixed(2)}`,
-);
-console.log(
-  `   standard  ${standardMs.toFixed(0)} ms (${(plainMs / standardMs).toFixed(2)}x), acceptance ${(standard.acceptanceRate * 100).toFixed(1)} %, class agreement ${(await agreement(standard.media)).toFixed(2)}`,
-);
-console.log(
-  `   LANTERN   ${lanternMs.toFixed(0)} ms (${(plainMs / lanternMs).toFixed(2)}x), acceptance ${(lantern.acceptanceRate * 100).toFixed(1)} % (k=${raster.speculative.lanternK}, δ=${raster.speculative.lanternDelta}), class agreement ${(await agreement(lantern.media)).toFixed(2)}`,
-);
-
-// 3. temporal fusion
-const noDecode = { decode: async () => undefined };
-for (const n of [1, 4, 16]) {
-  const reqs = Array.from({ length: n }, (_, i) => rasterRequest([i % 10]));
-  const fusedMs: number[] = [];
-  const seqMs: number[] = [];
-  // One fused decoder per level, as a service keeps one per model (its buffers are allocated once).
-  const fused = raster.fused();
+if (sections.has(1)) {
+  // 1. VAR vs raster
+  const t1 = { var: [] as number[], raster: [] as number[] };
   for (let r = 0; r < rounds; r++) {
-    fusedMs.push(
+    t1.var.push(
       await time(() =>
-        Promise.all(
-          reqs.map((q, i) =>
-            runToResult(
-              new RasterGenerator(fused.sequence(), raster.layout, noDecode).generate(q, {
-                seed: i,
-              }),
-            ),
-          ),
+        runToResult(varp.generator(2 * batch).generate(varRequest(labels16), { seed: r })),
+      ),
+    );
+    t1.raster.push(
+      await time(() =>
+        runToResult(
+          raster
+            .generator(raster.stepModel(2 * batch))
+            .generate(rasterRequest(labels16), { seed: r }),
         ),
       ),
     );
-    seqMs.push(
-      await time(async () => {
-        for (const [i, q] of reqs.entries())
-          await runToResult(
-            new RasterGenerator(raster.stepModel(2), raster.layout, noDecode).generate(q, {
-              seed: i,
-            }),
-          );
-      }),
-    );
   }
-  const rps = (ms: number) => (n * 1000) / ms;
+  const ips = (ms: number) => (batch * 1000) / ms;
   console.log(
-    `3. ${String(n).padStart(2)} requests: fused ${rps(median(fusedMs)).toFixed(1)} req/s, one after another ${rps(median(seqMs)).toFixed(1)} req/s, ${(median(seqMs) / median(fusedMs)).toFixed(2)}x`,
+    `1. batch ${batch}: VAR ${ips(median(t1.var)).toFixed(1)} img/s (${varp.scales.length} steps), raster ${ips(median(t1.raster)).toFixed(1)} img/s (${raster.layout.tokensPerImage} steps); VAR/raster ${(median(t1.raster) / median(t1.var)).toFixed(2)}x`,
   );
 }
 
-// 4. engine overhead
-const lm = raster.model.graph('decoder_lm');
-const dec = raster.model.graph('decoder');
-const before = lm.stats.runMs + dec.stats.runMs;
-t = performance.now();
-for (let r = 0; r < rounds; r++)
-  await runToResult(
-    raster.generator(raster.stepModel(2 * batch)).generate(rasterRequest(labels16), { seed: r }),
+if (sections.has(2)) {
+  // 2. speculative
+  const draftName = raster.draftName!;
+  const draft = await loadRasterPipeline(repository, draftName, {
+    maxBatch: 2,
+    decoderFrom: raster.model,
+  });
+  const neighboursJson = JSON.parse(
+    await readFile(raster.model.file(raster.neighboursFile!), 'utf8'),
+  ) as { k: number; neighbours: number[][] };
+  const neighbours = {
+    indices: Int32Array.from(neighboursJson.neighbours.flat()),
+    width: neighboursJson.k,
+  };
+  const perClass = 10;
+  const labels100 = Array.from({ length: 10 * perClass }, (_, i) => Math.floor(i / perClass));
+  const agreement = (media: ImageBatch) => classifier.agreement(media, labels100);
+  /** Plain sampling one image at a time (batch 1 + CFG), like the speculative runs. */
+  const plainRun = async () => {
+    const step = raster.stepModel(2);
+    const parts: ImageBatch[] = [];
+    for (const [i, label] of labels100.entries()) {
+      parts.push(
+        (
+          await runToResult(
+            new RasterGenerator(step, raster.layout, raster.decoder).generate(
+              rasterRequest([label]),
+              { seed: 7 + i },
+            ),
+          )
+        ).media,
+      );
+    }
+    const pixels = new Float32Array(parts.length * 32 * 32);
+    parts.forEach((p, i) => pixels.set(p.pixels, i * 32 * 32));
+    return { media: { ...parts[0], pixels, images: parts.length } };
+  };
+  const specRun = (rule: StandardAcceptance | LanternAcceptance) =>
+    runToResult(
+      new SpeculativeRasterGenerator(
+        raster.stepModel(2),
+        draft.stepModel(2),
+        raster.layout,
+        raster.decoder,
+        { draftTokens: raster.speculative.draftTokens, rule },
+      ).generate(rasterRequest(labels100), { seed: 7 }),
+    );
+  let t = performance.now();
+  const plain = await plainRun();
+  const plainMs = performance.now() - t;
+  t = performance.now();
+  const standard = await specRun(new StandardAcceptance());
+  const standardMs = performance.now() - t;
+  t = performance.now();
+  const lantern = await specRun(
+    new LanternAcceptance({
+      neighbours,
+      k: raster.speculative.lanternK,
+      delta: raster.speculative.lanternDelta,
+    }),
   );
-const wall = performance.now() - t;
-const inside = lm.stats.runMs + dec.stats.runMs - before;
-console.log(
-  `4. raster batch ${batch}: ${(((wall - inside) / wall) * 100).toFixed(1)} % of wall time outside onnxruntime run() (${(wall - inside).toFixed(0)} of ${wall.toFixed(0)} ms)`,
-);
+  const lanternMs = performance.now() - t;
+  console.log(
+    `2. ${labels100.length} images one at a time (batch 1 + CFG), draft ${draftName}, γ=${raster.speculative.draftTokens}:`,
+  );
+  console.log(
+    `   plain     ${plainMs.toFixed(0)} ms, class agreement ${(await agreement(plain.media)).toFixed(2)}`,
+  );
+  console.log(
+    `   standard  ${standardMs.toFixed(0)} ms (${(plainMs / standardMs).toFixed(2)}x), acceptance ${(standard.acceptanceRate * 100).toFixed(1)} %, class agreement ${(await agreement(standard.media)).toFixed(2)}`,
+  );
+  console.log(
+    `   LANTERN   ${lanternMs.toFixed(0)} ms (${(plainMs / lanternMs).toFixed(2)}x), acceptance ${(lantern.acceptanceRate * 100).toFixed(1)} % (k=${raster.speculative.lanternK}, δ=${raster.speculative.lanternDelta}), class agreement ${(await agreement(lantern.media)).toFixed(2)}`,
+  );
+}
+
+if (sections.has(3)) {
+  // 3. temporal fusion
+  const noDecode = { decode: async () => undefined };
+  for (const n of [1, 4, 16]) {
+    const reqs = Array.from({ length: n }, (_, i) => rasterRequest([i % 10]));
+    const fusedMs: number[] = [];
+    const seqMs: number[] = [];
+    // One fused decoder per level, as a service keeps one per model (its buffers are allocated once).
+    const fused = raster.fused();
+    for (let r = 0; r < rounds; r++) {
+      fusedMs.push(
+        await time(() =>
+          Promise.all(
+            reqs.map((q, i) =>
+              runToResult(
+                new RasterGenerator(fused.sequence(), raster.layout, noDecode).generate(q, {
+                  seed: i,
+                }),
+              ),
+            ),
+          ),
+        ),
+      );
+      seqMs.push(
+        await time(async () => {
+          for (const [i, q] of reqs.entries())
+            await runToResult(
+              new RasterGenerator(raster.stepModel(2), raster.layout, noDecode).generate(q, {
+                seed: i,
+              }),
+            );
+        }),
+      );
+    }
+    const rps = (ms: number) => (n * 1000) / ms;
+    console.log(
+      `3. ${String(n).padStart(2)} requests: fused ${rps(median(fusedMs)).toFixed(1)} req/s, one after another ${rps(median(seqMs)).toFixed(1)} req/s, ${(median(seqMs) / median(fusedMs)).toFixed(2)}x`,
+    );
+  }
+}
+
+if (sections.has(4)) {
+  // 4. engine overhead
+  const lm = raster.model.graph('decoder_lm');
+  const dec = raster.model.graph('decoder');
+  const before = lm.stats.runMs + dec.stats.runMs;
+  const t = performance.now();
+  for (let r = 0; r < rounds; r++)
+    await runToResult(
+      raster.generator(raster.stepModel(2 * batch)).generate(rasterRequest(labels16), { seed: r }),
+    );
+  const wall = performance.now() - t;
+  const inside = lm.stats.runMs + dec.stats.runMs - before;
+  console.log(
+    `4. raster batch ${batch}: ${(((wall - inside) / wall) * 100).toFixed(1)} % of wall time outside onnxruntime run() (${(wall - inside).toFixed(0)} of ${wall.toFixed(0)} ms)`,
+  );
+}
+
+if (sections.has(5) || sections.has(6)) await continuousSections();
+
 await repository.close();
+
+/** Sections 5 and 6: the continuous-token models beside the discrete ones. */
+async function continuousSections(): Promise<void> {
+  const xar = await loadXarPipeline(repository, 'xar-mnist');
+  const mar = await loadMarPipeline(repository, 'mar-mnist');
+  const marDraft = await loadMarPipeline(repository, 'mar-mnist-draft');
+  const steps = mar.defaults.numSamplingSteps;
+  const real = await realFeatures();
+  const graphsOf = (model: { graph(name: string): { stats: { runs: number } } }, names: string[]) =>
+    names.map((n) => model.graph(n));
+  type Family = {
+    name: string;
+    graphs: { stats: { runs: number } }[];
+    run: (labels: number[], seed: number) => Promise<ImageBatch>;
+  };
+  const families: Family[] = [
+    {
+      name: 'xar-mnist (xAR)',
+      graphs: graphsOf(xar.model, ['step']),
+      run: async (labels, seed) =>
+        (
+          await runToResult(
+            xar
+              .generator(2 * labels.length)
+              .generate(
+                {
+                  classLabels: labels,
+                  guidanceScale: xar.defaults.guidanceScale,
+                  flowSteps: xar.defaults.flowSteps,
+                },
+                { seed },
+              ),
+          )
+        ).media,
+    },
+    {
+      name: 'mar-mnist (MAR)',
+      graphs: graphsOf(mar.model, ['backbone', 'head']),
+      run: async (labels, seed) =>
+        (await runToResult(mar.generator(steps).generate(marRequest(labels), { seed }))).media,
+    },
+    {
+      name: 'var-mnist (VAR)',
+      graphs: graphsOf(varp.model, ['step', 'scale_update', 'decoder']),
+      run: async (labels, seed) =>
+        (
+          await runToResult(
+            varp.generator(2 * labels.length).generate(varRequest(labels), { seed }),
+          )
+        ).media,
+    },
+    {
+      name: 'llama-mnist (raster)',
+      graphs: graphsOf(raster.model, ['decoder_lm', 'decoder']),
+      run: async (labels, seed) =>
+        (
+          await runToResult(
+            raster
+              .generator(raster.stepModel(2 * labels.length))
+              .generate(rasterRequest(labels), { seed }),
+          )
+        ).media,
+    },
+  ];
+  function marRequest(labels: number[]) {
+    return {
+      classLabels: labels,
+      guidanceScale: mar.defaults.guidanceScale,
+      temperature: mar.defaults.temperature,
+      numIter: mar.defaults.numIter,
+    };
+  }
+  if (sections.has(5)) {
+    const quality = Array.from({ length: 200 }, (_, i) => Math.floor(i / 20));
+    console.log('5. continuous vs discrete tokens (defaults, CFG on; 1 thread):');
+    console.log(
+      '   model                 forwards/img  img/s b1  img/s b16  agreement  FD (200 images)',
+    );
+    for (const f of families) {
+      const runsBefore = f.graphs.reduce((n, g) => n + g.stats.runs, 0);
+      await f.run([3], 0);
+      const forwards = f.graphs.reduce((n, g) => n + g.stats.runs, 0) - runsBefore;
+      const b1: number[] = [];
+      const b16: number[] = [];
+      for (let r = 0; r < rounds; r++) {
+        b1.push(await time(() => f.run([r % 10], r)));
+        b16.push(await time(() => f.run(labels16, r)));
+      }
+      const parts: ImageBatch[] = [];
+      for (let c = 0; c < 10; c++)
+        parts.push(await f.run(quality.slice(c * 20, c * 20 + 20), 100 + c));
+      const pixels = new Float32Array(200 * 32 * 32);
+      parts.forEach((p, i) => pixels.set(p.pixels, i * 20 * 32 * 32));
+      const media = { ...parts[0], pixels, images: 200 };
+      const scored = await classifier.classify(media);
+      const agree = scored.labels.reduce((n, l, i) => n + (l === quality[i] ? 1 : 0), 0) / 200;
+      const fd = frechetDistance(
+        { features: scored.features, items: 200 },
+        real,
+        scored.featureDims,
+      );
+      console.log(
+        `   ${f.name.padEnd(22)}${String(forwards).padStart(12)}${(1000 / median(b1)).toFixed(1).padStart(10)}${((16 * 1000) / median(b16)).toFixed(1).padStart(11)}${agree.toFixed(3).padStart(11)}${fd.toFixed(2).padStart(8)}`,
+      );
+    }
+  }
+  if (sections.has(6)) {
+    console.log(
+      `6. MAR continuous speculative decoding (draft ${marDraft.model.manifest.name}) vs plain, ${steps} diffusion steps:`,
+    );
+    for (const batchSize of [1, 4, 16]) {
+      const labels = Array.from({ length: batchSize }, (_, i) => i % 10);
+      const plainMs: number[] = [];
+      const specMs: number[] = [];
+      let acceptance = 0;
+      for (let r = 0; r < rounds; r++) {
+        plainMs.push(
+          await time(() =>
+            runToResult(mar.generator(steps).generate(marRequest(labels), { seed: r })),
+          ),
+        );
+        specMs.push(
+          await time(async () => {
+            const out = await runToResult(
+              mar.generator(steps, marDraft).generate(marRequest(labels), { seed: r }),
+            );
+            acceptance += (out.acceptanceRate ?? 0) / rounds;
+          }),
+        );
+      }
+      const ratios = plainMs.map((p, i) => p / specMs[i]);
+      console.log(
+        `   batch ${String(batchSize).padStart(2)}: plain ${median(plainMs).toFixed(0)} ms, CSpD ${median(specMs).toFixed(0)} ms, speed-up ${median(ratios).toFixed(2)}x (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}), acceptance ${(acceptance * 100).toFixed(1)} %`,
+      );
+    }
+  }
+}
+
+/** Classifier features of the 2,000 real test digits (the last 200 of each class), as tools/models scores. */
+async function realFeatures(): Promise<{ features: Float32Array; items: number }> {
+  const mnist = createRequire(import.meta.url)('mnist') as Record<
+    number,
+    { length: number; get(i: number): number[] }
+  >;
+  const pixels = new Float32Array(2000 * 32 * 32);
+  let n = 0;
+  for (let c = 0; c < 10; c++)
+    for (let i = mnist[c].length - 200; i < mnist[c].length; i++, n++) {
+      const digit = mnist[c].get(i);
+      for (let y = 0; y < 28; y++)
+        for (let x = 0; x < 28; x++) pixels[n * 1024 + (y + 2) * 32 + x + 2] = digit[y * 28 + x];
+    }
+  const scored = await classifier.classify({
+    pixels,
+    images: 2000,
+    channels: 1,
+    height: 32,
+    width: 32,
+  });
+  return { features: scored.features, items: 2000 };
+}

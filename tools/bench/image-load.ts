@@ -37,6 +37,7 @@ async function measure(fusion: 'on' | 'off') {
       sampling: {},
       speculative: false,
       lantern: false,
+      jacobi: false,
     })) {
       // drain progress and result
     }

@@ -15,3 +15,4 @@ export * from './models/reference-classifier';
 export * from './worker/cached-loader';
 export * from './worker/serve-model-tasks';
 export * from './models/call-coalescer';
+export * from './models/frechet-distance';
