@@ -1,12 +1,8 @@
 import type { Decoder } from '../generation/decoder';
-import { GenerationAbortedError } from '../generation/generator';
 import type { ScaleAccumulator, ScaleStepModel } from '../generation/step-model';
+import { concatArrays, LockstepRounds, type RoundMember, type RowBlock } from './lockstep-rounds';
 
-/** A block of rows of a batched step model. */
-export interface RowBlock {
-  readonly first: number;
-  readonly rows: number;
-}
+export type { RowBlock } from './lockstep-rounds';
 
 /**
  * A {@link ScaleStepModel} whose batch can shed rows between scales (its KV cache is re-packed):
@@ -55,23 +51,7 @@ type Op =
   | { kind: 'update'; fHat: Float32Array; codes: Int32Array; images: number; scale: number }
   | { kind: 'decode'; fHat: Float32Array; images: number };
 
-interface Pending {
-  op: Op;
-  started: boolean;
-  resolve: (value: unknown) => void;
-  reject: (error: unknown) => void;
-}
-
-interface Member {
-  rows: number;
-  /** First row in the round's batch (-1 while waiting for a round). */
-  first: number;
-  state: 'idle' | 'waiting' | 'in' | 'left';
-  /** Forwards this member has had (its scale index). */
-  scales: number;
-  signal?: AbortSignal;
-  pending?: Pending;
-}
+type Member = RoundMember<Op>;
 
 /**
  * Cross-request fusion of next-scale (VAR) generations: every member runs its own
@@ -84,13 +64,7 @@ interface Member {
  * boundary), so the result of a member depends only on its own request and seed: alone, it
  * computes exactly what the unfused generator computes.
  */
-export class ScaleFusion<Media> {
-  private round: Member[] = [];
-  private readonly waiting: Member[] = [];
-  private running = false;
-  private starting = false;
-  /** Rows of members that left since the last forward (re-packed before the next). */
-  private dirty = false;
+export class ScaleFusion<Media> extends LockstepRounds<Op> {
   readonly stats: ScaleFusionStats = {
     rounds: 0,
     forwards: 0,
@@ -100,16 +74,8 @@ export class ScaleFusion<Media> {
     decodes: 0,
   };
 
-  constructor(private readonly parts: ScaleFusionParts<Media>) {}
-
-  /** Rows in the running round. */
-  get rows(): number {
-    return this.round.reduce((sum, m) => sum + (m.state === 'in' ? m.rows : 0), 0);
-  }
-
-  /** Most rows one member may have. */
-  get maxRows(): number {
-    return this.parts.maxRows;
+  constructor(private readonly parts: ScaleFusionParts<Media>) {
+    super(parts.maxRows);
   }
 
   /**
@@ -117,20 +83,12 @@ export class ScaleFusion<Media> {
    * of the round (or the queue) at once, failing its waiting call.
    */
   member(signal?: AbortSignal): ScaleFusionMember<Media> {
-    const m: Member = { rows: 0, first: -1, state: 'idle', scales: 0, signal };
+    const m = this.newMember(signal);
     const { accumulator, model } = this.parts;
-    signal?.addEventListener('abort', () => this.abort(m), { once: true });
     return {
       model: {
         vocabSize: model.vocabSize,
-        reset: (batch: number) => {
-          this.leave(m);
-          if (batch > this.parts.maxRows)
-            throw new RangeError(`${batch} rows > fused round capacity ${this.parts.maxRows}`);
-          if (signal?.aborted) throw new GenerationAbortedError(0);
-          Object.assign(m, { rows: batch, first: -1, state: 'waiting', scales: 0 });
-          this.waiting.push(m);
-        },
+        reset: (batch: number) => this.join(m, batch),
         forward: (inputs: Float32Array, newLength: number, classLabels: Int32Array) =>
           this.submit<Float32Array>(m, {
             kind: 'forward',
@@ -144,106 +102,27 @@ export class ScaleFusion<Media> {
         channels: accumulator.channels,
         empty: (batch) => accumulator.empty(batch),
         update: (fHat, codes, images, scale) =>
-          this.submit(m, { kind: 'update', fHat, codes: codes.slice(), images, scale }),
+          this.submit(m, { kind: 'update', fHat, codes: codes.slice(), images, scale }, true),
       },
       decoder: {
-        decode: ({ fHat, images }) => this.submit(m, { kind: 'decode', fHat, images }),
+        decode: ({ fHat, images }) => this.submit(m, { kind: 'decode', fHat, images }, true),
       },
     };
   }
 
-  private submit<T>(m: Member, op: Op): Promise<T> {
-    if (m.signal?.aborted) return Promise.reject(new GenerationAbortedError(m.scales));
-    if (m.state !== 'waiting' && m.state !== 'in')
-      return Promise.reject(new Error('reset() first'));
-    if (m.pending) return Promise.reject(new Error('one call at a time per member'));
-    if (op.kind !== 'forward' && m.state !== 'in')
-      return Promise.reject(new Error('a member updates and decodes inside its round'));
-    return new Promise<T>((resolve, reject) => {
-      m.pending = { op, started: false, resolve: resolve as (v: unknown) => void, reject };
-      this.schedule();
-    });
-  }
-
-  private abort(m: Member): void {
-    const pending = m.pending;
-    if (pending && !pending.started) {
-      m.pending = undefined;
-      pending.reject(new GenerationAbortedError(m.scales));
-    }
-    if (!pending?.started) this.leave(m);
-  }
-
-  private leave(m: Member): void {
-    if (m.state === 'waiting') this.waiting.splice(this.waiting.indexOf(m), 1);
-    if (m.state === 'in') this.dirty = true;
-    if (m.state !== 'idle') m.state = 'left';
-    const pending = m.pending;
-    if (pending && !pending.started) {
-      m.pending = undefined;
-      pending.reject(new Error('member released'));
-    }
-    this.schedule();
-  }
-
-  /** Runs the next batch once every member of the round waits on one. */
-  private schedule(): void {
-    if (this.running) return;
-    this.round = this.round.filter((m) => m.state === 'in');
-    if (this.round.length === 0) {
-      if (this.dirty) this.dirty = false;
-      // Between rounds: let requests that arrived in the same tick join the new round.
-      if (this.waiting.some((m) => m.pending) && !this.starting) {
-        this.starting = true;
-        setImmediate(() => {
-          this.starting = false;
-          this.startRound();
-        });
-      }
-      return;
-    }
-    if (this.round.some((m) => !m.pending)) return;
-    this.running = true;
-    this.runBatch()
-      .catch((error: unknown) => {
-        for (const m of this.round) {
-          const p = m.pending;
-          if (p?.started) {
-            m.pending = undefined;
-            p.reject(error);
-          }
-        }
-      })
-      .finally(() => {
-        this.running = false;
-        this.schedule();
-      });
-  }
-
-  private startRound(): void {
-    if (this.running || this.round.some((m) => m.state === 'in')) return this.schedule();
-    const joined: Member[] = [];
-    let rows = 0;
-    // First come, first served: a member that does not fit waits (and so does everyone behind it).
-    while (this.waiting.length > 0 && this.waiting[0]!.pending) {
-      const next = this.waiting[0]!;
-      if (rows + next.rows > this.parts.maxRows) break;
-      this.waiting.shift();
-      next.state = 'in';
-      next.first = rows;
-      rows += next.rows;
-      joined.push(next);
-    }
-    if (joined.length === 0) return;
-    this.round = joined;
-    this.dirty = false;
-    this.stats.rounds++;
+  protected startBatch(rows: number): void {
     this.parts.model.reset(rows);
-    this.schedule();
   }
 
-  private async runBatch(): Promise<void> {
-    const members = this.round;
+  protected keepRows(blocks: readonly RowBlock[]): void {
+    this.parts.model.keepRows(blocks);
+  }
+
+  protected override onRoundStart(): void {
+    this.stats.rounds++;
+  }
+
+  protected async runBatch(members: Member[]): Promise<void> {
     if (members.every((m) => m.pending!.op.kind === 'forward')) return this.forward(members);
     // Updates and decodes carry no shared state: batch those that wait now (forwards wait for all).
     const updates = members.filter((m) => m.pending!.op.kind === 'update');
@@ -261,21 +140,11 @@ export class ScaleFusion<Media> {
     const newLength = ops[0]!.newLength;
     if (ops.some((op) => op.newLength !== newLength))
       throw new Error('members of a round must be at the same scale');
-    if (this.dirty) {
-      this.dirty = false;
-      let row = 0;
-      const blocks = members.map((m) => {
-        const block = { first: m.first, rows: m.rows };
-        m.first = row;
-        row += m.rows;
-        return block;
-      });
-      this.parts.model.keepRows(blocks);
-    }
+    this.repack(members);
     for (const m of members) m.pending!.started = true;
     const rows = members.reduce((sum, m) => sum + m.rows, 0);
     const { channels } = this.parts.accumulator;
-    const inputs = concat(ops.map((op) => op.inputs));
+    const inputs = concatArrays(ops.map((op) => op.inputs));
     const labels = new Int32Array(rows);
     members.forEach((m, i) => labels.set(ops[i]!.labels, m.first));
     const logits = await this.parts.model.forward(
@@ -288,7 +157,7 @@ export class ScaleFusion<Media> {
     this.stats.maxRows = Math.max(this.stats.maxRows, rows);
     const rowSize = newLength * this.parts.model.vocabSize;
     this.settle(members, (m) => logits.slice(m.first * rowSize, (m.first + m.rows) * rowSize));
-    for (const m of members) m.scales++;
+    for (const m of members) m.steps++;
   }
 
   private async update(members: Member[]): Promise<void> {
@@ -296,8 +165,8 @@ export class ScaleFusion<Media> {
     for (const m of members) m.pending!.started = true;
     const images = ops.reduce((sum, op) => sum + op.images, 0);
     const out = await this.parts.accumulator.update(
-      concat(ops.map((op) => op.fHat)),
-      concatInt(ops.map((op) => op.codes)),
+      concatArrays(ops.map((op) => op.fHat)),
+      concatArrays(ops.map((op) => op.codes)),
       images,
       ops[0]!.scale,
     );
@@ -320,7 +189,7 @@ export class ScaleFusion<Media> {
     for (const m of members) m.pending!.started = true;
     const images = ops.reduce((sum, op) => sum + op.images, 0);
     const media = await this.parts.decoder.decode({
-      fHat: concat(ops.map((op) => op.fHat)),
+      fHat: concatArrays(ops.map((op) => op.fHat)),
       images,
     });
     this.stats.decodes++;
@@ -328,39 +197,4 @@ export class ScaleFusion<Media> {
     const firsts = ops.map((op) => ((first += op.images), first - op.images));
     this.settle(members, (_, i) => this.parts.sliceMedia(media, firsts[i]!, ops[i]!.images));
   }
-
-  /** Resolves every member's started call (members that left meanwhile get nothing). */
-  private settle(members: Member[], value: (m: Member, i: number) => unknown): void {
-    const done = members.map((m, i) => {
-      const p = m.pending;
-      m.pending = undefined;
-      if (!p) return () => undefined;
-      if (m.state !== 'in') return () => p.reject(new Error('member released'));
-      const v = value(m, i);
-      return () => p.resolve(v);
-    });
-    for (const resolve of done) resolve();
-  }
-}
-
-function concat(parts: Float32Array[]): Float32Array {
-  if (parts.length === 1) return parts[0]!;
-  const out = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
-function concatInt(parts: Int32Array[]): Int32Array {
-  if (parts.length === 1) return parts[0]!;
-  const out = new Int32Array(parts.reduce((s, p) => s + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
