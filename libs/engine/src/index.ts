@@ -26,3 +26,4 @@ export * from './generators/jacobi-raster-generator';
 export * from './heads/diffusion-token-head';
 export * from './generators/next-cell-flow-generator';
 export * from './generators/masked-diffusion-generator';
+export * from './generators/cell-flow-fusion';

@@ -76,6 +76,27 @@ describe('xAR next-cell flow matching on xar-mnist', () => {
     expect(Array.from(c.tokens)).not.toEqual(Array.from(a.tokens));
   }, 60_000);
 
+  it('concurrent requests share one forward per solver step (fusion) and compute what they compute alone', async () => {
+    const alone = await runToResult(pipeline.generator(2).generate(request([6]), { seed: 3 }));
+    const fusion = pipeline.fused(64);
+    const results = await Promise.all(
+      [3, 4, 5, 6].map((seed) =>
+        runToResult(pipeline.fusedGenerator(fusion.member()).generate(request([6]), { seed })),
+      ),
+    );
+    const perImage = pipeline.dims.cellCount * pipeline.defaults.flowSteps;
+    expect(fusion.stats).toMatchObject({
+      rounds: 1,
+      forwards: perImage,
+      rowForwards: perImage * 8,
+    });
+    const diff = results[0].tokens.reduce(
+      (m, v, i) => Math.max(m, Math.abs(v - alone.tokens[i])),
+      0,
+    );
+    expect(diff).toBeLessThan(1e-3);
+  }, 60_000);
+
   it('stops within one solver step of an abort', async () => {
     const controller = new AbortController();
     const error = await runToResult(

@@ -53,6 +53,8 @@ export abstract class LockstepRounds<Op> {
   protected abstract startBatch(rows: number): void;
   /** Keeps only `blocks` of rows (in this order), packed from row 0. */
   protected abstract keepRows(blocks: readonly RowBlock[]): void;
+  /** A round starts (for its statistics). */
+  protected abstract onRoundStart(): void;
   /** Runs the calls the round's members wait on (each member's `pending`). */
   protected abstract runBatch(members: RoundMember<Op>[]): Promise<void>;
 
@@ -193,9 +195,6 @@ export abstract class LockstepRounds<Op> {
     this.startBatch(rows);
     this.schedule();
   }
-
-  /** Hook for round statistics. */
-  protected onRoundStart(): void {}
 }
 
 /** Concatenates typed arrays (the parts' own array when there is one). */

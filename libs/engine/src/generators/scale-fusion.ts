@@ -118,7 +118,7 @@ export class ScaleFusion<Media> extends LockstepRounds<Op> {
     this.parts.model.keepRows(blocks);
   }
 
-  protected override onRoundStart(): void {
+  protected onRoundStart(): void {
     this.stats.rounds++;
   }
 

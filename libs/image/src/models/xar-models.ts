@@ -1,4 +1,4 @@
-import type { CellVelocityModel } from '@nextx/engine';
+import type { RowBlock, RowCellVelocityModel } from '@nextx/engine';
 import { KvCache, type OnnxGraph, type TensorValue } from '@nextx/runtime';
 
 /** Shapes of an xAR step graph. */
@@ -8,6 +8,7 @@ export interface XarDims {
   readonly tokenDim: number;
   readonly cellSize: number;
   readonly cellCount: number;
+  /** Most rows of a batch. */
   readonly maxBatch: number;
 }
 
@@ -17,41 +18,59 @@ export interface XarDims {
  * writes its present into the spare buffer and leaves the cache as it was; the step that
  * prepends the clean previous cell advances the cache and drops the noisy cell's entries.
  */
-export class OnnxCellVelocityModel implements CellVelocityModel {
+export class OnnxCellVelocityModel implements RowCellVelocityModel {
   readonly tokenDim: number;
   readonly cellSize: number;
   readonly cellCount: number;
-  private readonly cache: KvCache;
-  private readonly labels: BigInt64Array;
-  private readonly inputs: Float32Array;
-  private readonly times: Float32Array;
-  private readonly positions: BigInt64Array;
-  private readonly velocities: Float32Array;
+  /** Most rows: buffers grow (by powers of two) up to it with the largest batch seen. */
+  readonly maxRows: number;
+  private cache!: KvCache;
+  private capacity = 0;
+  private labels = new BigInt64Array(0);
+  private inputs = new Float32Array(0);
+  private times = new Float32Array(0);
+  private positions = new BigInt64Array(0);
+  private velocities = new Float32Array(0);
 
   constructor(
     private readonly graph: OnnxGraph,
-    dims: XarDims,
+    private readonly dims: XarDims,
   ) {
     this.tokenDim = dims.tokenDim;
     this.cellSize = dims.cellSize;
     this.cellCount = dims.cellCount;
-    // Room for every clean cell but the last, plus the two cells of one call.
-    this.cache = KvCache.forGraph(graph, {
-      heads: dims.heads,
-      headDim: dims.headDim,
-      maxLength: (dims.cellCount + 1) * dims.cellSize,
-      maxBatch: dims.maxBatch,
-    });
-    const seq = 2 * dims.cellSize;
-    this.labels = new BigInt64Array(dims.maxBatch);
-    this.inputs = new Float32Array(dims.maxBatch * seq * dims.tokenDim);
-    this.times = new Float32Array(dims.maxBatch * seq);
-    this.positions = new BigInt64Array(dims.maxBatch * seq);
-    this.velocities = new Float32Array(dims.maxBatch * seq * dims.tokenDim);
+    this.maxRows = dims.maxBatch;
   }
 
   reset(batch: number): void {
+    if (batch > this.maxRows) throw new RangeError(`batch ${batch} > ${this.maxRows} rows`);
+    if (batch > this.capacity) this.grow(Math.min(this.maxRows, 2 ** Math.ceil(Math.log2(batch))));
     this.cache.reset(batch);
+  }
+
+  /** Keeps only `blocks` of rows, packed from row 0 (a fused round sheds a member's rows). */
+  keepRows(blocks: readonly RowBlock[]): void {
+    let to = 0;
+    const moves = blocks.map((b) => ({ from: b.first, to: (to += b.rows) - b.rows, rows: b.rows }));
+    this.cache.relayout(moves, to, this.cache.length);
+  }
+
+  private grow(rows: number): void {
+    const { dims } = this;
+    // Room for every clean cell but the last, plus the two cells of one call.
+    this.cache = KvCache.forGraph(this.graph, {
+      heads: dims.heads,
+      headDim: dims.headDim,
+      maxLength: (dims.cellCount + 1) * dims.cellSize,
+      maxBatch: rows,
+    });
+    const seq = 2 * dims.cellSize;
+    this.labels = new BigInt64Array(rows);
+    this.inputs = new Float32Array(rows * seq * dims.tokenDim);
+    this.times = new Float32Array(rows * seq);
+    this.positions = new BigInt64Array(rows * seq);
+    this.velocities = new Float32Array(rows * seq * dims.tokenDim);
+    this.capacity = rows;
   }
 
   async velocity(

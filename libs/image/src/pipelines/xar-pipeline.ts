@@ -1,4 +1,9 @@
-import { EulerMaruyamaFlowSolver, NextCellFlowGenerator } from '@nextx/engine';
+import {
+  CellFlowFusion,
+  EulerMaruyamaFlowSolver,
+  NextCellFlowGenerator,
+  type CellVelocityModel,
+} from '@nextx/engine';
 import type { LoadedModel, ModelRepository } from '@nextx/runtime';
 import type { ImageBatch } from '../models/code-decoder';
 import { PatchTokenDecoder, readPatchTokenLayout } from '../models/patch-tokens';
@@ -19,6 +24,10 @@ export interface XarPipeline {
   readonly decoder: PatchTokenDecoder;
   /** A generator whose cache holds `rows` rows (images, doubled by CFG). */
   generator(rows: number): NextCellFlowGenerator<ImageBatch>;
+  /** A shared fusion of concurrent generations: one batched forward per solver step. */
+  fused(maxRows: number): CellFlowFusion;
+  /** A generator over one member of a {@link fused} fusion. */
+  fusedGenerator(member: CellVelocityModel): NextCellFlowGenerator<ImageBatch>;
 }
 
 interface XarContract {
@@ -54,17 +63,21 @@ export async function loadXarPipeline(
   const decoder = new PatchTokenDecoder(readPatchTokenLayout(c.tokens));
   const step = model.graph('step');
   const tEnd = c.flow.t_end;
+  const over = (velocity: CellVelocityModel) =>
+    new NextCellFlowGenerator(
+      velocity,
+      () => new EulerMaruyamaFlowSolver({ tEnd }),
+      decoder,
+      c.null_class,
+    );
   return {
     model,
     dims,
     defaults: { guidanceScale: d.cfg_scale, flowSteps: d.flow_steps },
     decoder,
-    generator: (rows) =>
-      new NextCellFlowGenerator(
-        new OnnxCellVelocityModel(step, { ...dims, maxBatch: rows }),
-        () => new EulerMaruyamaFlowSolver({ tEnd }),
-        decoder,
-        c.null_class,
-      ),
+    generator: (rows) => over(new OnnxCellVelocityModel(step, { ...dims, maxBatch: rows })),
+    fused: (maxRows) =>
+      new CellFlowFusion(new OnnxCellVelocityModel(step, { ...dims, maxBatch: maxRows })),
+    fusedGenerator: over,
   };
 }

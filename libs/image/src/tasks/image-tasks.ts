@@ -91,7 +91,8 @@ export interface ImageTaskOptions {
   readonly fusedRows: number;
   /**
    * Batch concurrent requests: raster ones into one forward per step, VAR ones into rounds with
-   * one forward (and one f̂ update and decode) per scale.
+   * one forward (and one f̂ update and decode) per scale, xAR ones into rounds with one forward
+   * per solver step, MAR ones by dynamic batching of backbone and head calls.
    */
   readonly fusion: boolean;
 }
@@ -110,6 +111,10 @@ export function imageTaskHandlers(
     repository.manifest(name).then((m) => m.family),
   );
   const xars = new CachedLoader((name: string) => loadXarPipeline(repository, name));
+  // One fusion per xAR model: concurrent requests share one forward per solver step.
+  const xarFusions = new CachedLoader((name: string) =>
+    xars.get(name).then((pipeline) => pipeline.fused(options.fusedRows)),
+  );
   // MAR graphs are stateless: with fusion on, concurrent requests' calls share forwards.
   const marRows = options.fusion ? { fusedRows: options.fusedRows } : {};
   const mars = new CachedLoader((name: string) => loadMarPipeline(repository, name, marRows));
@@ -176,7 +181,14 @@ export function imageTaskHandlers(
     const guided = task.guidanceScale !== 1;
     if (family === 'xar') {
       const pipeline = await xars.get(task.model);
-      events = pipeline.generator((guided ? 2 : 1) * task.numImages).generate(
+      const rows = (guided ? 2 : 1) * task.numImages;
+      // A request larger than a whole round runs on a model of its own.
+      const fusion = options.fusion ? await xarFusions.get(task.model) : undefined;
+      const generator =
+        fusion && rows <= fusion.maxRows
+          ? pipeline.fusedGenerator(fusion.member(context.signal))
+          : pipeline.generator(rows);
+      events = generator.generate(
         {
           classLabels,
           guidanceScale: task.guidanceScale,
