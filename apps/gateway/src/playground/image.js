@@ -65,15 +65,23 @@ function applyModel() {
   }
   speculative.disabled = !details.hasDraft;
   if (!details.hasDraft) speculative.checked = false;
-  lantern.disabled = !speculative.checked;
-  if (lantern.disabled) lantern.checked = false;
-  readSampling = samplingControls($('sampling'), info.defaults);
+  syncLantern();
+  // Continuous tokens (xAR, MAR) have no codebook to filter; xAR's noise is its solver's own.
+  const family = String(info.family ?? '');
+  const continuous = family.endsWith('_XAR') || family.endsWith('_MAR');
+  const omit = continuous ? ['topK', 'topP', 'minP'] : [];
+  if (family.endsWith('_XAR')) omit.push('temperature');
+  readSampling = samplingControls($('sampling'), info.defaults, { omit });
 }
 
-speculative.addEventListener('change', () => {
-  lantern.disabled = !speculative.checked;
-  if (!speculative.checked) lantern.checked = false;
-});
+/** LANTERN relaxes discrete (raster) speculative decoding only. */
+function syncLantern() {
+  lantern.disabled =
+    !speculative.checked || !String(current()?.family ?? '').endsWith('_RASTER');
+  if (lantern.disabled) lantern.checked = false;
+}
+
+speculative.addEventListener('change', syncLantern);
 
 function revokeAll() {
   while (urls.length > 0) URL.revokeObjectURL(urls.pop());
