@@ -76,8 +76,7 @@ function applyModel() {
 
 /** LANTERN relaxes discrete (raster) speculative decoding only. */
 function syncLantern() {
-  lantern.disabled =
-    !speculative.checked || !String(current()?.family ?? '').endsWith('_RASTER');
+  lantern.disabled = !speculative.checked || !String(current()?.family ?? '').endsWith('_RASTER');
   if (lantern.disabled) lantern.checked = false;
 }
 
