@@ -3,14 +3,12 @@ import { readStatusDetails, type RunningGrpcService } from '@nextx/grpc';
 import { DigitClassifier } from '@nextx/image';
 import { decodePng, encodePng } from '@nextx/media';
 import { models } from '@nextx/proto';
-import { ModelRepository } from '@nextx/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadImageConfig } from '../src/config';
 import {
   collect,
   heldOutDigit,
   SAMPLING,
-  startImageService,
+  startWithClassifier,
   type Client,
 } from './image-service-client';
 
@@ -23,11 +21,7 @@ describe('image-service: continuous-token models over gRPC', () => {
   let classifier: DigitClassifier;
 
   beforeAll(async () => {
-    ({ service, client } = await startImageService({}));
-    const repository = new ModelRepository(loadImageConfig({}).image.modelsDir);
-    classifier = new DigitClassifier(
-      (await repository.load('mnist-classifier')).graph('classifier'),
-    );
+    ({ service, client, classifier } = await startWithClassifier());
   }, 120_000);
 
   afterAll(async () => {

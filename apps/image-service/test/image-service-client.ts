@@ -1,5 +1,7 @@
 import { createRequire } from 'node:module';
 import { JsonLogger, startGrpcService, TypedGrpcClient } from '@nextx/grpc';
+import { DigitClassifier } from '@nextx/image';
+import { ModelRepository } from '@nextx/runtime';
 import { freePort } from '@nextx/grpc/testing';
 import { image, PROTO_FILES } from '@nextx/proto';
 import { loadImageConfig } from '../src/config';
@@ -64,4 +66,14 @@ export function heldOutDigit(c: number, index = 900): Float32Array {
   for (let y = 0; y < 28; y++)
     for (let x = 0; x < 28; x++) pixels[(y + 2) * 32 + x + 2] = digit[y * 28 + x];
   return pixels;
+}
+
+/** The service with default settings, a client, and the reference digit classifier to score with. */
+export async function startWithClassifier() {
+  const started = await startImageService({});
+  const repository = new ModelRepository(loadImageConfig({}).image.modelsDir);
+  const classifier = new DigitClassifier(
+    (await repository.load('mnist-classifier')).graph('classifier'),
+  );
+  return { ...started, classifier };
 }

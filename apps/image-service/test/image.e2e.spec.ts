@@ -8,7 +8,6 @@ import {
   type RunningGrpcService,
 } from '@nextx/grpc';
 import { DigitClassifier, type ImageTasks } from '@nextx/image';
-import { ModelRepository } from '@nextx/runtime';
 import { healthCheckLatencies } from '@nextx/grpc/testing';
 import { decodePng, encodePng } from '@nextx/media';
 import { image, models } from '@nextx/proto';
@@ -18,9 +17,9 @@ import {
   heldOutDigit,
   SAMPLING,
   startImageService,
+  startWithClassifier,
   type Client,
 } from './image-service-client';
-import { loadImageConfig } from '../src/config';
 import type { GenerationService } from '@nextx/serving';
 import { IMAGE_GENERATION } from '../src/tokens';
 
@@ -31,11 +30,7 @@ describe('image-service over gRPC with the reference models', () => {
   let classifier: DigitClassifier;
 
   beforeAll(async () => {
-    ({ service, client } = await startImageService({}));
-    const repository = new ModelRepository(loadImageConfig({}).image.modelsDir);
-    classifier = new DigitClassifier(
-      (await repository.load('mnist-classifier')).graph('classifier'),
-    );
+    ({ service, client, classifier } = await startWithClassifier());
   }, 120_000);
 
   afterAll(async () => {
