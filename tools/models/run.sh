@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # One command per reference model; each rebuilds models/<name>/ from scratch with a fixed seed.
 #   tools/models/run.sh classifier | raster | draft | var | eval [extra args for that step]
+#   tools/models/run.sh xar | mar | mar-draft | mar-cspd | continuous   (continuous-token digits: 4x4 pixel patches;
+#   continuous = xar and mar in parallel, then the MAR draft, then the CSpD acceptance of the pair)
 #   tools/models/run.sh vq-video | nbp | ntp | video   (Moving-MNIST video models; video = vq-video + nbp + ntp + evals)
 #   tools/models/run.sh audio-data | codec | note-classifier | musicgen | magnet | audio-eval | audio
 #   (FluidR3 GM notes; audio = all audio steps in dependency order, the pairs in parallel)
@@ -15,7 +17,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 py="$here/.venv/bin/python"; [ -x "$py" ] || py=/usr/bin/python3
-cmd="${1:?usage: run.sh classifier|vq-raster|raster|draft|var|vq-video|nbp|ntp|video|eval|all|audio-data|codec|note-classifier|musicgen|magnet|audio-eval|audio|ts-data|chronos|chronos-baselines|chronos-eval|chronos-heldout|shape-data|shape-classifier|shape-octree|shape-raster|shape-eval|shape}"; shift || true
+cmd="${1:?usage: run.sh classifier|vq-raster|raster|draft|var|xar|mar|mar-draft|mar-cspd|continuous|vq-video|nbp|ntp|video|eval|all|audio-data|codec|note-classifier|musicgen|magnet|audio-eval|audio|ts-data|chronos|chronos-baselines|chronos-eval|chronos-heldout|shape-data|shape-classifier|shape-octree|shape-raster|shape-eval|shape}"; shift || true
 export NEXTX_RUN_SH=1
 cd "$here"
 case "$cmd" in
@@ -29,6 +31,16 @@ case "$cmd" in
               exec "$py" -m nextx_models.var "$@" ;;
   var-encoder) exec "$py" -m nextx_models.var_encoder "$@" ;;
   eval)       exec "$py" -m nextx_models.eval "$@" ;;
+  xar)        exec "$py" -m nextx_models.xar "$@" ;;
+  mar)        exec "$py" -m nextx_models.mar "$@" ;;
+  mar-draft)  exec "$py" -m nextx_models.mar --draft "$@" ;;
+  mar-cspd)   exec "$py" -m nextx_models.mar_cspd "$@" ;;
+  continuous) # xAR and MAR in parallel (one thread each), then the MAR draft and the CSpD acceptance
+              NEXTX_THREADS=1 "$py" -m nextx_models.xar --threads 1 & p1=$!
+              NEXTX_THREADS=1 "$py" -m nextx_models.mar --threads 1 & p2=$!
+              wait $p1; wait $p2
+              NEXTX_THREADS=1 "$py" -m nextx_models.mar --draft --threads 1
+              exec "$py" -m nextx_models.mar_cspd ;;
   vq-video)   exec "$py" -m nextx_models.mmnist vq "$@" ;;
   nbp)        exec "$py" -m nextx_models.video nbp "$@" ;;
   ntp)        exec "$py" -m nextx_models.video ntp "$@" ;;
