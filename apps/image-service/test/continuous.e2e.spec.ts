@@ -30,7 +30,7 @@ describe('image-service: continuous-token models over gRPC', () => {
   });
 
   /** Class agreement of `perClass` images of every class, generated through the service. */
-  async function agreementOf(model: string, speculative: boolean, perClass = 20) {
+  async function agreementOf(model: string, speculative: boolean, perClass = 10) {
     const pngs: Uint8Array[] = [];
     const labels: number[] = [];
     let acceptance = 0;
@@ -58,7 +58,7 @@ describe('image-service: continuous-token models over gRPC', () => {
     ['mar-mnist', false],
     ['mar-mnist', true],
   ] as const) {
-    it(`${model}${speculative ? ' with continuous speculative decoding' : ''}: class agreement ≥ recorded − 3 SE (200 samples)`, async () => {
+    it(`${model}${speculative ? ' with continuous speculative decoding' : ''}: class agreement ≥ recorded − 3 SE (100 samples)`, async () => {
       const { models: list } = await client.unary('listModels', {});
       const recorded = list.find((m) => m.model?.name === model)!.quality!.classAgreement!;
       const { agreement, n, acceptance } = await agreementOf(model, speculative);

@@ -13,7 +13,7 @@ import {
 
 const repository = new ModelRepository(referenceModelsDir());
 let classifier: DigitClassifier;
-const labels = Array.from({ length: 500 }, (_, i) => Math.floor(i / 50));
+const labels = Array.from({ length: 300 }, (_, i) => Math.floor(i / 30));
 
 beforeAll(async () => {
   classifier = new DigitClassifier((await repository.load('mnist-classifier')).graph('classifier'));
@@ -45,7 +45,7 @@ describe('xAR next-cell flow matching on xar-mnist', () => {
     pipeline = await loadXarPipeline(repository, 'xar-mnist');
   }, 60_000);
 
-  it('reaches the class agreement recorded in model.json (500 samples at the defaults)', async () => {
+  it('reaches the class agreement recorded in model.json (300 samples at the defaults)', async () => {
     const result = await runToResult(
       pipeline.generator(2 * labels.length).generate(request(labels), { seed: 1 }),
     );
@@ -88,7 +88,7 @@ describe('xAR next-cell flow matching on xar-mnist', () => {
     expect(fusion.stats).toMatchObject({
       rounds: 1,
       forwards: perImage,
-      rowForwards: perImage * 8,
+      rowForwards: perImage * 4 * (pipeline.defaults.guidanceScale !== 1 ? 2 : 1),
     });
     const diff = results[0].tokens.reduce(
       (m, v, i) => Math.max(m, Math.abs(v - alone.tokens[i])),
@@ -125,7 +125,7 @@ describe('MAR masked autoregression with a diffusion head on mar-mnist', () => {
     draft = await loadMarPipeline(repository, 'mar-mnist-draft');
   }, 60_000);
 
-  it('reaches the class agreement recorded in model.json (500 samples at the defaults)', async () => {
+  it('reaches the class agreement recorded in model.json (300 samples at the defaults)', async () => {
     const result = await runToResult(
       pipeline.generator(pipeline.defaults.numSamplingSteps).generate(request(labels), { seed: 1 }),
     );
