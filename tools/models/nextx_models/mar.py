@@ -194,7 +194,9 @@ class Ddpm:
         self.logvar = np.log(large if variance == "fixedLarge" else small)
 
     def mean(self, k, x, eps):
-        x0 = self.recip[k] * x - self.recipm1[k] * eps
+        # x0 clipped to the token range [-1, 1] (ADM clip_denoised=True; MAR passes False): at t = 999 of the cosine
+        # schedule 1/sqrt(alpha_bar) is 2e4, so a small model's eps error would otherwise blow x0 up
+        x0 = np.clip(self.recip[k] * x - self.recipm1[k] * eps, -1, 1)
         return self.c1[k] * x0 + self.c2[k] * x
 
 
@@ -274,6 +276,7 @@ def export(m: MAR, folder: Path) -> dict:
 def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("--draft", action="store_true")
+    ap.add_argument("--from-cache", action="store_true", help="skip training: load tools/models/.cache/mar[-draft].pt")
     ap.add_argument("--budget-seconds", type=float, default=None)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--seed", type=int, default=0)
@@ -287,7 +290,13 @@ def main(argv=None):
     folder = C.MODELS_DIR / name
     shutil.rmtree(folder, ignore_errors=True); folder.mkdir(parents=True)
     m = MAR(**SIZES[name])
-    info = train(m, budget, args.seed, args.mnist)
+    cache = C.CACHE_DIR / ("mar-draft" if args.draft else "mar")
+    if args.from_cache:  # evaluate the weights of an earlier training again (its record is kept beside them)
+        m.load_state_dict(torch.load(cache.with_suffix(".pt")))
+        info = {**C.read_json(cache.with_suffix(".json")), "evaluated_from": str(cache.with_suffix(".pt").name)}
+    else:
+        info = train(m, budget, args.seed, args.mnist)
+        C.write_json(cache.with_suffix(".json"), info)
     print(f"[mar] {name} trained {info}", flush=True)
     parity = export(m, folder)
     backbone, head = C.ort_session(folder / "mar_backbone.onnx"), C.ort_session(folder / "mar_head.onnx")
@@ -344,6 +353,7 @@ def main(argv=None):
             "tokens": P.contract(), "num_classes": C.NUM_CLASSES, "null_class": C.NUM_CLASSES, "codebook_size": 0,
             "image": {"shape": [1, 32, 32], "range": [0, 1], "note": "28x28 digit padded by 2 pixels"},
             "diffusion": {"beta_schedule": "cosine", "num_train_timesteps": T_TRAIN, "prediction": "epsilon",
+                          "clip_denoised": True,
                           "variance": defaults.get("variance", "fixedLarge"),
                           "variance_note": "fixed (no learned sigma): the sweep picks beta (fixedLarge) or the posterior variance (fixedSmall)"},
             "mask_schedule": "cosine"},

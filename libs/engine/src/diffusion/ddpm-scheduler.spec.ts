@@ -82,3 +82,24 @@ describe('DdpmScheduler', () => {
     expect(Math.abs(large - SIGMA)).toBeLessThan(Math.abs(small - SIGMA));
   });
 });
+
+describe('DdpmScheduler clipSample', () => {
+  it('clips the predicted x₀ before the posterior mean (ADM clip_denoised)', () => {
+    const clipped = new DdpmScheduler({ clipSample: 1 });
+    const free = new DdpmScheduler();
+    clipped.setTimesteps(10);
+    free.setTimesteps(10);
+    const t = clipped.timesteps[0];
+    // An ε far off at the noisiest step: x₀ = √(1/ᾱ)·x − √(1/ᾱ − 1)·ε is huge unless clipped.
+    const eps = Float32Array.of(-3);
+    const a = Float32Array.of(0.5);
+    const b = Float32Array.of(0.5);
+    const meanA = new Float32Array(1);
+    const meanB = new Float32Array(1);
+    clipped.distribution(eps, t, a, meanA);
+    free.distribution(eps, t, b, meanB);
+    expect(Math.abs(meanB[0])).toBeGreaterThan(100 * Math.abs(meanA[0]));
+    // With x₀ clipped to 1 the mean is c₁·1 + c₂·x: within the data range.
+    expect(Math.abs(meanA[0])).toBeLessThan(1);
+  });
+});

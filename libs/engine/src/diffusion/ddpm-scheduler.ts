@@ -19,6 +19,13 @@ export interface DdpmSchedulerOptions extends DiffusionSchedulerOptions {
    * with few steps. MAR learns the variance: pass its `varianceValues` to `step`.
    */
   readonly varianceType?: DdpmVarianceType;
+  /**
+   * Clips the predicted x₀ to [−r, r] before the posterior mean (ADM `clip_denoised`, diffusers
+   * `clip_sample_range`). MAR passes no clipping; a small head on pixel tokens needs it, because
+   * at the last training timestep of the cosine schedule 1/√ᾱ is about 2·10⁴ and any ε error
+   * would blow x₀ up. Default: no clipping.
+   */
+  readonly clipSample?: number;
 }
 
 /**
@@ -32,6 +39,7 @@ export class DdpmScheduler extends RespacedEpsilonScheduler {
   readonly name = 'ddpm';
   readonly stochastic = true;
   private readonly varianceType: DdpmVarianceType;
+  private readonly clip: number;
   private coefficients: {
     recip: Float64Array;
     recipMinusOne: Float64Array;
@@ -51,6 +59,7 @@ export class DdpmScheduler extends RespacedEpsilonScheduler {
   constructor(options: DdpmSchedulerOptions = {}) {
     super(options);
     this.varianceType = options.varianceType ?? 'fixedLarge';
+    this.clip = options.clipSample ?? Infinity;
   }
 
   protected onTimesteps({ betas, alphasCumprod, alphasCumprodPrev }: RespacedTables): void {
@@ -142,7 +151,10 @@ export class DdpmScheduler extends RespacedEpsilonScheduler {
     const c = this.coefficients;
     for (let j = 0; j < sample.length; j++) {
       const x = sample[j];
-      const x0 = c.recip[k] * x - c.recipMinusOne[k] * eps[j];
+      const x0 = Math.min(
+        this.clip,
+        Math.max(-this.clip, c.recip[k] * x - c.recipMinusOne[k] * eps[j]),
+      );
       out[j] = c.mean1[k] * x0 + c.mean2[k] * x;
     }
   }

@@ -46,6 +46,8 @@ interface MarContract {
     beta_schedule: BetaScheduleName;
     num_train_timesteps: number;
     variance: 'fixedLarge' | 'fixedSmall';
+    /** x₀ clipped to the token range [−1, 1] before each posterior mean. */
+    clip_denoised?: boolean;
   };
 }
 
@@ -83,6 +85,7 @@ export async function loadMarPipeline(
       betaSchedule: c.diffusion.beta_schedule,
       numTrainTimesteps: c.diffusion.num_train_timesteps,
       varianceType: c.diffusion.variance,
+      clipSample: c.diffusion.clip_denoised ? 1 : undefined,
     });
     scheduler.setTimesteps(steps);
     return new DiffusionTokenHead(denoiser, scheduler);
