@@ -183,3 +183,17 @@ class Timer:
 
     def __call__(self) -> float:
         return round(time.time() - self.t0, 1)
+
+
+def step_with_ema(opt, model, ema, loss, step: int, lr: float, warmup: int = 300, clip: float = 1.0,
+                  decay: float = 0.999) -> None:
+    """One optimiser step with linear warm-up, gradient clipping and an EMA copy of the weights (the EMA ramps up as
+    (1 + step) / (10 + step) to `decay`): the training step of the continuous-token models."""
+    for pg in opt.param_groups:
+        pg["lr"] = lr * min(1.0, (step + 1) / warmup)
+    opt.zero_grad(); loss.backward(); torch.nn.utils.clip_grad_norm_(model.parameters(), clip); opt.step()
+    with torch.no_grad():
+        d = min(decay, (1 + step) / (10 + step))
+        for pe, pm in zip(ema.parameters(), model.parameters()):
+            pe.mul_(d).add_(pm, alpha=1 - d)
+

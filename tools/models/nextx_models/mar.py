@@ -146,12 +146,7 @@ def train(m: MAR, budget: float, seed: int, mnist) -> dict:
         a = ab[t].unsqueeze(-1)
         xt = a.sqrt() * x0 + (1 - a).sqrt() * eps
         loss = ((m.head(xt, t, zz) - eps) ** 2).mean()
-        lr = 6e-4 * min(1.0, (step + 1) / 300)
-        for pg in opt.param_groups: pg["lr"] = lr
-        opt.zero_grad(); loss.backward(); torch.nn.utils.clip_grad_norm_(m.parameters(), 1.0); opt.step()
-        with torch.no_grad():
-            d = min(0.999, (1 + step) / (10 + step))
-            for pe, pm in zip(ema.parameters(), m.parameters()): pe.mul_(d).add_(pm, alpha=1 - d)
+        C.step_with_ema(opt, m, ema, loss, step, 6e-4)
         losses.append(loss.item()); step += 1
         if step % 200 == 0:
             print(f"[mar] step {step} loss {np.mean(losses[-200:]):.4f} ({time.time() - t0:.0f} s)", flush=True)
