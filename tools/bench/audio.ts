@@ -15,6 +15,7 @@ import {
 } from '@nextx/audio';
 import { ModelRepository } from '@nextx/runtime';
 import { referenceModelsDir } from '@nextx/runtime/testing';
+import { median, paired, report, spread } from './paired';
 
 const rounds = Number(process.argv[2] ?? 3);
 const notes = Number(process.argv[3] ?? 20);
@@ -22,7 +23,6 @@ const SECONDS = 1;
 function fail(message: string): never {
   throw new Error(message);
 }
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const repository = new ModelRepository(referenceModelsDir(), {
   intraOpThreads: 1,
   interOpThreads: 1,
@@ -32,6 +32,8 @@ const ar = await loadMusicgenPipeline(repository, 'musicgen-notes', { maxBatch: 
 const magnet = await loadMagnetPipeline(repository, 'magnet-notes');
 const judge = await NoteJudge.load(repository);
 const f = ar.facts;
+// One fused decoder for the run, as the service keeps one per model.
+const fusedAr = ar.fused();
 const frames = Math.ceil((SECONDS * f.sampleRate) / ar.codec.facts.hop);
 const d = f.musicgen ?? fail('musicgen-notes has no MusicGen defaults');
 const m = magnet.facts.magnet ?? fail('magnet-notes has no MAGNeT defaults');
@@ -143,26 +145,42 @@ for (const r of results)
   console.log(
     `${r.name.padEnd(22)} ${String(r.steps).padStart(6)} ${r.ms.toFixed(0).padStart(9)} ${(SECONDS / (r.ms / 1000)).toFixed(2).padStart(6)} ${r.firstMs.toFixed(0).padStart(16)}   ${r.agreement.familyAgreement.toFixed(2).padStart(6)}   ${r.agreement.pitchAgreementExact.toFixed(2).padStart(8)}   ${r.agreement.pitchAgreementWithin1.toFixed(2).padStart(8)}`,
   );
+// Per round, the two methods ran back to back on the same notes: per-round ratios.
+const wallRatios = walls[1].map((w, r) => w / walls[0][r]);
+const firstRatios = firsts[1].map((w, r) => w / firsts[0][r]);
 console.log(
-  `MAGNeT / AR wall time: ${(results[1].ms / results[0].ms).toFixed(2)}×; first audio MAGNeT / AR: ${(results[1].firstMs / results[0].firstMs).toFixed(2)}×`,
+  `MAGNeT / AR wall time: ${spread(wallRatios)}; first audio MAGNeT / AR: ${spread(firstRatios)}`,
 );
+report({
+  bench: 'audio',
+  metric: 'AR (musicgen-notes) vs MAGNeT (magnet-notes), wall time per 1 s clip',
+  values: wallRatios,
+  detail: `RTF ${(SECONDS / (results[0].ms / 1000)).toFixed(2)} vs ${(SECONDS / (results[1].ms / 1000)).toFixed(2)}`,
+});
+report({
+  bench: 'audio',
+  metric: 'AR vs MAGNeT, time to the first audio chunk',
+  values: firstRatios,
+});
 
 console.log('\n2. AR: batched (one fused forward per step) vs one after another');
 console.log('concurrent   one-by-one ms   batched ms   speed-up   audio s per wall s (batched)');
 for (const n of [1, 4, 16]) {
-  const seq: number[] = [];
-  const bat: number[] = [];
-  for (let r = 0; r < rounds; r++) {
-    let t = performance.now();
-    for (let i = 0; i < n; i++) await arClip(i);
-    seq.push(performance.now() - t);
-    const fused = ar.fused();
-    t = performance.now();
-    await Promise.all(Array.from({ length: n }, (_, i) => arClip(i, fused.codebookSequence())));
-    bat.push(performance.now() - t);
-  }
-  const [s, b] = [median(seq), median(bat)];
-  console.log(
-    `${String(n).padStart(10)} ${s.toFixed(0).padStart(15)} ${b.toFixed(0).padStart(12)} ${(s / b).toFixed(2).padStart(9)}× ${((n * SECONDS) / (b / 1000)).toFixed(2).padStart(14)}`,
+  const t2 = await paired(
+    rounds,
+    () => Promise.all(Array.from({ length: n }, (_, i) => arClip(i, fusedAr.codebookSequence()))),
+    async () => {
+      for (let i = 0; i < n; i++) await arClip(i);
+    },
+    0,
   );
+  const [s, b] = [median(t2.b), median(t2.a)];
+  console.log(
+    `${String(n).padStart(10)} ${s.toFixed(0).padStart(15)} ${b.toFixed(0).padStart(12)} ${spread(t2.ratios).padStart(20)} ${((n * SECONDS) / (b / 1000)).toFixed(2).padStart(14)}`,
+  );
+  report({
+    bench: 'audio',
+    metric: `audio AR fusion on vs off, ${n} concurrent 1 s requests`,
+    values: t2.ratios,
+  });
 }

@@ -26,15 +26,10 @@ import { frechetDistance, ModelRepository } from '@nextx/runtime';
 import { createRequire } from 'node:module';
 import { readFile } from 'node:fs/promises';
 import { referenceModelsDir } from '@nextx/runtime/testing';
+import { median, paired, report, spread, time } from './paired';
 
 const rounds = Number(process.argv[2] ?? 3);
 const sections = new Set((process.argv[3] ?? '1,2,3,4,5,6').split(',').map(Number));
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const time = async (fn: () => Promise<unknown>) => {
-  const t = performance.now();
-  await fn();
-  return performance.now() - t;
-};
 const repository = new ModelRepository(referenceModelsDir(), {
   intraOpThreads: 1,
   interOpThreads: 1,
@@ -67,28 +62,27 @@ const varRequest = (labels: number[]) => ({
 const batch = 16;
 const labels16 = Array.from({ length: batch }, (_, i) => i % 10);
 if (sections.has(1)) {
-  // 1. VAR vs raster
-  const t1 = { var: [] as number[], raster: [] as number[] };
-  for (let r = 0; r < rounds; r++) {
-    t1.var.push(
-      await time(() =>
-        runToResult(varp.generator(2 * batch).generate(varRequest(labels16), { seed: r })),
-      ),
-    );
-    t1.raster.push(
-      await time(() =>
+  // 1. VAR vs raster, at batch 1 and 16 (+ CFG)
+  for (const n of [1, batch]) {
+    const labels = labels16.slice(0, n);
+    const t1 = await paired(
+      rounds,
+      (r) => runToResult(varp.generator(2 * n).generate(varRequest(labels), { seed: r })),
+      (r) =>
         runToResult(
-          raster
-            .generator(raster.stepModel(2 * batch))
-            .generate(rasterRequest(labels16), { seed: r }),
+          raster.generator(raster.stepModel(2 * n)).generate(rasterRequest(labels), { seed: r }),
         ),
-      ),
     );
+    const ips = (ms: number) => (n * 1000) / ms;
+    console.log(
+      `1. batch ${n}: VAR ${ips(median(t1.a)).toFixed(1)} img/s (${varp.scales.length} steps), raster ${ips(median(t1.b)).toFixed(1)} img/s (${raster.layout.tokensPerImage} steps); VAR/raster ${spread(t1.ratios)}`,
+    );
+    report({
+      bench: 'image-engine',
+      metric: `VAR (next-scale) vs raster (next-token), batch ${n}`,
+      values: t1.ratios,
+    });
   }
-  const ips = (ms: number) => (batch * 1000) / ms;
-  console.log(
-    `1. batch ${batch}: VAR ${ips(median(t1.var)).toFixed(1)} img/s (${varp.scales.length} steps), raster ${ips(median(t1.raster)).toFixed(1)} img/s (${raster.layout.tokensPerImage} steps); VAR/raster ${(median(t1.raster) / median(t1.var)).toFixed(2)}x`,
-  );
 }
 
 if (sections.has(2)) {
@@ -138,33 +132,52 @@ if (sections.has(2)) {
         { draftTokens: raster.speculative.draftTokens, rule },
       ).generate(rasterRequest(labels100), { seed: 7 }),
     );
-  let t = performance.now();
-  const plain = await plainRun();
-  const plainMs = performance.now() - t;
-  t = performance.now();
-  const standard = await specRun(new StandardAcceptance());
-  const standardMs = performance.now() - t;
-  t = performance.now();
-  const lantern = await specRun(
+  const lanternRule = () =>
     new LanternAcceptance({
       neighbours,
       k: raster.speculative.lanternK,
       delta: raster.speculative.lanternDelta,
-    }),
-  );
-  const lanternMs = performance.now() - t;
+    });
+  // The three runs rotate their order every round; ratios are per round (plain ms / variant ms).
+  const sides = {
+    plain: { run: plainRun, ms: [] as number[], last: undefined as undefined | { media: ImageBatch; acceptanceRate?: number } },
+    standard: { run: () => specRun(new StandardAcceptance()), ms: [] as number[], last: undefined as undefined | { media: ImageBatch; acceptanceRate?: number } },
+    lantern: { run: () => specRun(lanternRule()), ms: [] as number[], last: undefined as undefined | { media: ImageBatch; acceptanceRate?: number } },
+  };
+  const order = ['plain', 'standard', 'lantern'] as const;
+  await sides.standard.run();
+  for (let r = 0; r < rounds; r++) {
+    for (let k = 0; k < order.length; k++) {
+      const side = sides[order[(k + r) % order.length]!];
+      const t = performance.now();
+      side.last = await side.run();
+      side.ms.push(performance.now() - t);
+    }
+  }
+  const ratios = (ms: number[]) => ms.map((m, r) => sides.plain.ms[r]! / m);
   console.log(
-    `2. ${labels100.length} images one at a time (batch 1 + CFG), draft ${draftName}, γ=${raster.speculative.draftTokens}:`,
+    `2. ${labels100.length} images one at a time (batch 1 + CFG), draft ${draftName}, γ=${raster.speculative.draftTokens}, ${rounds} rounds:`,
   );
+  const plainAgree = await agreement(sides.plain.last!.media);
   console.log(
-    `   plain     ${plainMs.toFixed(0)} ms, class agreement ${(await agreement(plain.media)).toFixed(2)}`,
+    `   plain     ${median(sides.plain.ms).toFixed(0)} ms, class agreement ${plainAgree.toFixed(2)}`,
   );
-  console.log(
-    `   standard  ${standardMs.toFixed(0)} ms (${(plainMs / standardMs).toFixed(2)}x), acceptance ${(standard.acceptanceRate * 100).toFixed(1)} %, class agreement ${(await agreement(standard.media)).toFixed(2)}`,
-  );
-  console.log(
-    `   LANTERN   ${lanternMs.toFixed(0)} ms (${(plainMs / lanternMs).toFixed(2)}x), acceptance ${(lantern.acceptanceRate * 100).toFixed(1)} % (k=${raster.speculative.lanternK}, δ=${raster.speculative.lanternDelta}), class agreement ${(await agreement(lantern.media)).toFixed(2)}`,
-  );
+  for (const [name, label] of [
+    ['standard', 'standard'],
+    ['lantern', `LANTERN (k=${raster.speculative.lanternK}, δ=${raster.speculative.lanternDelta})`],
+  ] as const) {
+    const side = sides[name];
+    const agree = await agreement(side.last!.media);
+    console.log(
+      `   ${label}  ${median(side.ms).toFixed(0)} ms (${spread(ratios(side.ms))}), acceptance ${((side.last!.acceptanceRate ?? 0) * 100).toFixed(1)} %, class agreement ${agree.toFixed(2)}`,
+    );
+    report({
+      bench: 'image-engine',
+      metric: `${label} speculative (draft model) vs plain, llama-mnist batch 1`,
+      values: ratios(side.ms),
+      detail: `class agreement ${agree.toFixed(2)} vs plain ${plainAgree.toFixed(2)} (${labels100.length} images)`,
+    });
+  }
 }
 
 if (sections.has(3)) {
@@ -172,57 +185,74 @@ if (sections.has(3)) {
   const noDecode = { decode: async () => undefined };
   for (const n of [1, 4, 16]) {
     const reqs = Array.from({ length: n }, (_, i) => rasterRequest([i % 10]));
-    const fusedMs: number[] = [];
-    const seqMs: number[] = [];
     // One fused decoder per level, as a service keeps one per model (its buffers are allocated once).
     const fused = raster.fused();
-    for (let r = 0; r < rounds; r++) {
-      fusedMs.push(
-        await time(() =>
-          Promise.all(
-            reqs.map((q, i) =>
-              runToResult(
-                new RasterGenerator(fused.sequence(), raster.layout, noDecode).generate(q, {
-                  seed: i,
-                }),
-              ),
+    const t3 = await paired(
+      rounds,
+      () =>
+        Promise.all(
+          reqs.map((q, i) =>
+            runToResult(
+              new RasterGenerator(fused.sequence(), raster.layout, noDecode).generate(q, {
+                seed: i,
+              }),
             ),
           ),
         ),
-      );
-      seqMs.push(
-        await time(async () => {
-          for (const [i, q] of reqs.entries())
-            await runToResult(
-              new RasterGenerator(raster.stepModel(2), raster.layout, noDecode).generate(q, {
-                seed: i,
-              }),
-            );
-        }),
-      );
-    }
+      async () => {
+        for (const [i, q] of reqs.entries())
+          await runToResult(
+            new RasterGenerator(raster.stepModel(2), raster.layout, noDecode).generate(q, {
+              seed: i,
+            }),
+          );
+      },
+    );
     const rps = (ms: number) => (n * 1000) / ms;
     console.log(
-      `3. ${String(n).padStart(2)} requests: fused ${rps(median(fusedMs)).toFixed(1)} req/s, one after another ${rps(median(seqMs)).toFixed(1)} req/s, ${(median(seqMs) / median(fusedMs)).toFixed(2)}x`,
+      `3. ${String(n).padStart(2)} requests: fused ${rps(median(t3.a)).toFixed(1)} req/s, one after another ${rps(median(t3.b)).toFixed(1)} req/s, ${spread(t3.ratios)}`,
     );
+    report({
+      bench: 'image-engine',
+      metric: `raster fusion on vs off, ${n} concurrent 1-image requests (llama-mnist)`,
+      values: t3.ratios,
+    });
   }
 }
 
 if (sections.has(4)) {
-  // 4. engine overhead
+  // 4. engine overhead: share of each run's wall time spent outside onnxruntime's run()
   const lm = raster.model.graph('decoder_lm');
   const dec = raster.model.graph('decoder');
-  const before = lm.stats.runMs + dec.stats.runMs;
-  const t = performance.now();
-  for (let r = 0; r < rounds; r++)
-    await runToResult(
-      raster.generator(raster.stepModel(2 * batch)).generate(rasterRequest(labels16), { seed: r }),
+  for (const n of [1, batch]) {
+    const labels = labels16.slice(0, n);
+    const shares: number[] = [];
+    let outside = 0;
+    let total = 0;
+    await runToResult(raster.generator(raster.stepModel(2 * n)).generate(rasterRequest(labels), { seed: 0 }));
+    for (let r = 0; r < Math.max(rounds, 3); r++) {
+      const before = lm.stats.runMs + dec.stats.runMs;
+      const wall = await time(() =>
+        runToResult(
+          raster.generator(raster.stepModel(2 * n)).generate(rasterRequest(labels), { seed: r }),
+        ),
+      );
+      const inside = lm.stats.runMs + dec.stats.runMs - before;
+      shares.push(((wall - inside) / wall) * 100);
+      outside += wall - inside;
+      total += wall;
+    }
+    console.log(
+      `4. raster batch ${n}: ${spread(shares, ' %', 1)} of wall time outside onnxruntime run() (${outside.toFixed(0)} of ${total.toFixed(0)} ms)`,
     );
-  const wall = performance.now() - t;
-  const inside = lm.stats.runMs + dec.stats.runMs - before;
-  console.log(
-    `4. raster batch ${batch}: ${(((wall - inside) / wall) * 100).toFixed(1)} % of wall time outside onnxruntime run() (${(wall - inside).toFixed(0)} of ${wall.toFixed(0)} ms)`,
-  );
+    report({
+      bench: 'image-engine',
+      metric: `engine overhead outside run(), raster batch ${n}`,
+      values: shares,
+      unit: '%',
+      ...(n === 1 ? { goal: { value: 5, atLeast: false } } : {}),
+    });
+  }
 }
 
 if (sections.has(5) || sections.has(6)) await continuousSections();
@@ -358,10 +388,16 @@ async function continuousSections(): Promise<void> {
           }),
         );
       }
-      const ratios = plainMs.map((p, i) => p / specMs[i]);
+      const ratios = plainMs.map((p, i) => p / specMs[i]!);
       console.log(
-        `   batch ${String(batchSize).padStart(2)}: plain ${median(plainMs).toFixed(0)} ms, CSpD ${median(specMs).toFixed(0)} ms, speed-up ${median(ratios).toFixed(2)}x (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}), acceptance ${(acceptance * 100).toFixed(1)} %`,
+        `   batch ${String(batchSize).padStart(2)}: plain ${median(plainMs).toFixed(0)} ms, CSpD ${median(specMs).toFixed(0)} ms, speed-up ${spread(ratios)}, acceptance ${(acceptance * 100).toFixed(1)} %`,
       );
+      report({
+        bench: 'image-engine',
+        metric: `MAR continuous speculative (CSpD) vs plain, batch ${batchSize}`,
+        values: ratios,
+        detail: `acceptance ${(acceptance * 100).toFixed(1)} %`,
+      });
     }
   }
 }

@@ -12,11 +12,11 @@ import {
 import { DigitClassifier, loadRasterPipeline, type ImageBatch } from '@nextx/image';
 import { ModelRepository } from '@nextx/runtime';
 import { referenceModelsDir } from '@nextx/runtime/testing';
+import { median, report } from './paired';
 
 const rounds = Number(process.argv[2] ?? 3);
 const perClass = Number(process.argv[3] ?? 5);
 const windows = (process.argv[4] ?? '4,8,16').split(',').map(Number);
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 const repository = new ModelRepository(referenceModelsDir(), {
   intraOpThreads: 1,
@@ -111,4 +111,11 @@ for (const [window, row] of rows) {
   console.log(
     `  SJD L=${String(window).padEnd(3)} ${mean(row.forwards).toFixed(1)} forwards/image, speed-up ${median(row.ratios).toFixed(2)}× (${Math.min(...row.ratios).toFixed(2)}–${Math.max(...row.ratios).toFixed(2)}), acceptance ${(mean(row.acceptance) * 100).toFixed(1)} %, class agreement ${(a * 100).toFixed(1)} % ± ${(se(a) * 100).toFixed(1)}`,
   );
+  report({
+    bench: 'raster-jacobi',
+    metric: `speculative Jacobi L=${window} vs plain, llama-mnist batch 1`,
+    values: row.ratios,
+    goal: { value: 1.5, atLeast: true },
+    detail: `class agreement ${(a * 100).toFixed(1)} % vs plain ${(pa * 100).toFixed(1)} % (± ${(se(pa) * 100).toFixed(1)})`,
+  });
 }

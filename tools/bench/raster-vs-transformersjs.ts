@@ -1,18 +1,19 @@
 // nextx vs transformers.js generate() on the same raster Llama weights (models/llama-mnist),
-// greedy, in one process, alternating runs, medians. (a) one stream; (b) 16 concurrent streams
-// (nextx: temporal fusion into one batched forward per step; transformers.js: 16 generate()
-// calls in flight together). Both use onnxruntime-node with 1 intra-op thread.
+// greedy, in one process: (a) one stream; (b) 16 concurrent streams (nextx: temporal fusion into
+// one batched forward per step; transformers.js: 16 generate() calls in flight together). Both use
+// onnxruntime-node with 1 intra-op thread. The two sides alternate (tools/bench/paired.ts): the
+// ratio is the median of per-round ratios, with their min–max.
 // Usage: npx tsx tools/bench/raster-vs-transformersjs.ts [rounds=7]
 import { AutoModelForCausalLM, env, Tensor } from '@huggingface/transformers';
 import { RasterGenerator, runToResult } from '@nextx/engine';
 import { loadRasterPipeline } from '@nextx/image';
 import { ModelRepository } from '@nextx/runtime';
 import { referenceModelsDir } from '@nextx/runtime/testing';
+import { median, paired, report, spread } from './paired';
 
 const rounds = Number(process.argv[2] ?? 7);
 const MODEL = 'llama-mnist';
 const STREAMS = 16;
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 const repository = new ModelRepository(referenceModelsDir(), {
   intraOpThreads: 1,
@@ -72,29 +73,34 @@ for (let c = 0; c < 10; c++) {
 }
 console.log(`identical greedy token sequences: ${same}/10 classes`);
 
-const time = async (fn: () => Promise<unknown>) => {
-  const t = performance.now();
-  await fn();
-  return performance.now() - t;
-};
-await nextxOne(0);
-await hfOne(0);
-const one = { nextx: [] as number[], hf: [] as number[] };
-const many = { nextx: [] as number[], hf: [] as number[] };
 const labels = Array.from({ length: STREAMS }, (_, i) => i % 10);
-for (let r = 0; r < rounds; r++) {
-  one.nextx.push(await time(() => nextxOne(r % 10)));
-  one.hf.push(await time(() => hfOne(r % 10)));
-  many.nextx.push(await time(() => nextxFused(labels)));
-  many.hf.push(await time(() => Promise.all(labels.map(hfOne))));
-}
+const one = await paired(
+  rounds,
+  (r) => nextxOne(Math.abs(r) % 10),
+  (r) => hfOne(Math.abs(r) % 10),
+);
+const many = await paired(
+  rounds,
+  () => nextxFused(labels),
+  () => Promise.all(labels.map(hfOne)),
+);
 const tps = (ms: number, streams: number) => (streams * tokens * 1000) / ms;
-const a = { nextx: tps(median(one.nextx), 1), hf: tps(median(one.hf), 1) };
-const b = { nextx: tps(median(many.nextx), STREAMS), hf: tps(median(many.hf), STREAMS) };
 console.log(
-  `(a) one stream, ${tokens} tokens, median of ${rounds}: nextx ${a.nextx.toFixed(0)} tok/s, transformers.js ${a.hf.toFixed(0)} tok/s, ratio ${(a.nextx / a.hf).toFixed(2)}x`,
+  `(a) one stream, ${tokens} tokens, ${rounds} rounds: nextx ${tps(median(one.a), 1).toFixed(0)} tok/s, transformers.js ${tps(median(one.b), 1).toFixed(0)} tok/s, ratio ${spread(one.ratios)}`,
 );
 console.log(
-  `(b) ${STREAMS} concurrent streams, median of ${rounds}: nextx (fused) ${b.nextx.toFixed(0)} tok/s, transformers.js ${b.hf.toFixed(0)} tok/s, ratio ${(b.nextx / b.hf).toFixed(2)}x`,
+  `(b) ${STREAMS} concurrent streams, ${rounds} rounds: nextx (fused) ${tps(median(many.a), STREAMS).toFixed(0)} tok/s, transformers.js ${tps(median(many.b), STREAMS).toFixed(0)} tok/s, ratio ${spread(many.ratios)}`,
 );
+report({
+  bench: 'raster-vs-transformersjs',
+  metric: 'nextx vs transformers.js, llama-mnist greedy, 1 stream',
+  values: one.ratios,
+  goal: { value: 1.3, atLeast: true },
+});
+report({
+  bench: 'raster-vs-transformersjs',
+  metric: `nextx (fused) vs transformers.js, ${STREAMS} streams`,
+  values: many.ratios,
+  goal: { value: 4, atLeast: true },
+});
 await repository.close();

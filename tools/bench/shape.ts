@@ -18,10 +18,10 @@ import {
   ShapeJudge,
   type ShapePipeline,
 } from '@nextx/shape';
+import { median, report, spread } from './paired';
 
 const rounds = Number(process.argv[2] ?? 3);
 const perClass = Number(process.argv[3] ?? 4);
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const repository = new ModelRepository(referenceModelsDir(), {
   intraOpThreads: 1,
   interOpThreads: 1,
@@ -112,7 +112,10 @@ for (const [i, name] of Object.keys(generators).entries())
     `${name.padEnd(28)} | ${(1000 / medians[i]).toFixed(1).padStart(7)} | ${((1000 * BATCH) / median(batchMs.get(name)!)).toFixed(1).padStart(8)}`,
   );
 const pairs = results.get('next-token (shape-raster)')!.ms.map((t, i) => t / results.get('next-scale (shape-octree)')!.ms[i]);
-console.log(
-  `\nspeed-up of coarse-to-fine: ${(medians[1] / medians[0]).toFixed(1)}× (pair ratios median ${median(pairs).toFixed(1)}, min ${Math.min(...pairs).toFixed(1)}, max ${Math.max(...pairs).toFixed(1)})`,
-);
+console.log(`\nspeed-up of coarse-to-fine (pair ratios): ${spread(pairs, '×', 1)}`);
+report({
+  bench: 'shape',
+  metric: 'shape next-scale (octree) vs next-token (raster), batch 1',
+  values: pairs,
+});
 await repository.close();

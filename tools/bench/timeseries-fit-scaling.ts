@@ -3,20 +3,21 @@
 // Usage: npx tsx tools/bench/timeseries-fit-scaling.ts [length=6000] [repeats=3]
 import { fitArNet, fitLeastSquaresAr } from '@nextx/timeseries';
 import { simulateAr } from '@nextx/timeseries/testing';
+import { median, report } from './paired';
 
 const length = Number(process.argv[2] ?? 6000);
 const repeats = Number(process.argv[3] ?? 3);
 const orders = [16, 64, 256, 1024];
 const series = simulateAr([0.2, 0.3, -0.4], length + 1024, 42);
 
-function medianMs(fn: () => void): number {
+function timesMs(fn: () => void): number[] {
   const times: number[] = [];
   for (let r = 0; r < repeats; r++) {
     const started = performance.now();
     fn();
     times.push(performance.now() - started);
   }
-  return times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
+  return times;
 }
 
 console.log(
@@ -24,10 +25,13 @@ console.log(
 );
 console.log('    p | arnet ms | x prev |    ar ms | x prev | ar / arnet');
 let prev: { arnet: number; ar: number } | undefined;
+const all = new Map<number, { arnet: number[]; ar: number[] }>();
 for (const p of orders) {
   let steps = 0;
-  const arnet = medianMs(() => (steps = fitArNet(series, { order: p, seed: 1 }).steps));
-  const ar = medianMs(() => fitLeastSquaresAr(series, p));
+  const arnetTimes = timesMs(() => (steps = fitArNet(series, { order: p, seed: 1 }).steps));
+  const arTimes = timesMs(() => fitLeastSquaresAr(series, p));
+  all.set(p, { arnet: arnetTimes, ar: arTimes });
+  const [arnet, ar] = [median(arnetTimes), median(arTimes)];
   const grow = (now: number, before?: number) =>
     before ? (now / before).toFixed(1).padStart(6) : '     -';
   console.log(
@@ -36,3 +40,15 @@ for (const p of orders) {
   prev = { arnet, ar };
 }
 console.log('p grows 4x per row: linear cost shows as ~4x, quadratic as ~16x.');
+// Growth from p = 256 to p = 1024 (4×), per repeat: linear cost gives ~4, quadratic ~16.
+const [lo, hi] = [all.get(256)!, all.get(1024)!];
+report({
+  bench: 'timeseries-fit-scaling',
+  metric: 'AR-Net fit time growth, p 256 → 1024',
+  values: hi.arnet.map((t, i) => t / lo.arnet[i]!),
+});
+report({
+  bench: 'timeseries-fit-scaling',
+  metric: 'least-squares AR fit time growth, p 256 → 1024',
+  values: hi.ar.map((t, i) => t / lo.ar[i]!),
+});

@@ -10,15 +10,10 @@ import { runToResult } from '@nextx/engine';
 import { loadVarPipeline } from '@nextx/image';
 import { ModelRepository } from '@nextx/runtime';
 import { referenceModelsDir } from '@nextx/runtime/testing';
+import { median, paired, report, spread } from './paired';
 
 const rounds = Number(process.argv[2] ?? 5);
 const threads = Number(process.argv[3] ?? 1);
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const time = async (fn: () => Promise<unknown>) => {
-  const t = performance.now();
-  await fn();
-  return performance.now() - t;
-};
 const repository = new ModelRepository(referenceModelsDir(), {
   intraOpThreads: threads,
   interOpThreads: 1,
@@ -54,31 +49,26 @@ const sequentialRun = async (n: number, seed: number) => {
 await fusedRun(16, 0);
 await sequentialRun(4, 0);
 
-const ms = new Map(levels.map((n) => [n, { fused: [] as number[], seq: [] as number[] }]));
-for (let r = 0; r < rounds; r++) {
-  for (const n of levels) {
-    const m = ms.get(n)!;
-    const fused = () => time(() => fusedRun(n, 1000 * r));
-    const seq = () => time(() => sequentialRun(n, 1000 * r));
-    if (r % 2 === 0) {
-      m.fused.push(await fused());
-      m.seq.push(await seq());
-    } else {
-      m.seq.push(await seq());
-      m.fused.push(await fused());
-    }
-  }
-}
 const ips = (n: number, t: number) => (n * 1000) / t;
 console.log(
-  `VAR fusion, var-mnist (${varp.scales.length} scales, CFG on, previews on), ${threads} intra-op thread(s), ${rounds} interleaved rounds, medians:`,
+  `VAR fusion, var-mnist (${varp.scales.length} scales, CFG on, previews on), ${threads} intra-op thread(s), ${rounds} interleaved rounds:`,
 );
 for (const n of levels) {
-  const m = ms.get(n)!;
-  const ratios = m.fused.map((f, i) => m.seq[i]! / f);
-  console.log(
-    `  ${String(n).padStart(2)} concurrent 1-image requests: fused ${ips(n, median(m.fused)).toFixed(1)} img/s, one after another ${ips(n, median(m.seq)).toFixed(1)} img/s, ${median(ratios).toFixed(2)}x (rounds ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}x)`,
+  const m = await paired(
+    rounds,
+    (r) => fusedRun(n, 1000 * Math.max(r, 0)),
+    (r) => sequentialRun(n, 1000 * Math.max(r, 0)),
+    0,
   );
+  console.log(
+    `  ${String(n).padStart(2)} concurrent 1-image requests: fused ${ips(n, median(m.a)).toFixed(1)} img/s, one after another ${ips(n, median(m.b)).toFixed(1)} img/s, ${spread(m.ratios)}`,
+  );
+  report({
+    bench: 'var-fusion',
+    metric: `VAR fusion on vs off, ${n} concurrent 1-image requests (var-mnist)`,
+    values: m.ratios,
+    ...(n === 16 ? { goal: { value: 2, atLeast: true } } : {}),
+  });
 }
 console.log(
   `  fusion: ${fusion.stats.rounds} rounds, ${fusion.stats.forwards} forwards, mean batch ${(fusion.stats.rowForwards / fusion.stats.forwards).toFixed(1)} rows (max ${fusion.stats.maxRows})`,

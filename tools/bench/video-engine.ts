@@ -14,9 +14,9 @@ import {
   type VideoPipeline,
 } from '@nextx/video';
 import { referenceModelsDir } from '@nextx/runtime/testing';
+import { median, report, spread } from './paired';
 
 const rounds = Number(process.argv[2] ?? 3);
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const repository = new ModelRepository(referenceModelsDir(), {
   intraOpThreads: 1,
   interOpThreads: 1,
@@ -64,17 +64,17 @@ for (const length of [2 * context, 4 * context]) {
   console.log(
     `# 1. next-block (nbp-mmnist) vs next-token (ntp-mmnist), ${length}-frame clips, ${rounds} rounds`,
   );
-  const rows: { name: string; fps: number; steps: number; agreement: number }[] = [];
-  for (const pipeline of [nbp, ntp]) {
-    await clip(pipeline, 1, 1); // warm-up
-    const times: number[] = [];
-    let steps = 0;
-    let agreed = 0;
-    let counted = 0;
-    for (let r = 0; r < rounds; r++) {
+  const pipelines = [nbp, ntp];
+  const stats = pipelines.map(() => ({ times: [] as number[], steps: 0, agreed: 0, counted: 0 }));
+  for (const pipeline of pipelines) await clip(pipeline, 1, 1); // warm-up
+  // The two models alternate within each round (the order flips every round).
+  for (let r = 0; r < rounds; r++) {
+    for (const k of r % 2 === 0 ? [0, 1] : [1, 0]) {
+      const pipeline = pipelines[k]!;
+      const st = stats[k]!;
       const out = await clip(pipeline, length, 100 + r);
-      times.push(out.ms);
-      steps = out.steps;
+      st.times.push(out.ms);
+      st.steps = out.steps;
       const q = await clipQuality(
         out.frames.map((f) => f.pixels),
         {
@@ -85,37 +85,53 @@ for (const length of [2 * context, 4 * context]) {
         },
         classifier,
       );
-      agreed += q.agreed;
-      counted += q.counted;
+      st.agreed += q.agreed;
+      st.counted += q.counted;
     }
-    rows.push({
-      name: pipeline.info.name,
-      fps: length / (median(times) / 1000),
-      steps,
-      agreement: agreed / counted,
-    });
   }
+  const rows = pipelines.map((pipeline, k) => ({
+    name: pipeline.info.name,
+    fps: length / (median(stats[k]!.times) / 1000),
+    steps: stats[k]!.steps,
+    agreement: stats[k]!.agreed / stats[k]!.counted,
+  }));
   for (const row of rows)
     console.log(
       `${row.name.padEnd(12)} ${row.fps.toFixed(2).padStart(8)} frames/s  ${String(row.steps).padStart(5)} model steps  per-frame agreement ${row.agreement.toFixed(3)}`,
     );
+  const ratios = stats[1]!.times.map((t, r) => t / stats[0]!.times[r]!);
   console.log(
-    `next-block / next-token: ${(rows[0].fps / rows[1].fps).toFixed(1)}× frames/s, ${(rows[1].steps / rows[0].steps).toFixed(1)}× fewer steps`,
+    `next-block / next-token: ${spread(ratios)} frames/s, ${(rows[1]!.steps / rows[0]!.steps).toFixed(1)}× fewer steps`,
   );
+  report({
+    bench: 'video-engine',
+    metric: `NBP (next-block) vs next-token, ${length}-frame clips`,
+    values: ratios,
+    detail: `per-frame agreement ${rows[0]!.agreement.toFixed(3)} vs ${rows[1]!.agreement.toFixed(3)}`,
+  });
 }
 console.log(
   `\n# 2. per-frame time vs clip length (context = ${context} frames; frame 0 excluded for NBP: it is decoded token by token)`,
 );
+const multiples = [1, 2, 4, 8];
 for (const pipeline of [nbp, ntp]) {
   const line: string[] = [];
-  for (const multiple of [1, 2, 4, 8]) {
-    const frames = multiple * context;
-    const medians: number[] = [];
-    for (let r = 0; r < rounds; r++) {
-      const out = await clip(pipeline, frames, 200 + r);
-      medians.push(median(out.perFrame.slice(pipeline.info.family === 'nbp' ? 1 : 0)));
+  const perRound = multiples.map(() => [] as number[]);
+  // Per round, every clip length in turn: the 4× / 1× ratio is taken within a round.
+  for (let r = 0; r < rounds; r++)
+    for (const [m, multiple] of multiples.entries()) {
+      const out = await clip(pipeline, multiple * context, 200 + r);
+      perRound[m]!.push(median(out.perFrame.slice(pipeline.info.family === 'nbp' ? 1 : 0)));
     }
-    line.push(`${multiple}× (${frames} frames): ${median(medians).toFixed(1)} ms/frame`);
-  }
+  for (const [m, multiple] of multiples.entries())
+    line.push(
+      `${multiple}× (${multiple * context} frames): ${median(perRound[m]!).toFixed(1)} ms/frame`,
+    );
   console.log(`${pipeline.info.name.padEnd(12)} ${line.join('   ')}`);
+  report({
+    bench: 'video-engine',
+    metric: `${pipeline.info.name} per-frame time at 4× vs 1× context`,
+    values: perRound[2]!.map((t, r) => t / perRound[0]![r]!),
+    detail: 'flat is 1.00: the KV cache is trimmed from the front',
+  });
 }

@@ -4,7 +4,7 @@
 #   tools/models/run.sh xar | mar | mar-draft | mar-cspd | continuous   (continuous-token digits: 4x4 pixel patches;
 #   continuous = xar and mar in parallel, then the MAR draft, then the CSpD acceptance of the pair)
 #   tools/models/run.sh vq-video | nbp | ntp | video   (Moving-MNIST video models; video = vq-video + nbp + ntp + evals)
-#   tools/models/run.sh audio-data | codec | note-classifier | musicgen | magnet | audio-eval | audio
+#   tools/models/run.sh audio-data | codec | codec-decoder | note-classifier | musicgen | magnet | audio-eval | audio
 #   (FluidR3 GM notes; audio = all audio steps in dependency order, the pairs in parallel)
 #   tools/models/run.sh ts-data | chronos [--budget-seconds S] | chronos-baselines | chronos-eval | chronos-heldout
 #   (chronos-heldout: the corpus held-out tails for tools/bench/timeseries-accuracy.ts, tools/bench/data/timeseries-heldout.json)
@@ -17,7 +17,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 py="$here/.venv/bin/python"; [ -x "$py" ] || py=/usr/bin/python3
-cmd="${1:?usage: run.sh classifier|vq-raster|raster|draft|var|xar|mar|mar-draft|mar-cspd|continuous|vq-video|nbp|ntp|video|eval|all|audio-data|codec|note-classifier|musicgen|magnet|audio-eval|audio|ts-data|chronos|chronos-baselines|chronos-eval|chronos-heldout|shape-data|shape-classifier|shape-octree|shape-raster|shape-eval|shape}"; shift || true
+cmd="${1:?usage: run.sh classifier|vq-raster|raster|draft|var|xar|mar|mar-draft|mar-cspd|continuous|vq-video|nbp|ntp|video|eval|all|audio-data|codec|codec-decoder|note-classifier|musicgen|magnet|audio-eval|audio|ts-data|chronos|chronos-baselines|chronos-eval|chronos-heldout|shape-data|shape-classifier|shape-octree|shape-raster|shape-eval|shape}"; shift || true
 export NEXTX_RUN_SH=1
 cd "$here"
 case "$cmd" in
@@ -54,17 +54,21 @@ case "$cmd" in
   audio-data) exec "$py" -m nextx_models.audio_data "$@" ;;
   note-classifier) exec "$py" -m nextx_models.audio_classifier "$@" ;;
   codec)      exec "$py" -m nextx_models.audio_codec "$@" ;;
+  codec-decoder) exec "$py" -m nextx_models.audio_codec_decoder "$@" ;;
   musicgen)   exec "$py" -m nextx_models.audio_lm "$@" ;;
   magnet)     exec "$py" -m nextx_models.audio_magnet "$@" ;;
   audio-eval) exec "$py" -m nextx_models.audio_eval "$@" ;;
-  audio)      # codec (2 threads) and note-classifier (1 thread) in parallel, then musicgen and magnet (1 thread each),
-              # then the evals through the ONNX graphs (codec ceiling, both generators with a small sampling sweep)
+  audio)      # codec stage 1 (2 threads) and note-classifier (1 thread) in parallel, then the codec's stage-2 decoder
+              # (1 thread) beside musicgen (1 thread; both read the stage-1 tokens), then magnet, then the evals
+              # through the ONNX graphs (codec ceiling, both generators with a small sampling sweep)
               "$py" -m nextx_models.audio_data
               NEXTX_THREADS=1 "$py" -m nextx_models.audio_classifier --threads 1 & p1=$!
               NEXTX_THREADS=2 "$py" -m nextx_models.audio_codec --threads 2 --skip-eval & p2=$!
               wait $p1; wait $p2
-              NEXTX_THREADS=1 "$py" -m nextx_models.audio_lm --threads 1 --skip-eval & p1=$!
-              NEXTX_THREADS=1 "$py" -m nextx_models.audio_magnet --threads 1 --skip-eval & p2=$!
+              NEXTX_THREADS=1 "$py" -m nextx_models.audio_codec_decoder --threads 1 --skip-eval & p1=$!
+              NEXTX_THREADS=1 "$py" -m nextx_models.audio_lm --threads 1 --skip-eval & p2=$!
+              wait $p1
+              NEXTX_THREADS=1 "$py" -m nextx_models.audio_magnet --threads 1 --skip-eval & p1=$!
               wait $p1; wait $p2
               exec "$py" -m nextx_models.audio_eval codec musicgen magnet --sweep ;;
   ts-data)    exec "$py" -m nextx_models.ts_data "$@" ;;

@@ -246,8 +246,9 @@ SWEEPS = {
     "musicgen": [{"temperature": 1.0, "top_k": 250, "top_p": 0.0, "cfg_coef": 1.0},
                  {"temperature": 0.7, "top_k": 250, "top_p": 0.0, "cfg_coef": 3.0},
                  {"temperature": 1.0, "top_k": 50, "top_p": 0.0, "cfg_coef": 3.0}],
-    "magnet": [{"temperature": 1.0, "top_k": 0, "top_p": 0.9, "max_cfg_coef": 10.0, "min_cfg_coef": 1.0,
-                "decoding_steps": [20, 10, 10, 10], "anneal_temp": True, "span_scoring": "max", "span_arrangement": "nonoverlap"}],
+    "magnet": [{"temperature": t, "top_k": 0, "top_p": 0.9, "max_cfg_coef": 10.0, "min_cfg_coef": 1.0,
+                "decoding_steps": [20, 10, 10, 10], "anneal_temp": True, "span_scoring": "max", "span_arrangement": "nonoverlap"}
+               for t in (1.0, 2.0)],
 }
 
 

@@ -117,6 +117,7 @@ def train(seconds, bs, lr, seed, threads, width, layers, heads):
                             lr=lr, betas=(0.9, 0.95))
     gen = torch.Generator().manual_seed(seed)
     t0 = time.time(); step = 0; log = []; tot = 0.0; nt = 0
+    best = C.BestState()
     while time.time() - t0 < seconds:
         prog = (time.time() - t0) / seconds
         for g in opt.param_groups:
@@ -132,9 +133,12 @@ def train(seconds, bs, lr, seed, threads, width, layers, heads):
                 el = float(np.mean([loss_of(m, b).item() for b in ebatches]))
             rec = {"step": step, "seconds": round(time.time() - t0, 1), "train_loss": round(tot / nt, 4), "heldout_loss": round(el, 4)}
             print(f"[{NAME}] {rec}", flush=True); log.append(rec); tot = 0.0; nt = 0
+            best.offer(m, el, step)
     sec = round(time.time() - t0, 1)
+    kept = best.restore(m)
+    print(f"[{NAME}] kept the weights of step {kept['step']} (held-out loss {kept['heldout_loss']})", flush=True)
     torch.save({"state": m.state_dict(), "cfg": m.cfg, "step": step, "seconds": sec, "log": log}, CKPT)
-    return m, {"steps": step, "seconds": sec, "log": log[-5:], "encoder_sha256": tk["encoder_sha256"],
+    return m, {"steps": step, "seconds": sec, "log": log[-5:], "encoder_sha256": tk["encoder_sha256"], "kept_weights": kept,
                "load_average_at_end": [round(v, 2) for v in os.getloadavg()]}
 
 
@@ -187,7 +191,7 @@ def write_model(m: Magnet, tr: dict, args, threads: int):
                      "seconds": tr["seconds"], "threads": threads, "condition_dropout": 0.2,
                      "masking": "stage q uniform in 0..3 per example; codebooks < q ground truth, codebook q span-masked (span 3, mask rate cos(t pi/2), t ~ U(0,1); random span starts added until round(rate * T) frames (at least 1) are covered, spans may overlap), codebooks > q all mask (256); cross-entropy on the masked tokens of codebook q",
                      "lengths": "T uniform in {24, 27, .., 99} per batch, frames 0..T-1 from the note start",
-                     "log": tr["log"], "load_average_at_end": tr.get("load_average_at_end"),
+                     "log": tr["log"], "kept_weights": tr.get("kept_weights"), "load_average_at_end": tr.get("load_average_at_end"),
                      "machine": "2 cores shared with other processes (the TypeScript side builds and tests in parallel)"},
         "data": {**D.provenance(), "tokens": "fluid-codec codes of the 2,000 train notes (2 s = 100 frames), encoded once through codec_encoder.onnx"},
         "parity": par,
@@ -197,7 +201,7 @@ def write_model(m: Magnet, tr: dict, args, threads: int):
 
 
 def main(argv=None):
-    A.generator_main(NAME, "magnet", train, write_model, argv)
+    A.generator_main(NAME, "magnet", train, write_model, argv, seconds=1500)
 
 
 if __name__ == "__main__":

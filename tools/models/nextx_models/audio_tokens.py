@@ -91,14 +91,14 @@ def condition_spec():
             "null_family": NULL_FAMILY, "null_pitch": NULL_PITCH}
 
 
-def generator_main(name: str, kind: str, train, write_model, argv=None) -> None:
+def generator_main(name: str, kind: str, train, write_model, argv=None, seconds: float = 600) -> None:
     """The command line both token generators share (`run.sh musicgen`, `run.sh magnet`): train within the budget,
     export and check, then measure through the ONNX graphs. The defaults are the settings the committed models
     were built with."""
     import argparse
     import os
     ap = argparse.ArgumentParser()
-    ap.add_argument("--seconds", type=float, default=600)
+    ap.add_argument("--seconds", type=float, default=seconds)
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--seed", type=int, default=0)

@@ -197,3 +197,23 @@ def step_with_ema(opt, model, ema, loss, step: int, lr: float, warmup: int = 300
         for pe, pm in zip(ema.parameters(), model.parameters()):
             pe.mul_(d).add_(pm, alpha=1 - d)
 
+
+
+class BestState:
+    """The weights at the lowest held-out loss seen while training (checkpoint selection on the held-out split):
+    the audio token generators overfit their 2,000 notes within the budget, so the last step is not the best one."""
+
+    def __init__(self):
+        self.loss, self.step, self.state = float("inf"), None, None
+
+    def offer(self, model: torch.nn.Module, loss: float, step: int) -> None:
+        if loss < self.loss:
+            self.loss, self.step = loss, step
+            self.state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+
+    def restore(self, model: torch.nn.Module) -> dict:
+        """Loads the kept weights into `model`; returns what was kept (for model.json)."""
+        if self.state is not None:
+            model.load_state_dict(self.state)
+        return {"rule": "the weights at the lowest held-out loss of the evaluations every 50 steps",
+                "step": self.step, "heldout_loss": round(self.loss, 4)}
