@@ -171,7 +171,6 @@ def train(seconds, bs, lr, seed, threads, width, layers, heads):
                             lr=lr, betas=(0.9, 0.95))
     gen = torch.Generator().manual_seed(seed)
     t0 = time.time(); step = 0; log = []; tot = 0.0; nt = 0
-    best = C.BestState()
     while time.time() - t0 < seconds:
         prog = (time.time() - t0) / seconds
         for g in opt.param_groups:
@@ -187,12 +186,9 @@ def train(seconds, bs, lr, seed, threads, width, layers, heads):
                 el = loss_of(m, ebatch).item()
             rec = {"step": step, "seconds": round(time.time() - t0, 1), "train_loss": round(tot / nt, 4), "heldout_loss": round(el, 4)}
             print(f"[{NAME}] {rec}", flush=True); log.append(rec); tot = 0.0; nt = 0
-            best.offer(m, el, step)
     sec = round(time.time() - t0, 1)
-    kept = best.restore(m)
-    print(f"[{NAME}] kept the weights of step {kept['step']} (held-out loss {kept['heldout_loss']})", flush=True)
     torch.save({"state": m.state_dict(), "cfg": m.cfg, "step": step, "seconds": sec, "log": log}, CKPT)
-    return m, {"steps": step, "seconds": sec, "log": log[-5:], "encoder_sha256": tk["encoder_sha256"], "kept_weights": kept,
+    return m, {"steps": step, "seconds": sec, "log": log[-5:], "encoder_sha256": tk["encoder_sha256"],
                "load_average_at_end": [round(v, 2) for v in os.getloadavg()]}
 
 
@@ -291,7 +287,7 @@ def write_model(m: MusicGenLM, tr: dict, args, threads: int):
                      "schedule": "100-step warm-up, cosine over the time budget to 5 %", "budget_seconds": args.seconds,
                      "seconds": tr["seconds"], "threads": threads, "frames": T_TRAIN, "condition_dropout": 0.2,
                      "loss": "cross-entropy on the valid (non-special) slots of pattern steps 1..S-1",
-                     "log": tr["log"], "kept_weights": tr.get("kept_weights"), "load_average_at_end": tr.get("load_average_at_end"),
+                     "log": tr["log"], "load_average_at_end": tr.get("load_average_at_end"),
                      "machine": "2 cores shared with other processes (the TypeScript side builds and tests in parallel)"},
         "data": {**D.provenance(), "tokens": "fluid-codec codes of the 2,000 train notes (2 s = 100 frames), encoded once through codec_encoder.onnx"},
         "parity": par,
@@ -301,7 +297,7 @@ def write_model(m: MusicGenLM, tr: dict, args, threads: int):
 
 
 def main(argv=None):
-    A.generator_main(NAME, "musicgen", train, write_model, argv, seconds=900)
+    A.generator_main(NAME, "musicgen", train, write_model, argv)
 
 
 if __name__ == "__main__":
