@@ -1,8 +1,9 @@
-// Image engine benchmarks on the reference models, each side by side in one run (medians):
-//  1. VAR next-scale vs raster next-token: images/s at equal batch (defaults, CFG on)
+// Image engine benchmarks on the reference models, each side by side in one run (interleaved
+// rounds, the median of per-round ratios with their min–max: tools/bench/paired.ts):
+//  1. VAR next-scale vs raster next-token: images/s at batch 1 and 16 (defaults, CFG on)
 //  2. speculative decoding (standard, LANTERN) vs plain raster sampling: speed-up, acceptance, class agreement
 //  3. temporal fusion: 1, 4, 16 concurrent requests fused vs the same requests one after another
-//  4. engine overhead: share of wall time spent outside onnxruntime's run()
+//  4. engine overhead: share of wall time spent outside onnxruntime's run(), raster batch 1 and 16
 //  5. continuous tokens (xAR, MAR) vs discrete (VAR, raster): forwards per image, images/s at batch 1
 //     and 16, class agreement and Fréchet distance (classifier features vs the 2,000 real test digits)
 //  6. continuous speculative decoding (MAR + draft) vs plain MAR: acceptance, speed-up at batch 1, 4, 16

@@ -27,7 +27,7 @@ export interface PairedTimes {
 
 /**
  * Times `a` and `b` alternately for `rounds` rounds (a first in even rounds, b first in odd ones)
- * after `warmup` untimed runs of each. `ratios[r]` = b's time / a's time in round r: how many times
+ * after `warmup` untimed runs of each (as round 0). `ratios[r]` = b's time / a's time in round r: how many times
  * faster a was.
  */
 export async function paired(
@@ -36,9 +36,10 @@ export async function paired(
   b: (round: number) => Promise<unknown>,
   warmup = 1,
 ): Promise<PairedTimes> {
+  // Warm-up runs get round 0 (callers derive seeds from the round).
   for (let w = 0; w < warmup; w++) {
-    await a(-1 - w);
-    await b(-1 - w);
+    await a(0);
+    await b(0);
   }
   const out: PairedTimes = { a: [], b: [], ratios: [] };
   for (let r = 0; r < rounds; r++) {

@@ -76,8 +76,8 @@ console.log(`identical greedy token sequences: ${same}/10 classes`);
 const labels = Array.from({ length: STREAMS }, (_, i) => i % 10);
 const one = await paired(
   rounds,
-  (r) => nextxOne(Math.abs(r) % 10),
-  (r) => hfOne(Math.abs(r) % 10),
+  (r) => nextxOne(r % 10),
+  (r) => hfOne(r % 10),
 );
 const many = await paired(
   rounds,

@@ -19,14 +19,15 @@ const rowsFile = join(outDir, 'rows.jsonl');
 
 /** The quick setting of each benchmark (its own usage line says what the arguments are). */
 const BENCHES: { name: string; args: string[] }[] = [
-  { name: 'raster-vs-transformersjs', args: ['7'] },
+  { name: 'raster-vs-transformersjs', args: ['21'] },
   { name: 'image-engine', args: ['5', '1,2,3,4,6'] },
   { name: 'raster-jacobi', args: ['5', '2', '8'] },
-  { name: 'var-fusion', args: ['5'] },
+  { name: 'var-fusion', args: ['7'] },
   { name: 'audio', args: ['5', '5'] },
   { name: 'video-engine', args: ['3'] },
   { name: 'shape', args: ['3', '1'] },
   { name: 'timeseries-fit-scaling', args: ['6000', '3'] },
+  { name: 'threading', args: ['2', '24', 'image,audio'] },
 ];
 
 const onlyArg = process.argv.indexOf('--only');

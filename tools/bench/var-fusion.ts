@@ -56,8 +56,8 @@ console.log(
 for (const n of levels) {
   const m = await paired(
     rounds,
-    (r) => fusedRun(n, 1000 * Math.max(r, 0)),
-    (r) => sequentialRun(n, 1000 * Math.max(r, 0)),
+    (r) => fusedRun(n, 1000 * r),
+    (r) => sequentialRun(n, 1000 * r),
     0,
   );
   console.log(

@@ -21,6 +21,9 @@ describe('loadGenerationSettings', () => {
       tmpdir(),
     );
     expect(set).toMatchObject({ modelsDir: '/', workers: 2, maxRunning: 8 });
+    expect(
+      loadGenerationSettings({}, 'AUDIO', { ...defaults, workers: 2 }, tmpdir()).workers,
+    ).toBe(2);
   });
 
   it('names the variable of a bad value and refuses a missing models folder', () => {

@@ -224,7 +224,7 @@ def main(argv=None):
     parity["transformers_llama_same_weights"] = parity_transformers(m, folder)
     defaults = {"cfg_scale": 3.0, "temperature": 1.0, "top_k": 0, "top_p": 1.0, "cfg_formula": "uncond + (cond - uncond) * cfg_scale"}
     if args.draft:
-        defaults = {**defaults, "speculative": {"target": TARGET, "draft_tokens": 4, "lantern_k": 16, "lantern_delta": 0.1}}
+        defaults = {**defaults, "speculative": {"target": TARGET, "draft_tokens": 4, "lantern_k": 4, "lantern_delta": 0.1}}  # k, delta: tools/bench/lantern-sweep.ts
     man = {
         "name": name,
         "family": "llamagen",
