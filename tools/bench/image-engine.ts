@@ -25,8 +25,8 @@ import {
 } from '@nextx/image';
 import { frechetDistance, ModelRepository } from '@nextx/runtime';
 import { createRequire } from 'node:module';
-import { readFile } from 'node:fs/promises';
 import { referenceModelsDir } from '@nextx/runtime/testing';
+import { lanternNeighbours, rasterRequest as rasterRequestAt } from './raster-bench';
 import { median, paired, report, spread, time } from './paired';
 
 const rounds = Number(process.argv[2] ?? 3);
@@ -41,15 +41,7 @@ const varp = await loadVarPipeline(repository, 'var-mnist');
 const classifier = new DigitClassifier(
   (await repository.load('mnist-classifier')).graph('classifier'),
 );
-const rasterRequest = (labels: number[]) => ({
-  classLabels: labels,
-  guidanceScale: raster.defaults.guidanceScale,
-  sampling: {
-    temperature: raster.defaults.temperature,
-    topK: raster.defaults.topK,
-    topP: raster.defaults.topP,
-  },
-});
+const rasterRequest = (labels: number[]) => rasterRequestAt(raster, labels);
 const varRequest = (labels: number[]) => ({
   classLabels: labels,
   cfg: varp.defaults.cfg,
@@ -93,13 +85,7 @@ if (sections.has(2)) {
     maxBatch: 2,
     decoderFrom: raster.model,
   });
-  const neighboursJson = JSON.parse(
-    await readFile(raster.model.file(raster.neighboursFile!), 'utf8'),
-  ) as { k: number; neighbours: number[][] };
-  const neighbours = {
-    indices: Int32Array.from(neighboursJson.neighbours.flat()),
-    width: neighboursJson.k,
-  };
+  const neighbours = await lanternNeighbours(raster);
   const perClass = 10;
   const labels100 = Array.from({ length: 10 * perClass }, (_, i) => Math.floor(i / perClass));
   const agreement = (media: ImageBatch) => classifier.agreement(media, labels100);

@@ -14,6 +14,7 @@ import {
   type AcceptanceRule,
 } from '@nextx/engine';
 import { DigitClassifier, loadRasterPipeline, type ImageBatch } from '@nextx/image';
+import { lanternNeighbours, rasterRequest } from './raster-bench';
 import { ModelRepository } from '@nextx/runtime';
 import { referenceModelsDir } from '@nextx/runtime/testing';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -38,23 +39,9 @@ const draft = await loadRasterPipeline(repository, draftName, {
 const classifier = new DigitClassifier(
   (await repository.load('mnist-classifier')).graph('classifier'),
 );
-const neighboursJson = JSON.parse(
-  await readFile(raster.model.file(raster.neighboursFile!), 'utf8'),
-) as { k: number; neighbours: number[][] };
-const neighbours = {
-  indices: Int32Array.from(neighboursJson.neighbours.flat()),
-  width: neighboursJson.k,
-};
+const neighbours = await lanternNeighbours(raster);
 const labels = Array.from({ length: 10 * perClass }, (_, i) => Math.floor(i / perClass));
-const request = (label: number) => ({
-  classLabels: [label],
-  guidanceScale: raster.defaults.guidanceScale,
-  sampling: {
-    temperature: raster.defaults.temperature,
-    topK: raster.defaults.topK,
-    topP: raster.defaults.topP,
-  },
-});
+const request = (label: number) => rasterRequest(raster, [label]);
 
 /** Every label once, one image at a time; rule undefined = plain sampling. */
 async function run(rule: AcceptanceRule | undefined) {

@@ -10,6 +10,7 @@ import {
   runToResult,
 } from '@nextx/engine';
 import { DigitClassifier, loadRasterPipeline, type ImageBatch } from '@nextx/image';
+import { rasterRequest } from './raster-bench';
 import { ModelRepository } from '@nextx/runtime';
 import { referenceModelsDir } from '@nextx/runtime/testing';
 import { median, report } from './paired';
@@ -28,15 +29,7 @@ const classifier = new DigitClassifier(
   (await repository.load('mnist-classifier')).graph('classifier'),
 );
 const labels = Array.from({ length: 10 * perClass }, (_, i) => Math.floor(i / perClass));
-const request = (label: number) => ({
-  classLabels: [label],
-  guidanceScale: raster.defaults.guidanceScale,
-  sampling: {
-    temperature: raster.defaults.temperature,
-    topK: raster.defaults.topK,
-    topP: raster.defaults.topP,
-  },
-});
+const request = (label: number) => rasterRequest(raster, [label]);
 const step = raster.stepModel(2);
 
 /** Generates every label one image at a time; returns the images, time and target forwards. */
