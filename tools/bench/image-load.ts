@@ -38,6 +38,7 @@ async function measure(fusion: 'on' | 'off') {
       speculative: false,
       lantern: false,
       jacobi: false,
+      draftHeads: false,
     })) {
       // drain progress and result
     }

@@ -21,7 +21,7 @@ const rowsFile = join(outDir, 'rows.jsonl');
 const BENCHES: { name: string; args: string[] }[] = [
   { name: 'raster-vs-transformersjs', args: ['21'] },
   { name: 'image-engine', args: ['5', '1,2,3,4,6'] },
-  { name: 'raster-jacobi', args: ['5', '2', '8'] },
+  { name: 'raster-self-speculative', args: ['5', '2', 'sjd8,heads4,heads4-lantern'] },
   { name: 'var-fusion', args: ['7'] },
   { name: 'audio', args: ['5', '5'] },
   { name: 'video-engine', args: ['3'] },
@@ -33,7 +33,8 @@ const BENCHES: { name: string; args: string[] }[] = [
 const onlyArg = process.argv.indexOf('--only');
 const only = onlyArg >= 0 ? new Set(process.argv[onlyArg + 1]?.split(',')) : undefined;
 const previous: (SummaryRow & { median: number })[] = existsSync(outFile)
-  ? (JSON.parse(readFileSync(outFile, 'utf8')) as { rows: (SummaryRow & { median: number })[] }).rows
+  ? (JSON.parse(readFileSync(outFile, 'utf8')) as { rows: (SummaryRow & { median: number })[] })
+      .rows
   : [];
 
 mkdirSync(outDir, { recursive: true });

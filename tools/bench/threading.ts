@@ -47,6 +47,7 @@ const TARGETS: Record<string, Target> = {
           speculative: false,
           lantern: false,
           jacobi: false,
+          draftHeads: false,
         })) {
           // drain progress and result
         }
@@ -119,7 +120,8 @@ async function measure(target: Target, config: (typeof CONFIGS)[number]): Promis
 
 for (const name of services) {
   const target = TARGETS[name];
-  if (!target) throw new Error(`unknown service ${name}: one of ${Object.keys(TARGETS).join(', ')}`);
+  if (!target)
+    throw new Error(`unknown service ${name}: one of ${Object.keys(TARGETS).join(', ')}`);
   // rates[config][level][round]
   const rates = CONFIGS.map(() => LEVELS.map(() => [] as number[]));
   for (let r = 0; r < rounds; r++)

@@ -99,6 +99,7 @@ describe('gateway over the real services (HTTP/JSON → gRPC on loopback)', () =
       speculative: false,
       lantern: false,
       jacobi: false,
+      draftHeads: false,
     }))
       direct.push(m);
     client.close();

@@ -51,6 +51,7 @@ const base: image.GenerateRequest = {
   speculative: false,
   lantern: false,
   jacobi: false,
+  draftHeads: false,
 };
 
 describe('validateGenerate', () => {

@@ -45,11 +45,23 @@ export function validateGenerate(
       '> 0 with speculative decoding of a mar model',
       'got 0',
     );
-  if (request.lantern && !request.speculative)
+  if (request.lantern && !request.speculative && !request.draftHeads)
     throw new InvalidArgumentError(
       'lantern',
-      'only with speculative = true',
-      'speculative is false',
+      'only with speculative = true or draft_heads = true',
+      'both are false',
+    );
+  if (request.draftHeads && !entry.draftHeads)
+    throw new InvalidArgumentError(
+      'draft_heads',
+      'raster models that ship draft heads',
+      `model ${entry.manifest.name} has no draft heads`,
+    );
+  if (request.draftHeads && (request.speculative || request.jacobi))
+    throw new InvalidArgumentError(
+      'draft_heads',
+      'not with speculative or jacobi',
+      request.speculative ? 'speculative is set' : 'jacobi is set',
     );
   if (request.jacobi && entry.family !== 'raster')
     throw new InvalidArgumentError(
@@ -75,11 +87,15 @@ export function validateGenerate(
       ...sampling,
       speculative: request.jacobi
         ? 'jacobi'
-        : request.speculative
+        : request.draftHeads
           ? request.lantern
-            ? 'lantern'
-            : 'standard'
-          : 'off',
+            ? 'heads-lantern'
+            : 'heads'
+          : request.speculative
+            ? request.lantern
+              ? 'lantern'
+              : 'standard'
+            : 'off',
     },
   };
 }

@@ -29,6 +29,7 @@ export async function collect(
       speculative: false,
       lantern: false,
       jacobi: false,
+      draftHeads: false,
       ...request,
     },
     settings,

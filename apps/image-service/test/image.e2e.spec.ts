@@ -404,7 +404,14 @@ describe('image-service queue, cancellation and responsiveness', () => {
     const first = (async () => {
       for await (const m of client.stream(
         'generate',
-        { ...long, sampling: SAMPLING, speculative: false, lantern: false, jacobi: false },
+        {
+          ...long,
+          sampling: SAMPLING,
+          speculative: false,
+          lantern: false,
+          jacobi: false,
+          draftHeads: false,
+        },
         { signal: controller.signal },
       )) {
         if (m.progress) progressed++;

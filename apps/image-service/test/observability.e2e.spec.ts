@@ -35,6 +35,7 @@ async function generate(client: Client, metadata: Metadata) {
       speculative: false,
       lantern: false,
       jacobi: false,
+      draftHeads: false,
     },
     { metadata },
   );

@@ -19,5 +19,6 @@ describeOverload<image.ImageGenerationClient>({
       speculative: false,
       lantern: false,
       jacobi: false,
+      draftHeads: false,
     }),
 });

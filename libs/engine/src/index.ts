@@ -23,6 +23,7 @@ export * from './generators/video/next-block-video-generator';
 export * from './generators/video/next-token-video-generator';
 export * from './generators/codebooks';
 export * from './generators/jacobi-raster-generator';
+export * from './generators/draft-head-raster-generator';
 export * from './heads/diffusion-token-head';
 export * from './generators/next-cell-flow-generator';
 export * from './generators/masked-diffusion-generator';

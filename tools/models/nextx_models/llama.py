@@ -145,6 +145,11 @@ class LlamaForCausalLM(nn.Module):
 
     def forward(self, input_ids, attention_mask=None, position_ids=None, past=None):
         """Training / full-sequence call: past=None, causal mask. Returns logits (and presents)."""
+        h, presents = self.hidden(input_ids, attention_mask, position_ids, past)
+        return self.lm_head(h), presents
+
+    def hidden(self, input_ids, attention_mask=None, position_ids=None, past=None):
+        """The final (normed) hidden states the head reads, and the presents."""
         B, S = input_ids.shape
         if position_ids is None:
             position_ids = torch.arange(S).unsqueeze(0).expand(B, S)
@@ -163,8 +168,7 @@ class LlamaForCausalLM(nn.Module):
             pk, pv = (past[i] if past is not None else (None, None))
             x, k, v = layer(x, cos, sin, mask, pk, pv)
             presents.append((k, v))
-        logits = self.lm_head(self.model.norm(x))
-        return logits, presents
+        return self.model.norm(x), presents
 
     def hf_state_dict(self):
         return {k: v for k, v in self.state_dict().items() if k != "inv_freq"}

@@ -32,13 +32,23 @@ export function imageCommand(): Command {
   const command = new Command('image').description('image generation service');
   samplingOptions(command.command('generate'), true)
     .description('generate images of one class; writes a PNG grid (one image per cell)')
-    .requiredOption('-m, --model <name>', 'image model, e.g. var-mnist, llama-mnist, xar-mnist or mar-mnist')
+    .requiredOption(
+      '-m, --model <name>',
+      'image model, e.g. var-mnist, llama-mnist, xar-mnist or mar-mnist',
+    )
     .requiredOption('-c, --class <label>', 'class label', intOption(0))
     .option('-n, --num <n>', 'number of images', intOption(1), 16)
     .option('--seed <n>', 'seed (0 = random)', intOption(0), 0)
-    .option('--speculative', 'speculative decoding with the model draft (raster; MAR: continuous speculative decoding)')
-    .option('--lantern', 'LANTERN relaxed acceptance (with --speculative)')
+    .option(
+      '--speculative',
+      'speculative decoding with the model draft (raster; MAR: continuous speculative decoding)',
+    )
+    .option('--lantern', 'LANTERN relaxed acceptance (with --speculative or --draft-heads)')
     .option('--jacobi', 'Speculative Jacobi decoding (raster, no draft model)')
+    .option(
+      '--draft-heads',
+      "speculative decoding with the draft heads in the model's graph (raster)",
+    )
     .option('--columns <n>', 'grid columns', intOption(1), 8)
     .requiredOption('-o, --out <png>', 'output PNG grid')
     .option('--addr <host:port>', 'image service address', DEFAULT_ADDRESSES.image)
@@ -62,6 +72,7 @@ export function imageCommand(): Command {
             speculative: !!o.speculative,
             lantern: !!o.lantern,
             jacobi: !!o.jacobi,
+            draftHeads: !!o.draftHeads,
           },
           { timeoutMs: o.timeout },
         );

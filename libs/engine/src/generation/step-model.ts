@@ -26,6 +26,22 @@ export interface TokenStepModel {
 }
 
 /**
+ * A {@link TokenStepModel} whose graph also carries draft heads (Medusa, Cai et al. 2024): head k
+ * reads the hidden state of each fed position and predicts the token k + 1 places after the one the
+ * model's own logits predict. One forward thus gives the target's distributions and drafts for
+ * the next round, with no second model and no extra `run()`.
+ */
+export interface DraftHeadStepModel extends TokenStepModel {
+  /** Draft heads in the graph. */
+  readonly draftHeads: number;
+  /**
+   * The draft heads' logits of the last {@link forward}, [batch, newLength, draftHeads, vocab]
+   * (valid until the next call).
+   */
+  draftLogits(): Float32Array;
+}
+
+/**
  * A {@link TokenStepModel} that starts many rows from one prompt computed once: the prompt's
  * cache entries are copied to every row (Chronos' sample paths all continue one context), so a
  * 20-path forecast pays one prompt forward, not twenty.

@@ -8,8 +8,10 @@ import { chiSquareTest } from '../sampling/testing/chi-square';
 import { LanternAcceptance } from '../speculative/lantern-acceptance';
 import { StandardAcceptance } from '../speculative/standard-acceptance';
 import { RasterGenerator, type RasterTokenLayout } from './raster-generator';
+import { DraftHeadRasterGenerator } from './draft-head-raster-generator';
 import { JacobiRasterGenerator } from './jacobi-raster-generator';
 import { SpeculativeRasterGenerator } from './speculative-raster-generator';
+import { BigramDraftHeadStepModel } from './testing/bigram-draft-head-step-model';
 import { BigramStepModel } from './testing/bigram-step-model';
 
 // Codes 0..5, classes 6 and 7, null class 8; three tokens per "image".
@@ -166,6 +168,59 @@ describe('raster generators on a bigram test model (exact laws)', () => {
     // Fewer target forwards than tokens: accepted drafts save forwards.
     expect(result.targetForwards).toBeLessThan(images * T);
     expect(result.targetForwards).toBeGreaterThanOrEqual(images * Math.ceil(T / 3));
+  });
+
+  it('draft heads inside the target graph: the output follows the target law (χ²) whatever the heads predict, and the test rejects a wrong law', async () => {
+    const generator = new DraftHeadRasterGenerator(
+      new BigramDraftHeadStepModel(target, VOCAB, [draft, randomTable(3, 1.2)]),
+      layout,
+      decoder,
+      { draftTokens: 2, rule: new StandardAcceptance() },
+    );
+    const result = await runToResult(generator.generate(request, { seed: 8 }));
+    const test = chiSquareTest(histogram(result.codes), law);
+    expect(test.pValue).toBeGreaterThan(0.001);
+    expect(result.acceptanceRate).toBeGreaterThan(0);
+    expect(result.acceptanceRate).toBeLessThan(1);
+    expect(chiSquareTest(histogram(result.codes), exactLaw(draft, 1)).statistic).toBeGreaterThan(
+      1000,
+    );
+    expect(result.targetForwards).toBeLessThan(images * T);
+  });
+
+  it('draft heads that predict the target exactly are always kept: ⌈T/(γ+1)⌉ + 1 forwards per image', async () => {
+    // Every row of the table alike: the token two places on follows the same law as the next one,
+    // so both heads predicting that row are the target's exact marginals.
+    const row = randomTable(4, 1.5).subarray(0, VOCAB);
+    const flat = Float32Array.from({ length: VOCAB * VOCAB }, (_, i) => row[i % VOCAB]);
+    const run = (seed: number, classLabels: number[]) =>
+      runToResult(
+        new DraftHeadRasterGenerator(
+          new BigramDraftHeadStepModel(flat, VOCAB, [flat, flat]),
+          layout,
+          decoder,
+          { draftTokens: 2, rule: new StandardAcceptance() },
+        ).generate({ ...request, classLabels, sampling: {}, guidanceScale: 1 }, { seed }),
+      );
+    const result = await run(9, new Array<number>(50).fill(0));
+    expect(result.acceptanceRate).toBe(1);
+    // The prefill emits token 0 and the first drafts; one round then keeps both drafts.
+    expect(result.targetForwards).toBe(50 * 2);
+    const a = await run(10, [0, 1, 0, 1]);
+    const b = await run(10, [0, 1, 0, 1]);
+    expect(Array.from(b.codes)).toEqual(Array.from(a.codes));
+  });
+
+  it('draft heads: more draft tokens than the graph has heads is refused', () => {
+    expect(
+      () =>
+        new DraftHeadRasterGenerator(
+          new BigramDraftHeadStepModel(target, VOCAB, [draft]),
+          layout,
+          decoder,
+          { draftTokens: 2, rule: new StandardAcceptance() },
+        ),
+    ).toThrow(/1\.\.1/);
   });
 
   it('Jacobi: when the next token does not depend on the context, redrawn drafts are all kept; same seed ⇒ same codes', async () => {

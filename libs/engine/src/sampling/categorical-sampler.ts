@@ -3,10 +3,13 @@ import { maxOf } from './softmax';
 
 /**
  * Draws token ids from rows of logits by inverse CDF: one uniform draw per position, two passes
- * over the row (normaliser, then the walk), no allocation. Logits should already have been
+ * over the row (normaliser, then the walk), no allocation per draw. Logits should already have been
  * processed (temperature, top-k, …); `-Infinity` entries are never drawn.
  */
 export class CategoricalSampler {
+  /** Scratch for one row's unnormalised probabilities (grown to the widest row seen). */
+  private weights = new Float64Array(0);
+
   /**
    * Samples one id from `softmax(logits)`.
    * @throws RangeError when every logit is `-Infinity`
@@ -44,18 +47,20 @@ export class CategoricalSampler {
     if (max === -Infinity) {
       throw new RangeError('every logit is -Infinity');
     }
-    const end = offset + length;
+    // One exp per entry: the weights go to a scratch row the walk then reads.
+    if (this.weights.length < length) this.weights = new Float64Array(length);
+    const weights = this.weights;
     let total = 0;
-    for (let i = offset; i < end; i++) total += Math.exp(logits[i] - max);
+    for (let i = 0; i < length; i++) total += weights[i] = Math.exp(logits[offset + i] - max);
     const target = u * total;
     let cumulative = 0;
-    let last = offset;
-    for (let i = offset; i < end; i++) {
-      if (logits[i] === -Infinity) continue;
-      cumulative += Math.exp(logits[i] - max);
+    let last = 0;
+    for (let i = 0; i < length; i++) {
+      if (weights[i] === 0) continue;
+      cumulative += weights[i];
       last = i;
-      if (cumulative > target) return i - offset;
+      if (cumulative > target) return i;
     }
-    return last - offset;
+    return last;
   }
 }

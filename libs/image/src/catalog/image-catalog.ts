@@ -6,6 +6,8 @@ import type { ModelManifest, ModelRepository } from '@nextx/runtime';
 export interface ImageModelEntry extends ImageModelFacts {
   readonly manifest: ModelManifest;
   readonly draft?: string;
+  /** The model carrying this one's graph with draft heads (its manifest says `draft_heads_for`). */
+  readonly draftHeads?: string;
   /** Whether the manifest names a LANTERN neighbour table (needed by `lantern`). */
   readonly lanternTable: boolean;
 }
@@ -19,13 +21,16 @@ export class ImageCatalog {
    * defaults stops the service at start with a message naming the model and field. A draft
    * model (its manifest says `draft_for` another) has no decoder graph and serves no request on
    * its own: it is not an entry (so not listed, and NOT_FOUND by name), only its target's
-   * `draft`.
+   * `draft`. A draft-heads model (`draft_heads_for`) is its target's graph with heads added: it
+   * is not an entry either, only its target's `draftHeads`.
    */
   static async load(repository: ModelRepository): Promise<ImageCatalog> {
     const manifests = await repository.list();
     const entries = new Map<string, ImageModelEntry>();
     for (const manifest of manifests) {
-      if (typeof (manifest as Record<string, unknown>)['draft_for'] === 'string') continue;
+      const record = manifest as Record<string, unknown>;
+      if (typeof record['draft_for'] === 'string' || typeof record['draft_heads_for'] === 'string')
+        continue;
       const facts = readImageModelFacts(manifest);
       if (!facts) continue;
       entries.set(manifest.name, {
@@ -33,6 +38,9 @@ export class ImageCatalog {
         ...facts,
         draft: manifests.find((m) => (m as Record<string, unknown>)['draft_for'] === manifest.name)
           ?.name,
+        draftHeads: manifests.find(
+          (m) => (m as Record<string, unknown>)['draft_heads_for'] === manifest.name,
+        )?.name,
         lanternTable:
           typeof (manifest.contract as { lantern_neighbours?: { file?: unknown } })
             .lantern_neighbours?.file === 'string',

@@ -1,10 +1,16 @@
 import { readFile } from 'node:fs/promises';
-import { RasterGenerator, type RasterTokenLayout, type TokenStepModel } from '@nextx/engine';
+import {
+  InvalidArgumentError,
+  RasterGenerator,
+  type RasterTokenLayout,
+  type TokenStepModel,
+} from '@nextx/engine';
 import { OnnxCodeDecoder, type ImageBatch } from '../models/code-decoder';
 import { imageFacts } from '../models/image-manifest';
 import {
   FusedDecoder,
   OptimumDecoderStepModel,
+  OptimumDraftHeadStepModel,
   type DecoderDims,
   type LoadedModel,
   type ModelRepository,
@@ -44,7 +50,7 @@ export const MAX_DRAFT_TOKENS = 8;
 
 /**
  * Window of Speculative Jacobi decoding (draft tokens verified per forward). 8 was the fastest
- * of 4, 8 and 16 on llama-mnist (tools/bench/raster-jacobi.ts); the window never reaches past the
+ * of 4, 8 and 16 on llama-mnist (tools/bench/raster-self-speculative.ts); the window never reaches past the
  * image, so it needs no cache room beyond the image tokens.
  */
 export const JACOBI_WINDOW = 8;
@@ -131,5 +137,51 @@ export async function loadRasterPipeline(
     stepModel,
     generator: (step = stepModel()) => new RasterGenerator(step, layout, decoder),
     fused: () => new FusedDecoder(lm, dims),
+  };
+}
+
+/** A raster model's graph with draft heads, served as that model (same weights, same law). */
+export interface DraftHeads {
+  /** Name of the model folder that carries the graph (its manifest says `draft_heads_for`). */
+  readonly name: string;
+  /** Draft tokens per round (the manifest's `defaults.speculative.draft_tokens`, ≤ heads). */
+  readonly draftTokens: number;
+  /** A private step model over the graph with heads (batch up to `maxBatch`). */
+  stepModel(maxBatch: number): OptimumDraftHeadStepModel;
+}
+
+/**
+ * Loads the draft-heads graph of `pipeline`'s model: the model whose manifest says
+ * `draft_heads_for` it, with `contract.draft_heads.count` heads. Its graph runs with the target's
+ * dims, so the KV cache has the same shape and room.
+ */
+export async function loadDraftHeads(
+  repository: ModelRepository,
+  pipeline: RasterPipeline,
+): Promise<DraftHeads> {
+  const target = pipeline.model.manifest.name;
+  const manifest = (await repository.list()).find(
+    (m) => (m as Record<string, unknown>)['draft_heads_for'] === target,
+  );
+  if (!manifest)
+    throw new InvalidArgumentError(
+      'draft_heads',
+      'raster models that ship draft heads',
+      `model ${target} has no draft heads`,
+    );
+  const model = await repository.load(manifest.name);
+  const count = (model.manifest.contract as { draft_heads?: { count?: unknown } }).draft_heads
+    ?.count;
+  if (!Number.isInteger(count) || (count as number) < 1)
+    throw new Error(`${manifest.name}: contract.draft_heads.count must be an integer >= 1`);
+  const heads = count as number;
+  const spec = ((model.manifest.defaults as Record<string, unknown> | undefined)?.['speculative'] ??
+    {}) as Record<string, number>;
+  const graph = model.graph('decoder_lm');
+  return {
+    name: manifest.name,
+    draftTokens: Math.min(spec['draft_tokens'] ?? heads, heads, MAX_DRAFT_TOKENS),
+    stepModel: (maxBatch) =>
+      new OptimumDraftHeadStepModel(graph, { ...pipeline.dims, maxBatch }, heads),
   };
 }

@@ -3,6 +3,7 @@ import {
   InvalidArgumentError,
   runToResult,
   LanternAcceptance,
+  DraftHeadRasterGenerator,
   JacobiRasterGenerator,
   SpeculativeRasterGenerator,
   StandardAcceptance,
@@ -22,6 +23,7 @@ import {
 import { keptTokens } from '../models/var-models';
 import {
   JACOBI_WINDOW,
+  loadDraftHeads,
   loadRasterPipeline,
   type RasterPipeline,
 } from '../pipelines/raster-pipeline';
@@ -49,9 +51,10 @@ export interface ImageGenerateTask extends ImageTaskBase {
   /**
    * Raster: speculative decoding with the model's draft ('lantern' uses its relaxed rule), or
    * Speculative Jacobi decoding without one ('jacobi'). MAR: 'standard' is continuous
-   * speculative decoding (CSpD) with the model's draft.
+   * speculative decoding (CSpD) with the model's draft. Raster: 'heads' drafts with the heads
+   * inside the model's graph (Medusa), 'heads-lantern' verifies them with LANTERN's rule.
    */
-  readonly speculative: 'off' | 'standard' | 'lantern' | 'jacobi';
+  readonly speculative: 'off' | 'standard' | 'lantern' | 'jacobi' | 'heads' | 'heads-lantern';
 }
 
 /** An in-painting task: one image and its mask, both [32 × 32] grey in [0, 1] (mask 1 = regenerate). */
@@ -155,6 +158,16 @@ export function imageTaskHandlers(
     return loadRasterPipeline(repository, draftName, { maxBatch: 2, decoderFrom: pipeline.model });
   });
   const neighbours = new CachedLoader(loadNeighbours);
+  // The graph with draft heads of a target, loaded on the first request that asks for it.
+  const draftHeads = new CachedLoader((pipeline: RasterPipeline) =>
+    loadDraftHeads(repository, pipeline),
+  );
+  const lantern = async (pipeline: RasterPipeline) =>
+    new LanternAcceptance({
+      neighbours: await neighbours.get(pipeline),
+      k: pipeline.speculative.lanternK,
+      delta: pipeline.speculative.lanternDelta,
+    });
 
   const generate = async (
     task: ImageGenerateTask,
@@ -235,16 +248,25 @@ export function imageTaskHandlers(
           { window: JACOBI_WINDOW, rule: new StandardAcceptance() },
         );
         events = generator.generate(request, { seed: task.seed, signal: context.signal });
+      } else if (task.speculative === 'heads' || task.speculative === 'heads-lantern') {
+        const heads = await draftHeads.get(pipeline);
+        const generator = new DraftHeadRasterGenerator(
+          heads.stepModel(2),
+          pipeline.layout,
+          pipeline.decoder,
+          {
+            draftTokens: heads.draftTokens,
+            rule:
+              task.speculative === 'heads-lantern'
+                ? await lantern(pipeline)
+                : new StandardAcceptance(),
+          },
+        );
+        events = generator.generate(request, { seed: task.seed, signal: context.signal });
       } else if (task.speculative !== 'off') {
         const draft = await drafts.get(pipeline);
         const rule =
-          task.speculative === 'lantern'
-            ? new LanternAcceptance({
-                neighbours: await neighbours.get(pipeline),
-                k: pipeline.speculative.lanternK,
-                delta: pipeline.speculative.lanternDelta,
-              })
-            : new StandardAcceptance();
+          task.speculative === 'lantern' ? await lantern(pipeline) : new StandardAcceptance();
         const generator = new SpeculativeRasterGenerator(
           pipeline.stepModel(2),
           draft.stepModel(2),

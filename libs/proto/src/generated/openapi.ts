@@ -1032,6 +1032,10 @@ export const OPENAPI_V2_DOCUMENT: Record<string, unknown> = {
         "jacobi": {
           "type": "boolean",
           "description": "Speculative Jacobi decoding (raster models, no draft needed): the model drafts a window of\nits own next tokens and verifies them in one forward; the output law is the plain one's.\nNot with speculative."
+        },
+        "draftHeads": {
+          "type": "boolean",
+          "description": "Speculative decoding with draft heads inside the model's own graph (Medusa; raster models that\nship them): one forward verifies the heads' drafts and drafts the next ones. With lantern:\nLANTERN's relaxed acceptance; without it the output law is the plain one's. Not with\nspeculative or jacobi."
         }
       },
       "description": "Request of Generate."

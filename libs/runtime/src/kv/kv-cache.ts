@@ -33,6 +33,7 @@ export class KvCache {
   private back: Float32Array[];
   private cached = 0;
   private rows = 0;
+  private readonly memo = new Map<Float32Array[], Map<number, Record<string, TensorValue>>>();
 
   /**
    * @param layers decoder layers (each has a key and a value tensor)
@@ -201,11 +202,21 @@ export class KvCache {
     this.rows = batch;
   }
 
+  /**
+   * The named views of `buffers` at `length`, built once per (buffers, rows, length, names) and
+   * reused: a decode step then allocates no view, no dims array and no name string, and the
+   * graph reuses the onnxruntime tensors it made for them ({@link OnnxGraph.run}).
+   */
   private views(
     buffers: Float32Array[],
     length: number,
     name: (layer: number, kind: KvKind) => string = pastName,
   ): Record<string, TensorValue> {
+    let memo = this.memo.get(buffers);
+    if (!memo) this.memo.set(buffers, (memo = new Map()));
+    const key = ((this.rows * (this.maxLength + 1) + length) << 1) | (name === pastName ? 0 : 1);
+    const hit = memo.get(key);
+    if (hit) return hit;
     const dims = [this.rows, this.heads, length, this.headDim];
     const size = this.rows * this.heads * length * this.headDim;
     const out: Record<string, TensorValue> = {};
@@ -213,6 +224,12 @@ export class KvCache {
       KV_KINDS.forEach((kind, k) => {
         out[name(i, kind)] = { data: buffers[2 * i + k].subarray(0, size), dims };
       });
+    // Bounded: a long-lived cache that sees many batch sizes and lengths starts over.
+    if (memo.size >= MAX_MEMOIZED_VIEWS) memo.clear();
+    memo.set(key, out);
     return out;
   }
 }
+
+/** Most view records a cache keeps per buffer set (rows × lengths × past/present). */
+const MAX_MEMOIZED_VIEWS = 4096;

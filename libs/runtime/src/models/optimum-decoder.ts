@@ -1,4 +1,4 @@
-import type { SharedPromptStepModel } from '@nextx/engine';
+import type { DraftHeadStepModel, SharedPromptStepModel } from '@nextx/engine';
 import { KvCache } from '../kv/kv-cache';
 import type { OnnxGraph, TensorValue } from '../session/onnx-graph';
 
@@ -10,6 +10,17 @@ export interface DecoderDims {
   readonly maxLength: number;
   readonly maxBatch: number;
 }
+
+/** The per-step tensors of {@link OptimumDecoderStepModel} (views of its buffers). */
+interface StepViews {
+  readonly ids: TensorValue;
+  readonly positions: TensorValue;
+  readonly mask: TensorValue;
+  readonly logits: TensorValue;
+}
+
+/** Most step-view records a step model keeps (batch sizes × lengths it has seen). */
+const MAX_STEP_VIEWS = 4096;
 
 /**
  * A Hugging Face Optimum decoder graph (`input_ids`, `attention_mask`, `position_ids`,
@@ -26,6 +37,7 @@ export class OptimumDecoderStepModel implements SharedPromptStepModel {
   private readonly positions: BigInt64Array;
   private readonly mask: BigInt64Array;
   private readonly logits: Float32Array;
+  private readonly views = new Map<number, StepViews>();
 
   constructor(
     private readonly graph: OnnxGraph,
@@ -76,21 +88,85 @@ export class OptimumDecoderStepModel implements SharedPromptStepModel {
       this.ids[i] = BigInt(tokens[i]);
       this.positions[i] = BigInt(past + (i % newLength));
     }
-    const total = past + newLength;
-    const logits: TensorValue = {
-      data: this.logits.subarray(0, count * this.vocabSize),
-      dims: [batch, newLength, this.vocabSize],
-    };
+    const { ids, positions, mask, logits } = this.stepViews(batch, newLength, past + newLength);
     await this.graph.run(
       {
-        input_ids: { data: this.ids.subarray(0, count), dims: [batch, newLength] },
-        attention_mask: { data: this.mask.subarray(0, batch * total), dims: [batch, total] },
-        position_ids: { data: this.positions.subarray(0, count), dims: [batch, newLength] },
+        input_ids: ids,
+        attention_mask: mask,
+        position_ids: positions,
         ...this.cache.pastFeeds(),
       },
-      { logits, ...this.cache.presentOutputs(newLength) },
+      { logits, ...this.extraOutputs(batch, newLength), ...this.cache.presentOutputs(newLength) },
     );
     this.cache.advance(newLength);
     return logits.data as Float32Array;
+  }
+
+  /**
+   * The step's id, position, mask and logits views, made once per (batch, new length, total) and
+   * reused, so a decode step allocates none (and the graph reuses their onnxruntime tensors).
+   */
+  private stepViews(batch: number, newLength: number, total: number): StepViews {
+    const key = (batch * (this.maxLength + 1) + newLength) * (this.maxLength + 1) + total;
+    const hit = this.views.get(key);
+    if (hit) return hit;
+    const count = batch * newLength;
+    const views: StepViews = {
+      ids: { data: this.ids.subarray(0, count), dims: [batch, newLength] },
+      positions: { data: this.positions.subarray(0, count), dims: [batch, newLength] },
+      mask: { data: this.mask.subarray(0, batch * total), dims: [batch, total] },
+      logits: {
+        data: this.logits.subarray(0, count * this.vocabSize),
+        dims: [batch, newLength, this.vocabSize],
+      },
+    };
+    if (this.views.size >= MAX_STEP_VIEWS) this.views.clear();
+    this.views.set(key, views);
+    return views;
+  }
+
+  /** Outputs a subclass fetches beside the logits and the presents, into its own buffers. */
+  protected extraOutputs(_batch: number, _newLength: number): Record<string, TensorValue> {
+    return {};
+  }
+}
+
+/**
+ * An Optimum decoder graph that also outputs `draft_logits` [batch, seq, heads, vocab] (Medusa
+ * heads exported with the target): a {@link DraftHeadStepModel}, written into one preallocated
+ * buffer like the logits.
+ */
+export class OptimumDraftHeadStepModel
+  extends OptimumDecoderStepModel
+  implements DraftHeadStepModel
+{
+  private readonly draft: Float32Array;
+  private last: Float32Array = new Float32Array(0);
+  /** `draft_logits` views per (batch, new length), reused like the step's other tensors. */
+  private readonly outputs = new Map<number, Record<string, TensorValue>>();
+
+  constructor(
+    graph: OnnxGraph,
+    dims: DecoderDims,
+    readonly draftHeads: number,
+  ) {
+    super(graph, dims);
+    this.draft = new Float32Array(dims.maxBatch * dims.maxLength * draftHeads * dims.vocabSize);
+  }
+
+  draftLogits(): Float32Array {
+    return this.last;
+  }
+
+  protected override extraOutputs(batch: number, newLength: number): Record<string, TensorValue> {
+    const key = batch * (this.maxLength + 1) + newLength;
+    let outputs = this.outputs.get(key);
+    if (!outputs) {
+      const data = this.draft.subarray(0, batch * newLength * this.draftHeads * this.vocabSize);
+      outputs = { draft_logits: { data, dims: [batch, newLength, this.draftHeads, this.vocabSize] } };
+      this.outputs.set(key, outputs);
+    }
+    this.last = outputs['draft_logits'].data as Float32Array;
+    return outputs;
   }
 }

@@ -42,6 +42,8 @@ export function toTensor(value: TensorValue): ort.Tensor {
 export class OnnxGraph {
   /** Runs and milliseconds spent inside onnxruntime's `run` (for engine-overhead figures). */
   readonly stats = { runs: 0, runMs: 0 };
+  /** onnxruntime's wrapper of each value (no copy: it views the same buffer with the same dims). */
+  private readonly tensors = new WeakMap<TensorValue, ort.Tensor>();
 
   private constructor(
     readonly name: string,
@@ -83,17 +85,21 @@ export class OnnxGraph {
 
   /**
    * Runs the graph. Outputs given in `preallocated` are written by onnxruntime straight into
-   * their buffers (this is how KV caches avoid a copy and an allocation per step).
+   * their buffers (this is how KV caches avoid a copy and an allocation per step). A value passed
+   * again (the same object: step models and KV caches keep theirs) reuses its onnxruntime tensor.
    */
   async run(
     feeds: Record<string, TensorValue>,
     preallocated: Record<string, TensorValue> = {},
     wanted: readonly string[] = this.session.outputNames,
   ): Promise<Record<string, TensorValue>> {
-    const inputs = Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k, toTensor(v)]));
+    const inputs: Record<string, ort.Tensor> = {};
+    for (const name in feeds) inputs[name] = this.tensorOf(feeds[name]);
     const fetches: Record<string, ort.Tensor | null> = {};
-    for (const name of wanted)
-      fetches[name] = preallocated[name] ? toTensor(preallocated[name]) : null;
+    for (const name of wanted) {
+      const value = preallocated[name];
+      fetches[name] = value ? this.tensorOf(value) : null;
+    }
     const started = performance.now();
     const results = await this.session.run(inputs, fetches);
     this.stats.runMs += performance.now() - started;
@@ -106,6 +112,13 @@ export class OnnxGraph {
       };
     }
     return out;
+  }
+
+  /** The onnxruntime tensor of `value`, made once per value object. */
+  private tensorOf(value: TensorValue): ort.Tensor {
+    let tensor = this.tensors.get(value);
+    if (!tensor) this.tensors.set(value, (tensor = toTensor(value)));
+    return tensor;
   }
 
   /** Warm-up: one run on zero inputs sized from the contract (symbolic dims → 1, past → 0). */

@@ -44,6 +44,13 @@ export interface GenerateRequest {
    * Not with speculative.
    */
   jacobi: boolean;
+  /**
+   * Speculative decoding with draft heads inside the model's own graph (Medusa; raster models that
+   * ship them): one forward verifies the heads' drafts and drafts the next ones. With lantern:
+   * LANTERN's relaxed acceptance; without it the output law is the plain one's. Not with
+   * speculative or jacobi.
+   */
+  draftHeads: boolean;
 }
 
 /** Settings actually used, echoed with the result. */

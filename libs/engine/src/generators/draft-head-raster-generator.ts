@@ -1,0 +1,166 @@
+import type { Decoder } from '../generation/decoder';
+import {
+  throwIfAborted,
+  type GenerationEvent,
+  type GenerationOptions,
+  type Generator,
+} from '../generation/generator';
+import type { DraftHeadStepModel } from '../generation/step-model';
+import { createRng } from '../random/rng';
+import { CategoricalSampler } from '../sampling/categorical-sampler';
+import { RasterSchedule } from '../schedules/raster-schedule';
+import { stepsOf } from '../schedules/schedule';
+import type { AcceptanceRule } from '../speculative/acceptance-rule';
+import { AcceptanceStats } from '../speculative/acceptance-stats';
+import { verifyDraft } from '../speculative/verify-draft';
+import { feedRows, rowDistribution } from './raster-rows';
+import { rasterHead, type RasterRequest, type RasterTokenLayout } from './raster-generator';
+import type { SpeculativeRasterResult } from './speculative-raster-generator';
+
+/** Settings of speculative decoding with draft heads. */
+export interface DraftHeadSettings {
+  /** Draft tokens per round (≤ the graph's heads): head k drafts the k-th token of a round. */
+  readonly draftTokens: number;
+  /** Acceptance rule; the standard rule keeps the output law exactly the target's. */
+  readonly rule: AcceptanceRule;
+}
+
+/**
+ * Raster generation with speculative decoding whose drafts come from heads inside the target's
+ * own graph (Medusa-1, FasterDecoding/Medusa, chain verification). Each round is ONE forward over
+ * the last emitted token and γ drafts: its logits give the γ + 1 target distributions that
+ * {@link verifyDraft} checks the drafts against, and its draft heads, read at the last kept
+ * position, propose the next round's γ drafts (head k at position t drafts token t + k + 1). The
+ * drafts are drawn from the heads' distributions after the same guidance and processors as the
+ * target's, and verified by the rule: with the standard rule the output follows the target's
+ * processed distribution exactly, whatever the heads predict; LANTERN's relaxed rule trades that
+ * for acceptance. On a model whose forward costs the same for one token or for γ + 1 (`run()`
+ * overhead dominates), every accepted draft is a forward saved. One image at a time, like the
+ * other speculative loops: rows of a batch would accept different numbers of tokens.
+ */
+export class DraftHeadRasterGenerator<Media> implements Generator<
+  RasterRequest,
+  SpeculativeRasterResult<Media>
+> {
+  private readonly sampler = new CategoricalSampler();
+
+  constructor(
+    private readonly target: DraftHeadStepModel,
+    private readonly layout: RasterTokenLayout,
+    private readonly decoder: Decoder<{ codes: Int32Array; images: number }, Media>,
+    private readonly settings: DraftHeadSettings,
+  ) {
+    if (
+      !Number.isInteger(settings.draftTokens) ||
+      settings.draftTokens < 1 ||
+      settings.draftTokens > target.draftHeads
+    )
+      throw new RangeError(
+        `draftTokens must be an integer in 1..${target.draftHeads} (the graph's draft heads), got ${settings.draftTokens}`,
+      );
+  }
+
+  async *generate(
+    request: RasterRequest,
+    options: GenerationOptions,
+  ): AsyncIterable<GenerationEvent<SpeculativeRasterResult<Media>>> {
+    const { tokensPerImage, codeOffset } = this.layout;
+    const vocab = this.target.vocabSize;
+    const heads = this.target.draftHeads;
+    const images = request.classLabels.length;
+    const rng = createRng(options.seed);
+    const head = rasterHead(this.layout, request);
+    const rows = head.branches;
+    const plans = [...stepsOf(new RasterSchedule({ length: tokensPerImage, prefixLength: 1 }))];
+    const codes = new Int32Array(images * tokensPerImage);
+    const stats = new AcceptanceStats();
+    let targetForwards = 0;
+    try {
+      for (let i = 0; i < images; i++) {
+        const sequence = [this.layout.classToken(request.classLabels[i])];
+        this.target.reset(rows);
+        let drafts: number[] = [];
+        let draftProbs: Float32Array[] = [];
+        let done = 0;
+        while (done < tokensPerImage) {
+          throwIfAborted(options.signal, i * tokensPerImage + done);
+          // The round never reaches past the image: its last token is the bonus draw.
+          const gamma = Math.min(drafts.length, tokensPerImage - done - 1);
+          drafts = drafts.slice(0, gamma);
+          draftProbs = draftProbs.slice(0, gamma);
+          const before = this.target.length;
+          const unseen = sequence.length - before;
+          const logits = await feedRows(
+            this.target,
+            [...sequence.slice(before), ...drafts],
+            before === 0 ? this.layout.nullClassToken : undefined,
+            rows,
+          );
+          targetForwards++;
+          const generated = sequence.slice(1);
+          // Row j: the target's distribution at position done + j, given the drafts before it.
+          const targetProbs = Array.from({ length: gamma + 1 }, (_, j) =>
+            rowDistribution(
+              head,
+              logits,
+              vocab,
+              unseen - 1 + j,
+              rows,
+              plans[done + j],
+              tokensPerImage,
+              generated,
+            ),
+          );
+          const verdict = verifyDraft({
+            targetProbs,
+            draftProbs,
+            draftTokens: drafts,
+            rule: this.settings.rule,
+            rng,
+          });
+          if (gamma > 0) stats.record(verdict, gamma);
+          // Cache entries of the kept drafts stay; the corrected (or bonus) token is fed next.
+          this.target.truncate(before + unseen + verdict.accepted);
+          for (const token of verdict.tokens) {
+            codes[i * tokensPerImage + plans[done].positions[0]] = token - codeOffset;
+            sequence.push(token);
+            done++;
+          }
+          // The heads at the last kept position draft the tokens after the one just emitted.
+          const kept = unseen - 1 + verdict.accepted;
+          const headLogits = this.target.draftLogits();
+          const next = Math.min(this.settings.draftTokens, tokensPerImage - done - 1);
+          drafts = [];
+          draftProbs = [];
+          for (let k = 1; k <= next; k++) {
+            const q = rowDistribution(
+              head,
+              headLogits,
+              vocab,
+              kept * heads + k - 1,
+              rows,
+              plans[done + k - 1],
+              tokensPerImage,
+              sequence.slice(1),
+            );
+            drafts.push(this.sampler.sampleWeights(q, rng));
+            draftProbs.push(q);
+          }
+          yield {
+            type: 'progress',
+            step: i * tokensPerImage + done,
+            total: images * tokensPerImage,
+            stage: 'token',
+          };
+        }
+      }
+    } finally {
+      this.target.release();
+    }
+    const media = await this.decoder.decode({ codes, images });
+    yield {
+      type: 'result',
+      result: { codes, media, acceptanceRate: stats.acceptanceRate, targetForwards },
+    };
+  }
+}
