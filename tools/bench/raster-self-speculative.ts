@@ -4,7 +4,8 @@
 // Per variant: target forwards per image, wall time (pair ratios of interleaved rounds: median and
 // min–max), acceptance, and class agreement by the repository's digit classifier on the same labels.
 // Usage: npx tsx tools/bench/raster-self-speculative.ts [rounds=3] [images per class=5]
-//        [variants=sjd8,heads4,heads4-lantern]   (sjdL: SJD window L; headsG[-lantern]: γ = G heads)
+//        [variants=sjd8,heads4,heads4-lantern]   (sjdL[-lantern]: SJD window L; headsG[-lantern]:
+//        γ = G heads; -lantern: LANTERN's relaxed rule at the draft's defaults instead of the exact one)
 import {
   DraftHeadRasterGenerator,
   JacobiRasterGenerator,
@@ -50,11 +51,11 @@ type Result = { media: ImageBatch; targetForwards?: number; acceptanceRate?: num
 /** The generator of a variant ('plain', 'sjdL', 'headsG', 'headsG-lantern'). */
 function generator(variant: string): Generator<RasterRequest, Result> {
   if (variant === 'plain') return new RasterGenerator(step, raster.layout, raster.decoder);
-  const sjd = /^sjd(\d+)$/.exec(variant);
+  const sjd = /^sjd(\d+)(-lantern)?$/.exec(variant);
   if (sjd)
     return new JacobiRasterGenerator(step, raster.layout, raster.decoder, {
       window: Number(sjd[1]),
-      rule: new StandardAcceptance(),
+      rule: sjd[2] ? lantern : new StandardAcceptance(),
     });
   const medusa = /^heads(\d+)(-lantern)?$/.exec(variant);
   if (medusa)
@@ -62,7 +63,7 @@ function generator(variant: string): Generator<RasterRequest, Result> {
       draftTokens: Number(medusa[1]),
       rule: medusa[2] ? lantern : new StandardAcceptance(),
     });
-  throw new Error(`unknown variant ${variant} (plain, sjdL, headsG, headsG-lantern)`);
+  throw new Error(`unknown variant ${variant} (plain, sjdL[-lantern], headsG[-lantern])`);
 }
 
 /** Generates every label one image at a time; returns the images, time and target forwards. */
@@ -120,8 +121,8 @@ console.log(
 );
 /** A variant's name in the table. */
 function label(variant: string): string {
-  const sjd = /^sjd(\d+)$/.exec(variant);
-  if (sjd) return `speculative Jacobi L=${sjd[1]}`;
+  const sjd = /^sjd(\d+)(-lantern)?$/.exec(variant);
+  if (sjd) return `speculative Jacobi L=${sjd[1]}${sjd[2] ? ' LANTERN' : ''}`;
   const medusa = /^heads(\d+)(-lantern)?$/.exec(variant)!;
   return `draft heads γ=${medusa[1]}${medusa[2] ? ' LANTERN' : ''}`;
 }

@@ -31,7 +31,12 @@ function modelInfo(entry: ImageModelEntry): models.ModelInfo {
       minP: d.minP,
     },
     quality: modelQuality(entry.manifest.eval),
-    image: { numClasses: entry.numClasses, imageSize: entry.imageSize, hasDraft: !!entry.draft },
+    image: {
+      numClasses: entry.numClasses,
+      imageSize: entry.imageSize,
+      hasDraft: !!entry.draft,
+      hasDraftHeads: !!entry.draftHeads,
+    },
   };
 }
 

@@ -18,6 +18,7 @@ const entry = (
   family: 'var' | 'raster',
   draft?: string,
   lanternTable = draft !== undefined,
+  draftHeads?: string,
 ): ImageModelEntry => ({
   manifest: { name, family, version: '1', contract: { graphs: {} } } as unknown as ModelManifest,
   family,
@@ -26,11 +27,12 @@ const entry = (
   vocabSize: 256,
   defaults: { guidanceScale: 3, temperature: 1, topK: 0, topP: 1, minP: 0 },
   draft,
+  draftHeads,
   lanternTable,
 });
 const models = [
   entry('var-x', 'var'),
-  entry('raster-x', 'raster', 'raster-x-draft'),
+  entry('raster-x', 'raster', 'raster-x-draft', true, 'raster-x-heads'),
   entry('raster-no-table', 'raster', 'raster-no-table-draft', false),
 ];
 const catalog = {
@@ -118,6 +120,27 @@ describe('validateGenerate', () => {
     expect(() => validateGenerate({ ...base, jacobi: true }, catalog, settings)).toThrow(
       /^jacobi: model \S+ is var/,
     );
+  });
+
+  it('resolves draft heads (with or without LANTERN) for a model that ships them, not with speculative or jacobi', () => {
+    const heads = { ...base, model: { name: 'raster-x', version: '' }, draftHeads: true };
+    expect(validateGenerate(heads, catalog, settings).task.speculative).toBe('heads');
+    expect(validateGenerate({ ...heads, lantern: true }, catalog, settings).task.speculative).toBe(
+      'heads-lantern',
+    );
+    expect(() => validateGenerate({ ...heads, speculative: true }, catalog, settings)).toThrow(
+      /^draft_heads: speculative is set \(limit: not with speculative or jacobi\)/,
+    );
+    expect(() => validateGenerate({ ...heads, jacobi: true }, catalog, settings)).toThrow(
+      /^draft_heads: jacobi is set/,
+    );
+    expect(() =>
+      validateGenerate(
+        { ...base, model: { name: 'raster-no-table', version: '' }, draftHeads: true },
+        catalog,
+        settings,
+      ),
+    ).toThrow(/^draft_heads: model raster-no-table has no draft heads/);
   });
 
   it('refuses LANTERN on a model without a neighbour table, naming the field; standard still runs', () => {

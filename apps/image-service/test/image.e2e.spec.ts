@@ -38,13 +38,16 @@ describe('image-service over gRPC with the reference models', () => {
     await service?.close();
   });
 
-  // Speculative Jacobi decoding is exact: it must reach llama-mnist's recorded agreement too.
-  for (const [model, jacobi] of [
-    ['var-mnist', false],
-    ['llama-mnist', false],
-    ['llama-mnist', true],
+  // Speculative Jacobi decoding and the draft heads are exact: they must reach llama-mnist's
+  // recorded agreement too.
+  for (const [model, method] of [
+    ['var-mnist', undefined],
+    ['llama-mnist', undefined],
+    ['llama-mnist', 'jacobi'],
+    ['llama-mnist', 'draftHeads'],
   ] as const) {
-    it(`${model}${jacobi ? ' with Speculative Jacobi decoding' : ''}: generated digits reach the class agreement recorded in model.json (200 samples)`, async () => {
+    const name = `${model}${method ? ` with ${method === 'jacobi' ? 'Speculative Jacobi decoding' : 'its draft heads'}` : ''}`;
+    it(`${name}: generated digits reach the class agreement recorded in model.json (200 samples)`, async () => {
       const { models } = await client.unary('listModels', {});
       const info = models.find((m) => m.model?.name === model)!;
       const recorded = info.quality!.classAgreement!;
@@ -56,9 +59,10 @@ describe('image-service over gRPC with the reference models', () => {
           classLabel: c,
           numImages: 20,
           seed: 100 + c,
-          jacobi,
+          jacobi: method === 'jacobi',
+          draftHeads: method === 'draftHeads',
         });
-        if (jacobi) expect(images.acceptanceRate).toBeGreaterThan(0);
+        if (method) expect(images.acceptanceRate).toBeGreaterThan(0);
         pngs.push(...images.png);
         labels.push(...images.png.map(() => c));
       }
@@ -70,7 +74,7 @@ describe('image-service over gRPC with the reference models', () => {
         labels,
       );
       console.log(
-        `${model}${jacobi ? ' (jacobi)' : ''}: class agreement over the service ${agreement.toFixed(3)} (model.json ${recorded})`,
+        `${name}: class agreement over the service ${agreement.toFixed(3)} (model.json ${recorded})`,
       );
       expect(agreement).toBeGreaterThanOrEqual(
         recorded - 3 * Math.sqrt((recorded * (1 - recorded)) / labels.length),
@@ -319,7 +323,9 @@ describe('image-service over gRPC with the reference models', () => {
     const names = listed.map((m) => m.model?.name);
     expect(names).toContain('llama-mnist');
     expect(names).not.toContain('llama-mnist-draft');
+    expect(names).not.toContain('llama-mnist-heads');
     expect(listed.find((m) => m.model?.name === 'llama-mnist')?.image?.hasDraft).toBe(true);
+    expect(listed.find((m) => m.model?.name === 'llama-mnist')?.image?.hasDraftHeads).toBe(true);
     const error = (await collect(client, {
       model: { name: 'llama-mnist-draft', version: '' },
     }).catch((e: ServiceError) => e)) as ServiceError;

@@ -44,7 +44,7 @@ export function describeModel(m: models.ModelInfo): string {
     const i = m.image;
     return (
       `${head}  classes ${i.numClasses}  ${i.imageSize}px  guidance ${m.defaults?.guidanceScale}` +
-      `${i.hasDraft ? '  draft: yes' : ''}${agreement !== undefined ? `  class agreement ${agreement}` : ''}`
+      `${i.hasDraft ? '  draft: yes' : ''}${i.hasDraftHeads ? '  draft heads: yes' : ''}${agreement !== undefined ? `  class agreement ${agreement}` : ''}`
     );
   }
   if (m.video) {

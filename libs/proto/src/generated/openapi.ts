@@ -1960,6 +1960,10 @@ export const OPENAPI_V2_DOCUMENT: Record<string, unknown> = {
         "hasDraft": {
           "type": "boolean",
           "description": "Whether a draft model for speculative decoding is available."
+        },
+        "hasDraftHeads": {
+          "type": "boolean",
+          "description": "Whether draft heads in the model's own graph are available (GenerateRequest.draft_heads)."
         }
       },
       "description": "Image-specific facts of an image model."

@@ -81,6 +81,8 @@ export interface ImageModelDetails {
   imageSize: number;
   /** Whether a draft model for speculative decoding is available. */
   hasDraft: boolean;
+  /** Whether draft heads in the model's own graph are available (GenerateRequest.draft_heads). */
+  hasDraftHeads: boolean;
 }
 
 /** Video-specific facts of a video model: frame geometry and the motions a clip may ask for. */
