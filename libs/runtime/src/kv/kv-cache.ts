@@ -1,4 +1,4 @@
-import type { OnnxGraph, TensorValue } from '../session/onnx-graph';
+import { reusableValue, type OnnxGraph, type TensorValue } from '../session/onnx-graph';
 import { countLayers, KV_KINDS, pastName, presentName, type KvKind } from './optimum-names';
 
 /** Buffer sizes of a {@link KvCache}. */
@@ -222,7 +222,7 @@ export class KvCache {
     const out: Record<string, TensorValue> = {};
     for (let i = 0; i < this.layers; i++)
       KV_KINDS.forEach((kind, k) => {
-        out[name(i, kind)] = { data: buffers[2 * i + k].subarray(0, size), dims };
+        out[name(i, kind)] = reusableValue(buffers[2 * i + k].subarray(0, size), dims);
       });
     // Bounded: a long-lived cache that sees many batch sizes and lengths starts over.
     if (memo.size >= MAX_MEMOIZED_VIEWS) memo.clear();

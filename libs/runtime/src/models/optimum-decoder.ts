@@ -1,6 +1,6 @@
 import type { DraftHeadStepModel, SharedPromptStepModel } from '@nextx/engine';
 import { KvCache } from '../kv/kv-cache';
-import type { OnnxGraph, TensorValue } from '../session/onnx-graph';
+import { reusableValue, type OnnxGraph, type TensorValue } from '../session/onnx-graph';
 
 /** Shape facts of a decoder, from its manifest. */
 export interface DecoderDims {
@@ -112,13 +112,14 @@ export class OptimumDecoderStepModel implements SharedPromptStepModel {
     if (hit) return hit;
     const count = batch * newLength;
     const views: StepViews = {
-      ids: { data: this.ids.subarray(0, count), dims: [batch, newLength] },
-      positions: { data: this.positions.subarray(0, count), dims: [batch, newLength] },
-      mask: { data: this.mask.subarray(0, batch * total), dims: [batch, total] },
-      logits: {
-        data: this.logits.subarray(0, count * this.vocabSize),
-        dims: [batch, newLength, this.vocabSize],
-      },
+      ids: reusableValue(this.ids.subarray(0, count), [batch, newLength]),
+      positions: reusableValue(this.positions.subarray(0, count), [batch, newLength]),
+      mask: reusableValue(this.mask.subarray(0, batch * total), [batch, total]),
+      logits: reusableValue(this.logits.subarray(0, count * this.vocabSize), [
+        batch,
+        newLength,
+        this.vocabSize,
+      ]),
     };
     if (this.views.size >= MAX_STEP_VIEWS) this.views.clear();
     this.views.set(key, views);
@@ -163,7 +164,8 @@ export class OptimumDraftHeadStepModel
     let outputs = this.outputs.get(key);
     if (!outputs) {
       const data = this.draft.subarray(0, batch * newLength * this.draftHeads * this.vocabSize);
-      outputs = { draft_logits: { data, dims: [batch, newLength, this.draftHeads, this.vocabSize] } };
+      const dims = [batch, newLength, this.draftHeads, this.vocabSize];
+      outputs = { draft_logits: reusableValue(data, dims) };
       this.outputs.set(key, outputs);
     }
     this.last = outputs['draft_logits'].data as Float32Array;

@@ -33,6 +33,19 @@ const TYPE_OF: Record<string, ort.Tensor.Type> = {
   Uint8Array: 'uint8',
 };
 
+/** Where a {@link reusableValue} keeps its onnxruntime tensor. */
+const TENSOR = Symbol('onnxruntime tensor');
+type Reusable = TensorValue & { [TENSOR]?: ort.Tensor };
+
+/**
+ * A value that will be passed to {@link OnnxGraph.run} again and again (a step model's view of
+ * its preallocated buffers): its onnxruntime tensor is made on first use and kept with it, so
+ * later runs wrap nothing. Other values are wrapped afresh on every run, at no extra cost.
+ */
+export function reusableValue(data: TensorData, dims: readonly number[]): TensorValue {
+  return { data, dims, [TENSOR]: undefined } as Reusable;
+}
+
 /** Wraps a value as an ORT tensor without copying. */
 export function toTensor(value: TensorValue): ort.Tensor {
   return new ort.Tensor(TYPE_OF[value.data.constructor.name], value.data, value.dims);
@@ -42,8 +55,6 @@ export function toTensor(value: TensorValue): ort.Tensor {
 export class OnnxGraph {
   /** Runs and milliseconds spent inside onnxruntime's `run` (for engine-overhead figures). */
   readonly stats = { runs: 0, runMs: 0 };
-  /** onnxruntime's wrapper of each value (no copy: it views the same buffer with the same dims). */
-  private readonly tensors = new WeakMap<TensorValue, ort.Tensor>();
 
   private constructor(
     readonly name: string,
@@ -85,8 +96,8 @@ export class OnnxGraph {
 
   /**
    * Runs the graph. Outputs given in `preallocated` are written by onnxruntime straight into
-   * their buffers (this is how KV caches avoid a copy and an allocation per step). A value passed
-   * again (the same object: step models and KV caches keep theirs) reuses its onnxruntime tensor.
+   * their buffers (this is how KV caches avoid a copy and an allocation per step). A
+   * {@link reusableValue} passed again reuses its onnxruntime tensor.
    */
   async run(
     feeds: Record<string, TensorValue>,
@@ -114,10 +125,13 @@ export class OnnxGraph {
     return out;
   }
 
-  /** The onnxruntime tensor of `value`, made once per value object. */
+  /** The onnxruntime tensor of `value`: kept with a {@link reusableValue}, else made now. */
   private tensorOf(value: TensorValue): ort.Tensor {
-    let tensor = this.tensors.get(value);
-    if (!tensor) this.tensors.set(value, (tensor = toTensor(value)));
+    const reusable = value as Reusable;
+    const kept = reusable[TENSOR];
+    if (kept) return kept;
+    const tensor = toTensor(value);
+    if (TENSOR in reusable) reusable[TENSOR] = tensor;
     return tensor;
   }
 
