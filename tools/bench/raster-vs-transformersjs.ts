@@ -66,6 +66,26 @@ async function nextxFused(labels: number[]): Promise<void> {
 }
 
 // Same tokens? (greedy on the same weights)
+// Time inside onnxruntime's run() on both sides: both run the same graph with the same session
+// settings, so what separates them is the time each spends outside it (which bounds the 1-stream
+// ratio: with no overhead at all nextx would be (transformers.js wall) / (its run() time) faster).
+const hfSessions = (
+  hf as unknown as { sessions: Record<string, { run: (...a: unknown[]) => Promise<unknown> }> }
+).sessions;
+const hfRun = { ms: 0 };
+for (const session of Object.values(hfSessions)) {
+  const run = session.run.bind(session);
+  session.run = async (...args: unknown[]) => {
+    const t = performance.now();
+    try {
+      return await run(...args);
+    } finally {
+      hfRun.ms += performance.now() - t;
+    }
+  };
+}
+const lm = pipeline.model.graph('decoder_lm');
+
 let same = 0;
 for (let c = 0; c < 10; c++) {
   const [a, b] = [await nextxOne(c), await hfOne(c)];
@@ -74,10 +94,21 @@ for (let c = 0; c < 10; c++) {
 console.log(`identical greedy token sequences: ${same}/10 classes`);
 
 const labels = Array.from({ length: STREAMS }, (_, i) => i % 10);
+const inside = { nextx: 0, hf: 0, nextxWall: 0, hfWall: 0 };
 const one = await paired(
   rounds,
-  (r) => nextxOne(r % 10),
-  (r) => hfOne(r % 10),
+  async (r) => {
+    const [run, t] = [lm.stats.runMs, performance.now()];
+    await nextxOne(r % 10);
+    inside.nextx += lm.stats.runMs - run;
+    inside.nextxWall += performance.now() - t;
+  },
+  async (r) => {
+    const [run, t] = [hfRun.ms, performance.now()];
+    await hfOne(r % 10);
+    inside.hf += hfRun.ms - run;
+    inside.hfWall += performance.now() - t;
+  },
 );
 const many = await paired(
   rounds,
@@ -87,6 +118,10 @@ const many = await paired(
 const tps = (ms: number, streams: number) => (streams * tokens * 1000) / ms;
 console.log(
   `(a) one stream, ${tokens} tokens, ${rounds} rounds: nextx ${tps(median(one.a), 1).toFixed(0)} tok/s, transformers.js ${tps(median(one.b), 1).toFixed(0)} tok/s, ratio ${spread(one.ratios)}`,
+);
+const outside = (run: number, wall: number) => (100 * (wall - run)) / wall;
+console.log(
+  `    time outside onnxruntime run() (warm-up included): nextx ${outside(inside.nextx, inside.nextxWall).toFixed(1)} %, transformers.js ${outside(inside.hf, inside.hfWall).toFixed(1)} %; run() per forward: nextx ${(inside.nextx / ((rounds + 1) * tokens)).toFixed(3)} ms, transformers.js ${(inside.hf / ((rounds + 1) * tokens)).toFixed(3)} ms`,
 );
 console.log(
   `(b) ${STREAMS} concurrent streams, ${rounds} rounds: nextx (fused) ${tps(median(many.a), STREAMS).toFixed(0)} tok/s, transformers.js ${tps(median(many.b), STREAMS).toFixed(0)} tok/s, ratio ${spread(many.ratios)}`,

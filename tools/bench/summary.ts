@@ -21,7 +21,11 @@ const rowsFile = join(outDir, 'rows.jsonl');
 const BENCHES: { name: string; args: string[] }[] = [
   { name: 'raster-vs-transformersjs', args: ['21'] },
   { name: 'image-engine', args: ['5', '1,2,3,4,6'] },
-  { name: 'raster-self-speculative', args: ['5', '2', 'sjd8,heads4,heads4-lantern'] },
+  {
+    name: 'raster-self-speculative',
+    args: ['5', '2', 'sjd8,sjd8-lantern,heads2,heads4,heads4-lantern'],
+  },
+  { name: 'forward-cost', args: ['5', '2,5,9', '100'] },
   { name: 'var-fusion', args: ['7'] },
   { name: 'audio', args: ['5', '5'] },
   { name: 'video-engine', args: ['3'] },

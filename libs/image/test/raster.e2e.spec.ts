@@ -1,6 +1,6 @@
 import { runToResult, type TokenStepModel } from '@nextx/engine';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DigitClassifier, loadRasterPipeline, type RasterPipeline } from '../src';
+import { DigitClassifier, loadDraftHeads, loadRasterPipeline, type RasterPipeline } from '../src';
 import { ModelRepository } from '@nextx/runtime';
 import { referenceModelsDir } from '@nextx/runtime/testing';
 
@@ -102,6 +102,34 @@ describe('raster (LlamaGen) generation on the reference model', () => {
     });
     expect(recorder.steps).toHaveLength(64);
     expect(worst).toBeLessThan(1e-4);
+  });
+
+  it('the draft-heads graph gives the target its own logits, and heads that cached steps reproduce', async () => {
+    const heads = await loadDraftHeads(repository, pipeline);
+    const sequence = Int32Array.from([pipeline.layout.classToken(2), 5, 17, 200, 3, 99]);
+    const target = pipeline.stepModel(1);
+    target.reset(1);
+    const want = (await target.forward(sequence, sequence.length)).slice();
+    const withHeads = heads.stepModel(1);
+    withHeads.reset(1);
+    const got = await withHeads.forward(sequence, sequence.length);
+    const fullHeads = withHeads.draftLogits().slice();
+    let worst = 0;
+    for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]));
+    // Same weights, so the same law: the heads' graph changes nothing the target computes.
+    expect(worst).toBeLessThan(1e-5);
+    const width = withHeads.draftHeads * withHeads.vocabSize;
+    expect(fullHeads).toHaveLength(sequence.length * width);
+    // Fed one token at a time (the KV cache in between), the heads read the same hidden states.
+    withHeads.reset(1);
+    let headWorst = 0;
+    for (let t = 0; t < sequence.length; t++) {
+      await withHeads.forward(sequence.subarray(t, t + 1), 1);
+      const step = withHeads.draftLogits();
+      for (let v = 0; v < width; v++)
+        headWorst = Math.max(headWorst, Math.abs(step[v] - fullHeads[t * width + v]));
+    }
+    expect(headWorst).toBeLessThan(1e-4);
   });
 
   it('stops within one step of an abort', async () => {

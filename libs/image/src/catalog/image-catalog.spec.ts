@@ -74,6 +74,22 @@ describe('ImageCatalog', () => {
     });
   });
 
+  it("lists neither a draft nor a draft-heads model, only as their target's draft and draftHeads", async () => {
+    const catalog = await ImageCatalog.load(
+      repositoryOf([
+        rasterManifest,
+        { ...rasterManifest, name: 'raster-48-draft', draft_for: 'raster-48' },
+        { ...rasterManifest, name: 'raster-48-heads', draft_heads_for: 'raster-48' },
+      ]),
+    );
+    expect(catalog.list().map((e) => e.manifest.name)).toEqual(['raster-48']);
+    expect(catalog.get('raster-48')).toMatchObject({
+      draft: 'raster-48-draft',
+      draftHeads: 'raster-48-heads',
+    });
+    expect(() => catalog.get('raster-48-heads')).toThrow(/raster-48-heads/);
+  });
+
   it('refuses a manifest that leaves out the guidance scale instead of guessing one', async () => {
     await expect(
       ImageCatalog.load(repositoryOf([varManifest({ temperature: 1 })])),
