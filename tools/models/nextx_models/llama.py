@@ -197,10 +197,13 @@ def io_names(n_layers):
     return ["input_ids", "attention_mask", "position_ids"] + past, ["logits"] + present
 
 
-def export(m: LlamaForCausalLM, path):
+def export(m: LlamaForCausalLM, path, module=None, extra_outputs=()):
+    """The Optimum interface of `m`; `module` (default OptimumWrapper(m)) may return `extra_outputs`
+    ([batch, seq, ...] each) between the logits and the presents."""
     from . import common as C
     cfg = m.cfg
     ins, outs = io_names(cfg.num_hidden_layers)
+    outs = [outs[0], *extra_outputs, *outs[1:]]
     B, S, P = 2, 3, 4
     args = [torch.randint(0, cfg.vocab_size, (B, S)), torch.ones(B, P + S, dtype=torch.long),
             (torch.arange(S) + P).unsqueeze(0).expand(B, S).contiguous()]
@@ -209,11 +212,13 @@ def export(m: LlamaForCausalLM, path):
            "attention_mask": {0: "batch_size", 1: "past_sequence_length + sequence_length"},
            "position_ids": {0: "batch_size", 1: "sequence_length"},
            "logits": {0: "batch_size", 1: "sequence_length"}}
+    for n in extra_outputs:
+        dyn[n] = {0: "batch_size", 1: "sequence_length"}
     for n in ins[3:]:
         dyn[n] = {0: "batch_size", 2: "past_sequence_length"}
-    for n in outs[1:]:
+    for n in outs[1 + len(extra_outputs):]:
         dyn[n] = {0: "batch_size", 2: "past_sequence_length + sequence_length"}
-    C.export_onnx(OptimumWrapper(m), tuple(args), path, ins, outs, dyn)
+    C.export_onnx(module or OptimumWrapper(m), tuple(args), path, ins, outs, dyn)
 
 
 def contract(cfg: LlamaConfig, file: str) -> dict:

@@ -26,7 +26,8 @@ import torch.nn.functional as F
 
 from . import common as C
 from . import eval as E
-from .llama import LlamaConfig, LlamaForCausalLM, contract, io_names
+from . import llama
+from .llama import LlamaConfig, LlamaForCausalLM, contract
 
 TARGET = "llama-mnist"
 NAME = "llama-mnist-heads"
@@ -98,23 +99,7 @@ class WithHeads(nn.Module):
 
 
 def export(target: LlamaForCausalLM, heads: MedusaHeads, path: Path):
-    cfg = target.cfg
-    ins, outs = io_names(cfg.num_hidden_layers)
-    outs = [outs[0], "draft_logits", *outs[1:]]
-    B, S, P = 2, 3, 4
-    args = [torch.randint(0, cfg.vocab_size, (B, S)), torch.ones(B, P + S, dtype=torch.long),
-            (torch.arange(S) + P).unsqueeze(0).expand(B, S).contiguous()]
-    args += [torch.randn(B, cfg.num_attention_heads, P, cfg.head_dim) for _ in range(2 * cfg.num_hidden_layers)]
-    dyn = {"input_ids": {0: "batch_size", 1: "sequence_length"},
-           "attention_mask": {0: "batch_size", 1: "past_sequence_length + sequence_length"},
-           "position_ids": {0: "batch_size", 1: "sequence_length"},
-           "logits": {0: "batch_size", 1: "sequence_length"},
-           "draft_logits": {0: "batch_size", 1: "sequence_length"}}
-    for n in ins[3:]:
-        dyn[n] = {0: "batch_size", 2: "past_sequence_length"}
-    for n in outs[2:]:
-        dyn[n] = {0: "batch_size", 2: "past_sequence_length + sequence_length"}
-    C.export_onnx(WithHeads(target, heads), tuple(args), path, ins, outs, dyn)
+    llama.export(target, path, WithHeads(target, heads), ["draft_logits"])
 
 
 def both_rows(codes: np.ndarray, labels: np.ndarray, lay: dict) -> torch.Tensor:

@@ -12,8 +12,7 @@ import { RasterSchedule } from '../schedules/raster-schedule';
 import { stepsOf } from '../schedules/schedule';
 import type { AcceptanceRule } from '../speculative/acceptance-rule';
 import { AcceptanceStats } from '../speculative/acceptance-stats';
-import { verifyDraft } from '../speculative/verify-draft';
-import { feedRows, rowDistribution } from './raster-rows';
+import { rowDistribution, verifySelfDraftRound } from './raster-rows';
 import { rasterHead, type RasterRequest, type RasterTokenLayout } from './raster-generator';
 import type { SpeculativeRasterResult } from './speculative-raster-generator';
 
@@ -64,7 +63,7 @@ export class DraftHeadRasterGenerator<Media> implements Generator<
     request: RasterRequest,
     options: GenerationOptions,
   ): AsyncIterable<GenerationEvent<SpeculativeRasterResult<Media>>> {
-    const { tokensPerImage, codeOffset } = this.layout;
+    const { tokensPerImage } = this.layout;
     const vocab = this.target.vocabSize;
     const heads = this.target.draftHeads;
     const images = request.classLabels.length;
@@ -88,46 +87,24 @@ export class DraftHeadRasterGenerator<Media> implements Generator<
           const gamma = Math.min(drafts.length, tokensPerImage - done - 1);
           drafts = drafts.slice(0, gamma);
           draftProbs = draftProbs.slice(0, gamma);
-          const before = this.target.length;
-          const unseen = sequence.length - before;
-          const logits = await feedRows(
-            this.target,
-            [...sequence.slice(before), ...drafts],
-            before === 0 ? this.layout.nullClassToken : undefined,
+          const { verdict, firstRow } = await verifySelfDraftRound({
+            target: this.target,
+            head,
+            layout: this.layout,
+            plans,
             rows,
-          );
-          targetForwards++;
-          const generated = sequence.slice(1);
-          // Row j: the target's distribution at position done + j, given the drafts before it.
-          const targetProbs = Array.from({ length: gamma + 1 }, (_, j) =>
-            rowDistribution(
-              head,
-              logits,
-              vocab,
-              unseen - 1 + j,
-              rows,
-              plans[done + j],
-              tokensPerImage,
-              generated,
-            ),
-          );
-          const verdict = verifyDraft({
-            targetProbs,
+            sequence,
+            codes: codes.subarray(i * tokensPerImage, (i + 1) * tokensPerImage),
+            drafts,
             draftProbs,
-            draftTokens: drafts,
             rule: this.settings.rule,
             rng,
+            stats,
           });
-          if (gamma > 0) stats.record(verdict, gamma);
-          // Cache entries of the kept drafts stay; the corrected (or bonus) token is fed next.
-          this.target.truncate(before + unseen + verdict.accepted);
-          for (const token of verdict.tokens) {
-            codes[i * tokensPerImage + plans[done].positions[0]] = token - codeOffset;
-            sequence.push(token);
-            done++;
-          }
+          targetForwards++;
+          done = sequence.length - 1;
           // The heads at the last kept position draft the tokens after the one just emitted.
-          const kept = unseen - 1 + verdict.accepted;
+          const kept = firstRow + verdict.accepted;
           const headLogits = this.target.draftLogits();
           const next = Math.min(this.settings.draftTokens, tokensPerImage - done - 1);
           drafts = [];

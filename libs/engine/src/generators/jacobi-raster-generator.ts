@@ -13,8 +13,7 @@ import { stepsOf } from '../schedules/schedule';
 import { writeResidual, type AcceptanceRule } from '../speculative/acceptance-rule';
 import { AcceptanceStats } from '../speculative/acceptance-stats';
 import { ratio } from '../speculative/standard-acceptance';
-import { verifyDraft } from '../speculative/verify-draft';
-import { feedRows, rowDistribution } from './raster-rows';
+import { verifySelfDraftRound } from './raster-rows';
 import { rasterHead, type RasterRequest, type RasterTokenLayout } from './raster-generator';
 import type { SpeculativeRasterResult } from './speculative-raster-generator';
 
@@ -94,44 +93,22 @@ export class JacobiRasterGenerator<Media> implements Generator<
             drafts.push(this.sampler.sampleWeights(q, rng));
             draftProbs.push(q);
           }
-          const before = this.target.length;
-          const unseen = sequence.length - before;
-          const logits = await feedRows(
-            this.target,
-            [...sequence.slice(before), ...drafts],
-            before === 0 ? this.layout.nullClassToken : undefined,
+          const { verdict, targetProbs } = await verifySelfDraftRound({
+            target: this.target,
+            head,
+            layout: this.layout,
+            plans,
             rows,
-          );
-          targetForwards++;
-          // Row j: the distribution at position done + j, given the prefix and drafts 0 … j−1.
-          const generated = sequence.slice(1);
-          const targetProbs = Array.from({ length: window + 1 }, (_, j) =>
-            rowDistribution(
-              head,
-              logits,
-              vocab,
-              unseen - 1 + j,
-              rows,
-              plans[done + j],
-              tokensPerImage,
-              generated,
-            ),
-          );
-          const verdict = verifyDraft({
-            targetProbs,
+            sequence,
+            codes: codes.subarray(i * tokensPerImage, (i + 1) * tokensPerImage),
+            drafts,
             draftProbs,
-            draftTokens: drafts,
             rule: this.settings.rule,
             rng,
+            stats,
           });
-          stats.record(verdict, window);
-          // Cache entries of the kept drafts stay; the corrected (or bonus) token is fed next.
-          this.target.truncate(before + unseen + verdict.accepted);
-          for (const token of verdict.tokens) {
-            codes[i * tokensPerImage + plans[done].positions[0]] = token - codeOffset;
-            sequence.push(token);
-            done++;
-          }
+          targetForwards++;
+          done = sequence.length - 1;
           // The refused draft's successors were conditioned on it: redraw them from p_new at
           // their positions, which becomes their p_old in the next iteration.
           const next: number[] = [];

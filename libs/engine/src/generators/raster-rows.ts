@@ -1,6 +1,11 @@
 import type { TokenStepModel } from '../generation/step-model';
 import type { Head } from '../heads/head';
+import type { Rng } from '../random/rng';
 import type { StepPlan } from '../schedules/schedule';
+import type { AcceptanceRule } from '../speculative/acceptance-rule';
+import type { AcceptanceStats } from '../speculative/acceptance-stats';
+import { verifyDraft } from '../speculative/verify-draft';
+import type { RasterTokenLayout } from './raster-generator';
 
 // The multi-token forwards and per-position distributions that the speculative raster loops
 // (draft model, Jacobi) share: rows are [cond; uncond] when guidance is on.
@@ -45,4 +50,73 @@ export function rowDistribution(
   const step = plan.positions[0];
   const row = head.guide(pair, 1, vocab, { step, totalSteps }, new Float32Array(vocab));
   return head.probabilities(row, { step, generated });
+}
+
+/** One verification forward of a loop whose drafts need no model of their own. */
+export interface SelfDraftRound {
+  readonly target: TokenStepModel;
+  readonly head: Head;
+  readonly layout: RasterTokenLayout;
+  /** The raster steps of one image. */
+  readonly plans: readonly StepPlan[];
+  readonly rows: number;
+  /** The image so far: class token, then the emitted ids; the round appends what it emits. */
+  readonly sequence: number[];
+  /** The image's codes; the round writes what it emits. */
+  readonly codes: Int32Array;
+  readonly drafts: readonly number[];
+  readonly draftProbs: readonly Float32Array[];
+  readonly rule: AcceptanceRule;
+  readonly rng: Rng;
+  readonly stats: AcceptanceStats;
+}
+
+/**
+ * Feeds the tokens the target has not seen plus the drafts in ONE forward, verifies the drafts
+ * against the target's distributions there ({@link verifyDraft}), keeps the cache entries of the
+ * kept drafts, and emits the kept drafts and the corrected (or bonus) token into `sequence` and
+ * `codes`. Returns the verdict, the γ + 1 target distributions, and the forward's logits and the
+ * row of its first fed token (what a loop reads its next drafts from).
+ */
+export async function verifySelfDraftRound(round: SelfDraftRound) {
+  const { target, head, layout, plans, rows, sequence, codes, drafts } = round;
+  const tokensPerImage = layout.tokensPerImage;
+  const done = sequence.length - 1;
+  const before = target.length;
+  const unseen = sequence.length - before;
+  const logits = await feedRows(
+    target,
+    [...sequence.slice(before), ...drafts],
+    before === 0 ? layout.nullClassToken : undefined,
+    rows,
+  );
+  // Row j: the distribution at position done + j, given the prefix and drafts 0 … j−1.
+  const generated = sequence.slice(1);
+  const targetProbs = Array.from({ length: drafts.length + 1 }, (_, j) =>
+    rowDistribution(
+      head,
+      logits,
+      target.vocabSize,
+      unseen - 1 + j,
+      rows,
+      plans[done + j],
+      tokensPerImage,
+      generated,
+    ),
+  );
+  const verdict = verifyDraft({
+    targetProbs,
+    draftProbs: round.draftProbs,
+    draftTokens: drafts,
+    rule: round.rule,
+    rng: round.rng,
+  });
+  if (drafts.length > 0) round.stats.record(verdict, drafts.length);
+  // Cache entries of the kept drafts stay; the corrected (or bonus) token is fed next.
+  target.truncate(before + unseen + verdict.accepted);
+  verdict.tokens.forEach((token, k) => {
+    codes[plans[done + k].positions[0]] = token - layout.codeOffset;
+    sequence.push(token);
+  });
+  return { verdict, targetProbs, logits, firstRow: unseen - 1 };
 }
