@@ -44,6 +44,8 @@ export class JacobiRasterGenerator<Media> implements Generator<
   SpeculativeRasterResult<Media>
 > {
   private readonly sampler = new CategoricalSampler();
+  /** Scratch of {@link redraw}'s residual (read at once by the draw). */
+  private residual = new Float32Array(0);
 
   constructor(
     private readonly target: TokenStepModel,
@@ -155,8 +157,8 @@ export class JacobiRasterGenerator<Media> implements Generator<
     if (old === undefined || !previous) return this.sampler.sampleWeights(current, rng);
     // The speculative rule's own pieces: min(1, p/q), and max(p − q, 0) with its fallback to p.
     if (rng.uniform() < ratio(current[old], previous[old])) return old;
-    const residual = new Float32Array(current.length);
-    writeResidual(current, previous, residual);
-    return this.sampler.sampleWeights(residual, rng);
+    if (this.residual.length !== current.length) this.residual = new Float32Array(current.length);
+    writeResidual(current, previous, this.residual);
+    return this.sampler.sampleWeights(this.residual, rng);
   }
 }

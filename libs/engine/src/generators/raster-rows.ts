@@ -26,6 +26,8 @@ export function feedRows(
   return model.forward(input, tokens.length);
 }
 
+let pairScratch = new Float32Array(0);
+
 /**
  * The head's probabilities at `position` of [rows, positions, vocab] logits, for the raster step
  * `plan` (guidance, then the processor chain), in a new array.
@@ -41,7 +43,9 @@ export function rowDistribution(
   generated: readonly number[],
 ): Float32Array {
   const positions = logits.length / (rows * vocab);
-  const pair = new Float32Array(rows * vocab);
+  // The [cond; uncond] rows of the position go to a scratch the guidance reads at once.
+  if (pairScratch.length < rows * vocab) pairScratch = new Float32Array(rows * vocab);
+  const pair = pairScratch.subarray(0, rows * vocab);
   for (let r = 0; r < rows; r++)
     pair.set(
       logits.subarray((r * positions + position) * vocab, (r * positions + position + 1) * vocab),
