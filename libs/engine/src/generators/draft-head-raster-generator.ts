@@ -6,14 +6,10 @@ import {
   type Generator,
 } from '../generation/generator';
 import type { DraftHeadStepModel } from '../generation/step-model';
-import { createRng } from '../random/rng';
 import { CategoricalSampler } from '../sampling/categorical-sampler';
-import { RasterSchedule } from '../schedules/raster-schedule';
-import { stepsOf } from '../schedules/schedule';
 import type { AcceptanceRule } from '../speculative/acceptance-rule';
-import { AcceptanceStats } from '../speculative/acceptance-stats';
-import { rowDistribution, verifySelfDraftRound } from './raster-rows';
-import { rasterHead, type RasterRequest, type RasterTokenLayout } from './raster-generator';
+import { rowDistribution, speculativeRequest, verifySelfDraftRound } from './raster-rows';
+import type { RasterRequest, RasterTokenLayout } from './raster-generator';
 import type { SpeculativeRasterResult } from './speculative-raster-generator';
 
 /** Settings of speculative decoding with draft heads. */
@@ -67,12 +63,11 @@ export class DraftHeadRasterGenerator<Media> implements Generator<
     const vocab = this.target.vocabSize;
     const heads = this.target.draftHeads;
     const images = request.classLabels.length;
-    const rng = createRng(options.seed);
-    const head = rasterHead(this.layout, request);
-    const rows = head.branches;
-    const plans = [...stepsOf(new RasterSchedule({ length: tokensPerImage, prefixLength: 1 }))];
-    const codes = new Int32Array(images * tokensPerImage);
-    const stats = new AcceptanceStats();
+    const { rng, head, rows, plans, codes, stats } = speculativeRequest(
+      this.layout,
+      request,
+      options,
+    );
     let targetForwards = 0;
     try {
       for (let i = 0; i < images; i++) {

@@ -6,15 +6,12 @@ import {
   type Generator,
 } from '../generation/generator';
 import type { TokenStepModel } from '../generation/step-model';
-import { createRng, type Rng } from '../random/rng';
+import type { Rng } from '../random/rng';
 import { CategoricalSampler } from '../sampling/categorical-sampler';
-import { RasterSchedule } from '../schedules/raster-schedule';
-import { stepsOf } from '../schedules/schedule';
 import { writeResidual, type AcceptanceRule } from '../speculative/acceptance-rule';
-import { AcceptanceStats } from '../speculative/acceptance-stats';
 import { ratio } from '../speculative/standard-acceptance';
-import { verifySelfDraftRound } from './raster-rows';
-import { rasterHead, type RasterRequest, type RasterTokenLayout } from './raster-generator';
+import { speculativeRequest, verifySelfDraftRound } from './raster-rows';
+import type { RasterRequest, RasterTokenLayout } from './raster-generator';
 import type { SpeculativeRasterResult } from './speculative-raster-generator';
 
 /** Speculative Jacobi decoding settings. */
@@ -64,12 +61,11 @@ export class JacobiRasterGenerator<Media> implements Generator<
     const { tokensPerImage, codeOffset, codebookSize } = this.layout;
     const vocab = this.target.vocabSize;
     const images = request.classLabels.length;
-    const rng = createRng(options.seed);
-    const head = rasterHead(this.layout, request);
-    const rows = head.branches;
-    const plans = [...stepsOf(new RasterSchedule({ length: tokensPerImage, prefixLength: 1 }))];
-    const codes = new Int32Array(images * tokensPerImage);
-    const stats = new AcceptanceStats();
+    const { rng, head, rows, plans, codes, stats } = speculativeRequest(
+      this.layout,
+      request,
+      options,
+    );
     // New drafts are drawn uniformly over the codes: their p_old.
     const uniform = new Float32Array(vocab);
     uniform.fill(1 / codebookSize, codeOffset, codeOffset + codebookSize);

@@ -3,9 +3,13 @@ import type { Head } from '../heads/head';
 import type { Rng } from '../random/rng';
 import type { StepPlan } from '../schedules/schedule';
 import type { AcceptanceRule } from '../speculative/acceptance-rule';
-import type { AcceptanceStats } from '../speculative/acceptance-stats';
+import { AcceptanceStats } from '../speculative/acceptance-stats';
 import { verifyDraft } from '../speculative/verify-draft';
-import type { RasterTokenLayout } from './raster-generator';
+import type { GenerationOptions } from '../generation/generator';
+import { createRng } from '../random/rng';
+import { RasterSchedule } from '../schedules/raster-schedule';
+import { stepsOf } from '../schedules/schedule';
+import { rasterHead, type RasterRequest, type RasterTokenLayout } from './raster-generator';
 
 // The multi-token forwards and per-position distributions that the speculative raster loops
 // (draft model, Jacobi) share: rows are [cond; uncond] when guidance is on.
@@ -123,4 +127,27 @@ export async function verifySelfDraftRound(round: SelfDraftRound) {
     sequence.push(token);
   });
   return { verdict, targetProbs, logits, firstRow: unseen - 1 };
+}
+
+/**
+ * What every speculative raster loop sets up per request: its random stream, the raster head
+ * (guidance, processors), the rows per image, the raster steps of one image, the codes of all
+ * images and the acceptance counters.
+ */
+export function speculativeRequest(
+  layout: RasterTokenLayout,
+  request: RasterRequest,
+  options: GenerationOptions,
+) {
+  const head = rasterHead(layout, request);
+  return {
+    rng: createRng(options.seed),
+    head,
+    rows: head.branches,
+    plans: [
+      ...stepsOf(new RasterSchedule({ length: layout.tokensPerImage, prefixLength: 1 })),
+    ] as readonly StepPlan[],
+    codes: new Int32Array(request.classLabels.length * layout.tokensPerImage),
+    stats: new AcceptanceStats(),
+  };
 }

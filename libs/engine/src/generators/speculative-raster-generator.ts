@@ -7,20 +7,12 @@ import {
 } from '../generation/generator';
 import type { TokenStepModel } from '../generation/step-model';
 import type { Head } from '../heads/head';
-import { createRng } from '../random/rng';
 import { CategoricalSampler } from '../sampling/categorical-sampler';
-import { RasterSchedule } from '../schedules/raster-schedule';
-import { stepsOf, type StepPlan } from '../schedules/schedule';
+import type { StepPlan } from '../schedules/schedule';
 import type { AcceptanceRule } from '../speculative/acceptance-rule';
-import { AcceptanceStats } from '../speculative/acceptance-stats';
 import { verifyDraft } from '../speculative/verify-draft';
-import { feedRows, rowDistribution } from './raster-rows';
-import {
-  rasterHead,
-  type RasterRequest,
-  type RasterResult,
-  type RasterTokenLayout,
-} from './raster-generator';
+import { feedRows, rowDistribution, speculativeRequest } from './raster-rows';
+import { type RasterRequest, type RasterResult, type RasterTokenLayout } from './raster-generator';
 
 /** Speculative decoding settings. */
 export interface SpeculativeSettings {
@@ -68,12 +60,11 @@ export class SpeculativeRasterGenerator<Media> implements Generator<
   ): AsyncIterable<GenerationEvent<SpeculativeRasterResult<Media>>> {
     const { tokensPerImage } = this.layout;
     const images = request.classLabels.length;
-    const rng = createRng(options.seed);
-    const head = rasterHead(this.layout, request);
-    const rows = head.branches;
-    const plans = [...stepsOf(new RasterSchedule({ length: tokensPerImage, prefixLength: 1 }))];
-    const codes = new Int32Array(images * tokensPerImage);
-    const stats = new AcceptanceStats();
+    const { rng, head, rows, plans, codes, stats } = speculativeRequest(
+      this.layout,
+      request,
+      options,
+    );
     let targetForwards = 0;
     try {
       for (let i = 0; i < images; i++) {
