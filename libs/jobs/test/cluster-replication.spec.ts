@@ -28,9 +28,23 @@ async function minInsync(admin: Admin, topic: string): Promise<string | undefine
     ?.configValue;
 }
 
+/**
+ * Replicas per partition of `topics`. A topic created a moment ago may not have reached the
+ * broker that answers yet (UNKNOWN_TOPIC_OR_PARTITION, "This server does not host this
+ * topic-partition"): that answer is retried for up to 15 s, like a client waiting for metadata.
+ */
 async function replicas(admin: Admin, topics: string[]): Promise<number[]> {
-  const metadata = await admin.fetchTopicMetadata({ topics });
-  return metadata.topics.flatMap((t) => t.partitions.map((p) => p.replicas.length));
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    try {
+      const metadata = await admin.fetchTopicMetadata({ topics });
+      return metadata.topics.flatMap((t) => t.partitions.map((p) => p.replicas.length));
+    } catch (error) {
+      const unknown = (error as { type?: string }).type === 'UNKNOWN_TOPIC_OR_PARTITION';
+      if (!unknown || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
 }
 
 describe('job topic replication on the 3-node cluster (real brokers)', () => {
