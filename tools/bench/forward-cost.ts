@@ -4,24 +4,16 @@
 // interleaved rounds: median and min–max). A round that verifies γ drafts feeds γ + 1 tokens, so
 // it pays off only if it emits more tokens than this ratio.
 // Usage: npx tsx tools/bench/forward-cost.ts [rounds=7] [widths=2,3,5,9] [calls per round=200]
-import { loadDraftHeads, loadRasterPipeline } from '@nextx/image';
-import { ModelRepository } from '@nextx/runtime';
-import { referenceModelsDir } from '@nextx/runtime/testing';
 import type { TokenStepModel } from '@nextx/engine';
 import { report, spread } from './paired';
+import { llamaMnistWithHeads } from './raster-bench';
 
 const rounds = Number(process.argv[2] ?? 7);
 const widths = (process.argv[3] ?? '2,3,5,9').split(',').map(Number);
 const calls = Number(process.argv[4] ?? 200);
 const PAST = 32;
 
-const repository = new ModelRepository(referenceModelsDir(), {
-  intraOpThreads: 1,
-  interOpThreads: 1,
-  graphOptimization: 'all',
-});
-const raster = await loadRasterPipeline(repository, 'llama-mnist', { maxBatch: 2 });
-const heads = await loadDraftHeads(repository, raster);
+const { repository, raster, heads } = await llamaMnistWithHeads();
 const models: [string, TokenStepModel][] = [
   ['llama-mnist', raster.stepModel(2)],
   [`${heads.name} (logits + draft_logits)`, heads.stepModel(2)],

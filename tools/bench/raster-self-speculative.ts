@@ -16,23 +16,15 @@ import {
   type Generator,
   type RasterRequest,
 } from '@nextx/engine';
-import { DigitClassifier, loadDraftHeads, loadRasterPipeline, type ImageBatch } from '@nextx/image';
-import { lanternNeighbours, rasterRequest } from './raster-bench';
-import { ModelRepository } from '@nextx/runtime';
-import { referenceModelsDir } from '@nextx/runtime/testing';
+import { DigitClassifier, type ImageBatch } from '@nextx/image';
+import { lanternNeighbours, llamaMnistWithHeads, rasterRequest } from './raster-bench';
 import { median, report } from './paired';
 
 const rounds = Number(process.argv[2] ?? 3);
 const perClass = Number(process.argv[3] ?? 5);
 const variants = (process.argv[4] ?? 'sjd8,heads4,heads4-lantern').split(',');
 
-const repository = new ModelRepository(referenceModelsDir(), {
-  intraOpThreads: 1,
-  interOpThreads: 1,
-  graphOptimization: 'all',
-});
-const raster = await loadRasterPipeline(repository, 'llama-mnist', { maxBatch: 2 });
-const heads = await loadDraftHeads(repository, raster);
+const { repository, raster, heads } = await llamaMnistWithHeads();
 const headStep = heads.stepModel(2);
 const classifier = new DigitClassifier(
   (await repository.load('mnist-classifier')).graph('classifier'),

@@ -104,6 +104,7 @@ export class DraftHeadRasterGenerator<Media> implements Generator<
           const next = Math.min(this.settings.draftTokens, tokensPerImage - done - 1);
           drafts = [];
           draftProbs = [];
+          const generated = sequence.slice(1);
           for (let k = 1; k <= next; k++) {
             const q = rowDistribution(
               head,
@@ -113,7 +114,7 @@ export class DraftHeadRasterGenerator<Media> implements Generator<
               rows,
               plans[done + k - 1],
               tokensPerImage,
-              sequence.slice(1),
+              generated,
             );
             drafts.push(this.sampler.sampleWeights(q, rng));
             draftProbs.push(q);
