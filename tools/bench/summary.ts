@@ -20,7 +20,7 @@ const rowsFile = join(outDir, 'rows.jsonl');
 /** The quick setting of each benchmark (its own usage line says what the arguments are). */
 const BENCHES: { name: string; args: string[] }[] = [
   { name: 'raster-vs-transformersjs', args: ['21'] },
-  { name: 'image-engine', args: ['5', '1,2,3,4,6'] },
+  { name: 'image-engine', args: ['5', '1,2,3,4,6,7'] },
   {
     name: 'raster-self-speculative',
     args: ['5', '2', 'sjd8,sjd8-lantern,heads2,heads4,heads4-lantern'],

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # One command per reference model; each rebuilds models/<name>/ from scratch with a fixed seed.
-#   tools/models/run.sh classifier | raster | draft | draft-heads | var | eval [extra args for that step]
+#   tools/models/run.sh classifier | raster | draft | draft-heads | raster-large | var | eval [extra args for that step]
 #   tools/models/run.sh xar | mar | mar-draft | mar-cspd | continuous   (continuous-token digits: 4x4 pixel patches;
 #   continuous = xar and mar in parallel, then the MAR draft, then the CSpD acceptance of the pair)
 #   tools/models/run.sh vq-video | nbp | ntp | video   (Moving-MNIST video models; video = vq-video + nbp + ntp + evals)
@@ -17,7 +17,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 py="$here/.venv/bin/python"; [ -x "$py" ] || py=/usr/bin/python3
-cmd="${1:?usage: run.sh classifier|vq-raster|raster|draft|draft-heads|var|xar|mar|mar-draft|mar-cspd|continuous|vq-video|nbp|ntp|video|eval|all|audio-data|codec|codec-decoder|note-classifier|musicgen|magnet|audio-eval|audio|ts-data|chronos|chronos-baselines|chronos-eval|chronos-heldout|shape-data|shape-classifier|shape-octree|shape-raster|shape-eval|shape}"; shift || true
+cmd="${1:?usage: run.sh classifier|vq-raster|raster|draft|draft-heads|raster-large|var|xar|mar|mar-draft|mar-cspd|continuous|vq-video|nbp|ntp|video|eval|all|audio-data|codec|codec-decoder|note-classifier|musicgen|magnet|audio-eval|audio|ts-data|chronos|chronos-baselines|chronos-eval|chronos-heldout|shape-data|shape-classifier|shape-octree|shape-raster|shape-eval|shape}"; shift || true
 export NEXTX_RUN_SH=1
 cd "$here"
 case "$cmd" in
@@ -28,6 +28,7 @@ case "$cmd" in
               exec "$py" -m nextx_models.raster "$@" ;;
   draft)      exec "$py" -m nextx_models.raster --draft "$@" ;;
   draft-heads) exec "$py" -m nextx_models.raster_heads "$@" ;;
+  raster-large) exec "$py" -m nextx_models.raster_large "$@" ;;
   var)        [ "${NEXTX_REUSE_VQ:-0}" = 1 ] || "$py" -m nextx_models.vq --mode var
               exec "$py" -m nextx_models.var "$@" ;;
   var-encoder) exec "$py" -m nextx_models.var_encoder "$@" ;;

@@ -38,15 +38,22 @@ describe('image-service over gRPC with the reference models', () => {
     await service?.close();
   });
 
-  // Speculative Jacobi decoding and the draft heads are exact: they must reach llama-mnist's
-  // recorded agreement too.
+  // Speculative Jacobi decoding, the draft heads and standard speculative decoding are exact: they
+  // must reach the target's recorded agreement too. llama-mnist-large names its draft (llama-mnist,
+  // a served model) in its own manifest.
+  const methodNames = {
+    jacobi: 'Speculative Jacobi decoding',
+    draftHeads: 'its draft heads',
+    speculative: 'speculative decoding (draft llama-mnist)',
+  };
   for (const [model, method] of [
     ['var-mnist', undefined],
     ['llama-mnist', undefined],
     ['llama-mnist', 'jacobi'],
     ['llama-mnist', 'draftHeads'],
+    ['llama-mnist-large', 'speculative'],
   ] as const) {
-    const name = `${model}${method ? ` with ${method === 'jacobi' ? 'Speculative Jacobi decoding' : 'its draft heads'}` : ''}`;
+    const name = `${model}${method ? ` with ${methodNames[method]}` : ''}`;
     it(`${name}: generated digits reach the class agreement recorded in model.json (200 samples)`, async () => {
       const { models } = await client.unary('listModels', {});
       const info = models.find((m) => m.model?.name === model)!;
@@ -61,6 +68,7 @@ describe('image-service over gRPC with the reference models', () => {
           seed: 100 + c,
           jacobi: method === 'jacobi',
           draftHeads: method === 'draftHeads',
+          speculative: method === 'speculative',
         });
         if (method) expect(images.acceptanceRate).toBeGreaterThan(0);
         pngs.push(...images.png);

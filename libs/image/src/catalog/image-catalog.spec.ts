@@ -90,6 +90,39 @@ describe('ImageCatalog', () => {
     expect(() => catalog.get('raster-48-heads')).toThrow(/raster-48-heads/);
   });
 
+  it('takes the draft a target names (a served model drafting for a larger one) and refuses a missing one', async () => {
+    const large = (draft: string) => ({
+      ...rasterManifest,
+      name: 'raster-48-large',
+      defaults: { ...rasterManifest.defaults, speculative: { draft, draft_tokens: 4 } },
+    });
+    const catalog = await ImageCatalog.load(
+      repositoryOf([
+        rasterManifest,
+        { ...rasterManifest, name: 'raster-48-draft', draft_for: 'raster-48' },
+        large('raster-48'),
+      ]),
+    );
+    expect(
+      catalog
+        .list()
+        .map((e) => e.manifest.name)
+        .sort(),
+    ).toEqual(['raster-48', 'raster-48-large']);
+    expect(catalog.get('raster-48-large').draft).toBe('raster-48');
+    expect(catalog.get('raster-48').draft).toBe('raster-48-draft');
+    await expect(
+      ImageCatalog.load(repositoryOf([rasterManifest, large('raster-7')])),
+    ).rejects.toThrow(/raster-48-large: defaults\.speculative\.draft names raster-7/);
+    const otherLayout = {
+      ...rasterManifest,
+      contract: { ...rasterManifest.contract, token_layout: { num_classes: 4, codebook_size: 64 } },
+    };
+    await expect(
+      ImageCatalog.load(repositoryOf([otherLayout, large('raster-48')])),
+    ).rejects.toThrow(/raster-48-large: its draft raster-48 has another contract\.token_layout/);
+  });
+
   it('refuses a manifest that leaves out the guidance scale instead of guessing one', async () => {
     await expect(
       ImageCatalog.load(repositoryOf([varManifest({ temperature: 1 })])),

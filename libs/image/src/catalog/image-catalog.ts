@@ -1,6 +1,20 @@
 import { NotFoundError } from '@nextx/engine';
+import { findDraft, findDraftHeads, isCompanionOnly } from '../models/companion-models';
 import { readImageModelFacts, type ImageModelFacts } from '../models/image-manifest';
 import type { ModelManifest, ModelRepository } from '@nextx/runtime';
+
+/**
+ * A draft proposes token ids the target verifies: both must read ids the same way. Stops the
+ * service at start, naming both models, when their `contract.token_layout` differ.
+ */
+function sameTokenLayout(target: ModelManifest, draft: ModelManifest): void {
+  const layout = (m: ModelManifest) =>
+    JSON.stringify((m.contract as { token_layout?: unknown }).token_layout ?? null);
+  if (layout(target) !== layout(draft))
+    throw new Error(
+      `${target.name}: its draft ${draft.name} has another contract.token_layout; a draft must read token ids as its target does`,
+    );
+}
 
 /** What the service needs to know about an image model without loading it. */
 export interface ImageModelEntry extends ImageModelFacts {
@@ -22,25 +36,23 @@ export class ImageCatalog {
    * model (its manifest says `draft_for` another) has no decoder graph and serves no request on
    * its own: it is not an entry (so not listed, and NOT_FOUND by name), only its target's
    * `draft`. A draft-heads model (`draft_heads_for`) is its target's graph with heads added: it
-   * is not an entry either, only its target's `draftHeads`.
+   * is not an entry either, only its target's `draftHeads`. A served model may also draft for
+   * another: the target's manifest names it (`defaults.speculative.draft`).
    */
   static async load(repository: ModelRepository): Promise<ImageCatalog> {
     const manifests = await repository.list();
     const entries = new Map<string, ImageModelEntry>();
     for (const manifest of manifests) {
-      const record = manifest as Record<string, unknown>;
-      if (typeof record['draft_for'] === 'string' || typeof record['draft_heads_for'] === 'string')
-        continue;
+      if (isCompanionOnly(manifest)) continue;
       const facts = readImageModelFacts(manifest);
       if (!facts) continue;
+      const draft = findDraft(manifests, manifest);
+      if (draft) sameTokenLayout(manifest, draft);
       entries.set(manifest.name, {
         manifest,
         ...facts,
-        draft: manifests.find((m) => (m as Record<string, unknown>)['draft_for'] === manifest.name)
-          ?.name,
-        draftHeads: manifests.find(
-          (m) => (m as Record<string, unknown>)['draft_heads_for'] === manifest.name,
-        )?.name,
+        draft: draft?.name,
+        draftHeads: findDraftHeads(manifests, manifest.name)?.name,
         lanternTable:
           typeof (manifest.contract as { lantern_neighbours?: { file?: unknown } })
             .lantern_neighbours?.file === 'string',

@@ -6,6 +6,7 @@ import {
   type TokenStepModel,
 } from '@nextx/engine';
 import { OnnxCodeDecoder, type ImageBatch } from '../models/code-decoder';
+import { findDraft, findDraftHeads, speculativeSettings } from '../models/companion-models';
 import { imageFacts } from '../models/image-manifest';
 import {
   FusedDecoder,
@@ -31,9 +32,9 @@ export interface RasterPipeline {
   readonly dims: DecoderDims;
   readonly defaults: RasterDefaults;
   readonly decoder: OnnxCodeDecoder;
-  /** Name of the draft model in the same repository (its manifest says `draft_for` this model). */
+  /** Name of the draft model in the same repository (see {@link findDraft}). */
   readonly draftName?: string;
-  /** Speculative settings (from the draft's manifest `defaults.speculative`). */
+  /** Speculative settings (`defaults.speculative` of the target over the draft's). */
   readonly speculative: { draftTokens: number; lanternK: number; lanternDelta: number };
   /** LANTERN neighbour table file, relative to the model folder. */
   readonly neighboursFile?: string;
@@ -114,11 +115,9 @@ export async function loadRasterPipeline(
   const lm = model.graph('decoder_lm');
   const stepModel = (maxBatch = dims.maxBatch) =>
     new OptimumDecoderStepModel(lm, { ...dims, maxBatch });
-  const draft = (await repository.list()).find(
-    (m) => (m as Record<string, unknown>)['draft_for'] === name,
-  );
-  const spec = ((draft?.defaults as Record<string, unknown> | undefined)?.['speculative'] ??
-    {}) as Record<string, number>;
+  const manifests = await repository.list();
+  const draft = findDraft(manifests, model.manifest);
+  const spec = speculativeSettings(model.manifest, draft);
   const neighbours = (model.manifest.contract as Record<string, unknown>)['lantern_neighbours'] as
     { file?: string } | undefined;
   return {
@@ -129,9 +128,9 @@ export async function loadRasterPipeline(
     decoder,
     draftName: draft?.name,
     speculative: {
-      draftTokens: Math.min(spec['draft_tokens'] ?? 4, MAX_DRAFT_TOKENS),
-      lanternK: spec['lantern_k'] ?? 8,
-      lanternDelta: spec['lantern_delta'] ?? 0.1,
+      draftTokens: Math.min(spec.draft_tokens ?? 4, MAX_DRAFT_TOKENS),
+      lanternK: spec.lantern_k ?? 8,
+      lanternDelta: spec.lantern_delta ?? 0.1,
     },
     neighboursFile: typeof neighbours === 'object' ? neighbours.file : undefined,
     stepModel,
@@ -160,9 +159,7 @@ export async function loadDraftHeads(
   pipeline: RasterPipeline,
 ): Promise<DraftHeads> {
   const target = pipeline.model.manifest.name;
-  const manifest = (await repository.list()).find(
-    (m) => (m as Record<string, unknown>)['draft_heads_for'] === target,
-  );
+  const manifest = findDraftHeads(await repository.list(), target);
   if (!manifest)
     throw new InvalidArgumentError(
       'draft_heads',

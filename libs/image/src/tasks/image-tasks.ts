@@ -13,6 +13,7 @@ import {
 } from '@nextx/engine';
 import { encodePng } from '@nextx/media';
 import type { ImageBatch } from '../models/code-decoder';
+import { findDraft } from '../models/companion-models';
 import {
   CachedLoader,
   type ModelRepository,
@@ -121,11 +122,9 @@ export function imageTaskHandlers(
   // MAR graphs are stateless: with fusion on, concurrent requests' calls share forwards.
   const marRows = options.fusion ? { fusedRows: options.fusedRows } : {};
   const mars = new CachedLoader((name: string) => loadMarPipeline(repository, name, marRows));
-  // The MAR draft of a target (its manifest says `draft_for` the target), for CSpD.
+  // The MAR draft of a target (see findDraft), for CSpD.
   const marDrafts = new CachedLoader(async (target: string) => {
-    const draft = (await repository.list()).find(
-      (m) => (m as Record<string, unknown>)['draft_for'] === target,
-    );
+    const draft = findDraft(await repository.list(), await repository.manifest(target));
     if (!draft)
       throw new InvalidArgumentError(
         'speculative',
