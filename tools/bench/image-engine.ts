@@ -279,8 +279,6 @@ if (sections.has(4)) {
 
 if (sections.has(5) || sections.has(6)) await continuousSections();
 
-await repository.close();
-
 /** Sections 5 and 6: the continuous-token models beside the discrete ones. */
 async function continuousSections(): Promise<void> {
   const xar = await loadXarPipeline(repository, 'xar-mnist');
@@ -452,3 +450,5 @@ if (sections.has(7)) {
   const large = await loadRasterPipeline(repository, 'llama-mnist-large', { maxBatch: 2 });
   await speculativeVsPlain(7, large, 4);
 }
+
+await repository.close();
