@@ -185,7 +185,8 @@ def main(argv=None):
         "task": ("class-conditional MNIST digit generation, raster next-token prediction over an 8x8 VQ token grid; "
                  "a compute-bound target for classical speculative decoding"),
         "files": [],
-        "defaults": {**settings, "speculative": {"draft": TEACHER, "draft_tokens": 4, "lantern_k": 4,
+        # draft_tokens 2: faster than 4 for standard speculative in tools/bench/image-engine.ts section 7
+        "defaults": {**settings, "speculative": {"draft": TEACHER, "draft_tokens": 2, "lantern_k": 4,
                                                  "lantern_delta": 0.1}},
         "parameters": C.count_params(m),
         "architecture": {"layers": L, "distinct_layer_weights": 1,
