@@ -57,6 +57,20 @@ def next_past(outs: dict, n_layers):
     return {f"past_key_values.{i}.{t}": outs[f"present.{i}.{t}"] for i in range(n_layers) for t in ("key", "value")}
 
 
+def cached_steps(sess, ids: np.ndarray, n_layers, heads, head_dim, output: str = "logits") -> np.ndarray:
+    """`output` of an Optimum decoder fed `ids` [B, T] one token per call through its KV cache, stacked to
+    [B, T, ...]: what the parity checks compare with a full-sequence forward."""
+    names = [o.name for o in sess.get_outputs()]
+    B, T = ids.shape
+    past, steps = empty_past(n_layers, B, heads, head_dim), []
+    for t in range(T):
+        o = dict(zip(names, sess.run(None, {"input_ids": ids[:, t:t + 1], "attention_mask": np.ones((B, t + 1), np.int64),
+                                            "position_ids": np.full((B, 1), t, np.int64), **past})))
+        steps.append(o[output][:, 0])
+        past = next_past(o, n_layers)
+    return np.stack(steps, 1)
+
+
 def generate_raster(folder: Path, labels: np.ndarray, settings: dict, seed: int, onnx_file="onnx/model.onnx",
                     decoder: Path | None = None, batch: int = 500, return_codes: bool = False):
     """LlamaGen c2i loop: prefill [class; null] for the CFG batch, then one code per step; CFG u + (c-u)*s."""

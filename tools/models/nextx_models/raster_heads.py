@@ -242,14 +242,8 @@ def main(argv=None):
     with torch.no_grad():
         want = heads(target.hidden(torch.from_numpy(ids))[0]).numpy()
     e_heads = C.check_parity("draft_logits onnx vs pytorch", {"d": full["draft_logits"]}, {"d": want})
-    past, steps = E.empty_past(L, 4, H, D), []
-    for t in range(T):
-        o = dict(zip(names, sess.run(None, {"input_ids": ids[:, t:t + 1], "attention_mask": np.ones((4, t + 1), np.int64),
-                                            "position_ids": np.full((4, 1), t, np.int64), **past})))
-        steps.append(o["draft_logits"][:, 0])
-        past = E.next_past(o, L)
-    e_steps = C.check_parity("KV-cached steps vs full-sequence forward (draft_logits)", {"d": np.stack(steps, 1)},
-                             {"d": full["draft_logits"]})
+    e_steps = C.check_parity("KV-cached steps vs full-sequence forward (draft_logits)",
+                             {"d": E.cached_steps(sess, ids, L, H, D, "draft_logits")}, {"d": full["draft_logits"]})
     shutil.copy(tf / "config.json", folder / "config.json")
     graph = contract(cfg, "onnx/model.onnx")
     graph["interface"] = ("Hugging Face Optimum decoder with past (text-generation-with-past), plus the Medusa draft "
